@@ -1,0 +1,125 @@
+# igraph - build, test, benchmark and install.
+#
+#   make                  build every command into $(BUILD)/bin
+#   make check            unit suites + shell tests ("N passed, N failed")
+#   make asan             the whole test suite under -fsanitize=address,undefined
+#   make valgrind         the whole test suite under valgrind memcheck
+#   make lint             mandoc -Tlint on every man page
+#   make bench            benchmarks (scripts/bench-*), figures on stdout
+#   make fuzz             run every fuzz target for FUZZ_SECONDS each
+#   make install PREFIX=/usr/local [DESTDIR=...]
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BUILD ?= build
+
+CC ?= cc
+OPT ?= -O2 -g
+CFLAGS ?= $(OPT)
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wvla
+PKGS = libcjson openblas zlib nettle
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fopenmp -Ilib $(PKG_CFLAGS) $(WARN) \
+	     $(CFLAGS) $(EXTRA_CFLAGS)
+LIBS = $(PKG_LIBS) -lcsv -llapacke -lm -fopenmp
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_A := $(BUILD)/libigr.a
+CMD_SRC := $(sort $(wildcard cmd/igraph-*.c))
+CMDS := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
+CHECK_SRC := $(sort $(wildcard tests/check_*.c))
+CHECKS := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+MAN1 := $(sort $(wildcard man/man1/*.1))
+MAN5 := $(sort $(wildcard man/man5/*.5))
+MAN7 := $(sort $(wildcard man/man7/*.7))
+
+.PHONY: all check unit shell asan valgrind lint bench fuzz install \
+	uninstall clean demo deps
+
+all: $(CMDS)
+
+deps:
+	./scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(LIB_A) $(LIBS) $(EXTRA_LDFLAGS) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(LIB_A) tests/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $< $(LIB_A) $(CHECK_LIBS) \
+		$(LIBS) $(EXTRA_LDFLAGS) -o $@
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=$(BUILD)/obj/cmd/%.d)
+
+# The test suite: Check unit suites, then the shell tests, one summary.
+check: $(CMDS) $(CHECKS)
+	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
+		./tests/run.sh
+
+unit: $(CHECKS)
+	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
+		./tests/run.sh --unit
+
+shell: $(CMDS)
+	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
+		./tests/run.sh --shell
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+asan:
+	$(MAKE) BUILD=build/asan OPT="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+	$(MAKE) BUILD=build/asan OPT="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+		IGRAPH_SANITIZE=1 check
+
+valgrind: all $(CHECKS)
+	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
+		IGRAPH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		CK_FORK=no ./tests/run.sh
+
+lint:
+	@rc=0; for m in $(MAN1) $(MAN5) $(MAN7); do \
+		mandoc -Tlint -W warning $$m || rc=1; done; exit $$rc
+
+bench: all
+	@for b in scripts/bench-*; do [ -x "$$b" ] && IGRAPH_BIN=$(abspath $(BUILD)/bin) "$$b"; done
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	./tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+demo: all
+	./scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(CMDS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
+
+uninstall:
+	rm -f $(CMDS:$(BUILD)/bin/%=$(DESTDIR)$(BINDIR)/%) \
+		$(MAN1:man/man1/%=$(DESTDIR)$(MANDIR)/man1/%) \
+		$(MAN5:man/man5/%=$(DESTDIR)$(MANDIR)/man5/%) \
+		$(MAN7:man/man7/%=$(DESTDIR)$(MANDIR)/man7/%)
+
+clean:
+	rm -rf build
+.SECONDARY:

@@ -1,0 +1,185 @@
+/* igraph-cat - print, convert and concatenate igraph streams. */
+#include "cli.h"
+#include "error.h"
+#include "stream.h"
+#include "vocab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: igraph-cat [-qv] [--binary | --tsv] [--count] [-o file]\n"
+	"                  [--vocab dir] [file ...]\n"
+	"\n"
+	"Print igraph streams as TSV (the default), or convert them to binary;\n"
+	"several streams of the same kind are concatenated.\n"
+	"\n"
+	"  -o, --output FILE  write to FILE atomically instead of stdout\n"
+	"      --tsv          write TSV (the default)\n"
+	"      --binary       write the binary encoding\n"
+	"      --vocab DIR    print external ids from vocabulary DIR, and read\n"
+	"                     TSV streams that hold external ids\n"
+	"      --count        print only the number of records per input\n"
+	"  -v, --verbose      print a summary on stderr\n"
+	"  -q, --quiet        no warnings or progress\n"
+	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n";
+
+enum { OPT_COUNT = IGR_OPT_TOOL };
+
+static const struct option longopts[] = {
+	IGR_COMMON_LONGOPTS,
+	{ "count", no_argument, NULL, OPT_COUNT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Copy every record of R to W (creating W from the first reader). */
+static int copy_stream(igr_reader *r, igr_writer *w)
+{
+	int rc;
+
+	switch (igr_reader_kind(r)) {
+	case IGR_KIND_EVENTS: {
+		igr_event e;
+		while ((rc = igr_read_event(r, &e)) == 1)
+			if (w && igr_write_event(w, &e) < 0)
+				return -1;
+		return rc;
+	}
+	case IGR_KIND_ITEMS: {
+		igr_item it;
+		while ((rc = igr_read_item(r, &it)) == 1)
+			if (w && igr_write_item(w, &it) < 0)
+				return -1;
+		return rc;
+	}
+	case IGR_KIND_GRAPH: {
+		igr_edge e;
+		while ((rc = igr_read_edge(r, &e)) == 1)
+			if (w && igr_write_edge(w, &e) < 0)
+				return -1;
+		return rc;
+	}
+	case IGR_KIND_VECTORS: {
+		igr_vector v;
+		while ((rc = igr_read_vector(r, &v)) == 1)
+			if (w && igr_write_vector(w, &v) < 0)
+				return -1;
+		return rc;
+	}
+	case IGR_KIND_SCORES: {
+		igr_score s;
+		while ((rc = igr_read_score(r, &s)) == 1)
+			if (w && igr_write_score(w, &s) < 0)
+				return -1;
+		return rc;
+	}
+	}
+	return igr_error("unknown stream kind");
+}
+
+int main(int argc, char **argv)
+{
+	struct igr_cli cli;
+	igr_vocabset *vs = NULL;
+	igr_writer *w = NULL;
+	int count = 0, c, i, nfiles, kind = 0;
+	uint32_t dim = 0;
+	uint64_t total = 0;
+	char *stdin_only[] = { "-" };
+	char **files;
+
+	igr_cli_init(&cli, "igraph-cat", argc, argv,
+		     IGR_CO_STREAM | IGR_CO_VOCAB);
+	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_COUNT:
+			count = 1;
+			break;
+		default:
+			igr_cli_option(&cli, c, optarg, usage);
+		}
+	}
+	igr_cli_ready(&cli);
+	if (cli.encoding == IGR_ENC_AUTO)
+		cli.encoding = IGR_ENC_TSV;
+	nfiles = argc - optind;
+	files = nfiles > 0 ? argv + optind : stdin_only;
+	if (nfiles == 0)
+		nfiles = 1;
+	if (cli.vocab != NULL) {
+		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
+		if (vs == NULL)
+			igr_die_lib();
+	}
+	for (i = 0; i < nfiles; i++) {
+		igr_reader *r = igr_reader_open(files[i], kind);
+		const igr_header *h;
+		int rc;
+
+		if (r == NULL)
+			goto fail;
+		h = igr_reader_header(r);
+		if (vs != NULL)
+			igr_reader_set_vocab(r, vs);
+		if (kind == 0) {
+			kind = h->kind;
+			dim = h->dim;
+			if (!count) {
+				size_t m;
+				w = igr_writer_open(cli.output, kind,
+						    cli.encoding);
+				if (w == NULL)
+					goto fail_r;
+				for (m = 0; m < h->nmeta; m++)
+					if (strcmp(h->meta[m].key, "ids") != 0 &&
+					    igr_writer_set_meta(w,
+						    h->meta[m].key,
+						    h->meta[m].value) < 0)
+						goto fail_r;
+				if (igr_writer_copy_pg(w, h) < 0 ||
+				    (dim && igr_writer_set_dim(w, dim) < 0))
+					goto fail_r;
+				if (vs != NULL)
+					igr_writer_set_vocab(w, vs);
+			}
+		} else if (h->dim != dim) {
+			igr_error("%s: vectors of dimension %u cannot follow "
+				  "dimension %u", files[i], h->dim, dim);
+			goto fail_r;
+		}
+		rc = copy_stream(r, w);
+		if (rc < 0)
+			goto fail_r;
+		if (count)
+			printf("%llu\t%s\n",
+			       (unsigned long long)igr_reader_records(r),
+			       igr_reader_name(r));
+		total += igr_reader_records(r);
+		igr_reader_close(r);
+		continue;
+fail_r:
+		igr_reader_close(r);
+		goto fail;
+	}
+	if (w != NULL && igr_writer_close(w) < 0) {
+		w = NULL;
+		goto fail;
+	}
+	igr_info(&cli, "%llu records of %s from %d input%s",
+		 (unsigned long long)total, igr_kind_name(kind), nfiles,
+		 nfiles == 1 ? "" : "s");
+	igr_vocabset_close(vs);
+	return igr_cli_finish(&cli);
+fail:
+	{
+		/* keep the message: aborting may overwrite it */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", igr_errmsg());
+		igr_writer_abort(w);
+		igr_vocabset_close(vs);
+		igr_die("%s", msg);
+	}
+}

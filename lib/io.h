@@ -1,0 +1,116 @@
+/*
+ * io.h - buffered input and output for every igraph tool.
+ *
+ * Input (igr_in): a file or stdin, read through zlib so gzip-compressed
+ * input is decompressed transparently (detected from the magic bytes, never
+ * from the name).  Lines and raw bytes can be read from the same handle.
+ *
+ * Output (igr_out): stdout, or a named file written atomically: the data go
+ * to "FILE.tmp.PID", which is fsynced and renamed over FILE only by
+ * igr_out_close().  Until then FILE keeps its old contents; the temporary
+ * file is removed by igr_out_abort(), at exit, and on SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT (then the signal is re-raised).
+ *
+ * Ownership: igr_in_open()/igr_out_open() return handles the caller owns and
+ * releases with igr_in_close() and igr_out_close()/igr_out_abort().  Line
+ * pointers returned by igr_in_getline() belong to the handle and are valid
+ * until the next read on it.
+ */
+#ifndef IGR_IO_H
+#define IGR_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define IGR_WUR __attribute__((warn_unused_result))
+
+/* ---- input ---------------------------------------------------------- */
+
+typedef struct igr_in igr_in;
+
+/* Open PATH for reading; NULL or "-" means stdin.  Returns NULL and sets
+ * the error on failure. */
+igr_in *igr_in_open(const char *path) IGR_WUR;
+
+/* The name used in messages: the path, or "<stdin>". */
+const char *igr_in_name(const igr_in *in);
+
+/* Make at least NEED bytes available at igr_in_ptr() unless the input ends
+ * first.  Returns the number available (less than NEED only at end of
+ * input), or -1 on a read error. */
+ssize_t igr_in_fill(igr_in *in, size_t need) IGR_WUR;
+const unsigned char *igr_in_ptr(const igr_in *in);
+size_t igr_in_avail(const igr_in *in);
+void igr_in_skip(igr_in *in, size_t n); /* n <= igr_in_avail() */
+
+/* Read up to N bytes into BUF; returns the number read (less than N only at
+ * end of input) or -1. */
+ssize_t igr_in_read(igr_in *in, void *buf, size_t n) IGR_WUR;
+
+/* Read one line.  Returns 1 and sets *LINE (NUL-terminated, newline
+ * removed, a trailing CR kept) and *LEN; 0 at end of input; -1 on error
+ * (read error, or a line longer than the limit).  A last line without a
+ * newline is returned too, and igr_in_partial_line() then reports 1. */
+int igr_in_getline(igr_in *in, char **line, size_t *len) IGR_WUR;
+int igr_in_partial_line(const igr_in *in);
+
+/* Lines returned so far (the number of the last line returned). */
+uint64_t igr_in_lineno(const igr_in *in);
+
+/* Bytes consumed so far (of the decompressed input). */
+uint64_t igr_in_offset(const igr_in *in);
+
+/* 1 if the input was gzip-compressed. */
+int igr_in_is_gzip(const igr_in *in);
+
+void igr_in_close(igr_in *in);
+
+/* ---- output --------------------------------------------------------- */
+
+typedef struct igr_out {
+	/* private */
+	int fd;
+	char *buf;
+	size_t len, cap;
+	char *path;  /* final name, NULL for stdout */
+	char *tmp;   /* temporary name while writing */
+	int slot;    /* cleanup registry slot, -1 if none */
+	int failed;  /* a write already failed */
+	uint64_t written;
+} igr_out;
+
+/* Open an output: NULL or "-" is stdout; anything else is written
+ * atomically (see above).  Returns NULL and sets the error on failure. */
+igr_out *igr_out_open(const char *path) IGR_WUR;
+
+/* Name for messages: the path or "<stdout>". */
+const char *igr_out_name(const igr_out *out);
+
+int igr_out_write(igr_out *out, const void *p, size_t n) IGR_WUR;
+int igr_out_printf(igr_out *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3))) IGR_WUR;
+int igr_out_flush(igr_out *out) IGR_WUR;
+
+/* Reserve N contiguous bytes in the buffer and return a pointer to them
+ * (NULL on a flush error); igr_out_commit() then says how many were used. */
+char *igr_out_space(igr_out *out, size_t n);
+static inline void igr_out_commit(igr_out *out, size_t n) { out->len += n; }
+
+/* Flush and finish.  For a file: fsync, rename into place, fsync the
+ * directory.  For stdout: flush only (the command closes stdout at exit,
+ * see cli.h).  Frees OUT in every case; returns 0 or -1. */
+int igr_out_close(igr_out *out) IGR_WUR;
+
+/* Discard: remove the temporary file (stdout: drop the buffer). Frees OUT. */
+void igr_out_abort(igr_out *out);
+
+/* Write all N bytes to FD, retrying on EINTR and short writes (git's
+ * write_in_full).  Returns 0 or -1 with errno set. */
+int igr_write_full(int fd, const void *p, size_t n);
+
+/* Remove every pending temporary file now (used by the signal and exit
+ * handlers; async-signal-safe). */
+void igr_out_cleanup_all(void);
+
+#endif

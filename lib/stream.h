@@ -1,0 +1,226 @@
+/*
+ * stream.h - igraph record streams (the contract between the tools).
+ *
+ * A stream has one kind (events, items, graph, vectors, scores) and two
+ * encodings with the same fields; igraph-stream(5) is the full
+ * specification.  Readers detect the encoding from the first bytes (and
+ * gzip underneath, see io.h); writers choose it (IGR_ENC_AUTO: TSV when
+ * the output is a terminal, binary otherwise).
+ *
+ * Binary: a header (magic "\x89IGR\r\n\x1a\n", major.minor version, kind,
+ * record layout, header text, header CRC), then blocks of fixed-size
+ * little-endian records (u32 count, records), then an end block (u32 0,
+ * u64 record count, u32 CRC-32 of all record bytes, "IEND").  A reader
+ * that reaches the end of input before the end block reports a truncated
+ * stream: a killed upstream stage never looks like a short valid file.
+ * A newer major version is refused; a newer minor version may append
+ * columns to records, which this reader skips.
+ *
+ * TSV: "#igraph KIND MAJOR.MINOR", optional "#meta\tKEY\tVALUE" and
+ * "#PG\tPROGRAM\tVERSION\tCOMMAND" lines, one line of column names, then
+ * one record per line.  A last line without a newline is a truncation.
+ * Numbers are written and read in the C locale whatever the process
+ * locale is; floats read back to the same value.
+ *
+ * All read functions return 1 (a record), 0 (clean end of stream), or -1
+ * (error, message in igr_errmsg()).  Write functions return 0 or -1.
+ *
+ * Ownership: readers and writers are owned by the caller and released
+ * with igr_reader_close() / igr_writer_close() or igr_writer_abort().
+ * Pointers inside returned records (item text, vector values) belong to
+ * the reader and are valid until its next read.  The header returned by
+ * igr_reader_header() lives as long as the reader.
+ */
+#ifndef IGR_STREAM_H
+#define IGR_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io.h"
+#include "vocab.h"
+
+#define IGR_STREAM_MAJOR 1
+#define IGR_STREAM_MINOR 0
+
+enum igr_kind {
+	IGR_KIND_EVENTS = 1,
+	IGR_KIND_ITEMS = 2,
+	IGR_KIND_GRAPH = 3,
+	IGR_KIND_VECTORS = 4,
+	IGR_KIND_SCORES = 5,
+};
+
+enum igr_node_type { IGR_USER = 0, IGR_ITEM = 1, IGR_CATEGORY = 2 };
+#define IGR_NNODE 3
+
+enum igr_behavior {
+	IGR_VIEW = 0,
+	IGR_CLICK = 1,
+	IGR_FAV = 2,
+	IGR_CART = 3,
+	IGR_BUY = 4,
+	IGR_REVIEW = 5,
+};
+#define IGR_NBEHAVIOR 6
+
+enum igr_encoding { IGR_ENC_AUTO = 0, IGR_ENC_BINARY = 1, IGR_ENC_TSV = 2 };
+
+/* Names: "events", "user", "view" ...; parse functions return -1 for an
+ * unknown name. */
+const char *igr_kind_name(int kind);
+int igr_kind_parse(const char *s);
+const char *igr_node_name(int type);
+int igr_node_parse(const char *s, size_t len);
+const char *igr_behavior_name(int b);
+int igr_behavior_parse(const char *s, size_t len);
+
+/* ---- records -------------------------------------------------------- */
+
+typedef struct igr_event {
+	int64_t ts;        /* Unix seconds, UTC */
+	uint32_t user;
+	uint32_t item;
+	uint32_t category; /* IGR_NONE if unknown */
+	uint8_t behavior;  /* enum igr_behavior */
+	float value;       /* rating, quantity ...; 1 when the log has none */
+} igr_event;
+
+#define IGR_ITEM_TOKENS 8
+
+typedef struct igr_item {
+	uint32_t item;
+	uint32_t category; /* IGR_NONE if unknown */
+	float price;       /* NaN if unknown */
+	uint8_t ntok;      /* hashed title tokens */
+	uint32_t tok[IGR_ITEM_TOKENS];
+	const char *text;  /* title text (TSV only; NULL in binary) */
+} igr_item;
+
+typedef struct igr_edge {
+	uint8_t src_type, dst_type; /* enum igr_node_type */
+	uint32_t src, dst;
+	float weight;      /* decayed, behaviour-weighted strength */
+	uint32_t count;    /* events behind the edge */
+	int64_t last_ts;   /* time of the newest of them */
+} igr_edge;
+
+typedef struct igr_vector {
+	uint8_t node_type;
+	uint32_t node;
+	float *v;          /* dim values (reader-owned when read) */
+} igr_vector;
+
+typedef struct igr_score {
+	uint8_t query_type, target_type;
+	uint32_t query, target;
+	float score;
+	uint32_t rank;     /* 1 = best */
+} igr_score;
+
+/* Hash a title into at most IGR_ITEM_TOKENS distinct token hashes
+ * (lowercased ASCII words; UTF-8 sequences are word characters).  A word
+ * of the form "~xxxxxxxx" (8 hex digits) is taken as an already hashed
+ * token, so binary -> TSV -> binary keeps the hashes.  Returns the count. */
+int igr_hash_tokens(const char *text, uint32_t tok[IGR_ITEM_TOKENS]);
+
+/* ---- headers -------------------------------------------------------- */
+
+typedef struct igr_meta {
+	char *key, *value;
+} igr_meta;
+
+typedef struct igr_header {
+	int kind;
+	int major, minor;   /* version the stream was written with */
+	uint32_t dim;       /* vectors: values per record; else 0 */
+	size_t nmeta;
+	igr_meta *meta;     /* stage-specific facts, e.g. now, half_life */
+	size_t npg;
+	char **pg;          /* provenance, oldest first:
+			       "PROGRAM\tVERSION\tCOMMAND LINE" */
+} igr_header;
+
+/* Value of KEY in the header's meta lines, or NULL. */
+const char *igr_header_get(const igr_header *h, const char *key);
+
+/* ---- reading -------------------------------------------------------- */
+
+typedef struct igr_reader igr_reader;
+
+/* Open PATH (NULL or "-": stdin) and read its header.  KIND is the kind
+ * the caller expects, or 0 for any.  Returns NULL on error (not a stream,
+ * wrong kind, newer major version, damaged header ...). */
+igr_reader *igr_reader_open(const char *path, int kind) IGR_WUR;
+
+const igr_header *igr_reader_header(const igr_reader *r);
+int igr_reader_kind(const igr_reader *r);
+int igr_reader_encoding(const igr_reader *r);
+const char *igr_reader_name(const igr_reader *r);
+uint64_t igr_reader_records(const igr_reader *r); /* read so far */
+
+/* A TSV stream written with external ids ("#meta ids external") can only
+ * be read with the vocabulary it was written with.  VS stays owned by the
+ * caller and must outlive the reader. */
+void igr_reader_set_vocab(igr_reader *r, const igr_vocabset *vs);
+
+int igr_read_event(igr_reader *r, igr_event *e) IGR_WUR;
+int igr_read_item(igr_reader *r, igr_item *it) IGR_WUR;
+int igr_read_edge(igr_reader *r, igr_edge *e) IGR_WUR;
+int igr_read_vector(igr_reader *r, igr_vector *v) IGR_WUR;
+int igr_read_score(igr_reader *r, igr_score *s) IGR_WUR;
+
+void igr_reader_close(igr_reader *r);
+
+/* ---- writing -------------------------------------------------------- */
+
+typedef struct igr_writer igr_writer;
+
+/* Open a writer of KIND to PATH (NULL or "-": stdout; otherwise atomic,
+ * see io.h) in ENCODING.  The header is written with the first record or
+ * at close, so meta, provenance and dim may be set until then. */
+igr_writer *igr_writer_open(const char *path, int kind,
+			    int encoding) IGR_WUR;
+
+int igr_writer_encoding(const igr_writer *w); /* resolved: BINARY or TSV */
+int igr_writer_set_dim(igr_writer *w, uint32_t dim) IGR_WUR;
+int igr_writer_set_meta(igr_writer *w, const char *key,
+			const char *value) IGR_WUR;
+/* Copy the provenance lines of FROM (the stream this one derives from). */
+int igr_writer_copy_pg(igr_writer *w, const igr_header *from) IGR_WUR;
+/* Append this program's provenance line. */
+int igr_writer_add_pg(igr_writer *w, const char *program, const char *version,
+		      int argc, char **argv) IGR_WUR;
+/* TSV only: print ids as external names through VS (which must outlive
+ * the writer).  Ignored for binary output, which always holds dense ids. */
+void igr_writer_set_vocab(igr_writer *w, const igr_vocabset *vs);
+
+int igr_write_event(igr_writer *w, const igr_event *e) IGR_WUR;
+int igr_write_item(igr_writer *w, const igr_item *it) IGR_WUR;
+int igr_write_edge(igr_writer *w, const igr_edge *e) IGR_WUR;
+int igr_write_vector(igr_writer *w, const igr_vector *v) IGR_WUR;
+int igr_write_score(igr_writer *w, const igr_score *s) IGR_WUR;
+
+uint64_t igr_writer_records(const igr_writer *w);
+
+/* Write the end block and commit the output; frees W.  0 or -1. */
+int igr_writer_close(igr_writer *w) IGR_WUR;
+/* Abandon the output (a named file keeps its old contents); frees W. */
+void igr_writer_abort(igr_writer *w);
+
+/* ---- float text ----------------------------------------------------- */
+
+/* Shortest of %.6g / %.9g that reads back to F, in the C locale.  BUF
+ * needs 32 bytes; returns the length. */
+int igr_fmt_float(char *buf, float f);
+/* Shortest round-trip text of a double (%.15g or %.17g), C locale. */
+int igr_fmt_double(char *buf, double d);
+/* Strict parse of a whole string as a float/double in the C locale
+ * (accepts nan/inf).  Returns 0 or -1 (no message set). */
+int igr_parse_float(const char *s, size_t len, float *out);
+int igr_parse_double(const char *s, size_t len, double *out);
+/* Strict decimal integers: optional '-' (signed only), digits only. */
+int igr_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+int igr_parse_i64(const char *s, size_t len, int64_t *out);
+
+#endif
