@@ -1,0 +1,454 @@
+/* model.c - the model file container (see model.h). */
+#include "model.h"
+#include "cli.h"
+#include "endian.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static const unsigned char MMAGIC[8] = { 0x89, 'I', 'G', 'M',
+					 '\r', '\n', 0x1a, '\n' };
+
+igr_model *igr_model_new(const char *name)
+{
+	igr_model *m = calloc(1, sizeof *m);
+
+	if (m == NULL)
+		return igr_error("out of memory"), NULL;
+	m->meta = cJSON_CreateObject();
+	if (m->meta == NULL ||
+	    cJSON_AddStringToObject(m->meta, "model", name) == NULL ||
+	    cJSON_AddStringToObject(m->meta, "igraph", IGR_VERSION) == NULL) {
+		igr_model_free(m);
+		return igr_error("out of memory"), NULL;
+	}
+	m->ops = igr_model_ops_find(name);
+	return m;
+}
+
+void igr_model_free(igr_model *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	if (m->state != NULL && m->ops && m->ops->release)
+		m->ops->release(m);
+	for (i = 0; i < m->narr; i++) {
+		free(m->arr[i].name);
+		free(m->arr[i].data);
+	}
+	free(m->arr);
+	cJSON_Delete(m->meta);
+	free(m);
+}
+
+const char *igr_model_name(const igr_model *m)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m->meta, "model");
+
+	return cJSON_IsString(n) ? n->valuestring : "unknown";
+}
+
+static cJSON *member_object(igr_model *m, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(m->meta, key);
+
+	if (o == NULL)
+		o = cJSON_AddObjectToObject(m->meta, key);
+	return o;
+}
+
+cJSON *igr_model_params(igr_model *m)
+{
+	return member_object(m, "params");
+}
+
+cJSON *igr_model_data(igr_model *m)
+{
+	return member_object(m, "data");
+}
+
+double igr_model_param_num(const igr_model *m, const char *key, double def)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(m->meta, "params");
+	const cJSON *v = p ? cJSON_GetObjectItemCaseSensitive(p, key) : NULL;
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+size_t igr_dtype_size(int dtype)
+{
+	switch (dtype) {
+	case IGR_DT_U8:
+		return 1;
+	case IGR_DT_F32:
+	case IGR_DT_U32:
+		return 4;
+	case IGR_DT_U64:
+	case IGR_DT_I64:
+	case IGR_DT_F64:
+		return 8;
+	}
+	return 0;
+}
+
+uint64_t igr_array_len(const igr_array *a)
+{
+	uint64_t n = 1;
+	int i;
+
+	for (i = 0; i < a->ndim; i++)
+		n *= a->dim[i];
+	return n;
+}
+
+int igr_model_add(igr_model *m, const char *name, int dtype, int ndim,
+		  const uint64_t *dims, void *data)
+{
+	igr_array *a;
+	int i;
+
+	if (igr_model_get(m, name) != NULL)
+		return igr_error("model array '%s' added twice", name);
+	if (ndim < 1 || ndim > 4 || igr_dtype_size(dtype) == 0 ||
+	    strlen(name) > 255)
+		return igr_error("bad model array '%s'", name);
+	a = realloc(m->arr, (m->narr + 1) * sizeof *a);
+	if (a == NULL)
+		return igr_error("out of memory");
+	m->arr = a;
+	a = &m->arr[m->narr];
+	memset(a, 0, sizeof *a);
+	a->name = strdup(name);
+	if (a->name == NULL)
+		return igr_error("out of memory");
+	a->dtype = dtype;
+	a->ndim = ndim;
+	for (i = 0; i < ndim; i++)
+		a->dim[i] = dims[i];
+	a->data = data;
+	m->narr++;
+	return 0;
+}
+
+const igr_array *igr_model_get(const igr_model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->narr; i++)
+		if (strcmp(m->arr[i].name, name) == 0)
+			return &m->arr[i];
+	return NULL;
+}
+
+const igr_array *igr_model_need(const igr_model *m, const char *name,
+				int dtype, int ndim)
+{
+	const igr_array *a = igr_model_get(m, name);
+
+	if (a == NULL)
+		return igr_error("%s model lacks array '%s'", igr_model_name(m),
+				 name), NULL;
+	if (a->dtype != dtype || a->ndim != ndim)
+		return igr_error("%s model array '%s' has the wrong type",
+				 igr_model_name(m), name), NULL;
+	return a;
+}
+
+static int host_is_le(void)
+{
+	const uint16_t one = 1;
+	return *(const unsigned char *)&one == 1;
+}
+
+/* Writer that keeps a running CRC. */
+struct cw {
+	igr_out *out;
+	uint32_t crc;
+};
+
+static int cw_write(struct cw *w, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	/* zlib's crc32 takes an unsigned length */
+	while (n > 0) {
+		size_t part = n > (1u << 30) ? (1u << 30) : n;
+		w->crc = (uint32_t)crc32(w->crc, c, (uInt)part);
+		if (igr_out_write(w->out, c, part) < 0)
+			return -1;
+		c += part;
+		n -= part;
+	}
+	return 0;
+}
+
+static int write_elements(struct cw *w, const igr_array *a)
+{
+	size_t es = igr_dtype_size(a->dtype);
+	uint64_t n = igr_array_len(a), i;
+	unsigned char buf[8192];
+	size_t fill = 0;
+
+	if (host_is_le())
+		return cw_write(w, a->data, (size_t)(n * es));
+	for (i = 0; i < n; i++) {
+		const unsigned char *src = (const unsigned char *)a->data + i * es;
+		size_t b;
+		for (b = 0; b < es; b++)
+			buf[fill + b] = src[es - 1 - b];
+		fill += es;
+		if (fill + 8 > sizeof buf) {
+			if (cw_write(w, buf, fill) < 0)
+				return -1;
+			fill = 0;
+		}
+	}
+	return fill ? cw_write(w, buf, fill) : 0;
+}
+
+int igr_model_save(const igr_model *m, const char *path)
+{
+	struct cw w = { NULL, 0 };
+	unsigned char b[32];
+	char *json;
+	size_t i, jl;
+	int d;
+
+	json = cJSON_PrintUnformatted(m->meta);
+	if (json == NULL)
+		return igr_error("out of memory");
+	w.out = igr_out_open(path);
+	if (w.out == NULL) {
+		free(json);
+		return -1;
+	}
+	jl = strlen(json);
+	memcpy(b, MMAGIC, 8);
+	igr_put_u16(b + 8, IGR_MODEL_MAJOR);
+	igr_put_u16(b + 10, IGR_MODEL_MINOR);
+	igr_put_u32(b + 12, (uint32_t)jl);
+	if (cw_write(&w, b, 16) < 0 || cw_write(&w, json, jl) < 0)
+		goto fail;
+	igr_put_u32(b, (uint32_t)m->narr);
+	if (cw_write(&w, b, 4) < 0)
+		goto fail;
+	for (i = 0; i < m->narr; i++) {
+		const igr_array *a = &m->arr[i];
+		size_t nl = strlen(a->name);
+		igr_put_u16(b, (uint16_t)nl);
+		if (cw_write(&w, b, 2) < 0 || cw_write(&w, a->name, nl) < 0)
+			goto fail;
+		b[0] = (unsigned char)a->dtype;
+		b[1] = (unsigned char)a->ndim;
+		if (cw_write(&w, b, 2) < 0)
+			goto fail;
+		for (d = 0; d < a->ndim; d++) {
+			igr_put_u64(b, a->dim[d]);
+			if (cw_write(&w, b, 8) < 0)
+				goto fail;
+		}
+		if (write_elements(&w, a) < 0)
+			goto fail;
+	}
+	memcpy(b, "IEND", 4);
+	igr_put_u32(b + 4, (uint32_t)crc32(w.crc, (const unsigned char *)"IEND",
+					   4));
+	if (igr_out_write(w.out, b, 8) < 0)
+		goto fail;
+	free(json);
+	return igr_out_close(w.out);
+fail:
+	free(json);
+	igr_out_abort(w.out);
+	return -1;
+}
+
+/* Reader with a running CRC and clear truncation errors. */
+struct cr {
+	igr_in *in;
+	uint32_t crc;
+	const char *path;
+};
+
+static int cr_read(struct cr *r, void *p, size_t n)
+{
+	ssize_t got = igr_in_read(r->in, p, n);
+
+	if (got < 0)
+		return -1;
+	if ((size_t)got < n)
+		return igr_error("%s: truncated model file", r->path);
+	{
+		const unsigned char *c = p;
+		size_t left = n;
+		while (left > 0) {
+			size_t part = left > (1u << 30) ? (1u << 30) : left;
+			r->crc = (uint32_t)crc32(r->crc, c, (uInt)part);
+			c += part;
+			left -= part;
+		}
+	}
+	return 0;
+}
+
+igr_model *igr_model_load(const char *path)
+{
+	struct cr r = { NULL, 0, path };
+	unsigned char b[32];
+	igr_model *m = NULL;
+	char *json = NULL;
+	uint32_t jl, narr, i;
+	const char *name;
+
+	r.in = igr_in_open(path);
+	if (r.in == NULL)
+		return NULL;
+	if (cr_read(&r, b, 16) < 0)
+		goto fail;
+	if (memcmp(b, MMAGIC, 8) != 0) {
+		igr_error("%s: not an igraph model file", path);
+		goto fail;
+	}
+	if (igr_get_u16(b + 8) > IGR_MODEL_MAJOR) {
+		igr_error("%s: model version %u.%u is newer than this program "
+			  "supports (%d.%d)", path, igr_get_u16(b + 8),
+			  igr_get_u16(b + 10), IGR_MODEL_MAJOR,
+			  IGR_MODEL_MINOR);
+		goto fail;
+	}
+	jl = igr_get_u32(b + 12);
+	if (jl > (64u << 20)) {
+		igr_error("%s: damaged model file", path);
+		goto fail;
+	}
+	json = malloc((size_t)jl + 1);
+	if (json == NULL) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	if (cr_read(&r, json, jl) < 0)
+		goto fail;
+	json[jl] = '\0';
+	m = calloc(1, sizeof *m);
+	if (m == NULL) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	m->meta = cJSON_Parse(json);
+	if (m->meta == NULL || !cJSON_IsObject(m->meta)) {
+		igr_error("%s: damaged model description", path);
+		goto fail;
+	}
+	if (cr_read(&r, b, 4) < 0)
+		goto fail;
+	narr = igr_get_u32(b);
+	if (narr > 4096) {
+		igr_error("%s: damaged model file", path);
+		goto fail;
+	}
+	for (i = 0; i < narr; i++) {
+		char aname[256];
+		uint64_t dims[4], n = 1;
+		size_t es;
+		int nd, d;
+		void *data;
+		if (cr_read(&r, b, 2) < 0)
+			goto fail;
+		if (igr_get_u16(b) > 255) {
+			igr_error("%s: damaged model file", path);
+			goto fail;
+		}
+		if (cr_read(&r, aname, igr_get_u16(b)) < 0)
+			goto fail;
+		aname[igr_get_u16(b)] = '\0';
+		if (cr_read(&r, b, 2) < 0)
+			goto fail;
+		es = igr_dtype_size(b[0]);
+		nd = b[1];
+		if (es == 0 || nd < 1 || nd > 4) {
+			igr_error("%s: damaged model file (array '%s')", path,
+				  aname);
+			goto fail;
+		}
+		{
+			int dt = b[0];
+			for (d = 0; d < nd; d++) {
+				if (cr_read(&r, b, 8) < 0)
+					goto fail;
+				dims[d] = igr_get_u64(b);
+				if (dims[d] != 0 && n > (UINT64_MAX >> 4) / dims[d]) {
+					igr_error("%s: damaged model file "
+						  "(array '%s')", path, aname);
+					goto fail;
+				}
+				n *= dims[d];
+			}
+			if (n * es > ((uint64_t)1 << 40)) {
+				igr_error("%s: damaged model file (array '%s')",
+					  path, aname);
+				goto fail;
+			}
+			data = malloc(n ? (size_t)(n * es) : 1);
+			if (data == NULL) {
+				igr_error("out of memory (model array '%s')",
+					  aname);
+				goto fail;
+			}
+			if (cr_read(&r, data, (size_t)(n * es)) < 0 ||
+			    igr_model_add(m, aname, dt, nd, dims, data) < 0) {
+				free(data);
+				goto fail;
+			}
+			if (!host_is_le() && es > 1) {
+				unsigned char *c = data;
+				for (uint64_t k = 0; k < n; k++, c += es)
+					for (size_t x = 0; x < es / 2; x++) {
+						unsigned char t = c[x];
+						c[x] = c[es - 1 - x];
+						c[es - 1 - x] = t;
+					}
+			}
+		}
+	}
+	{
+		uint32_t want;
+		if (cr_read(&r, b, 4) < 0)
+			goto fail;
+		want = r.crc;
+		if (memcmp(b, "IEND", 4) != 0) {
+			igr_error("%s: damaged model file (no end marker)", path);
+			goto fail;
+		}
+		if (igr_in_read(r.in, b + 4, 4) != 4) {
+			igr_error("%s: truncated model file", path);
+			goto fail;
+		}
+		if (igr_get_u32(b + 4) != want) {
+			igr_error("%s: model file checksum mismatch (corrupted)",
+				  path);
+			goto fail;
+		}
+		if (igr_in_read(r.in, b, 1) != 0) {
+			igr_error("%s: trailing data after the model", path);
+			goto fail;
+		}
+	}
+	name = igr_model_name(m);
+	m->ops = igr_model_ops_find(name);
+	if (m->ops == NULL) {
+		igr_error("%s: unknown model type '%s'", path, name);
+		goto fail;
+	}
+	free(json);
+	igr_in_close(r.in);
+	return m;
+fail:
+	free(json);
+	igr_model_free(m);
+	igr_in_close(r.in);
+	return NULL;
+}

@@ -1,0 +1,19 @@
+/* model_registry.c - the model types igraph knows, by name.  A new model
+ * module adds its ops here (one line each). */
+#include "model.h"
+
+#include <string.h>
+
+static const struct igr_model_ops *const registry[] = {
+	NULL,
+};
+
+const struct igr_model_ops *igr_model_ops_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; registry[i] != NULL; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
