@@ -65,10 +65,16 @@ $(BUILD)/tests/%: tests/%.c $(LIB_A) tests/testutil.h
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $< $(LIB_A) $(CHECK_LIBS) \
 		$(LIBS) $(EXTRA_LDFLAGS) -o $@
 
+# failure injection shim for the shell tests (LD_PRELOAD)
+INJECT := $(BUILD)/tests/libinject.so
+$(INJECT): tests/inject.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O1 -g -Wall $< -o $@ -ldl
+
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=$(BUILD)/obj/cmd/%.d)
 
 # The test suite: Check unit suites, then the shell tests, one summary.
-check: $(CMDS) $(CHECKS)
+check: $(CMDS) $(CHECKS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		./tests/run.sh
 
@@ -76,7 +82,7 @@ unit: $(CHECKS)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		./tests/run.sh --unit
 
-shell: $(CMDS)
+shell: $(CMDS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		./tests/run.sh --shell
 
@@ -87,7 +93,7 @@ asan:
 	$(MAKE) BUILD=build/asan OPT="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 		IGRAPH_SANITIZE=1 check
 
-valgrind: all $(CHECKS)
+valgrind: all $(CHECKS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		IGRAPH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		CK_FORK=no ./tests/run.sh

@@ -84,11 +84,44 @@ if [ -w /dev/full ]; then
 	fi
 fi
 
-# SIGPIPE: a reader that goes away ends the writer quietly, as for cat(1),
-# also when the parent ignores SIGPIPE (the writer re-raises it).
+# A big stream for the failure tests below.
 awk 'BEGIN { print "#igraph scores 1.0"; print "query_type\tquery\ttarget_type\ttarget\tscore\trank";
 	for (i = 0; i < 400000; i++) printf "user\t%d\titem\t%d\t1\t1\n", i, i }' >"$T/big.tsv"
 ig cat --binary -o "$T/big.igr" "$T/big.tsv"
+
+# Injected I/O failures (tests/inject.c): each is an error, the old output
+# stays, no temporary is left behind.
+INJ=${IGRAPH_TESTBIN:-$TOP/build/tests}/libinject.so
+if [ "${IGRAPH_SANITIZE:-0}" = 1 ] || [ -n "${IGRAPH_WRAP:-}" ] || [ ! -f "$INJ" ]; then
+	skip "injected I/O failures" "not with sanitizers/valgrind, or shim not built"
+else
+	for spec in "write@5000=EIO:write error" "fsync=EIO:cannot sync" \
+		"rename=EXDEV:cannot rename" "read@1000=EIO:read error"; do
+		inj=${spec%%:*}
+		msg=${spec#*:}
+		printf 'old contents\n' >"$T/keep.igr"
+		IGR_INJECT=$inj LD_PRELOAD=$INJ "$IGRAPH_BIN/igraph-cat" --binary \
+			-o "$T/keep.igr" "$T/big.igr" 2>"$T/err"
+		rc=$?
+		if [ "$rc" = 1 ] && grep -q "$msg" "$T/err" &&
+			[ "$(cat "$T/keep.igr")" = "old contents" ] &&
+			! ls "$T"/keep.igr.tmp.* >/dev/null 2>&1; then
+			pass "injected $inj: exit 1, '$msg', old file kept"
+		else
+			fail "injected $inj: exit 1, '$msg', old file kept" \
+				"exit $rc: $(cat "$T/err")" "$(ls "$T" | grep keep)"
+		fi
+	done
+	IGR_INJECT=write1@100=EIO LD_PRELOAD=$INJ "$IGRAPH_BIN/igraph-cat" \
+		"$T/big.igr" >/dev/null 2>"$T/err"
+	rc=$?
+	[ "$rc" = 1 ] && grep -q 'write error on <stdout>' "$T/err" &&
+		pass "injected stdout write error: exit 1" ||
+		fail "injected stdout write error: exit 1" "exit $rc: $(cat "$T/err")"
+fi
+
+# SIGPIPE: a reader that goes away ends the writer quietly, as for cat(1),
+# also when the parent ignores SIGPIPE (the writer re-raises it).
 status=$( { ig cat "$T/big.igr" 2>"$T/err"; echo $? >"$T/rc"; } | head -n 1 >/dev/null; cat "$T/rc")
 if [ "$status" = 141 ] && [ ! -s "$T/err" ]; then
 	pass "SIGPIPE ends the writer quietly"

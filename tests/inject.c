@@ -1,0 +1,164 @@
+/*
+ * inject.c - an LD_PRELOAD shim that makes system calls fail on demand, to
+ * test that igraph reports I/O failures instead of losing data (the idea of
+ * jq's src/inject_errors.c).
+ *
+ * IGR_INJECT is a comma-separated list of CALL[@N]=ERRNO entries:
+ *   write@4096=EIO     write() fails with EIO once 4096 bytes were written
+ *   read@100=EIO       read() fails after 100 bytes were read
+ *   fsync=EIO          every fsync() fails
+ *   rename=EXDEV       every rename() fails
+ *   close=EIO          close() of a file opened for writing fails
+ * Only file descriptors above 2 are affected for write (stdout and stderr
+ * keep working so the test can read the messages) unless CALL is "write1"
+ * (stdout only).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+struct rule {
+	char call[16];
+	long long after; /* bytes before the failure; -1: always */
+	int err;
+};
+
+static struct rule rules[8];
+static int nrules = -1;
+static long long nwritten, nwritten1, nread;
+
+static int errno_of(const char *s)
+{
+	if (strcmp(s, "EIO") == 0)
+		return EIO;
+	if (strcmp(s, "ENOSPC") == 0)
+		return ENOSPC;
+	if (strcmp(s, "EXDEV") == 0)
+		return EXDEV;
+	if (strcmp(s, "EACCES") == 0)
+		return EACCES;
+	if (strcmp(s, "EPIPE") == 0)
+		return EPIPE;
+	return EIO;
+}
+
+static void load(void)
+{
+	const char *env = getenv("IGR_INJECT");
+	char buf[512], *tok, *save;
+
+	nrules = 0;
+	if (env == NULL)
+		return;
+	snprintf(buf, sizeof buf, "%s", env);
+	for (tok = strtok_r(buf, ",", &save); tok && nrules < 8;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct rule *r = &rules[nrules];
+		char *eq = strchr(tok, '='), *at;
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		r->err = errno_of(eq + 1);
+		r->after = -1;
+		at = strchr(tok, '@');
+		if (at != NULL) {
+			*at = '\0';
+			r->after = atoll(at + 1);
+		}
+		snprintf(r->call, sizeof r->call, "%s", tok);
+		nrules++;
+	}
+}
+
+static const struct rule *find(const char *call)
+{
+	int i;
+
+	if (nrules < 0)
+		load();
+	for (i = 0; i < nrules; i++)
+		if (strcmp(rules[i].call, call) == 0)
+			return &rules[i];
+	return NULL;
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	const struct rule *r;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
+								     "write");
+	if (fd > 2 && (r = find("write")) != NULL &&
+	    (r->after < 0 || nwritten + (long long)n > r->after)) {
+		errno = r->err;
+		return -1;
+	}
+	if (fd == 1 && (r = find("write1")) != NULL &&
+	    (r->after < 0 || nwritten1 + (long long)n > r->after)) {
+		errno = r->err;
+		return -1;
+	}
+	{
+		ssize_t w = real(fd, buf, n);
+		if (w > 0 && fd > 2)
+			nwritten += w;
+		if (w > 0 && fd == 1)
+			nwritten1 += w;
+		return w;
+	}
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	static ssize_t (*real)(int, void *, size_t);
+	const struct rule *r;
+	ssize_t got;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	r = find("read");
+	if (r != NULL && r->after >= 0 && nread >= r->after) {
+		errno = r->err;
+		return -1;
+	}
+	got = real(fd, buf, n);
+	if (got > 0)
+		nread += got;
+	return got;
+}
+
+int fsync(int fd)
+{
+	static int (*real)(int);
+	const struct rule *r = find("fsync");
+
+	if (r != NULL) {
+		errno = r->err;
+		return -1;
+	}
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	return real(fd);
+}
+
+int rename(const char *a, const char *b)
+{
+	static int (*real)(const char *, const char *);
+	const struct rule *r = find("rename");
+
+	if (r != NULL) {
+		errno = r->err;
+		return -1;
+	}
+	if (real == NULL)
+		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT,
+								  "rename");
+	return real(a, b);
+}
