@@ -90,34 +90,83 @@ igr_model *igr_model_load(const char *path) IGR_WUR;
 
 /*
  * What each model type implements.  Training lives in the model's own
- * module; these are what the serving tools (igraph-propagate,
- * igraph-recommend) call on a loaded model.  Optional members may be
- * NULL.
+ * module (lib/train.h has the table igraph-train dispatches on); these
+ * are what the serving tools (igraph-propagate, igraph-recommend) call on
+ * a loaded model.  Optional members may be NULL.  A model type registers
+ * its ops in lib/model_registry.c (one line).
+ *
+ * Conventions every model keeps:
+ * - The description's "data" object records the training graph summary,
+ *   at least "users" and "items" (id bounds); igr_train_data_summary()
+ *   (train.h) writes it.
+ * - Item universe: the serving tools score item ids 0 .. NI-1 with
+ *   NI = max(g->n[IGR_ITEM], data.items): the current graph may know
+ *   items the model never saw.  Ids the model cannot score get -INFINITY
+ *   (never recommended by the model).  Higher scores are better.
+ * - Users: ids 0 .. g->n[IGR_USER]-1 of the current graph, which may be
+ *   newer than the model.  A user the model knows nothing about (no
+ *   trained vector, no edges in G) is reported as IGR_UNKNOWN_USER where
+ *   a member can say so; the serving tools then use the popularity
+ *   fallback and say so in their output.
+ * - Every scoring member is called concurrently from OpenMP threads on
+ *   disjoint outputs, after prepare(): it must not modify M.
  */
+#define IGR_UNKNOWN_USER 1
+
+struct igr_acc;   /* topk.h: dense accumulator with a touched list */
+struct igr_embed; /* embed.h: an embedding model's final vectors */
+
+/* One contribution to a score, for explanations. */
+typedef struct igr_contrib {
+	uint8_t type;  /* IGR_ITEM or IGR_CATEGORY (enum igr_node_type) */
+	uint32_t id;
+	float w;       /* part of the score it accounts for */
+} igr_contrib;
+
 struct igr_model_ops {
 	const char *name;
 	/* Bind the model to the current graph G: derive what scoring needs
-	 * from the current edges (user vectors of new users included).  Must
-	 * be called before the score functions. */
+	 * from the current edges (user vectors of new users included), in
+	 * m->state.  Called once before any other member below. */
 	int (*prepare)(igr_model *m, const igr_graph *g);
 	/* Dense scores of NU users against items ITEMS[0..NI) (ITEMS NULL:
-	 * all items 0 .. n_items-1 with NI = n_items), row-major NU x NI in
-	 * OUT.  Higher is better.  Safe to call from several threads at once
-	 * on disjoint outputs. */
+	 * all items 0 .. NI-1, NI as above), row-major NU x NI in OUT.
+	 * Required: the generic path of every serving feature. */
 	int (*score_users)(const igr_model *m, const igr_graph *g,
 			   const uint32_t *users, size_t nu,
 			   const uint32_t *items, size_t ni, float *out);
 	/* Optional: item-to-item scores of NQ query items against all
-	 * items, NQ x n_items (similar items). */
+	 * items, NQ x NI (similar items). */
 	int (*score_items)(const igr_model *m, const igr_graph *g,
 			   const uint32_t *items, size_t nq, float *out);
 	/* Optional: dimension of user vectors, and user U's vector (after
-	 * prepare) into OUT[dim]. */
+	 * prepare) into OUT[dim].  user_vector returns 0, IGR_UNKNOWN_USER
+	 * (nothing known about U: OUT untouched), or -1. */
 	uint32_t (*dim)(const igr_model *m);
 	int (*user_vector)(const igr_model *m, const igr_graph *g, uint32_t u,
 			   float *out);
 	/* Release m->state (called only when it is not NULL). */
 	void (*release)(igr_model *m);
+
+	/* ---- fast paths and extras (optional, added after the draft) */
+
+	/* Embedding models: after prepare, describe the final vectors in E
+	 * (embed.h) so serving uses the blocked sgemm scorer fused with
+	 * top-K.  E->user may cover fewer users than the graph (or be
+	 * NULL): the serving tools get the other users' vectors from
+	 * user_vector.  score(u, i) = dot(U[u], V[i]) (+ bias), and must
+	 * agree with score_users.  Returns 0 or -1. */
+	int (*embedding)(const igr_model *m, struct igr_embed *e);
+	/* Neighbourhood models: add user U's nonzero scores into ACC
+	 * (acc->n >= NI); untouched items score 0.  Returns 0,
+	 * IGR_UNKNOWN_USER or -1.  Must agree with score_users. */
+	int (*score_user_sparse)(const igr_model *m, const igr_graph *g,
+				 uint32_t u, struct igr_acc *acc);
+	/* Explanations: the at most MAX largest contributions of U's graph
+	 * (items, or categories) to score(U, ITEM), largest first, in OUT.
+	 * Returns the count or -1. */
+	int (*explain)(const igr_model *m, const igr_graph *g, uint32_t u,
+		       uint32_t item, igr_contrib *out, size_t max);
 };
 
 /* The ops of model type NAME, or NULL. */

@@ -1,0 +1,117 @@
+/*
+ * topk.h - bounded top-K selection and a sparse score accumulator.
+ *
+ * Serving keeps, per user (or per audience query), only the K best of
+ * millions of scores.  igr_topk is a bounded min-heap of (score, id): the
+ * weakest held entry sits at the root, so a candidate is compared once
+ * with igr_topk_threshold() and almost every one is rejected without
+ * touching the heap.  Memory is K entries whatever the number of scores.
+ *
+ * Order ("better"): higher score first; equal scores are broken by a tie
+ * rank (lower first; the serving tools pass the popularity rank, so an
+ * item nobody scores is ordered by popularity), then by lower id.  The
+ * order is total, so results do not depend on the order candidates are
+ * pushed in, the block sizes or the number of threads.  NaN scores are
+ * never held.
+ *
+ * igr_acc is a dense accumulator with a list of the ids it touched: a
+ * neighbourhood model adds its contributions for one user and the caller
+ * visits only the touched ids, then clears in O(touched).
+ *
+ * Ownership: the caller owns both structures; igr_topk_release() and
+ * igr_acc_release() free what init allocated.  The tie-rank array given to
+ * igr_topk_init() stays owned by the caller and must outlive the heap.
+ */
+#ifndef IGR_TOPK_H
+#define IGR_TOPK_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io.h"
+
+typedef struct igr_hit {
+	float score;
+	uint32_t id;
+} igr_hit;
+
+typedef struct igr_topk {
+	uint32_t k;          /* capacity */
+	uint32_t n;          /* entries held */
+	igr_hit *h;          /* min-heap on "better": h[0] is the weakest */
+	const uint32_t *tie; /* tie rank per id (lower is better) or NULL */
+} igr_topk;
+
+/* Set up a heap of capacity K (K may be 0: nothing is ever held).  TIE
+ * may be NULL (ties broken by lower id).  Returns 0 or -1. */
+int igr_topk_init(igr_topk *t, uint32_t k, const uint32_t *tie) IGR_WUR;
+void igr_topk_release(igr_topk *t);
+
+/* Change the capacity (drops what is held).  Returns 0 or -1. */
+int igr_topk_resize(igr_topk *t, uint32_t k) IGR_WUR;
+
+static inline void igr_topk_clear(igr_topk *t)
+{
+	t->n = 0;
+}
+
+/* 1 if (sa, ia) ranks before (sb, ib). */
+static inline int igr_hit_better(const igr_topk *t, float sa, uint32_t ia,
+				 float sb, uint32_t ib)
+{
+	if (sa != sb)
+		return sa > sb;
+	if (t->tie != NULL && t->tie[ia] != t->tie[ib])
+		return t->tie[ia] < t->tie[ib];
+	return ia < ib;
+}
+
+/* A score strictly below this cannot enter; a score equal to it may
+ * (tie rules decide).  -INFINITY until the heap is full. */
+static inline float igr_topk_threshold(const igr_topk *t)
+{
+	return t->n < t->k ? -INFINITY : t->h[0].score;
+}
+
+/* Offer (SCORE, ID); keeps it if it is among the K best seen so far. */
+void igr_topk_push(igr_topk *t, float score, uint32_t id);
+
+/* Offer SCORES[0..N) as ids BASE .. BASE+N-1.  The common rejection is
+ * one comparison per score. */
+void igr_topk_push_row(igr_topk *t, const float *scores, size_t n,
+		       uint32_t base);
+
+/* Write the held entries best first to OUT (room for t->n), empty the
+ * heap, and return how many were written. */
+uint32_t igr_topk_sorted(igr_topk *t, igr_hit *out);
+
+/* Sort HITS[0..N) best first under T's order (T supplies the tie rank). */
+void igr_hits_sort(const igr_topk *t, igr_hit *hits, size_t n);
+
+/* ---- sparse accumulator -------------------------------------------- */
+
+typedef struct igr_acc {
+	uint32_t n;         /* ids 0 .. n-1 */
+	float *v;           /* n values, 0 when untouched */
+	uint8_t *mark;      /* n flags: id is in touched[] */
+	uint32_t *touched;  /* ids with a contribution, in first-touch order */
+	uint32_t nt;
+} igr_acc;
+
+int igr_acc_init(igr_acc *a, uint32_t n) IGR_WUR;
+void igr_acc_release(igr_acc *a);
+
+static inline void igr_acc_add(igr_acc *a, uint32_t id, float w)
+{
+	if (!a->mark[id]) {
+		a->mark[id] = 1;
+		a->touched[a->nt++] = id;
+	}
+	a->v[id] += w;
+}
+
+/* Reset the touched entries to zero (O(touched)). */
+void igr_acc_clear(igr_acc *a);
+
+#endif
