@@ -1,10 +1,13 @@
 /* model_registry.c - the model types igraph knows, by name.  A new model
  * module adds its ops here (one line each). */
 #include "model.h"
+#include "train.h"
 
 #include <string.h>
 
 static const struct igr_model_ops *const registry[] = {
+	&igr_pop_ops,
+	&igr_itemknn_ops,
 	NULL,
 };
 

@@ -1,0 +1,544 @@
+/* embed.c - blocked sgemm scoring fused with top-K (see embed.h). */
+#include "embed.h"
+#include "cli.h"
+#include "error.h"
+#include "model.h"
+#include "train.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/*
+ * Blocking: a tile of BU users x BI items (128 KB of scores) and the BI x
+ * dim item block (256 KB at dim 64) stay in the 1-2 MB L2 cache while the
+ * tile is scanned, so the scores are read back from cache, never from
+ * memory.  Measured on gowalla (29,858 x 40,981 x 64) on 2 cores; see
+ * BENCHMARKS.md, "Serving".
+ */
+#define BU 32
+#define BI 1024
+
+void igr_embed_rules_init(igr_embed_rules *r)
+{
+	memset(r, 0, sizeof *r);
+	r->min_score = -INFINITY;
+}
+
+static int nthreads(void)
+{
+#ifdef _OPENMP
+	return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+/* The items an embedding scorer works on: all of them, or (with a block
+ * list) the allowed ones gathered into a compact matrix, which also
+ * saves their arithmetic. */
+struct items {
+	uint32_t n;          /* compact items */
+	const float *v;      /* n x dim */
+	const float *bias;   /* n or NULL */
+	const uint32_t *id;  /* compact -> item id, NULL = identity */
+	const uint32_t *inv; /* item id -> compact or IGR_NONE, NULL = id */
+	const uint32_t *tie; /* tie rank by compact index, or NULL */
+	float *own_v, *own_bias;
+	uint32_t *own_id, *own_inv, *own_tie;
+};
+
+static void items_free(struct items *it)
+{
+	free(it->own_v);
+	free(it->own_bias);
+	free(it->own_id);
+	free(it->own_inv);
+	free(it->own_tie);
+}
+
+static int items_make(struct items *it, const igr_embed *e,
+		      const igr_embed_rules *r)
+{
+	uint32_t i, n = 0, d = e->dim;
+
+	memset(it, 0, sizeof *it);
+	if (r->blocked == NULL) {
+		it->n = e->nitems;
+		it->v = e->item;
+		it->bias = e->item_bias;
+		it->tie = r->tie;
+		return 0;
+	}
+	for (i = 0; i < e->nitems; i++)
+		n += r->blocked[i] == 0;
+	it->own_v = malloc(((size_t)n * d ? (size_t)n * d : 1) * sizeof(float));
+	it->own_id = malloc((n ? n : 1) * sizeof(uint32_t));
+	it->own_inv = malloc((e->nitems ? e->nitems : 1) * sizeof(uint32_t));
+	if (e->item_bias)
+		it->own_bias = malloc((n ? n : 1) * sizeof(float));
+	if (r->tie)
+		it->own_tie = malloc((n ? n : 1) * sizeof(uint32_t));
+	if (it->own_v == NULL || it->own_id == NULL || it->own_inv == NULL ||
+	    (e->item_bias && it->own_bias == NULL) ||
+	    (r->tie && it->own_tie == NULL)) {
+		items_free(it);
+		return igr_error("out of memory (%u item vectors)", n);
+	}
+	n = 0;
+	for (i = 0; i < e->nitems; i++) {
+		if (r->blocked[i]) {
+			it->own_inv[i] = IGR_NONE;
+			continue;
+		}
+		memcpy(it->own_v + (size_t)n * d, e->item + (size_t)i * d,
+		       d * sizeof(float));
+		if (it->own_bias)
+			it->own_bias[n] = e->item_bias[i];
+		if (it->own_tie)
+			it->own_tie[n] = r->tie[i];
+		it->own_id[n] = i;
+		it->own_inv[i] = n++;
+	}
+	it->n = n;
+	it->v = it->own_v;
+	it->bias = it->own_bias;
+	it->id = it->own_id;
+	it->inv = it->own_inv;
+	it->tie = it->own_tie;
+	return 0;
+}
+
+/* Scan one row of scores into heap T: only scores >= max(floor, the
+ * weakest held) can enter, and the test is made 16 at a time first
+ * (vectorised), so the common case is a few instructions per score. */
+static void scan_row(igr_topk *t, const float *s, uint32_t n, uint32_t base,
+		     float floor)
+{
+	uint32_t i = 0;
+	float thr;
+
+	while (i < n && t->n < t->k) {
+		if (s[i] >= floor)
+			igr_topk_push(t, s[i], base + i);
+		i++;
+	}
+	if (t->k == 0)
+		return;
+	thr = t->h[0].score > floor ? t->h[0].score : floor;
+	for (; i + 16 <= n; i += 16) {
+		int any = 0, c;
+#pragma omp simd reduction(| : any)
+		for (c = 0; c < 16; c++)
+			any |= s[i + c] >= thr;
+		if (!any)
+			continue;
+		for (c = 0; c < 16; c++)
+			if (s[i + c] >= thr) {
+				igr_topk_push(t, s[i + c], base + i + c);
+				thr = t->h[0].score > floor ? t->h[0].score
+							    : floor;
+			}
+	}
+	for (; i < n; i++)
+		if (s[i] >= thr) {
+			igr_topk_push(t, s[i], base + i);
+			thr = t->h[0].score > floor ? t->h[0].score : floor;
+		}
+}
+
+/* C (bu x bi, leading dimension bi) = U (bu x d) * V[0..bi)^T + bias. */
+static void tile(const float *u, size_t bu, const float *v, const float *bias,
+		 uint32_t bi, uint32_t d, float *c)
+{
+	size_t j;
+
+	if (d == 0) {
+		memset(c, 0, bu * bi * sizeof *c);
+	} else {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)bu,
+			    (int)bi, (int)d, 1.0f, u, (int)d, v, (int)d, 0.0f,
+			    c, (int)bi);
+	}
+	if (bias != NULL)
+		for (j = 0; j < bu; j++) {
+			float *row = c + j * bi;
+			uint32_t i;
+			for (i = 0; i < bi; i++)
+				row[i] += bias[i];
+		}
+}
+
+int igr_embed_topk(const igr_embed *e, const uint32_t *users,
+		   const float *uvec, size_t nu, uint32_t k,
+		   const igr_embed_rules *rules, igr_hit *out, uint32_t *nout)
+{
+	igr_embed_rules none;
+	struct items it;
+	int nt = nthreads(), failed = 0;
+	size_t nblocks = (nu + BU - 1) / BU;
+	uint32_t d = e->dim;
+
+	if (rules == NULL) {
+		igr_embed_rules_init(&none);
+		rules = &none;
+	}
+	if (items_make(&it, e, rules) < 0)
+		return -1;
+#pragma omp parallel num_threads(nt) reduction(| : failed)
+	{
+		float *c = malloc((size_t)BU * BI * sizeof *c);
+		igr_topk heap[BU];
+		uint64_t cur[BU], end[BU];
+		int ok = c != NULL, j;
+		size_t b;
+
+		for (j = 0; j < BU; j++) {
+			heap[j].h = NULL;
+			if (ok && igr_topk_init(&heap[j], k, it.tie) < 0)
+				ok = 0;
+		}
+		if (!ok)
+			failed = 1;
+#pragma omp for schedule(dynamic, 1)
+		for (b = 0; b < nblocks; b++) {
+			size_t u0 = b * BU, bu = nu - u0 < BU ? nu - u0 : BU;
+			uint32_t ib;
+			if (!ok)
+				continue;
+			for (j = 0; j < (int)bu; j++) {
+				uint32_t u = users[u0 + j];
+				const igr_csr *x = rules->exclude;
+				igr_topk_clear(&heap[j]);
+				cur[j] = end[j] = 0;
+				if (x != NULL && u < x->nrows) {
+					cur[j] = x->ptr[u];
+					end[j] = x->ptr[u + 1];
+				}
+			}
+			for (ib = 0; ib < it.n; ib += BI) {
+				uint32_t bi = it.n - ib < BI ? it.n - ib : BI;
+				tile(uvec + u0 * d, bu, it.v + (size_t)ib * d,
+				     it.bias ? it.bias + ib : NULL, bi, d, c);
+				for (j = 0; j < (int)bu; j++) {
+					float *row = c + (size_t)j * bi;
+					const uint32_t *xi =
+						rules->exclude
+							? rules->exclude->idx
+							: NULL;
+					/* excluded items become NaN, which
+					 * no heap ever holds */
+					while (cur[j] < end[j]) {
+						uint32_t ci = xi[cur[j]];
+						if (it.inv != NULL) {
+							ci = ci < e->nitems
+								? it.inv[ci]
+								: IGR_NONE;
+							if (ci == IGR_NONE) {
+								cur[j]++;
+								continue;
+							}
+						}
+						if (ci >= ib + bi)
+							break;
+						if (ci >= ib)
+							row[ci - ib] = NAN;
+						cur[j]++;
+					}
+					scan_row(&heap[j], row, bi, ib,
+						 rules->min_score);
+				}
+			}
+			for (j = 0; j < (int)bu; j++) {
+				igr_hit *o = out + (u0 + j) * (size_t)k;
+				uint32_t n = igr_topk_sorted(&heap[j], o), q;
+				if (it.id != NULL)
+					for (q = 0; q < n; q++)
+						o[q].id = it.id[o[q].id];
+				nout[u0 + j] = n;
+			}
+		}
+		for (j = 0; j < BU; j++)
+			if (heap[j].h != NULL)
+				igr_topk_release(&heap[j]);
+		free(c);
+	}
+	items_free(&it);
+	if (failed)
+		return igr_error("out of memory (embedding scorer)");
+	return 0;
+}
+
+int igr_embed_scores(const igr_embed *e, const float *uvec, size_t nu,
+		     const uint32_t *items, size_t ni, float *out)
+{
+	uint32_t d = e->dim;
+	float *v = NULL, *bias = NULL;
+	const float *vv = e->item, *bb = e->item_bias;
+	size_t nvalid = ni, c;
+	uint32_t *pos = NULL;
+	int nt = nthreads();
+
+	if (items != NULL || ni > e->nitems) {
+		/* gather the item vectors the caller asked for; ids the
+		 * model does not know score -INFINITY */
+		v = malloc((ni * d ? ni * d : 1) * sizeof *v);
+		bias = malloc((ni ? ni : 1) * sizeof *bias);
+		pos = malloc((ni ? ni : 1) * sizeof *pos);
+		if (v == NULL || bias == NULL || pos == NULL) {
+			free(v);
+			free(bias);
+			free(pos);
+			return igr_error("out of memory (%zu item vectors)",
+					 ni);
+		}
+		nvalid = 0;
+		for (c = 0; c < ni; c++) {
+			uint32_t id = items ? items[c] : (uint32_t)c;
+			if (id >= e->nitems)
+				continue;
+			memcpy(v + nvalid * d, e->item + (size_t)id * d,
+			       d * sizeof *v);
+			bias[nvalid] = e->item_bias ? e->item_bias[id] : 0;
+			pos[nvalid++] = (uint32_t)c;
+		}
+		vv = v;
+		bb = bias;
+	}
+	if (pos == NULL) {
+		size_t b;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+		for (b = 0; b < (nu + BU - 1) / BU; b++) {
+			size_t u0 = b * BU, bu = nu - u0 < BU ? nu - u0 : BU;
+			tile(uvec + u0 * d, bu, vv, bb, (uint32_t)ni, d,
+			     out + u0 * ni);
+		}
+		return 0;
+	}
+	{
+		int failed = 0;
+#pragma omp parallel num_threads(nt) reduction(| : failed)
+		{
+			float *t = malloc((BU * nvalid ? BU * nvalid : 1) *
+					  sizeof *t);
+			size_t b;
+			if (t == NULL)
+				failed = 1;
+#pragma omp for schedule(dynamic, 1)
+			for (b = 0; b < (nu + BU - 1) / BU; b++) {
+				size_t u0 = b * BU, j, q;
+				size_t bu = nu - u0 < BU ? nu - u0 : BU;
+				if (t == NULL)
+					continue;
+				tile(uvec + u0 * d, bu, vv, bb,
+				     (uint32_t)nvalid, d, t);
+				for (j = 0; j < bu; j++) {
+					float *o = out + (u0 + j) * ni;
+					for (q = 0; q < ni; q++)
+						o[q] = -INFINITY;
+					for (q = 0; q < nvalid; q++)
+						o[pos[q]] = t[j * nvalid + q];
+				}
+			}
+			free(t);
+		}
+		free(v);
+		free(bias);
+		free(pos);
+		if (failed)
+			return igr_error("out of memory (embedding scores)");
+	}
+	return 0;
+}
+
+double igr_embed_sgemm_rate(uint32_t dim, uint32_t nitems, double seconds)
+{
+	uint32_t nu = 4096, i;
+	float *u = malloc((size_t)nu * dim * sizeof *u);
+	float *v = malloc((size_t)nitems * dim * sizeof *v);
+	double t0, t, flop = 0;
+	int nt = nthreads();
+
+	if (u == NULL || v == NULL || dim == 0 || nitems == 0) {
+		free(u);
+		free(v);
+		return igr_error("cannot measure sgemm"), -1;
+	}
+	for (i = 0; i < nu * dim; i++)
+		u[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+	for (i = 0; i < nitems * dim; i++)
+		v[i] = (float)((i * 40503u) % 1000) / 1000.0f - 0.5f;
+	t0 = igr_now();
+	do {
+#pragma omp parallel num_threads(nt)
+		{
+			float *c = malloc((size_t)BU * BI * sizeof *c);
+			size_t b;
+#pragma omp for schedule(dynamic, 1)
+			for (b = 0; b < nu / BU; b++) {
+				uint32_t ib;
+				if (c == NULL)
+					continue;
+				for (ib = 0; ib < nitems; ib += BI) {
+					uint32_t bi = nitems - ib < BI
+							      ? nitems - ib
+							      : BI;
+					tile(u + b * BU * dim, BU,
+					     v + (size_t)ib * dim, NULL, bi,
+					     dim, c);
+				}
+			}
+			free(c);
+		}
+		flop += 2.0 * nu * nitems * dim;
+		t = igr_now() - t0;
+	} while (t < seconds);
+	free(u);
+	free(v);
+	return flop / t / 1e9;
+}
+
+/* ---- generic ops ------------------------------------------------------ */
+
+/* Vectors of USERS into UV (nu x dim): rows of e->user, else the model's
+ * user_vector, else zeros (a user nothing is known about). */
+static int user_rows(const igr_model *m, const igr_graph *g,
+		     const igr_embed *e, const uint32_t *users, size_t nu,
+		     float *uv)
+{
+	size_t j;
+	int rc = 0;
+	int (*uvf)(const igr_model *, const igr_graph *, uint32_t, float *) =
+		m->ops->user_vector;
+
+	if (uvf == igr_embed_user_vector)
+		uvf = NULL;
+	for (j = 0; j < nu && rc >= 0; j++) {
+		float *o = uv + j * e->dim;
+		uint32_t u = users[j];
+		if (e->user != NULL && u < e->nusers) {
+			memcpy(o, e->user + (size_t)u * e->dim,
+			       e->dim * sizeof *o);
+			continue;
+		}
+		memset(o, 0, e->dim * sizeof *o);
+		if (uvf != NULL && (rc = uvf(m, g, u, o)) == IGR_UNKNOWN_USER)
+			memset(o, 0, e->dim * sizeof *o), rc = 0;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int igr_embed_score_users(const igr_model *m, const igr_graph *g,
+			  const uint32_t *users, size_t nu,
+			  const uint32_t *items, size_t ni, float *out)
+{
+	igr_embed e;
+	float *uv;
+	int rc;
+
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+		return igr_error("%s model has no embedding", igr_model_name(m));
+	uv = malloc((nu * e.dim ? nu * e.dim : 1) * sizeof *uv);
+	if (uv == NULL)
+		return igr_error("out of memory");
+	rc = user_rows(m, g, &e, users, nu, uv);
+	if (rc == 0)
+		rc = igr_embed_scores(&e, uv, nu, items, ni, out);
+	free(uv);
+	return rc;
+}
+
+int igr_embed_score_items(const igr_model *m, const igr_graph *g,
+			  const uint32_t *items, size_t nq, float *out)
+{
+	igr_embed e;
+	float *qv, *norm;
+	size_t q, ni;
+	uint32_t i, d;
+
+	(void)g;
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+		return igr_error("%s model has no embedding", igr_model_name(m));
+	d = e.dim;
+	ni = e.nitems;
+	if (g != NULL && g->n[IGR_ITEM] > ni)
+		ni = g->n[IGR_ITEM];
+	{
+		uint32_t mi = igr_model_nitems(m);
+		if (mi > ni)
+			ni = mi;
+	}
+	qv = calloc((nq * d ? nq * d : 1), sizeof *qv);
+	norm = malloc((e.nitems ? e.nitems : 1) * sizeof *norm);
+	if (qv == NULL || norm == NULL) {
+		free(qv);
+		free(norm);
+		return igr_error("out of memory");
+	}
+	for (i = 0; i < e.nitems; i++)
+		norm[i] = cblas_snrm2((int)d, e.item + (size_t)i * d, 1);
+	for (q = 0; q < nq; q++)
+		if (items[q] < e.nitems && norm[items[q]] > 0) {
+			uint32_t c;
+			for (c = 0; c < d; c++)
+				qv[q * d + c] = e.item[(size_t)items[q] * d + c] /
+						norm[items[q]];
+		}
+	{
+		/* dot products without the bias: similarity is a property
+		 * of the vectors */
+		igr_embed nb = e;
+		nb.item_bias = NULL;
+		if (igr_embed_scores(&nb, qv, nq, NULL, ni, out) < 0) {
+			free(qv);
+			free(norm);
+			return -1;
+		}
+	}
+	for (q = 0; q < nq; q++) {
+		float *o = out + q * ni;
+		int known = items[q] < e.nitems && norm[items[q]] > 0;
+		for (i = 0; i < e.nitems; i++)
+			o[i] = known && norm[i] > 0 ? o[i] / norm[i]
+						    : -INFINITY;
+	}
+	free(qv);
+	free(norm);
+	return 0;
+}
+
+uint32_t igr_embed_dim(const igr_model *m)
+{
+	igr_embed e;
+
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+		return 0;
+	return e.dim;
+}
+
+int igr_embed_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
+			  float *out)
+{
+	igr_embed e;
+
+	(void)g;
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+		return igr_error("%s model has no embedding", igr_model_name(m));
+	if (e.user == NULL || u >= e.nusers)
+		return IGR_UNKNOWN_USER;
+	memcpy(out, e.user + (size_t)u * e.dim, e.dim * sizeof *out);
+	return 0;
+}

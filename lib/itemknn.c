@@ -1,0 +1,493 @@
+/*
+ * itemknn.c - item-based k-nearest-neighbour recommendation.
+ *
+ * Item-based top-N recommendation (Sarwar et al., WWW 2001; Deshpande and
+ * Karypis, ACM TOIS 2004): two items are similar when the same users
+ * interact with both; a user is recommended the items most similar to
+ * what they already have.
+ *
+ * Training.  Let R be the user x item matrix of the graph's user->item
+ * weights (1 with --binary) and d(u) the number of items of user u.  With
+ * user damping x, the rows are scaled first: R'(u, i) = R(u, i) d(u)^-x/2,
+ * so a user with hundreds of items counts less towards each of their
+ * pairs (the "inverse user frequency" of Breese et al., UAI 1998).  Then
+ *
+ *     co(i, j)  = sum_u R'(u, i) R'(u, j)
+ *     n(i)      = sum_u R'(u, i)^2
+ *     S(i, j)   = ( co(i, j) / (n(i)^a n(j)^(1-a) + shrink) )^q
+ *
+ * a = 1/2 is the cosine; other values are the asymmetric cosine of Aiolli
+ * (RecSys 2013), which weighs the conditional probabilities P(j|i) and
+ * P(i|j); shrink is the shrinkage of Bell and Koren (ICDM 2007), which
+ * discounts similarities resting on few common users; q > 1 sharpens
+ * (Aiolli's "locality").  Each item keeps its N largest S(i, .) ("--
+ * neighbours"), stored by neighbour id.  The work is sum_u d(u)^2 multiply-
+ * adds, OpenMP over items; no item x item matrix is ever built.
+ *
+ * Scoring.  score(u, j) = sum over u's items i of W(u, i) S(i, j), where W
+ * is the current graph's edge weight (1 with --binary): a sparse
+ * accumulation over the neighbours of the user's items.  New edges count
+ * at once; items unknown to the model contribute nothing and score
+ * -INFINITY.  --explain lists the largest terms W(u, i) S(i, j).
+ *
+ * Model arrays: "nbr_ptr" (u64, items + 1), "nbr" (u32), "sim" (f32).
+ */
+#include "embed.h"
+#include "error.h"
+#include "topk.h"
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+struct knn_params {
+	uint32_t nbrs;
+	double shrink, alpha, damping, locality;
+	int binary;
+};
+
+static int thread_is_main(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num() == 0;
+#else
+	return 1;
+#endif
+}
+
+static int cmp_hit_id(const void *a, const void *b)
+{
+	const igr_hit *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+igr_model *igr_train_itemknn(const igr_graph *g,
+			     const struct igr_train_ctx *ctx)
+{
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	uint32_t ni = g->n[IGR_ITEM], nu = g->n[IGR_USER];
+	struct knn_params p;
+	igr_model *m = igr_model_new("itemknn");
+	igr_csr *r = NULL, *rt = NULL;
+	double *norm = NULL;
+	igr_hit **rows = NULL;
+	uint32_t *cnt = NULL;
+	uint64_t *ptr = NULL, total = 0, k;
+	uint32_t *nbr = NULL, i, done = 0;
+	float *sim = NULL;
+	int failed = 0;
+
+	if (m == NULL)
+		return NULL;
+	p.nbrs = (uint32_t)igr_train_num(ctx, m, "neighbours", 200);
+	p.shrink = igr_train_num(ctx, m, "shrink", 0);
+	p.alpha = igr_train_num(ctx, m, "alpha", 0.5);
+	p.damping = igr_train_num(ctx, m, "user-damping", 0);
+	p.locality = igr_train_num(ctx, m, "locality", 1);
+	p.binary = igr_train_flag(ctx, m, "binary");
+	if (ui == NULL || ui->nnz == 0) {
+		igr_error("the graph has no user->item edges to learn from");
+		goto fail;
+	}
+	/* R' with the weights and the user damping applied */
+	{
+		uint64_t *rp = malloc(((size_t)nu + 1) * sizeof *rp);
+		uint32_t *ri = malloc((size_t)ui->nnz * sizeof *ri);
+		float *rw = malloc((size_t)ui->nnz * sizeof *rw);
+		uint32_t u;
+		r = calloc(1, sizeof *r);
+		if (r == NULL || rp == NULL || ri == NULL || rw == NULL) {
+			free(rp);
+			free(ri);
+			free(rw);
+			igr_error("out of memory");
+			goto fail;
+		}
+		r->nrows = nu;
+		r->ncols = ni;
+		r->nnz = ui->nnz;
+		r->ptr = rp;
+		r->idx = ri;
+		r->w = rw;
+		memcpy(ri, ui->idx, (size_t)ui->nnz * sizeof *ri);
+		for (u = 0; u <= nu; u++)
+			rp[u] = u < ui->nrows ? ui->ptr[u] : ui->nnz;
+		for (u = 0; u < nu; u++) {
+			uint64_t lo = rp[u], hi = rp[u + 1];
+			double s = hi > lo && p.damping > 0
+					   ? pow((double)(hi - lo),
+						 -p.damping / 2)
+					   : 1;
+			for (k = lo; k < hi; k++) {
+				double w = p.binary ? 1.0 : ui->w[k];
+				if (!(w >= 0) || !isfinite(w)) {
+					igr_error("user %u item %u: edge weight "
+						  "%g is not a finite "
+						  "non-negative number",
+						  u, ri[k], w);
+					goto fail;
+				}
+				rw[k] = (float)(w * s);
+			}
+		}
+	}
+	rt = igr_csr_transpose(r);
+	norm = calloc(ni ? ni : 1, sizeof *norm);
+	rows = calloc(ni ? ni : 1, sizeof *rows);
+	cnt = calloc(ni ? ni : 1, sizeof *cnt);
+	if (rt == NULL || norm == NULL || rows == NULL || cnt == NULL) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	for (k = 0; k < r->nnz; k++)
+		norm[r->idx[k]] += (double)r->w[k] * r->w[k];
+	igr_train_progress(ctx, "item-kNN: similarities of %u items", ni);
+#pragma omp parallel reduction(| : failed)
+	{
+		igr_acc acc;
+		igr_topk heap;
+		int ok = igr_acc_init(&acc, ni) == 0;
+		int64_t it;
+
+		heap.h = NULL;
+		if (ok && igr_topk_init(&heap, p.nbrs, NULL) < 0) {
+			igr_acc_release(&acc);
+			ok = 0;
+		}
+		if (!ok)
+			failed = 1;
+#pragma omp for schedule(dynamic, 64)
+		for (it = 0; it < (int64_t)ni; it++) {
+			uint32_t a = (uint32_t)it, t;
+			uint64_t x, y;
+			double na;
+			if (!ok)
+				continue;
+			for (x = rt->ptr[a]; x < rt->ptr[a + 1]; x++) {
+				uint32_t u = rt->idx[x];
+				float wa = rt->w[x];
+				for (y = r->ptr[u]; y < r->ptr[u + 1]; y++)
+					if (r->idx[y] != a)
+						igr_acc_add(&acc, r->idx[y],
+							    wa * r->w[y]);
+			}
+			na = pow(norm[a], p.alpha);
+			for (t = 0; t < acc.nt; t++) {
+				uint32_t b = acc.touched[t];
+				double den = na * pow(norm[b], 1 - p.alpha) +
+					     p.shrink;
+				double s = den > 0 ? acc.v[b] / den : 0;
+				if (p.locality != 1)
+					s = pow(s, p.locality);
+				if (s > 0)
+					igr_topk_push(&heap, (float)s, b);
+			}
+			igr_acc_clear(&acc);
+			cnt[a] = heap.n;
+			rows[a] = malloc((heap.n ? heap.n : 1) *
+					 sizeof *rows[a]);
+			if (rows[a] == NULL) {
+				failed = 1;
+				igr_topk_clear(&heap);
+				continue;
+			}
+			igr_topk_sorted(&heap, rows[a]);
+			qsort(rows[a], cnt[a], sizeof *rows[a], cmp_hit_id);
+#pragma omp atomic
+			done++;
+			if (thread_is_main())
+				igr_train_progress(ctx, "item-kNN: %u of %u "
+						   "items", done, ni);
+		}
+		if (ok) {
+			igr_acc_release(&acc);
+			igr_topk_release(&heap);
+		}
+	}
+	igr_train_progress_done(ctx);
+	if (failed) {
+		igr_error("out of memory (item neighbourhoods)");
+		goto fail;
+	}
+	ptr = malloc(((size_t)ni + 1) * sizeof *ptr);
+	if (ptr == NULL) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	for (i = 0; i < ni; i++) {
+		ptr[i] = total;
+		total += cnt[i];
+	}
+	ptr[ni] = total;
+	nbr = malloc((total ? total : 1) * sizeof *nbr);
+	sim = malloc((total ? total : 1) * sizeof *sim);
+	if (nbr == NULL || sim == NULL) {
+		igr_error("out of memory (%llu neighbours)",
+			  (unsigned long long)total);
+		goto fail;
+	}
+	for (i = 0; i < ni; i++) {
+		uint32_t t;
+		for (t = 0; t < cnt[i]; t++) {
+			nbr[ptr[i] + t] = rows[i][t].id;
+			sim[ptr[i] + t] = rows[i][t].score;
+		}
+		free(rows[i]);
+		rows[i] = NULL;
+	}
+	{
+		uint64_t d1[1] = { (uint64_t)ni + 1 }, d2[1] = { total };
+		if (igr_model_add(m, "nbr_ptr", IGR_DT_U64, 1, d1, ptr) < 0)
+			goto fail;
+		ptr = NULL;
+		if (igr_model_add(m, "nbr", IGR_DT_U32, 1, d2, nbr) < 0)
+			goto fail;
+		nbr = NULL;
+		if (igr_model_add(m, "sim", IGR_DT_F32, 1, d2, sim) < 0)
+			goto fail;
+		sim = NULL;
+	}
+	if (igr_train_data_summary(m, g, ctx ? ctx->source : NULL) < 0)
+		goto fail;
+	cJSON_AddNumberToObject(igr_model_data(m), "neighbour_pairs",
+				(double)total);
+	igr_csr_free(r);
+	igr_csr_free(rt);
+	free(norm);
+	free(rows);
+	free(cnt);
+	return m;
+fail:
+	if (rows != NULL)
+		for (i = 0; i < ni; i++)
+			free(rows[i]);
+	free(rows);
+	free(cnt);
+	free(norm);
+	free(ptr);
+	free(nbr);
+	free(sim);
+	igr_csr_free(r);
+	igr_csr_free(rt);
+	igr_model_free(m);
+	return NULL;
+}
+
+/* ---- serving ----------------------------------------------------------- */
+
+struct knn {
+	uint32_t ni;            /* items the model knows */
+	const uint64_t *ptr;
+	const uint32_t *nbr;
+	const float *sim;
+	int binary;
+};
+
+static const struct knn *knn_of(const igr_model *m)
+{
+	return m->state;
+}
+
+static int knn_prepare(igr_model *m, const igr_graph *g)
+{
+	const igr_array *p, *n, *s;
+	struct knn *k;
+
+	(void)g;
+	if (m->state != NULL)
+		return 0;
+	p = igr_model_need(m, "nbr_ptr", IGR_DT_U64, 1);
+	n = p ? igr_model_need(m, "nbr", IGR_DT_U32, 1) : NULL;
+	s = n ? igr_model_need(m, "sim", IGR_DT_F32, 1) : NULL;
+	if (s == NULL)
+		return -1;
+	if (p->dim[0] < 1 || s->dim[0] != n->dim[0] ||
+	    ((const uint64_t *)p->data)[p->dim[0] - 1] != n->dim[0] ||
+	    p->dim[0] - 1 > UINT32_MAX)
+		return igr_error("itemknn model arrays do not agree");
+	{
+		const uint64_t *pp = p->data;
+		const uint32_t *nn = n->data;
+		uint64_t x, ni = p->dim[0] - 1;
+		for (x = 0; x < ni; x++)
+			if (pp[x] > pp[x + 1])
+				return igr_error("itemknn model: damaged "
+						 "neighbour offsets");
+		for (x = 0; x < n->dim[0]; x++)
+			if (nn[x] >= ni)
+				return igr_error("itemknn model: neighbour "
+						 "%u out of range", nn[x]);
+	}
+	k = malloc(sizeof *k);
+	if (k == NULL)
+		return igr_error("out of memory");
+	k->ni = (uint32_t)(p->dim[0] - 1);
+	k->ptr = p->data;
+	k->nbr = n->data;
+	k->sim = s->data;
+	{
+		const cJSON *pa = cJSON_GetObjectItemCaseSensitive(m->meta,
+								   "params");
+		k->binary = cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(pa, "binary"));
+	}
+	m->state = k;
+	return 0;
+}
+
+static void knn_release(igr_model *m)
+{
+	free(m->state);
+	m->state = NULL;
+}
+
+static int knn_sparse(const igr_model *m, const igr_graph *g, uint32_t u,
+		      igr_acc *acc)
+{
+	const struct knn *k = knn_of(m);
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	uint64_t x, y;
+	int any = 0;
+
+	if (k == NULL)
+		return igr_error("itemknn model used before prepare");
+	if (ui == NULL || u >= ui->nrows)
+		return IGR_UNKNOWN_USER;
+	for (x = ui->ptr[u]; x < ui->ptr[u + 1]; x++) {
+		uint32_t i = ui->idx[x];
+		float w = k->binary ? 1.0f : ui->w[x];
+		if (i >= k->ni)
+			continue;
+		any = 1;
+		for (y = k->ptr[i]; y < k->ptr[i + 1]; y++)
+			igr_acc_add(acc, k->nbr[y], w * k->sim[y]);
+	}
+	return any ? 0 : IGR_UNKNOWN_USER;
+}
+
+static int knn_score_users(const igr_model *m, const igr_graph *g,
+			   const uint32_t *users, size_t nu,
+			   const uint32_t *items, size_t ni, float *out)
+{
+	const struct knn *k = knn_of(m);
+	igr_acc acc;
+	size_t j, c;
+	uint32_t n = k ? k->ni : 0;
+
+	if (k == NULL)
+		return igr_error("itemknn model used before prepare");
+	if (igr_acc_init(&acc, n) < 0)
+		return -1;
+	for (j = 0; j < nu; j++) {
+		float *o = out + j * ni;
+		if (knn_sparse(m, g, users[j], &acc) < 0) {
+			igr_acc_release(&acc);
+			return -1;
+		}
+		for (c = 0; c < ni; c++) {
+			uint32_t id = items ? items[c] : (uint32_t)c;
+			o[c] = id < n ? acc.v[id] : -INFINITY;
+		}
+		igr_acc_clear(&acc);
+	}
+	igr_acc_release(&acc);
+	return 0;
+}
+
+static int knn_score_items(const igr_model *m, const igr_graph *g,
+			   const uint32_t *items, size_t nq, float *out)
+{
+	const struct knn *k = knn_of(m);
+	size_t q, ni, c;
+	uint64_t y;
+
+	if (k == NULL)
+		return igr_error("itemknn model used before prepare");
+	ni = k->ni;
+	if (g != NULL && g->n[IGR_ITEM] > ni)
+		ni = g->n[IGR_ITEM];
+	for (q = 0; q < nq; q++) {
+		float *o = out + q * ni;
+		uint32_t i = items[q];
+		if (i >= k->ni) {
+			for (c = 0; c < ni; c++)
+				o[c] = -INFINITY;
+			continue;
+		}
+		for (c = 0; c < ni; c++)
+			o[c] = c < k->ni ? 0.0f : -INFINITY;
+		for (y = k->ptr[i]; y < k->ptr[i + 1]; y++)
+			o[k->nbr[y]] = k->sim[y];
+	}
+	return 0;
+}
+
+static int knn_explain(const igr_model *m, const igr_graph *g, uint32_t u,
+		       uint32_t item, igr_contrib *out, size_t max)
+{
+	const struct knn *k = knn_of(m);
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	igr_topk heap;
+	igr_hit *hits;
+	uint64_t x;
+	uint32_t n, t;
+
+	if (k == NULL)
+		return igr_error("itemknn model used before prepare");
+	if (ui == NULL || u >= ui->nrows || item >= k->ni || max == 0)
+		return 0;
+	if (igr_topk_init(&heap, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max,
+			  NULL) < 0)
+		return -1;
+	for (x = ui->ptr[u]; x < ui->ptr[u + 1]; x++) {
+		uint32_t i = ui->idx[x];
+		uint64_t lo, hi;
+		if (i >= k->ni)
+			continue;
+		/* neighbour rows are sorted by id: binary search */
+		lo = k->ptr[i];
+		hi = k->ptr[i + 1];
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			if (k->nbr[mid] < item)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < k->ptr[i + 1] && k->nbr[lo] == item)
+			igr_topk_push(&heap, (k->binary ? 1.0f : ui->w[x]) *
+						     k->sim[lo], i);
+	}
+	hits = malloc((heap.n ? heap.n : 1) * sizeof *hits);
+	if (hits == NULL) {
+		igr_topk_release(&heap);
+		return igr_error("out of memory");
+	}
+	n = igr_topk_sorted(&heap, hits);
+	for (t = 0; t < n; t++) {
+		out[t].type = IGR_ITEM;
+		out[t].id = hits[t].id;
+		out[t].w = hits[t].score;
+	}
+	free(hits);
+	igr_topk_release(&heap);
+	return (int)n;
+}
+
+const struct igr_model_ops igr_itemknn_ops = {
+	.name = "itemknn",
+	.prepare = knn_prepare,
+	.score_users = knn_score_users,
+	.score_items = knn_score_items,
+	.dim = NULL,
+	.user_vector = NULL,
+	.release = knn_release,
+	.embedding = NULL,
+	.score_user_sparse = knn_sparse,
+	.explain = knn_explain,
+};

@@ -1,0 +1,198 @@
+/* train.c - igraph-train's model and option tables (see train.h). */
+#include "train.h"
+#include "cli.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * Hyper-parameter options of igraph-train, one line each.  The --help
+ * text names the models an option applies to.  Keep the order: it is the
+ * order of --help and of the man page.
+ */
+const struct igr_train_param igr_train_params[] = {
+	{ "popularity", IGR_P_STR, 0, 0, "how",
+	  "pop: rank items by 'weight' (sum of edge weights, the default)\n"
+	  "or 'users' (number of users)" },
+	{ "neighbours", IGR_P_INT, 1, 100000, "n",
+	  "itemknn: neighbours kept per item (default 200)" },
+	{ "shrink", IGR_P_NUM, 0, 1e9, "x",
+	  "itemknn: shrinkage added to the cosine denominator (default 0)" },
+	{ "alpha", IGR_P_NUM, 0, 1, "x",
+	  "itemknn: asymmetric cosine exponent, 0.5 = cosine (default 0.5)" },
+	{ "user-damping", IGR_P_NUM, 0, 4, "x",
+	  "itemknn: a user of degree d counts d^-x in co-occurrences\n"
+	  "(default 0)" },
+	{ "locality", IGR_P_NUM, 0.1, 10, "x",
+	  "itemknn: similarities raised to this power (default 1)" },
+	{ "binary", IGR_P_FLAG, 0, 0, NULL,
+	  "itemknn: ignore edge weights (every edge counts 1)" },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+/*
+ * The models igraph-train builds.  To add one, see train.h.
+ */
+const struct igr_trainer igr_trainers[] = {
+	{ "pop", "item popularity (the baseline)", "popularity",
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_pop },
+	{ "itemknn", "item-kNN, cosine similarity on the weighted graph",
+	  "neighbours shrink alpha user-damping locality binary",
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+const struct igr_trainer *igr_trainer_find(const char *name)
+{
+	const struct igr_trainer *t;
+
+	for (t = igr_trainers; t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+int igr_trainer_accepts(const struct igr_trainer *t, const char *name)
+{
+	const char *p = t->params;
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		size_t l = strcspn(p, " ");
+		if (l == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += l;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+static const cJSON *given(const struct igr_train_ctx *ctx, const char *name)
+{
+	return ctx && ctx->params
+		       ? cJSON_GetObjectItemCaseSensitive(ctx->params, name)
+		       : NULL;
+}
+
+static void record(igr_model *m, const char *name, cJSON *v)
+{
+	cJSON *p = igr_model_params(m);
+
+	if (p == NULL || v == NULL) {
+		cJSON_Delete(v);
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(p, name);
+	cJSON_AddItemToObject(p, name, v);
+}
+
+double igr_train_num(const struct igr_train_ctx *ctx, igr_model *m,
+		     const char *name, double def)
+{
+	const cJSON *v = given(ctx, name);
+	double x = cJSON_IsNumber(v) ? v->valuedouble : def;
+
+	record(m, name, cJSON_CreateNumber(x));
+	return x;
+}
+
+const char *igr_train_str(const struct igr_train_ctx *ctx, igr_model *m,
+			  const char *name, const char *def)
+{
+	const cJSON *v = given(ctx, name);
+	const char *s = cJSON_IsString(v) ? v->valuestring : def;
+
+	record(m, name, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+	return s;
+}
+
+int igr_train_flag(const struct igr_train_ctx *ctx, igr_model *m,
+		   const char *name)
+{
+	int on = cJSON_IsTrue(given(ctx, name));
+
+	record(m, name, cJSON_CreateBool(on));
+	return on;
+}
+
+int igr_train_data_summary(igr_model *m, const igr_graph *g,
+			   const char *source)
+{
+	cJSON *d = igr_model_data(m);
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	double wsum = 0;
+	uint64_t k, active = 0;
+	uint32_t u;
+
+	if (d == NULL)
+		return igr_error("out of memory");
+	if (ui != NULL) {
+		for (k = 0; k < ui->nnz; k++)
+			wsum += ui->w[k];
+		for (u = 0; u < ui->nrows; u++)
+			active += ui->ptr[u + 1] > ui->ptr[u];
+	}
+	if (cJSON_AddNumberToObject(d, "users", g->n[IGR_USER]) == NULL ||
+	    cJSON_AddNumberToObject(d, "items", g->n[IGR_ITEM]) == NULL ||
+	    cJSON_AddNumberToObject(d, "categories", g->n[IGR_CATEGORY]) ==
+		    NULL ||
+	    cJSON_AddNumberToObject(d, "active_users", (double)active) ==
+		    NULL ||
+	    cJSON_AddNumberToObject(d, "user_item_edges",
+				    ui ? (double)ui->nnz : 0) == NULL ||
+	    cJSON_AddNumberToObject(d, "user_item_weight", wsum) == NULL)
+		return igr_error("out of memory");
+	if (g->has_now &&
+	    cJSON_AddNumberToObject(d, "now", (double)g->now) == NULL)
+		return igr_error("out of memory");
+	if (isfinite(g->half_life) &&
+	    cJSON_AddNumberToObject(d, "half_life", g->half_life) == NULL)
+		return igr_error("out of memory");
+	if (source != NULL &&
+	    cJSON_AddStringToObject(d, "source", source) == NULL)
+		return igr_error("out of memory");
+	return 0;
+}
+
+static uint32_t data_u32(const igr_model *m, const char *key)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->meta, "data");
+	const cJSON *v = d ? cJSON_GetObjectItemCaseSensitive(d, key) : NULL;
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > UINT32_MAX)
+		return 0;
+	return (uint32_t)v->valuedouble;
+}
+
+uint32_t igr_model_nusers(const igr_model *m)
+{
+	return data_u32(m, "users");
+}
+
+uint32_t igr_model_nitems(const igr_model *m)
+{
+	return data_u32(m, "items");
+}
+
+void igr_train_progress(const struct igr_train_ctx *ctx, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (ctx == NULL || ctx->cli == NULL || !ctx->cli->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	igr_progress(ctx->cli, "%s", buf);
+}
+
+void igr_train_progress_done(const struct igr_train_ctx *ctx)
+{
+	if (ctx != NULL && ctx->cli != NULL)
+		igr_progress_done(ctx->cli);
+}
