@@ -1,0 +1,1627 @@
+/* ingest.c - raw logs into events and items streams (see ingest.h). */
+#include "ingest.h"
+#include "csvparse.h"
+#include "error.h"
+#include "jsonl.h"
+#include "pseudo.h"
+#include "timefmt.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows without a time held back for --missing ts=interpolate, at most. */
+#define MAX_PENDING 4096
+/* Reject messages kept for the command to print. */
+#define DEFAULT_MIN_TIME 0
+#define DEFAULT_MAX_TIME 4102444800LL /* 2100-01-01T00:00:00Z */
+
+enum reason {
+	R_FIELDS,
+	R_QUOTE,
+	R_MISSING,
+	R_TIME,
+	R_RANGE,
+	R_BEHAVIOR,
+	R_NUMBER,
+	R_LONG,
+	R_UTF8,
+	R_ID,
+	R_JSON,
+	R_NOTIME,
+	R_NREASON
+};
+
+static const char *const reason_names[R_NREASON] = {
+	"field count", "bad quoting", "missing value", "bad time",
+	"time out of range", "unknown behavior", "not a number",
+	"field too long", "bad UTF-8", "bad id", "bad JSON",
+	"no time to interpolate",
+};
+
+const char *igr_ingest_reason(int i)
+{
+	return i >= 0 && i < R_NREASON ? reason_names[i] : NULL;
+}
+
+/* A missing-value marker, for one role or (role -1) for all. */
+struct na {
+	int role;
+	char *s;
+	size_t len;
+};
+
+/* A layout resolved against the options. */
+struct layout {
+	const char *desc;
+	int format, delim, quote, has_header, nfields;
+	const char *header;
+	int col[IGR_NROLE];
+	char *names[IGR_NROLE];
+	int maxcol;
+	igr_bmap bmap[IGR_MAX_BMAP];
+	int nbmap;           /* -1: the column holds igraph names */
+	int behavior;
+	igr_timefmt tf;
+	struct na *na;
+	int nna;
+	char cat_list_sep;
+};
+
+/* What a row says about one role. */
+enum { V_ABSENT = 0, V_MISSING, V_PRESENT };
+
+struct val {
+	int state;
+	const char *p;
+	size_t len;
+};
+
+/* A row held back until its time is known. */
+struct pend {
+	igr_event e;
+	int64_t ms;
+	int need;            /* 1: time to be interpolated */
+	uint32_t file;
+	uint64_t lineno;
+	size_t raw_off, raw_len;
+};
+
+/* The row being processed, for messages and the rejects file. */
+struct where {
+	uint64_t lineno;
+	const char *raw;
+	size_t rawlen;
+};
+
+struct igr_ingest {
+	igr_ingest_config cfg;
+	const igr_schema *schema;
+	struct layout *lays;
+	int nlays;
+	struct layout *L;      /* the layout of the current file */
+	char *colstore;        /* --columns copy */
+	int miss[IGR_NROLE];
+	char *fill[IGR_NROLE];
+	int64_t fill_ms;
+	float fill_value, fill_price;
+	int fill_behavior;
+	int64_t min_ms, max_ms;
+	size_t max_field;
+	igr_vocab *v[3];
+	igr_writer *w;
+	igr_dedup *dd;
+	igr_pseudo *ps;
+	igr_vocab *praw;       /* raw user ids already pseudonymized */
+	uint32_t *pmap;        /* praw id -> user id */
+	size_t pmapcap;
+	igr_jsonl *json;
+	igr_ingest_stats st;
+	/* inputs, for file:line of held-back rows */
+	char **files;
+	uint32_t nfiles;
+	uint64_t position;
+	int have_prev;
+	int64_t prev_ms;
+	struct pend *pq;
+	size_t npq;
+	char *praw_buf;        /* raw text of held-back rows */
+	size_t praw_len, praw_cap;
+	char *tbuf;            /* NUL-terminated title */
+	size_t tcap;
+	char *rbuf;            /* reject line */
+	size_t rcap;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+int igr_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s,
+			    *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t n, i;
+		uint32_t cp;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if ((size_t)(end - p) <= n)
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+static int has_high_bit(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+static const char *file_name(const igr_ingest *ig, uint32_t f)
+{
+	return f < ig->nfiles ? ig->files[f] : "?";
+}
+
+static const char *cur_file(const igr_ingest *ig)
+{
+	return ig->nfiles ? ig->files[ig->nfiles - 1] : "?";
+}
+
+static int grow_buf(char **buf, size_t *cap, size_t need)
+{
+	size_t nc = *cap ? *cap : 256;
+	char *nb;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	nb = realloc(*buf, nc);
+	if (nb == NULL)
+		return igr_error("out of memory");
+	*buf = nb;
+	*cap = nc;
+	return 0;
+}
+
+/* ---- rejects ---------------------------------------------------------- */
+
+/* Record a reject of the row at FILE:LINENO.  Returns 0, or -1 when the
+ * run must stop (--strict, --max-rejects N, a write error). */
+static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
+		     const char *raw, size_t rawlen, int why,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
+		     const char *raw, size_t rawlen, int why,
+		     const char *fmt, ...)
+{
+	char reason[512], where[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	snprintf(where, sizeof where, "%s:%llu", file_name(ig, file),
+		 (unsigned long long)lineno);
+	ig->st.rejected++;
+	ig->st.reasons[why]++;
+	if (ig->cfg.rejects != NULL) {
+		/* "FILE:LINE<TAB>REASON<TAB>ROW"; newlines, CRs and
+		 * backslashes of the row escaped so it stays one line */
+		size_t i, n = 0, wl = strlen(where), rl = strlen(reason);
+		if (grow_buf(&ig->rbuf, &ig->rcap,
+			     wl + rl + 2 * rawlen + 4) < 0)
+			return -1;
+		memcpy(ig->rbuf, where, wl);
+		n = wl;
+		ig->rbuf[n++] = '\t';
+		for (i = 0; i < rl; i++) /* reasons quote data: no tabs */
+			ig->rbuf[n++] = reason[i] == '\t' ? ' ' : reason[i];
+		ig->rbuf[n++] = '\t';
+		for (i = 0; i < rawlen; i++) {
+			char c = raw[i];
+			if (c == '\n' || c == '\r' || c == '\\') {
+				ig->rbuf[n++] = '\\';
+				c = c == '\n' ? 'n' : c == '\r' ? 'r' : c;
+			}
+			ig->rbuf[n++] = c;
+		}
+		ig->rbuf[n++] = '\n';
+		if (igr_out_write(ig->cfg.rejects, ig->rbuf, n) < 0)
+			return igr_error_prefix("%s",
+				igr_out_name(ig->cfg.rejects));
+	}
+	if (ig->cfg.on_reject != NULL)
+		ig->cfg.on_reject(ig->cfg.reject_ctx, where, reason);
+	if (ig->cfg.strict)
+		return igr_error("%s: %s", where, reason);
+	if (ig->cfg.max_rejects_kind == 1 &&
+	    ig->st.rejected > ig->cfg.max_rejects)
+		return igr_error("%s: more than %llu rows rejected "
+				 "(--max-rejects); stopping", where,
+				 (unsigned long long)ig->cfg.max_rejects);
+	return 0;
+}
+
+#define REJECT(ig, wh, why, ...)                                             \
+	reject_at(ig, (ig)->nfiles - 1, (wh)->lineno, (wh)->raw,             \
+		  (wh)->rawlen, why, __VA_ARGS__)
+
+/* Quote a field for a message: at most 40 bytes, control bytes escaped. */
+static const char *q(const struct val *v, char *buf)
+{
+	size_t i, n = 0, len = v->len > 40 ? 40 : v->len;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v->p[i];
+		if (c < 0x20 || c == 0x7f || c >= 0x80 || c == '\'')
+			n += (size_t)sprintf(buf + n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	if (v->len > 40) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static void event_key(unsigned char *k, const igr_event *e, int64_t ms)
+{
+	uint32_t vb;
+
+	memset(k, 0, IGR_DEDUP_KEY);
+	memcpy(&vb, &e->value, 4);
+	memcpy(k, &ms, 8);
+	memcpy(k + 8, &e->user, 4);
+	memcpy(k + 12, &e->item, 4);
+	memcpy(k + 16, &e->category, 4);
+	memcpy(k + 20, &vb, 4);
+	k[24] = e->behavior;
+	k[31] = 'e';
+}
+
+static int emit_event(igr_ingest *ig, igr_event *e, int64_t ms)
+{
+	unsigned char key[IGR_DEDUP_KEY];
+	int r;
+
+	e->ts = igr_ms_to_s(ms);
+	event_key(key, e, ms);
+	r = igr_dedup_check(ig->dd, key);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		ig->st.duplicates++;
+		return 0;
+	}
+	if (igr_write_event(ig->w, e) < 0)
+		return -1;
+	ig->st.accepted++;
+	ig->st.behavior[e->behavior]++;
+	if (ig->st.accepted == 1 || e->ts < ig->st.min_ts)
+		ig->st.min_ts = e->ts;
+	if (ig->st.accepted == 1 || e->ts > ig->st.max_ts)
+		ig->st.max_ts = e->ts;
+	return 0;
+}
+
+/* Write the held-back rows, their times interpolated between PREV (if
+ * any) and NEXT (HAVE_NEXT), or carried forward from PREV. */
+static int flush_pending(igr_ingest *ig, int have_next, int64_t next)
+{
+	size_t i, k = ig->npq;
+	int rc = 0;
+
+	for (i = 0; i < k && rc == 0; i++) {
+		struct pend *p = &ig->pq[i];
+		int64_t lo, ms;
+		if (!have_next && !ig->have_prev) {
+			rc = reject_at(ig, p->file, p->lineno,
+				       ig->praw_buf + p->raw_off, p->raw_len,
+				       R_NOTIME, "missing ts and no time to "
+				       "interpolate from");
+			continue;
+		}
+		if (!have_next) {
+			ms = ig->prev_ms;
+		} else {
+			lo = ig->have_prev ? ig->prev_ms : next;
+			/* i + 1 of k + 1 steps from lo to next */
+			ms = lo + (int64_t)(((__int128)(next - lo) *
+					     (int64_t)(i + 1)) /
+					    (int64_t)(k + 1));
+		}
+		ig->st.interpolated++;
+		rc = emit_event(ig, &p->e, ms);
+	}
+	ig->npq = 0;
+	ig->praw_len = 0;
+	return rc;
+}
+
+static int hold_back(igr_ingest *ig, const igr_event *e,
+		     const struct where *wh)
+{
+	struct pend *p;
+
+	if (ig->npq == MAX_PENDING && flush_pending(ig, 0, 0) < 0)
+		return -1;
+	if (ig->pq == NULL) {
+		ig->pq = malloc(MAX_PENDING * sizeof *ig->pq);
+		if (ig->pq == NULL)
+			return igr_error("out of memory");
+	}
+	if (grow_buf(&ig->praw_buf, &ig->praw_cap,
+		     ig->praw_len + wh->rawlen + 1) < 0)
+		return -1;
+	p = &ig->pq[ig->npq++];
+	p->e = *e;
+	p->ms = 0;
+	p->need = 1;
+	p->file = ig->nfiles - 1;
+	p->lineno = wh->lineno;
+	p->raw_off = ig->praw_len;
+	p->raw_len = wh->rawlen;
+	memcpy(ig->praw_buf + ig->praw_len, wh->raw, wh->rawlen);
+	ig->praw_len += wh->rawlen;
+	return 0;
+}
+
+/* ---- one row ---------------------------------------------------------- */
+
+static int is_na(const struct layout *L, int role, const char *p,
+		 size_t len)
+{
+	int i;
+
+	for (i = 0; i < L->nna; i++)
+		if ((L->na[i].role < 0 || L->na[i].role == role) &&
+		    L->na[i].len == len && memcmp(L->na[i].s, p, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks every present field shares: length, NUL bytes, UTF-8, and for
+ * ids control characters.  0 or the reject status. */
+static int check_field(igr_ingest *ig, const struct where *wh, int role,
+		       const struct val *v, int *bad)
+{
+	size_t limit = ig->max_field, i;
+	int is_id = role == IGR_ROLE_USER || role == IGR_ROLE_ITEM ||
+		    role == IGR_ROLE_CATEGORY;
+	char b[200];
+
+	if (is_id && limit > IGR_VOCAB_MAXLEN)
+		limit = IGR_VOCAB_MAXLEN;
+	*bad = 1;
+	if (v->len > limit)
+		return REJECT(ig, wh, R_LONG, "%s longer than %zu bytes "
+			      "(--max-field)", igr_role_name(role), limit);
+	if (memchr(v->p, '\0', v->len) != NULL)
+		return REJECT(ig, wh, R_ID, "%s contains a NUL byte",
+			      igr_role_name(role));
+	if (has_high_bit(v->p, v->len) && !igr_utf8_valid(v->p, v->len))
+		return REJECT(ig, wh, R_UTF8, "%s '%s' is not valid UTF-8",
+			      igr_role_name(role), q(v, b));
+	if (is_id)
+		for (i = 0; i < v->len; i++) {
+			unsigned char c = (unsigned char)v->p[i];
+			if (c < 0x20 || c == 0x7f)
+				return REJECT(ig, wh, R_ID, "%s id '%s' "
+					      "contains a control character",
+					      igr_role_name(role), q(v, b));
+		}
+	*bad = 0;
+	return 0;
+}
+
+static int find_behavior(const struct layout *L, const char *p, size_t len)
+{
+	int i;
+
+	if (L->nbmap < 0)
+		return igr_behavior_parse(p, len);
+	for (i = 0; i < L->nbmap; i++)
+		if (strncmp(L->bmap[i].from, p, len) == 0 &&
+		    L->bmap[i].from[len] == '\0')
+			return L->bmap[i].to;
+	return -1;
+}
+
+static int intern(igr_ingest *ig, int type, const char *p, size_t len,
+		  uint32_t *id)
+{
+	if (igr_vocab_intern(ig->v[type], p, len, id) < 0)
+		return igr_error_prefix("%s vocabulary", igr_node_name(type));
+	return 0;
+}
+
+static int intern_user(igr_ingest *ig, const char *p, size_t len,
+		       uint32_t *id)
+{
+	char pn[IGR_PSEUDO_LEN + 1];
+	uint32_t rid;
+
+	if (ig->ps == NULL)
+		return intern(ig, IGR_USER, p, len, id);
+	/* each distinct raw id is hashed once; the table is memory only */
+	rid = igr_vocab_find(ig->praw, p, len);
+	if (rid != IGR_NONE) {
+		*id = ig->pmap[rid];
+		return 0;
+	}
+	igr_pseudo_id(ig->ps, p, len, pn);
+	if (intern(ig, IGR_USER, pn, IGR_PSEUDO_LEN, id) < 0)
+		return -1;
+	if (igr_vocab_intern(ig->praw, p, len, &rid) < 0)
+		return -1;
+	if (rid >= ig->pmapcap) {
+		size_t nc = ig->pmapcap ? ig->pmapcap * 2 : 1024;
+		uint32_t *nm = realloc(ig->pmap, nc * sizeof *nm);
+		if (nm == NULL)
+			return igr_error("out of memory");
+		ig->pmap = nm;
+		ig->pmapcap = nc;
+	}
+	ig->pmap[rid] = *id;
+	return 0;
+}
+
+static int parse_number(const struct val *v, float *out)
+{
+	return igr_parse_float(v->p, v->len, out) < 0 || !isfinite(*out)
+		       ? -1 : 0;
+}
+
+static void range_text(const igr_ingest *ig, char *buf, size_t n)
+{
+	char a[64], b[64];
+
+	igr_fmt_iso8601(a, igr_ms_to_s(ig->min_ms));
+	igr_fmt_iso8601(b, igr_ms_to_s(ig->max_ms));
+	snprintf(buf, n, "%s to %s", a, b);
+}
+
+/* Validate, convert and write one row whose fields are in V.  0, or -1
+ * to stop (a reject under --strict, a write error ...). */
+static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
+{
+	const struct layout *L = ig->L;
+	int r, bad, beh = L->behavior, need_ts = 0;
+	int64_t ms = 0;
+	float value = 1, price = NAN;
+	char b[200];
+
+	ig->position++;
+	/* missing values and the checks every field shares */
+	for (r = 0; r < IGR_NROLE; r++) {
+		if (v[r].state == V_PRESENT &&
+		    (v[r].len == 0 || (L->nna && is_na(L, r, v[r].p,
+							v[r].len))))
+			v[r].state = V_MISSING;
+		if (v[r].state == V_MISSING) {
+			switch (ig->miss[r]) {
+			case IGR_MISS_REJECT:
+				return REJECT(ig, wh, R_MISSING,
+					      "missing %s", igr_role_name(r));
+			case IGR_MISS_FILL:
+				v[r].state = V_PRESENT;
+				v[r].p = ig->fill[r];
+				v[r].len = strlen(ig->fill[r]);
+				ig->st.filled++;
+				break;
+			default:
+				break; /* none, previous, interpolate */
+			}
+		}
+		if (v[r].state == V_PRESENT) {
+			if (check_field(ig, wh, r, &v[r], &bad) < 0)
+				return -1;
+			if (bad)
+				return 0;
+		}
+	}
+	if (ig->cfg.kind == IGR_KIND_EVENTS) {
+		/* behaviour */
+		if (v[IGR_ROLE_BEHAVIOR].state == V_PRESENT) {
+			beh = find_behavior(L, v[IGR_ROLE_BEHAVIOR].p,
+					    v[IGR_ROLE_BEHAVIOR].len);
+			if (beh < 0)
+				return REJECT(ig, wh, R_BEHAVIOR,
+					      "unknown behavior '%s'",
+					      q(&v[IGR_ROLE_BEHAVIOR], b));
+		}
+		/* time */
+		if (v[IGR_ROLE_TS].state == V_PRESENT) {
+			if (igr_time_parse(&L->tf, v[IGR_ROLE_TS].p,
+					   v[IGR_ROLE_TS].len, &ms) < 0)
+				return REJECT(ig, wh, R_TIME,
+					      "bad time '%s'",
+					      q(&v[IGR_ROLE_TS], b));
+		} else if (v[IGR_ROLE_TS].state == V_MISSING) {
+			if (ig->miss[IGR_ROLE_TS] == IGR_MISS_PREVIOUS) {
+				if (!ig->have_prev)
+					return REJECT(ig, wh, R_NOTIME,
+						      "missing ts and no "
+						      "earlier time");
+				ms = ig->prev_ms;
+				ig->st.interpolated++;
+			} else {
+				need_ts = 1;
+			}
+		} else if (L->tf.kind == IGR_TF_POSITION) {
+			ms = (int64_t)ig->position * 1000;
+		}
+		if (v[IGR_ROLE_OFFSET_MS].state == V_PRESENT) {
+			int64_t off;
+			if (igr_parse_i64(v[IGR_ROLE_OFFSET_MS].p,
+					  v[IGR_ROLE_OFFSET_MS].len, &off) < 0 ||
+			    off > ((int64_t)1 << 50) ||
+			    off < -((int64_t)1 << 50))
+				return REJECT(ig, wh, R_NUMBER,
+					      "offset_ms '%s' is not an "
+					      "integer",
+					      q(&v[IGR_ROLE_OFFSET_MS], b));
+			ms += off;
+		}
+		if (!need_ts && v[IGR_ROLE_TS].state != V_ABSENT &&
+		    (ms < ig->min_ms || ms >= ig->max_ms)) {
+			char rt[160];
+			int64_t s = igr_ms_to_s(ms);
+			range_text(ig, rt, sizeof rt);
+			return REJECT(ig, wh, R_RANGE,
+				      "time %lld is out of range (%s)%s",
+				      (long long)s, rt,
+				      s / 1000 >= igr_ms_to_s(ig->min_ms) &&
+				      s / 1000 < igr_ms_to_s(ig->max_ms)
+					      ? "; milliseconds? see "
+						"--time-format"
+					      : "");
+		}
+		if (v[IGR_ROLE_VALUE].state == V_PRESENT &&
+		    parse_number(&v[IGR_ROLE_VALUE], &value) < 0)
+			return REJECT(ig, wh, R_NUMBER,
+				      "value '%s' is not a finite number",
+				      q(&v[IGR_ROLE_VALUE], b));
+	} else {
+		if (v[IGR_ROLE_PRICE].state == V_PRESENT &&
+		    (parse_number(&v[IGR_ROLE_PRICE], &price) < 0 ||
+		     price < 0))
+			return REJECT(ig, wh, R_NUMBER,
+				      "price '%s' is not a number of 0 or "
+				      "more", q(&v[IGR_ROLE_PRICE], b));
+	}
+	/* the row is good: only now do its ids enter the vocabulary */
+	if (ig->cfg.kind == IGR_KIND_EVENTS) {
+		igr_event e;
+		const struct val *c = &v[IGR_ROLE_CATEGORY];
+		e.category = IGR_NONE;
+		if (intern_user(ig, v[IGR_ROLE_USER].p, v[IGR_ROLE_USER].len,
+				&e.user) < 0 ||
+		    intern(ig, IGR_ITEM, v[IGR_ROLE_ITEM].p,
+			   v[IGR_ROLE_ITEM].len, &e.item) < 0)
+			return -1;
+		if (c->state == V_PRESENT) {
+			size_t cl = c->len;
+			if (L->cat_list_sep) {
+				const char *sep = memchr(c->p, L->cat_list_sep,
+							 cl);
+				if (sep != NULL)
+					cl = (size_t)(sep - c->p);
+			}
+			if (cl > 0 &&
+			    intern(ig, IGR_CATEGORY, c->p, cl, &e.category) < 0)
+				return -1;
+		}
+		e.behavior = (uint8_t)beh;
+		e.value = value;
+		e.ts = 0;
+		if (need_ts)
+			return hold_back(ig, &e, wh);
+		if (v[IGR_ROLE_TS].state != V_ABSENT) {
+			if (ig->npq > 0 && flush_pending(ig, 1, ms) < 0)
+				return -1;
+			ig->have_prev = 1;
+			ig->prev_ms = ms;
+		}
+		return emit_event(ig, &e, ms);
+	} else {
+		igr_item it;
+		const struct val *c = &v[IGR_ROLE_CATEGORY];
+		const struct val *t = &v[IGR_ROLE_TITLE];
+		unsigned char key[IGR_DEDUP_KEY];
+		uint64_t th;
+		uint32_t pb;
+		memset(&it, 0, sizeof it);
+		it.category = IGR_NONE;
+		it.price = price;
+		if (intern(ig, IGR_ITEM, v[IGR_ROLE_ITEM].p,
+			   v[IGR_ROLE_ITEM].len, &it.item) < 0)
+			return -1;
+		if (c->state == V_PRESENT) {
+			size_t cl = c->len;
+			if (L->cat_list_sep) {
+				const char *sep = memchr(c->p, L->cat_list_sep,
+							 cl);
+				if (sep != NULL)
+					cl = (size_t)(sep - c->p);
+			}
+			if (cl > 0 &&
+			    intern(ig, IGR_CATEGORY, c->p, cl, &it.category) < 0)
+				return -1;
+		}
+		if (grow_buf(&ig->tbuf, &ig->tcap,
+			     (t->state == V_PRESENT ? t->len : 0) + 1) < 0)
+			return -1;
+		if (t->state == V_PRESENT)
+			memcpy(ig->tbuf, t->p, t->len);
+		ig->tbuf[t->state == V_PRESENT ? t->len : 0] = '\0';
+		it.text = ig->tbuf;
+		it.ntok = (uint8_t)igr_hash_tokens(ig->tbuf, it.tok);
+		/* duplicate key: the whole record, the title by hash */
+		th = igr_hash_bytes(ig->tbuf, strlen(ig->tbuf), 0x9e37);
+		memcpy(&pb, &it.price, 4);
+		memset(key, 0, sizeof key);
+		memcpy(key, &it.item, 4);
+		memcpy(key + 4, &it.category, 4);
+		memcpy(key + 8, &pb, 4);
+		memcpy(key + 12, &th, 8);
+		key[31] = 'i';
+		r = igr_dedup_check(ig->dd, key);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			ig->st.duplicates++;
+			return 0;
+		}
+		if (igr_write_item(ig->w, &it) < 0)
+			return -1;
+		ig->st.accepted++;
+		return 0;
+	}
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static int missing_parse(igr_ingest *ig, const char *spec)
+{
+	const char *p = spec;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		int role, pol;
+		size_t vl;
+		const char *val;
+		if (eq == NULL || eq == p)
+			return igr_error("--missing: '%.*s' is not "
+					 "COLUMN=POLICY", (int)len, p);
+		role = igr_role_parse(p, (size_t)(eq - p));
+		if (role < 0)
+			return igr_error("--missing: unknown column '%.*s'",
+					 (int)(eq - p), p);
+		val = eq + 1;
+		vl = (size_t)(p + len - val);
+		if (vl == 6 && memcmp(val, "reject", 6) == 0)
+			pol = IGR_MISS_REJECT;
+		else if (vl == 4 && memcmp(val, "none", 4) == 0)
+			pol = IGR_MISS_NONE;
+		else if (vl == 8 && memcmp(val, "previous", 8) == 0)
+			pol = IGR_MISS_PREVIOUS;
+		else if (vl == 11 && memcmp(val, "interpolate", 11) == 0)
+			pol = IGR_MISS_INTERPOLATE;
+		else if (vl == 0)
+			return igr_error("--missing: empty policy for '%s'",
+					 igr_role_name(role));
+		else
+			pol = IGR_MISS_FILL;
+		if ((pol == IGR_MISS_PREVIOUS || pol == IGR_MISS_INTERPOLATE) &&
+		    role != IGR_ROLE_TS)
+			return igr_error("--missing: %.*s only applies to ts",
+					 (int)vl, val);
+		if (pol == IGR_MISS_NONE && role != IGR_ROLE_CATEGORY &&
+		    role != IGR_ROLE_PRICE && role != IGR_ROLE_TITLE &&
+		    role != IGR_ROLE_OFFSET_MS)
+			return igr_error("--missing: %s cannot be none "
+					 "(reject or a fill value)",
+					 igr_role_name(role));
+		ig->miss[role] = pol;
+		free(ig->fill[role]);
+		ig->fill[role] = NULL;
+		if (pol == IGR_MISS_FILL) {
+			ig->fill[role] = strndup(val, vl);
+			if (ig->fill[role] == NULL)
+				return igr_error("out of memory");
+		}
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static int na_parse(struct layout *L, const char *spec)
+{
+	const char *p = spec;
+
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *colon = memchr(p, ':', len);
+		struct na *nn = realloc(L->na, (size_t)(L->nna + 1) * sizeof *nn);
+		int role = -1;
+		if (nn == NULL)
+			return igr_error("out of memory");
+		L->na = nn;
+		if (colon != NULL) {
+			role = igr_role_parse(p, (size_t)(colon - p));
+			if (role >= 0) {
+				len -= (size_t)(colon + 1 - p);
+				p = colon + 1;
+			}
+		}
+		if (len == 0)
+			return igr_error("--na: empty marker (empty fields "
+					 "are always missing)");
+		nn[L->nna].role = role;
+		nn[L->nna].s = strndup(p, len);
+		nn[L->nna].len = len;
+		if (nn[L->nna].s == NULL)
+			return igr_error("out of memory");
+		L->nna++;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+void igr_ingest_config_init(igr_ingest_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->kind = IGR_KIND_EVENTS;
+	cfg->header = -1;
+	cfg->delim = -1;
+	cfg->quote = -2;
+	cfg->dedup_window = 1u << 20;
+}
+
+/* Apply the options to one layout (from a preset or the generic one). */
+static int layout_setup(igr_ingest *ig, struct layout *L,
+			const igr_layout *pre)
+{
+	const igr_ingest_config *cfg = &ig->cfg;
+	const char *tfs, *bm;
+	int r;
+
+	memset(L, 0, sizeof *L);
+	if (pre != NULL) {
+		L->desc = pre->desc;
+		L->format = pre->format;
+		L->delim = pre->delim;
+		L->quote = pre->quote;
+		L->header = pre->header;
+		L->has_header = pre->has_header;
+		L->nfields = pre->nfields;
+		memcpy(L->col, pre->col, sizeof L->col);
+		L->behavior = pre->behavior;
+		L->cat_list_sep = pre->cat_list_sep;
+		tfs = pre->time_format;
+		bm = pre->behaviors;
+		if (na_parse(L, pre->na) < 0)
+			return -1;
+	} else {
+		L->desc = "generic";
+		L->format = cfg->format ? cfg->format : IGR_FMT_CSV;
+		L->delim = L->format == IGR_FMT_TSV ? '\t' : ',';
+		L->quote = '"';
+		for (r = 0; r < IGR_NROLE; r++)
+			L->col[r] = -1;
+		L->behavior = IGR_CLICK;
+		tfs = NULL;
+		bm = NULL;
+	}
+	if (cfg->format && pre != NULL && cfg->format != L->format &&
+	    !(cfg->format == IGR_FMT_CSV && L->format == IGR_FMT_TSV) &&
+	    !(cfg->format == IGR_FMT_TSV && L->format == IGR_FMT_CSV))
+		return igr_error("--format does not fit --schema %s",
+				 ig->schema->name);
+	if (cfg->format == IGR_FMT_TSV && pre == NULL)
+		L->delim = '\t';
+	if (cfg->delim >= 0)
+		L->delim = cfg->delim;
+	if (cfg->quote != -2)
+		L->quote = cfg->quote;
+	if (cfg->header >= 0) {
+		L->has_header = cfg->header;
+		if (!cfg->header)
+			L->header = NULL;
+	}
+	if (cfg->columns != NULL) {
+		const char *names[IGR_NROLE] = { 0 };
+		int col[IGR_NROLE];
+		char *store = NULL;
+		memcpy(col, L->col, sizeof col);
+		r = igr_columns_parse(cfg->columns, col, names, &store);
+		if (r < 0) {
+			free(store);
+			return -1;
+		}
+		for (r = 0; r < IGR_NROLE; r++) {
+			L->col[r] = col[r];
+			if (names[r] != NULL) {
+				L->names[r] = strdup(names[r]);
+				if (L->names[r] == NULL) {
+					free(store);
+					return igr_error("out of memory");
+				}
+			}
+		}
+		free(store);
+		if (pre != NULL)
+			L->nfields = 0; /* the mapping changed: at least */
+	}
+	if (L->format == IGR_FMT_JSONL) {
+		for (r = 0; r < IGR_NROLE; r++) {
+			if (L->col[r] >= 0)
+				return igr_error("--columns: JSON lines need "
+						 "key names, not numbers");
+			if (cfg->columns == NULL) {
+				/* default: the role names are the keys */
+				L->names[r] = strdup(igr_role_name(r));
+				if (L->names[r] == NULL)
+					return igr_error("out of memory");
+			}
+		}
+	} else if (L->format != IGR_FMT_ADJLIST) {
+		int named = 0;
+		for (r = 0; r < IGR_NROLE; r++)
+			named |= L->names[r] != NULL;
+		if (named && cfg->header == 0)
+			return igr_error("--columns names columns but "
+					 "--no-header says there is no header");
+		if (named)
+			L->has_header = 1;
+	}
+	/* the roles this kind needs, and the ones it cannot have */
+	if (L->format == IGR_FMT_ADJLIST) {
+		if (cfg->kind != IGR_KIND_EVENTS)
+			return igr_error("--format adjlist holds events only");
+	} else if (cfg->kind == IGR_KIND_EVENTS) {
+		if ((L->col[IGR_ROLE_USER] < 0 && !L->names[IGR_ROLE_USER]) ||
+		    (L->col[IGR_ROLE_ITEM] < 0 && !L->names[IGR_ROLE_ITEM]))
+			return igr_error("events need user and item columns "
+					 "(--columns user=N,item=N)");
+		if (cfg->format != IGR_FMT_JSONL &&
+		    (L->col[IGR_ROLE_PRICE] >= 0 || L->names[IGR_ROLE_PRICE] ||
+		     L->col[IGR_ROLE_TITLE] >= 0 || L->names[IGR_ROLE_TITLE]))
+			return igr_error("price and title are item columns "
+					 "(--kind items)");
+	} else {
+		if (L->col[IGR_ROLE_ITEM] < 0 && !L->names[IGR_ROLE_ITEM])
+			return igr_error("items need an item column "
+					 "(--columns item=N)");
+	}
+	if (L->format == IGR_FMT_JSONL && cfg->kind == IGR_KIND_EVENTS) {
+		free(L->names[IGR_ROLE_PRICE]);
+		free(L->names[IGR_ROLE_TITLE]);
+		L->names[IGR_ROLE_PRICE] = L->names[IGR_ROLE_TITLE] = NULL;
+	}
+	if (L->format == IGR_FMT_JSONL && cfg->kind == IGR_KIND_ITEMS &&
+	    cfg->columns == NULL)
+		for (r = 0; r < IGR_NROLE; r++)
+			if (r == IGR_ROLE_USER || r == IGR_ROLE_BEHAVIOR ||
+			    r == IGR_ROLE_TS || r == IGR_ROLE_OFFSET_MS ||
+			    r == IGR_ROLE_VALUE) {
+				free(L->names[r]);
+				L->names[r] = NULL;
+			}
+	if (L->delim == '\n' || L->delim == '\r' || L->delim == L->quote)
+		return igr_error("--delimiter cannot be a newline or the quote");
+	L->maxcol = -1;
+	for (r = 0; r < IGR_NROLE; r++)
+		if (L->col[r] > L->maxcol)
+			L->maxcol = L->col[r];
+	/* behaviours */
+	if (cfg->behaviors != NULL)
+		bm = cfg->behaviors;
+	L->nbmap = -1;
+	if (bm != NULL) {
+		L->nbmap = igr_behaviors_parse(bm, L->bmap, IGR_MAX_BMAP);
+		if (L->nbmap < 0)
+			return -1;
+	}
+	if (cfg->behavior != NULL) {
+		L->behavior = igr_behavior_parse(cfg->behavior,
+						 strlen(cfg->behavior));
+		if (L->behavior < 0)
+			return igr_error("--behavior: unknown behavior '%s' "
+					 "(view, click, fav, cart, buy, "
+					 "review)", cfg->behavior);
+	}
+	/* times */
+	if (cfg->time_format != NULL)
+		tfs = cfg->time_format;
+	if (tfs == NULL)
+		tfs = "auto";
+	if (igr_timefmt_set(&L->tf, tfs) < 0)
+		return -1;
+	if (L->tf.kind == IGR_TF_POSITION || L->tf.kind == IGR_TF_NONE) {
+		if (L->col[IGR_ROLE_TS] >= 0 || L->names[IGR_ROLE_TS]) {
+			if (cfg->time_format != NULL)
+				return igr_error("--time-format %s takes no "
+						 "ts column", tfs);
+			free(L->names[IGR_ROLE_TS]);
+			L->names[IGR_ROLE_TS] = NULL;
+			L->col[IGR_ROLE_TS] = -1;
+		}
+	}
+	if (cfg->utc_offset != NULL &&
+	    igr_utc_offset_parse(cfg->utc_offset, &L->tf.offset_s) < 0)
+		return igr_error("--utc-offset: '%s' is not a zone such as "
+				 "+08:00, -0500 or Z", cfg->utc_offset);
+	if (cfg->epoch != NULL) {
+		int64_t e;
+		igr_timefmt iso = { .kind = IGR_TF_ISO };
+		iso.offset_s = L->tf.offset_s;
+		if (igr_time_parse(&iso, cfg->epoch, strlen(cfg->epoch), &e) < 0)
+			return igr_error("--epoch: '%s' is not an ISO 8601 date",
+					 cfg->epoch);
+		L->tf.epoch_ms = e;
+	}
+	if (cfg->na != NULL && na_parse(L, cfg->na) < 0)
+		return -1;
+	return 0;
+}
+
+static void layout_free(struct layout *L)
+{
+	int i;
+
+	for (i = 0; i < IGR_NROLE; i++)
+		free(L->names[i]);
+	for (i = 0; i < L->nna; i++)
+		free(L->na[i].s);
+	free(L->na);
+}
+
+igr_ingest *igr_ingest_new(const igr_ingest_config *cfg, igr_vocab *v[3],
+			   igr_writer *w, int *usage)
+{
+	igr_ingest *ig = calloc(1, sizeof *ig);
+	int i, r;
+
+	*usage = 0;
+	if (ig == NULL)
+		return igr_error("out of memory"), NULL;
+	ig->cfg = *cfg;
+	memcpy(ig->v, v, sizeof ig->v);
+	ig->w = w;
+	ig->min_ms = (cfg->has_min_time ? cfg->min_time : DEFAULT_MIN_TIME) *
+		     1000;
+	ig->max_ms = (cfg->has_max_time ? cfg->max_time : DEFAULT_MAX_TIME) *
+		     1000;
+	ig->max_field = cfg->max_field ? cfg->max_field : IGR_VOCAB_MAXLEN;
+	*usage = 1;
+	if (ig->min_ms >= ig->max_ms) {
+		igr_error("--min-time must be before --max-time");
+		goto fail;
+	}
+	if (cfg->schema != NULL) {
+		ig->schema = igr_ingest_schema_find(cfg->schema, cfg->kind);
+		if (ig->schema == NULL) {
+			const igr_schema *s;
+			int any = 0;
+			for (s = igr_ingest_schemas(); s->name; s++)
+				any |= strcmp(s->name, cfg->schema) == 0;
+			if (any)
+				igr_error("--schema %s has no %s layout",
+					  cfg->schema, igr_kind_name(cfg->kind));
+			else
+				igr_error("unknown --schema '%s' (taobao, "
+					  "tianchi-mobile, dyhatr, yoochoose, "
+					  "diginetica, movielens)", cfg->schema);
+			goto fail;
+		}
+		ig->nlays = ig->schema->nlayouts;
+	} else {
+		ig->nlays = 1;
+	}
+	ig->lays = calloc((size_t)ig->nlays, sizeof *ig->lays);
+	if (ig->lays == NULL) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	for (i = 0; i < ig->nlays; i++)
+		if (layout_setup(ig, &ig->lays[i],
+				 ig->schema ? &ig->schema->layouts[i] : NULL) < 0)
+			goto fail;
+	ig->L = &ig->lays[0];
+	/* missing-value policies: defaults, then --missing */
+	for (r = 0; r < IGR_NROLE; r++)
+		ig->miss[r] = r == IGR_ROLE_CATEGORY || r == IGR_ROLE_PRICE ||
+				      r == IGR_ROLE_TITLE ||
+				      r == IGR_ROLE_OFFSET_MS
+			      ? IGR_MISS_NONE : IGR_MISS_REJECT;
+	if (cfg->missing != NULL && missing_parse(ig, cfg->missing) < 0)
+		goto fail;
+	/* fill values must themselves be valid (checked once, here) */
+	for (r = 0; r < IGR_NROLE; r++) {
+		const char *f = ig->fill[r];
+		int64_t ms;
+		float x;
+		if (f == NULL)
+			continue;
+		for (i = 0; i < ig->nlays; i++) {
+			const struct layout *L = &ig->lays[i];
+			if (r == IGR_ROLE_TS &&
+			    igr_time_parse(&L->tf, f, strlen(f), &ms) < 0) {
+				igr_error("--missing: ts fill '%s' is not a "
+					  "time in the time format", f);
+				goto fail;
+			}
+			if (r == IGR_ROLE_BEHAVIOR &&
+			    find_behavior(L, f, strlen(f)) < 0) {
+				igr_error("--missing: behavior fill '%s' is "
+					  "not a known behavior", f);
+				goto fail;
+			}
+		}
+		if ((r == IGR_ROLE_VALUE || r == IGR_ROLE_PRICE) &&
+		    (igr_parse_float(f, strlen(f), &x) < 0 || !isfinite(x))) {
+			igr_error("--missing: %s fill '%s' is not a number",
+				  igr_role_name(r), f);
+			goto fail;
+		}
+		if (r == IGR_ROLE_OFFSET_MS &&
+		    igr_parse_i64(f, strlen(f), &ms) < 0) {
+			igr_error("--missing: offset_ms fill '%s' is not an "
+				  "integer", f);
+			goto fail;
+		}
+	}
+	*usage = 0;
+	ig->dd = igr_dedup_new(cfg->dedup_window);
+	if (ig->dd == NULL)
+		goto fail;
+	if (cfg->pseudonymize != NULL) {
+		ig->ps = igr_pseudo_open(cfg->pseudonymize);
+		if (ig->ps == NULL)
+			goto fail;
+		ig->praw = igr_vocab_new();
+		if (ig->praw == NULL)
+			goto fail;
+	}
+	for (i = 0; i < IGR_NNODE; i++)
+		ig->st.nodes[i] = igr_vocab_size(v[i]);
+	return ig;
+fail:
+	igr_ingest_free(ig);
+	return NULL;
+}
+
+void igr_ingest_free(igr_ingest *ig)
+{
+	int i;
+	uint32_t f;
+
+	if (ig == NULL)
+		return;
+	for (i = 0; i < ig->nlays; i++)
+		layout_free(&ig->lays[i]);
+	free(ig->lays);
+	for (i = 0; i < IGR_NROLE; i++)
+		free(ig->fill[i]);
+	igr_dedup_free(ig->dd);
+	igr_pseudo_free(ig->ps);
+	igr_vocab_free(ig->praw);
+	free(ig->pmap);
+	igr_jsonl_free(ig->json);
+	for (f = 0; f < ig->nfiles; f++)
+		free(ig->files[f]);
+	free(ig->files);
+	free(ig->pq);
+	free(ig->praw_buf);
+	free(ig->tbuf);
+	free(ig->rbuf);
+	free(ig);
+}
+
+const igr_ingest_stats *igr_ingest_get_stats(const igr_ingest *ig)
+{
+	return &ig->st;
+}
+
+const char *igr_ingest_schema_name(const igr_ingest *ig)
+{
+	return ig->schema ? ig->schema->name : "generic";
+}
+
+/* ---- the formats ------------------------------------------------------ */
+
+/* Choose the layout of a delimited file from its first line: a preset
+ * header that matches, else the first headerless layout whose field count
+ * fits, else the first headerless one. */
+static int choose_layout(igr_ingest *ig, igr_csv *csv)
+{
+	const char *line;
+	size_t len;
+	int i, r, fallback = -1;
+	igr_field f[64];
+
+	if (ig->nlays == 1) {
+		ig->L = &ig->lays[0];
+		return 0;
+	}
+	r = igr_csv_peek_line(csv, &line, &len);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		ig->L = &ig->lays[0];
+		return 0;
+	}
+	for (i = 0; i < ig->nlays; i++) {
+		const struct layout *L = &ig->lays[i];
+		if (L->header && L->has_header &&
+		    strlen(L->header) == len &&
+		    memcmp(L->header, line, len) == 0) {
+			ig->L = &ig->lays[i];
+			return 0;
+		}
+	}
+	for (i = 0; i < ig->nlays; i++) {
+		const struct layout *L = &ig->lays[i];
+		size_t n;
+		if (L->header && L->has_header)
+			continue;
+		if (fallback < 0)
+			fallback = i;
+		n = igr_csv_split_plain(line, len, L->delim, f, 63);
+		if (L->nfields == 0 || n == (size_t)L->nfields) {
+			ig->L = &ig->lays[i];
+			return 0;
+		}
+	}
+	if (fallback >= 0) {
+		ig->L = &ig->lays[fallback];
+		return 0;
+	}
+	{
+		char exp[512];
+		size_t n = 0;
+		exp[0] = '\0';
+		for (i = 0; i < ig->nlays && n < sizeof exp - 1; i++)
+			n += (size_t)snprintf(exp + n, sizeof exp - n, "%s'%s'",
+					      i ? " or " : "",
+					      ig->lays[i].header);
+		return igr_error("%s:1: the first line is not a header of "
+				 "--schema %s (expected %s)", cur_file(ig),
+				 ig->schema->name, exp);
+	}
+}
+
+/* Map named columns through the header record H. */
+static int resolve_names(igr_ingest *ig, const igr_csvrec *h)
+{
+	struct layout *L = ig->L;
+	int r;
+	size_t i;
+
+	for (r = 0; r < IGR_NROLE; r++) {
+		if (L->names[r] == NULL)
+			continue;
+		for (i = 0; i < h->nf; i++)
+			if (h->f[i].len == strlen(L->names[r]) &&
+			    memcmp(h->f[i].p, L->names[r], h->f[i].len) == 0)
+				break;
+		if (i == h->nf)
+			return igr_error("%s:%llu: no column '%s' in the header "
+					 "(for %s)", cur_file(ig),
+					 (unsigned long long)h->lineno,
+					 L->names[r], igr_role_name(r));
+		L->col[r] = (int)i;
+	}
+	L->maxcol = -1;
+	for (r = 0; r < IGR_NROLE; r++)
+		if (L->col[r] > L->maxcol)
+			L->maxcol = L->col[r];
+	L->nfields = (int)h->nf;
+	return 0;
+}
+
+static int ingest_delimited(igr_ingest *ig, igr_in *in)
+{
+	igr_csv *csv = igr_csv_new(in, ',', '"');
+	igr_csvrec rec;
+	struct val v[IGR_NROLE];
+	int r, rc = -1, named = 0, i;
+	uint64_t n = 0;
+
+	if (csv == NULL)
+		return -1;
+	if (choose_layout(ig, csv) < 0)
+		goto out;
+	igr_csv_set_dialect(csv, ig->L->delim, ig->L->quote);
+	for (i = 0; i < IGR_NROLE; i++)
+		named |= ig->L->names[i] != NULL;
+	if (ig->L->has_header) {
+		r = igr_csv_next(csv, &rec);
+		if (r < 0)
+			goto out;
+		if (r == 1) {
+			ig->st.headers++;
+			if (named && rec.bad) {
+				igr_error("%s:%llu: cannot read the header: %s",
+					  cur_file(ig),
+					  (unsigned long long)rec.lineno,
+					  rec.bad);
+				goto out;
+			}
+			if (named && resolve_names(ig, &rec) < 0)
+				goto out;
+		}
+	}
+	while ((r = igr_csv_next(csv, &rec)) == 1) {
+		const struct layout *L = ig->L;
+		struct where wh = { rec.lineno, rec.raw, rec.rawlen };
+		ig->st.rows++;
+		if (rec.bad != NULL) {
+			ig->position++;
+			if (REJECT(ig, &wh, rec.nf == 0 && rec.bad[0] == 'm'
+						    ? R_FIELDS : R_QUOTE,
+				   "%s", rec.bad) < 0)
+				goto out;
+			continue;
+		}
+		if ((L->nfields > 0 && rec.nf != (size_t)L->nfields) ||
+		    (int)rec.nf <= L->maxcol) {
+			ig->position++;
+			if (REJECT(ig, &wh, R_FIELDS,
+				   "%zu field%s, expected %s%d%s", rec.nf,
+				   rec.nf == 1 ? "" : "s",
+				   L->nfields > 0 ? "" : "at least ",
+				   L->nfields > 0 ? L->nfields : L->maxcol + 1,
+				   rec.lineno == 1 && !L->has_header
+					   ? " (a header line? see --header)"
+					   : "") < 0)
+				goto out;
+			continue;
+		}
+		for (i = 0; i < IGR_NROLE; i++) {
+			if (L->col[i] < 0) {
+				v[i].state = V_ABSENT;
+				continue;
+			}
+			v[i].state = V_PRESENT;
+			v[i].p = rec.f[L->col[i]].p;
+			v[i].len = rec.f[L->col[i]].len;
+		}
+		if (process_row(ig, v, &wh) < 0)
+			goto out;
+		if ((++n & 0xffff) == 0 && ig->cfg.on_progress)
+			ig->cfg.on_progress(ig->cfg.reject_ctx, &ig->st,
+					    igr_in_offset(in));
+	}
+	if (r == 0)
+		rc = 0;
+out:
+	ig->st.blank += igr_csv_blank_lines(csv);
+	igr_csv_free(csv);
+	return rc;
+}
+
+static int ingest_jsonl(igr_ingest *ig, igr_in *in)
+{
+	const struct layout *L = ig->L;
+	struct val v[IGR_NROLE];
+	char *line;
+	size_t len;
+	int r, i;
+	uint64_t n = 0;
+
+	if (ig->json == NULL && (ig->json = igr_jsonl_new()) == NULL)
+		return -1;
+	while ((r = igr_in_getline(in, &line, &len)) == 1) {
+		struct where wh;
+		const char *why = NULL;
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0) {
+			ig->st.blank++;
+			continue;
+		}
+		wh.lineno = igr_in_lineno(in);
+		wh.raw = line;
+		wh.rawlen = len;
+		ig->st.rows++;
+		r = igr_jsonl_parse(ig->json, line, len, &why);
+		if (r == -2)
+			return -1;
+		if (r < 0) {
+			ig->position++;
+			if (REJECT(ig, &wh, R_JSON, "%s", why) < 0)
+				return -1;
+			continue;
+		}
+		for (i = 0; i < IGR_NROLE; i++) {
+			igr_field f;
+			v[i].state = V_ABSENT;
+			if (L->names[i] == NULL)
+				continue;
+			r = igr_jsonl_get(ig->json, L->names[i], &f, &why);
+			if (r < 0)
+				break;
+			v[i].state = r == 1 ? V_PRESENT : V_MISSING;
+			v[i].p = f.p;
+			v[i].len = r == 1 ? f.len : 0;
+		}
+		if (i < IGR_NROLE) {
+			ig->position++;
+			if (REJECT(ig, &wh, R_JSON, "%s: %s", L->names[i],
+				   why) < 0)
+				return -1;
+			continue;
+		}
+		/* a key that is not there at all is missing too, except
+		 * optional keys nobody asked for by --columns */
+		if (ig->cfg.columns == NULL)
+			for (i = 0; i < IGR_NROLE; i++)
+				if (v[i].state == V_MISSING &&
+				    (i == IGR_ROLE_CATEGORY ||
+				     i == IGR_ROLE_BEHAVIOR ||
+				     i == IGR_ROLE_VALUE ||
+				     i == IGR_ROLE_OFFSET_MS ||
+				     i == IGR_ROLE_PRICE ||
+				     i == IGR_ROLE_TITLE ||
+				     (i == IGR_ROLE_TS &&
+				      (L->tf.kind == IGR_TF_POSITION ||
+				       L->tf.kind == IGR_TF_NONE))) &&
+				    ig->miss[i] != IGR_MISS_FILL)
+					v[i].state = V_ABSENT;
+		if (process_row(ig, v, &wh) < 0)
+			return -1;
+		if ((++n & 0xffff) == 0 && ig->cfg.on_progress)
+			ig->cfg.on_progress(ig->cfg.reject_ctx, &ig->st,
+					    igr_in_offset(in));
+	}
+	return r < 0 ? -1 : 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int ingest_adjlist(igr_ingest *ig, igr_in *in)
+{
+	struct val v[IGR_NROLE];
+	char *line;
+	size_t len;
+	int r, i;
+	uint64_t n = 0;
+
+	for (i = 0; i < IGR_NROLE; i++)
+		v[i].state = V_ABSENT;
+	while ((r = igr_in_getline(in, &line, &len)) == 1) {
+		size_t p = 0, us, ul, nitems;
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		while (p < len && is_space(line[p]))
+			p++;
+		if (p == len) {
+			ig->st.blank++;
+			continue;
+		}
+		us = p;
+		while (p < len && !is_space(line[p]))
+			p++;
+		ul = p - us;
+		for (nitems = 0;; nitems++) {
+			struct where wh;
+			size_t is, il;
+			while (p < len && is_space(line[p]))
+				p++;
+			if (p == len)
+				break;
+			is = p;
+			while (p < len && !is_space(line[p]))
+				p++;
+			il = p - is;
+			/* the row is the pair: "user item" */
+			if (grow_buf(&ig->tbuf, &ig->tcap, ul + il + 2) < 0)
+				return -1;
+			memcpy(ig->tbuf, line + us, ul);
+			ig->tbuf[ul] = ' ';
+			memcpy(ig->tbuf + ul + 1, line + is, il);
+			ig->tbuf[ul + il + 1] = '\0';
+			wh.lineno = igr_in_lineno(in);
+			wh.raw = ig->tbuf;
+			wh.rawlen = ul + il + 1;
+			v[IGR_ROLE_USER].state = V_PRESENT;
+			v[IGR_ROLE_USER].p = line + us;
+			v[IGR_ROLE_USER].len = ul;
+			v[IGR_ROLE_ITEM].state = V_PRESENT;
+			v[IGR_ROLE_ITEM].p = line + is;
+			v[IGR_ROLE_ITEM].len = il;
+			ig->st.rows++;
+			if (process_row(ig, v, &wh) < 0)
+				return -1;
+			if ((++n & 0xffff) == 0 && ig->cfg.on_progress)
+				ig->cfg.on_progress(ig->cfg.reject_ctx,
+						    &ig->st,
+						    igr_in_offset(in));
+		}
+		if (nitems == 0)
+			ig->st.empty_users++;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- runs ------------------------------------------------------------- */
+
+int igr_ingest_input(igr_ingest *ig, igr_in *in)
+{
+	char **nf;
+	int rc;
+
+	nf = realloc(ig->files, (ig->nfiles + 1) * sizeof *nf);
+	if (nf == NULL)
+		return igr_error("out of memory");
+	ig->files = nf;
+	ig->files[ig->nfiles] = strdup(igr_in_name(in));
+	if (ig->files[ig->nfiles] == NULL)
+		return igr_error("out of memory");
+	ig->nfiles++;
+	ig->st.files++;
+	ig->L = &ig->lays[0];
+	switch (ig->L->format) {
+	case IGR_FMT_JSONL:
+		rc = ingest_jsonl(ig, in);
+		break;
+	case IGR_FMT_ADJLIST:
+		rc = ingest_adjlist(ig, in);
+		break;
+	default:
+		rc = ingest_delimited(ig, in);
+		break;
+	}
+	ig->st.bytes += igr_in_offset(in);
+	if (rc == 0 && igr_in_partial_line(in))
+		ig->st.partial_files++;
+	return rc;
+}
+
+int igr_ingest_file(igr_ingest *ig, const char *path)
+{
+	igr_in *in = igr_in_open(path);
+	int rc;
+
+	if (in == NULL)
+		return -1;
+	rc = igr_ingest_input(ig, in);
+	igr_in_close(in);
+	return rc;
+}
+
+int igr_ingest_finish(igr_ingest *ig)
+{
+	int t;
+
+	if (ig->npq > 0 && flush_pending(ig, 0, 0) < 0)
+		return -1;
+	for (t = 0; t < IGR_NNODE; t++) {
+		uint32_t n = igr_vocab_size(ig->v[t]);
+		ig->st.new_nodes[t] = n - ig->st.nodes[t];
+		ig->st.nodes[t] = n;
+	}
+	if (ig->cfg.max_rejects_kind == 2 && ig->st.rows > 0 &&
+	    (double)ig->st.rejected >
+		    ig->cfg.max_reject_frac * (double)ig->st.rows)
+		return igr_error("%llu of %llu rows rejected (%.3g%%), more "
+				 "than --max-rejects %.3g%%",
+				 (unsigned long long)ig->st.rejected,
+				 (unsigned long long)ig->st.rows,
+				 100.0 * (double)ig->st.rejected /
+					 (double)ig->st.rows,
+				 100.0 * ig->cfg.max_reject_frac);
+	return 0;
+}
+
+#define ADD(...)                                                             \
+	do {                                                                 \
+		if (n < size)                                                \
+			n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__); \
+	} while (0)
+
+void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t size)
+{
+	const igr_ingest_stats *s = &ig->st;
+	size_t n = 0;
+	int i, first;
+
+	buf[0] = '\0';
+	ADD("rows %llu = accepted %llu + duplicates %llu + rejected %llu",
+	    (unsigned long long)s->rows, (unsigned long long)s->accepted,
+	    (unsigned long long)s->duplicates,
+	    (unsigned long long)s->rejected);
+	if (s->rejected > 0) {
+		ADD(" (");
+		for (i = 0, first = 1; i < R_NREASON; i++)
+			if (s->reasons[i] > 0) {
+				ADD("%s%llu %s", first ? "" : ", ",
+				    (unsigned long long)s->reasons[i],
+				    reason_names[i]);
+				first = 0;
+			}
+		ADD(")");
+	}
+	if (ig->cfg.kind == IGR_KIND_EVENTS && s->accepted > 0) {
+		ADD(";");
+		for (i = 0, first = 1; i < IGR_NBEHAVIOR; i++)
+			if (s->behavior[i] > 0) {
+				ADD("%s %s %llu", first ? "" : ",",
+				    igr_behavior_name(i),
+				    (unsigned long long)s->behavior[i]);
+				first = 0;
+			}
+	}
+	for (i = 0; i < IGR_NNODE; i++)
+		ADD("%s %s %u (%u new)", i ? "," : ";",
+		    i == IGR_CATEGORY ? "categories"
+				      : i == IGR_USER ? "users" : "items",
+		    s->nodes[i], s->new_nodes[i]);
+	if (s->filled || s->interpolated)
+		ADD("; filled %llu, time interpolated %llu",
+		    (unsigned long long)s->filled,
+		    (unsigned long long)s->interpolated);
+	if (s->headers || s->blank || s->empty_users)
+		ADD("; not rows: %llu header, %llu blank, %llu without items",
+		    (unsigned long long)s->headers,
+		    (unsigned long long)s->blank,
+		    (unsigned long long)s->empty_users);
+	if (ig->cfg.kind == IGR_KIND_EVENTS && s->accepted > 0) {
+		char a[64], b[64];
+		igr_fmt_iso8601(a, s->min_ts);
+		igr_fmt_iso8601(b, s->max_ts);
+		ADD("; time %s to %s", a, b);
+	}
+	ADD("; %d input%s, %.1f MB", s->files, s->files == 1 ? "" : "s",
+	    (double)s->bytes / 1e6);
+}

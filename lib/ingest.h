@@ -1,0 +1,282 @@
+/*
+ * ingest.h - raw behaviour logs and item catalogues into igraph streams
+ * (the library behind igraph-ingest(1)).
+ *
+ * Input formats: CSV and TSV (csvparse.h: quoted fields, CRLF), JSON lines
+ * (jsonl.h: ids kept as text), and the adjacency lists of the LightGCN
+ * benchmarks ("user item item ...").  gzip input is read transparently
+ * (io.h).  A schema says which field holds which role (user, item, ...);
+ * it comes from a preset (igr_ingest_schemas()) or from --columns.
+ *
+ * Every input row ends in exactly one of three counts: accepted (written),
+ * duplicate (identical to one of the last W accepted records, dropped), or
+ * rejected (with a reason, file:line, and the original row in the rejects
+ * file).  Hence rows = accepted + duplicates + rejected, always; the
+ * summary (igr_ingest_summary) prints the three.
+ *
+ * Duplicates: a record is dropped exactly when an identical record (same
+ * dense ids, behaviour, value, and time to the millisecond; for items the
+ * same category, price and title) is among the last W distinct accepted
+ * records (--dedup-window W; 0 turns it off).  Identical records further
+ * apart than W are both kept.  The window is exact (keys are compared in
+ * full, no hash-only matches) and takes about 48 bytes per record of W.
+ *
+ * External ids become dense ids through the vocabularies given to
+ * igr_ingest_new() (first-seen order); a row is fully checked before any of
+ * its ids is added, so a rejected row leaves no id behind (except a row
+ * held back for --missing ts=interpolate that finally has no time to
+ * interpolate from: its ids stay in the vocabulary, unused, harmless).
+ *
+ * Ownership: the caller owns the writer, the vocabularies and the rejects
+ * output and keeps them alive until igr_ingest_free().  Strings in the
+ * config are copied.
+ */
+#ifndef IGR_INGEST_H
+#define IGR_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io.h"
+#include "stream.h"
+#include "vocab.h"
+
+enum igr_informat {
+	IGR_FMT_DEFAULT = 0,
+	IGR_FMT_CSV,
+	IGR_FMT_TSV,
+	IGR_FMT_JSONL,
+	IGR_FMT_ADJLIST,
+};
+
+/* The roles a field can play. */
+enum igr_role {
+	IGR_ROLE_USER = 0,
+	IGR_ROLE_ITEM,
+	IGR_ROLE_CATEGORY,
+	IGR_ROLE_BEHAVIOR,
+	IGR_ROLE_TS,
+	IGR_ROLE_OFFSET_MS, /* milliseconds added to ts (Diginetica) */
+	IGR_ROLE_VALUE,
+	IGR_ROLE_PRICE,
+	IGR_ROLE_TITLE,
+	IGR_NROLE
+};
+
+const char *igr_role_name(int role);
+int igr_role_parse(const char *s, size_t len);
+
+/* ---- times ------------------------------------------------------------ */
+
+enum igr_timekind {
+	IGR_TF_AUTO = 0, /* Unix seconds (fraction allowed) or ISO 8601 */
+	IGR_TF_S,        /* Unix seconds, optional fraction */
+	IGR_TF_MS,       /* Unix milliseconds */
+	IGR_TF_US,       /* Unix microseconds */
+	IGR_TF_ISO,      /* ISO 8601: date, date-time, zone; "YYYYMMDD";
+			    "YYYY-MM-DD HH" */
+	IGR_TF_DAYS,     /* day numbers after an epoch (fraction allowed) */
+	IGR_TF_PATTERN,  /* strptime(3) pattern */
+	IGR_TF_POSITION, /* no field: ts = the record's position, 1, 2, ... */
+	IGR_TF_NONE,     /* no field: ts = 0 */
+};
+
+typedef struct igr_timefmt {
+	int kind;
+	int64_t epoch_ms;   /* IGR_TF_DAYS: time of day 0 */
+	int64_t offset_s;   /* zone of times written without one */
+	char pattern[64];   /* IGR_TF_PATTERN */
+} igr_timefmt;
+
+/* Parse a --time-format value ("s", "ms", "us", "iso", "days", "auto",
+ * "position", "none", or a pattern with '%').  0 or -1 with a message. */
+int igr_timefmt_set(igr_timefmt *tf, const char *spec);
+
+/* A time as milliseconds since 1970 UTC.  0, or -1 (no message). */
+int igr_time_parse(const igr_timefmt *tf, const char *s, size_t len,
+		   int64_t *ms);
+
+/* "+08:00", "-0530", "Z", "UTC" into seconds east of UTC.  0 or -1. */
+int igr_utc_offset_parse(const char *s, int64_t *sec);
+
+/* Floor of MS / 1000 (times before 1970 round down too). */
+static inline int64_t igr_ms_to_s(int64_t ms)
+{
+	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+/* ---- duplicate window ------------------------------------------------- */
+
+#define IGR_DEDUP_KEY 32
+
+typedef struct igr_dedup igr_dedup;
+
+/* A window of the last WINDOW distinct keys (0: never finds anything).
+ * Memory grows with use up to about 48 * WINDOW bytes. */
+igr_dedup *igr_dedup_new(uint64_t window) IGR_WUR;
+
+/* 1 if KEY (IGR_DEDUP_KEY bytes) is in the window; otherwise adds it
+ * (evicting the oldest key when full) and returns 0; -1 out of memory. */
+int igr_dedup_check(igr_dedup *d, const unsigned char *key) IGR_WUR;
+
+void igr_dedup_free(igr_dedup *d);
+
+/* ---- missing values --------------------------------------------------- */
+
+enum igr_missing {
+	IGR_MISS_DEFAULT = 0, /* the role's default (see igraph-ingest(1)) */
+	IGR_MISS_REJECT,
+	IGR_MISS_FILL,        /* a fixed value */
+	IGR_MISS_NONE,        /* category, price, title, offset_ms: absent */
+	IGR_MISS_PREVIOUS,    /* ts: the previous row's time */
+	IGR_MISS_INTERPOLATE, /* ts: linear between the neighbouring rows */
+};
+
+/* ---- schemas ---------------------------------------------------------- */
+
+#define IGR_MAX_BMAP 32
+
+typedef struct igr_bmap {
+	char from[64];
+	int to; /* enum igr_behavior */
+} igr_bmap;
+
+/* One concrete layout.  Columns are 0-based field numbers (-1: unmapped);
+ * for JSON lines and named CSV columns, names[] holds the key. */
+typedef struct igr_layout {
+	const char *desc;     /* e.g. "u.data (MovieLens 100K)" */
+	int format;
+	int delim;            /* CSV/TSV */
+	int quote;            /* '"' or IGR_CSV_NOQUOTE */
+	const char *header;   /* exact header line (delimited), or NULL */
+	int has_header;
+	int nfields;          /* exact field count, 0: at least enough */
+	int col[IGR_NROLE];
+	const char *names[IGR_NROLE];
+	const char *behaviors; /* "pv=view,..." or NULL: igraph names */
+	int behavior;          /* when there is no behavior column */
+	const char *time_format;
+	const char *na;        /* extra missing markers, "NA,NULL" */
+	char cat_list_sep;     /* category = first element of a list */
+} igr_layout;
+
+typedef struct igr_schema {
+	const char *name;
+	const char *desc;
+	int kind;                /* IGR_KIND_EVENTS or IGR_KIND_ITEMS */
+	const igr_layout *layouts; /* first match by header, then by field
+				      count; the first without a header is
+				      the fallback */
+	int nlayouts;
+} igr_schema;
+
+/* The presets, terminated by an entry with a NULL name. */
+const igr_schema *igr_ingest_schemas(void);
+const igr_schema *igr_ingest_schema_find(const char *name, int kind);
+
+/* ---- the ingest run --------------------------------------------------- */
+
+/* Called for each reject: WHERE is "file:line", REASON the message. */
+typedef void (*igr_reject_fn)(void *ctx, const char *where,
+			      const char *reason);
+
+struct igr_ingest_stats;
+
+typedef struct igr_ingest_config {
+	int kind;               /* IGR_KIND_EVENTS (default) or ITEMS */
+	const char *schema;     /* preset name, or NULL */
+	int format;             /* IGR_FMT_*; DEFAULT: the preset's, or CSV */
+	const char *columns;    /* "user=2,item=4" (1-based) or names */
+	const char *behaviors;  /* "view=view,addtocart=cart" */
+	const char *behavior;   /* behaviour of rows without the column */
+	const char *time_format;
+	const char *epoch;      /* day 0 for --time-format days */
+	const char *utc_offset; /* zone of zone-less times */
+	int header;             /* -1 default, 0 none, 1 first line */
+	int delim;              /* -1 default */
+	int quote;              /* -2 default, IGR_CSV_NOQUOTE, or a byte */
+	const char *na;         /* extra missing markers */
+	const char *missing;    /* "category=unknown,ts=reject" */
+	int has_min_time, has_max_time;
+	int64_t min_time, max_time; /* Unix seconds, inclusive / exclusive */
+	size_t max_field;       /* longest field in bytes, 0: 1024 */
+	uint64_t dedup_window;
+	int strict;
+	int max_rejects_kind;   /* 0 none, 1 count, 2 fraction */
+	uint64_t max_rejects;
+	double max_reject_frac;
+	const char *pseudonymize; /* key file */
+	igr_out *rejects;       /* --rejects output, or NULL */
+	igr_reject_fn on_reject;
+	/* every 65536 rows: the counts and the bytes read of this input */
+	void (*on_progress)(void *ctx, const struct igr_ingest_stats *st,
+			    uint64_t offset);
+	void *reject_ctx;       /* passed to both callbacks */
+} igr_ingest_config;
+
+/* Defaults for every field. */
+void igr_ingest_config_init(igr_ingest_config *cfg);
+
+typedef struct igr_ingest_stats {
+	uint64_t rows, accepted, duplicates, rejected;
+	uint64_t behavior[IGR_NBEHAVIOR]; /* accepted, per behaviour */
+	uint64_t filled;        /* missing values filled */
+	uint64_t interpolated;  /* times interpolated or carried forward */
+	uint64_t headers, blank, empty_users; /* lines that are not rows */
+	uint64_t partial_files; /* inputs whose last line had no newline */
+	uint64_t reasons[16];   /* rejects per reason (igr_ingest_reason) */
+	uint64_t bytes;
+	uint32_t nodes[IGR_NNODE], new_nodes[IGR_NNODE];
+	int64_t min_ts, max_ts; /* of accepted events */
+	int files;
+} igr_ingest_stats;
+
+/* Short name of reject reason I ("bad time", ...), or NULL past the end. */
+const char *igr_ingest_reason(int i);
+
+typedef struct igr_ingest igr_ingest;
+
+/* Check CFG and set up a run writing to W through the vocabularies V
+ * (user, item, category; borrowed).  NULL on error, with *USAGE set to 1
+ * when the configuration itself is wrong (a usage error). */
+igr_ingest *igr_ingest_new(const igr_ingest_config *cfg, igr_vocab *v[3],
+			   igr_writer *w, int *usage) IGR_WUR;
+
+/* Ingest one input (NULL or "-": stdin).  0, or -1 on a fatal error: a
+ * read or write error, --strict and a reject, too many rejects. */
+int igr_ingest_file(igr_ingest *ig, const char *path) IGR_WUR;
+
+/* Ingest an input already open (the fuzz targets use it). */
+int igr_ingest_input(igr_ingest *ig, igr_in *in) IGR_WUR;
+
+/* After the last input: write what is held back for interpolation and
+ * apply the --max-rejects fraction.  0 or -1. */
+int igr_ingest_finish(igr_ingest *ig) IGR_WUR;
+
+const igr_ingest_stats *igr_ingest_get_stats(const igr_ingest *ig);
+
+/* The -v summary (without the program name) into BUF. */
+void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t n);
+
+/* Describe the layout(s) in use as "#meta" values: "schema", "format". */
+const char *igr_ingest_schema_name(const igr_ingest *ig);
+
+void igr_ingest_free(igr_ingest *ig);
+
+/* ---- pieces exposed for the unit tests and fuzz targets --------------- */
+
+/* 1 if S is valid UTF-8 (no overlongs, surrogates or code points above
+ * U+10FFFF), else 0. */
+int igr_utf8_valid(const char *s, size_t len);
+
+/* Parse "--columns": "user=2,item=4" (1-based) or "user=userId".  Fills
+ * COL (0-based, -1 unmapped) and NAMES (pointers into a copy in *STORE,
+ * which the caller frees).  0 or -1 with a message. */
+int igr_columns_parse(const char *spec, int col[IGR_NROLE],
+		      const char *names[IGR_NROLE], char **store);
+
+/* Parse "--behaviors": "pv=view,cart=cart"; returns the number of entries
+ * or -1 with a message. */
+int igr_behaviors_parse(const char *spec, igr_bmap *map, int max);
+
+#endif
