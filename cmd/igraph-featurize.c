@@ -1,0 +1,380 @@
+/* igraph-featurize - build or update the user interest graph from events. */
+#include "cli.h"
+#include "error.h"
+#include "featurize.h"
+#include "io.h"
+#include "stream.h"
+#include "vocab.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: igraph-featurize [-qv] [--binary | --tsv] [-o file]\n"
+	"                        [--base graph] [--now time]\n"
+	"                        [--half-life duration] [--weights list]\n"
+	"                        [--min-weight w] [--max-degree n]\n"
+	"                        [--cooc-window duration] [--cooc-max n]\n"
+	"                        [--forget file] [--report file] [--json]\n"
+	"                        [--vocab dir] [--progress] [file ...]\n"
+	"\n"
+	"Turn events into the interest graph (user->item, user->category,\n"
+	"item->category and optional item->item edges, weighted by behaviour\n"
+	"and decayed with time), or merge new events into a base graph.\n"
+	"\n"
+	"  -o, --output FILE        write the graph to FILE atomically\n"
+	"      --base GRAPH         decay GRAPH to the new now and add the events\n"
+	"      --now TIME           decay reference (default: the newest event,\n"
+	"                           or the base graph's now if that is newer)\n"
+	"      --half-life DUR      weight half-life, e.g. 12h, 7d, inf (default\n"
+	"                           7d, or the base graph's)\n"
+	"      --weights LIST       behaviour weights, e.g. buy=5,cart=3 (default\n"
+	"                           view=1,click=1,fav=2,cart=3,buy=5,review=4)\n"
+	"      --min-weight W       prune edges lighter than W (default 1e-4;\n"
+	"                           0 keeps all)\n"
+	"      --max-degree N       keep each node's N strongest edges per\n"
+	"                           relation (default 0: no cap)\n"
+	"      --cooc-window DUR    item->item edges between items a user engaged\n"
+	"                           with within DUR (default 0: none)\n"
+	"      --cooc-max N         partners per event for --cooc-window\n"
+	"                           (default 10)\n"
+	"      --forget FILE        remove the users listed in FILE (one per line)\n"
+	"                           and their edges; with --vocab, mark them\n"
+	"                           forgotten in the vocabulary\n"
+	"      --report FILE        write what changed to FILE (TSV)\n"
+	"      --json               write the report as JSON\n"
+	"      --tsv                write TSV\n"
+	"      --binary             write the binary encoding (the default unless\n"
+	"                           writing to a terminal)\n"
+	"      --vocab DIR          vocabulary: node counts, external ids in TSV\n"
+	"                           and in the report, names for --forget\n"
+	"      --progress           show progress on stderr\n"
+	"  -v, --verbose            print a summary on stderr\n"
+	"  -q, --quiet              no warnings or progress\n"
+	"  -h, --help               show this help\n"
+	"  -V, --version            show the version\n";
+
+enum {
+	OPT_BASE = IGR_OPT_TOOL,
+	OPT_NOW,
+	OPT_HALF_LIFE,
+	OPT_WEIGHTS,
+	OPT_MIN_WEIGHT,
+	OPT_MAX_DEGREE,
+	OPT_COOC_WINDOW,
+	OPT_COOC_MAX,
+	OPT_FORGET,
+	OPT_REPORT,
+	OPT_JSON,
+};
+
+static const struct option longopts[] = {
+	IGR_COMMON_LONGOPTS,
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "half-life", required_argument, NULL, OPT_HALF_LIFE },
+	{ "weights", required_argument, NULL, OPT_WEIGHTS },
+	{ "min-weight", required_argument, NULL, OPT_MIN_WEIGHT },
+	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
+	{ "cooc-window", required_argument, NULL, OPT_COOC_WINDOW },
+	{ "cooc-max", required_argument, NULL, OPT_COOC_MAX },
+	{ "forget", required_argument, NULL, OPT_FORGET },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int is_dash(const char *p)
+{
+	return p != NULL && strcmp(p, "-") == 0;
+}
+
+/* Read the users to forget from PATH (external ids through VS, else dense
+ * ids), mark them in F and, with VS, in the vocabulary. */
+static int read_forget(const struct igr_cli *cli, igr_fz *f, const char *path,
+		       igr_vocabset *vs, uint64_t *nusers)
+{
+	igr_in *in = igr_in_open(path);
+	char *line;
+	size_t len;
+	int rc;
+
+	if (in == NULL)
+		return -1;
+	while ((rc = igr_in_getline(in, &line, &len)) == 1) {
+		uint32_t id;
+		uint64_t v;
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (vs != NULL) {
+			id = igr_vocab_find(vs->v[IGR_USER], line, len);
+			if (id == IGR_NONE) {
+				igr_warn(cli, "%s:%llu: user '%s' is not in the "
+					 "vocabulary", igr_in_name(in),
+					 (unsigned long long)igr_in_lineno(in),
+					 line);
+				continue;
+			}
+			if (!igr_vocab_is_forgotten(vs->v[IGR_USER], id)) {
+				igr_vocab_forget(vs->v[IGR_USER], id);
+				if (!igr_vocab_is_forgotten(vs->v[IGR_USER],
+							    id)) {
+					igr_error("out of memory");
+					goto fail;
+				}
+				vs->forgot[IGR_USER] = 1;
+			}
+		} else {
+			if (igr_parse_u64(line, len, UINT32_MAX - 1, &v) < 0) {
+				igr_error("%s:%llu: '%s' is not a dense user id "
+					  "(give --vocab to use external ids)",
+					  igr_in_name(in),
+					  (unsigned long long)igr_in_lineno(in),
+					  line);
+				goto fail;
+			}
+			id = (uint32_t)v;
+		}
+		if (igr_fz_forget(f, id) < 0)
+			goto fail;
+		(*nusers)++;
+	}
+	if (rc < 0)
+		goto fail;
+	igr_in_close(in);
+	return 0;
+fail:
+	igr_in_close(in);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct igr_cli cli;
+	igr_fz_opts o;
+	igr_fz *f = NULL;
+	igr_fz_report rep;
+	igr_vocabset *vs = NULL;
+	igr_reader *base = NULL;
+	igr_writer *w = NULL;
+	igr_out *rout = NULL;
+	const char *base_path = NULL, *forget = NULL, *report = NULL;
+	char *stdin_only[] = { "-" };
+	char **files;
+	int c, i, nfiles, json = 0, nstdin = 0;
+	uint64_t nforget = 0;
+	double t0 = igr_now();
+
+	igr_fz_opts_init(&o);
+	memset(&rep, 0, sizeof rep);
+	igr_cli_init(&cli, "igraph-featurize", argc, argv,
+		     IGR_CO_STREAM | IGR_CO_VOCAB);
+	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_BASE:
+			base_path = optarg;
+			break;
+		case OPT_NOW:
+			o.now = igr_opt_time(optarg, "--now");
+			o.has_now = 1;
+			break;
+		case OPT_HALF_LIFE:
+			o.half_life = igr_opt_duration(optarg, "--half-life");
+			if (!(o.half_life > 0))
+				igr_usage_error("--half-life: must be more "
+						"than 0 (inf: no decay)");
+			o.half_life_set = 1;
+			break;
+		case OPT_WEIGHTS:
+			if (igr_fz_parse_weights(optarg, o.weight) < 0)
+				igr_usage_error("--weights: %s", igr_errmsg());
+			o.weights_set = 1;
+			break;
+		case OPT_MIN_WEIGHT:
+			o.min_weight = igr_opt_double(optarg, 0, 1e30,
+						      "--min-weight");
+			break;
+		case OPT_MAX_DEGREE:
+			o.max_degree = (uint32_t)igr_opt_u64(
+				optarg, 0, UINT32_MAX, "--max-degree");
+			break;
+		case OPT_COOC_WINDOW:
+			o.cooc_window = igr_opt_duration(optarg,
+							 "--cooc-window");
+			o.cooc_set = 1;
+			break;
+		case OPT_COOC_MAX:
+			o.cooc_max = (uint32_t)igr_opt_u64(optarg, 1, 1000,
+							   "--cooc-max");
+			o.cooc_set = 1;
+			break;
+		case OPT_FORGET:
+			forget = optarg;
+			break;
+		case OPT_REPORT:
+			report = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		default:
+			igr_cli_option(&cli, c, optarg, usage);
+		}
+	}
+	igr_cli_ready(&cli);
+	if (json && report == NULL)
+		igr_usage_error("--json needs --report FILE");
+	nfiles = argc - optind;
+	files = nfiles > 0 ? argv + optind : stdin_only;
+	if (nfiles == 0)
+		nfiles = 1;
+	for (i = 0; i < nfiles; i++)
+		nstdin += is_dash(files[i]);
+	nstdin += is_dash(base_path) + is_dash(forget);
+	if (nstdin > 1)
+		igr_usage_error("standard input ('-') given more than once");
+
+	if (cli.vocab != NULL) {
+		int t;
+		vs = igr_vocabset_open(cli.vocab, forget ? IGR_VOCAB_WRITE
+							 : IGR_VOCAB_READ);
+		if (vs == NULL)
+			igr_die_lib();
+		for (t = 0; t < IGR_NNODE; t++)
+			o.nodes[t] = igr_vocab_size(vs->v[t]);
+	}
+	f = igr_fz_new(&o);
+	if (f == NULL)
+		goto fail;
+	if (vs != NULL) {
+		/* erasures already recorded stay erased */
+		uint32_t u, n = igr_vocab_size(vs->v[IGR_USER]);
+		for (u = 0; u < n; u++)
+			if (igr_vocab_is_forgotten(vs->v[IGR_USER], u) &&
+			    igr_fz_forget(f, u) < 0)
+				goto fail;
+	}
+	if (forget != NULL && read_forget(&cli, f, forget, vs, &nforget) < 0)
+		goto fail;
+	if (base_path != NULL) {
+		base = igr_reader_open(base_path, 0);
+		if (base == NULL)
+			goto fail;
+		if (vs != NULL)
+			igr_reader_set_vocab(base, vs);
+		if (igr_fz_use_base(f, base) < 0)
+			goto fail;
+	}
+	for (i = 0; i < nfiles; i++) {
+		igr_reader *r = igr_reader_open(files[i], IGR_KIND_EVENTS);
+		igr_event e;
+		int rc;
+		if (r == NULL)
+			goto fail;
+		if (vs != NULL)
+			igr_reader_set_vocab(r, vs);
+		while ((rc = igr_read_event(r, &e)) == 1) {
+			if (e.user == IGR_NONE || e.item == IGR_NONE) {
+				igr_error("%s: record %llu: event without a "
+					  "user or an item", files[i],
+					  (unsigned long long)
+						  igr_reader_records(r));
+				rc = -1;
+				break;
+			}
+			if (igr_fz_add_event(f, &e) < 0) {
+				rc = -1;
+				break;
+			}
+			if ((igr_reader_records(r) & 0xfffff) == 0)
+				igr_progress(&cli, "%s: %llu events",
+					     files[i],
+					     (unsigned long long)
+						     igr_reader_records(r));
+		}
+		igr_reader_close(r);
+		if (rc < 0)
+			goto fail;
+	}
+	igr_progress_done(&cli);
+	w = igr_writer_open(cli.output, IGR_KIND_GRAPH, cli.encoding);
+	if (w == NULL)
+		goto fail;
+	if (igr_writer_add_pg(w, cli.prog, IGR_VERSION, cli.argc, cli.argv) <
+	    0)
+		goto fail;
+	if (vs != NULL)
+		igr_writer_set_vocab(w, vs);
+	if (igr_fz_write(f, base, w, &rep) < 0)
+		goto fail;
+	if (report != NULL) {
+		rout = igr_out_open(is_dash(report) ? NULL : report);
+		if (rout == NULL ||
+		    igr_fz_report_write(&rep, rout, json, vs) < 0)
+			goto fail;
+	}
+	if (igr_writer_close(w) < 0) {
+		w = NULL;
+		goto fail;
+	}
+	w = NULL;
+	if (rout != NULL) {
+		igr_out *ro = rout;
+		rout = NULL;
+		if (igr_out_close(ro) < 0)
+			goto fail;
+	}
+	if (vs != NULL && forget != NULL && igr_vocabset_save(vs) < 0)
+		goto fail;
+	{
+		const igr_fz_relstats *s = rep.rel;
+		uint64_t pruned = 0;
+		int r;
+		for (r = 0; r < IGR_FZ_NREL; r++)
+			pruned += s[r].pruned;
+		igr_info(&cli,
+			 "%llu events (%llu of forgotten users), %llu users%s; "
+			 "%llu user-item, %llu user-category, %llu "
+			 "item-category, %llu item-item edges; %llu pruned; "
+			 "%llu users' top-3 categories changed; %.2fs",
+			 (unsigned long long)rep.events,
+			 (unsigned long long)rep.events_forgotten,
+			 (unsigned long long)rep.users_touched,
+			 base ? " merged into the base" : "",
+			 (unsigned long long)s[IGR_FZ_UI].edges,
+			 (unsigned long long)s[IGR_FZ_UC].edges,
+			 (unsigned long long)s[IGR_FZ_IC].edges,
+			 (unsigned long long)s[IGR_FZ_II].edges,
+			 (unsigned long long)pruned,
+			 (unsigned long long)rep.users_top3_changed,
+			 igr_now() - t0);
+		if (forget != NULL)
+			igr_info(&cli, "forgot %llu users (%llu with edges)",
+				 (unsigned long long)nforget,
+				 (unsigned long long)rep.users_forgotten);
+	}
+	igr_reader_close(base);
+	igr_fz_report_free(&rep);
+	igr_fz_free(f);
+	igr_vocabset_close(vs);
+	return igr_cli_finish(&cli);
+fail:
+	{
+		/* keep the message: aborting may overwrite it */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", igr_errmsg());
+		igr_writer_abort(w);
+		if (rout != NULL)
+			igr_out_abort(rout);
+		igr_reader_close(base);
+		igr_fz_report_free(&rep);
+		igr_fz_free(f);
+		igr_vocabset_close(vs);
+		igr_die("%s", msg);
+	}
+}

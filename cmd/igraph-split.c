@@ -1,0 +1,254 @@
+/* igraph-split - split an events stream into train and test sets. */
+#include "cli.h"
+#include "error.h"
+#include "split.h"
+#include "stream.h"
+#include "timefmt.h"
+#include "vocab.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: igraph-split [-qv] [--binary | --tsv] --at time | --last n |\n"
+	"                    --fraction f [--min-train n] [--seed n]\n"
+	"                    [--vocab dir] --train file --test file [file ...]\n"
+	"\n"
+	"Split events streams into a train and a test stream; every event goes\n"
+	"to exactly one of them, in input order.\n"
+	"\n"
+	"  --at TIME         temporal cut: ts < TIME to train, ts >= TIME to test\n"
+	"                    (Unix seconds or ISO 8601)\n"
+	"  --last N          each user's last N events (by time, ties by input\n"
+	"                    order) to test\n"
+	"  --fraction F      a seeded random round(F * n) of each user's n events\n"
+	"                    to test (0 <= F <= 1)\n"
+	"  --min-train N     per-user rules keep at least N events of a user in\n"
+	"                    train (default 1)\n"
+	"  --seed N          random seed for --fraction (default 1)\n"
+	"  --train FILE      write the train events to FILE ('-': stdout)\n"
+	"  --test FILE       write the test events to FILE ('-': stdout)\n"
+	"  --tsv             write TSV\n"
+	"  --binary          write the binary encoding (the default unless\n"
+	"                    writing to a terminal)\n"
+	"  --vocab DIR       read and write TSV with external ids of DIR\n"
+	"  -v, --verbose     print a summary on stderr\n"
+	"  -q, --quiet       no warnings\n"
+	"  -h, --help        show this help\n"
+	"  -V, --version     show the version\n";
+
+enum {
+	OPT_AT = IGR_OPT_TOOL,
+	OPT_LAST,
+	OPT_FRACTION,
+	OPT_MIN_TRAIN,
+	OPT_TRAIN,
+	OPT_TEST,
+};
+
+static const struct option longopts[] = {
+	IGR_COMMON_LONGOPTS,
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "last", required_argument, NULL, OPT_LAST },
+	{ "fraction", required_argument, NULL, OPT_FRACTION },
+	{ "min-train", required_argument, NULL, OPT_MIN_TRAIN },
+	{ "train", required_argument, NULL, OPT_TRAIN },
+	{ "test", required_argument, NULL, OPT_TEST },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int is_dash(const char *p)
+{
+	return strcmp(p, "-") == 0;
+}
+
+/* Header of one output: the input's meta and provenance, which part it
+ * is, and the rule. */
+static igr_writer *open_out(const struct igr_cli *cli, const char *path,
+			    const igr_header *h, const char *part,
+			    const char *rule, const igr_vocabset *vs)
+{
+	igr_writer *w = igr_writer_open(is_dash(path) ? NULL : path,
+					IGR_KIND_EVENTS, cli->encoding);
+	size_t m;
+
+	if (w == NULL)
+		return NULL;
+	for (m = 0; m < h->nmeta; m++) {
+		const char *k = h->meta[m].key;
+		if (strcmp(k, "ids") == 0 || strcmp(k, "split") == 0 ||
+		    strcmp(k, "split.rule") == 0)
+			continue;
+		if (igr_writer_set_meta(w, k, h->meta[m].value) < 0)
+			goto fail;
+	}
+	if (igr_writer_set_meta(w, "split", part) < 0 ||
+	    igr_writer_set_meta(w, "split.rule", rule) < 0 ||
+	    igr_writer_copy_pg(w, h) < 0 ||
+	    igr_writer_add_pg(w, cli->prog, IGR_VERSION, cli->argc,
+			      cli->argv) < 0)
+		goto fail;
+	if (vs != NULL)
+		igr_writer_set_vocab(w, vs);
+	return w;
+fail:
+	igr_writer_abort(w);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct igr_cli cli;
+	igr_split_opts o;
+	igr_split_stats st;
+	igr_vocabset *vs = NULL;
+	igr_reader **in = NULL;
+	igr_writer *wtrain = NULL, *wtest = NULL;
+	const char *train = NULL, *test = NULL;
+	char *stdin_only[] = { "-" };
+	char **files, rule[96], num[32];
+	int c, nfiles, i, nmodes = 0, nstdin = 0;
+
+	memset(&o, 0, sizeof o);
+	o.min_train = 1;
+	igr_cli_init(&cli, "igraph-split", argc, argv,
+		     IGR_CO_VERBOSE | IGR_CO_QUIET | IGR_CO_ENCODING |
+			     IGR_CO_SEED | IGR_CO_VOCAB);
+	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_AT:
+			o.mode = IGR_SPLIT_AT;
+			o.at = igr_opt_time(optarg, "--at");
+			nmodes++;
+			break;
+		case OPT_LAST:
+			o.mode = IGR_SPLIT_LAST;
+			o.last = (uint32_t)igr_opt_u64(optarg, 1, UINT32_MAX,
+						       "--last");
+			nmodes++;
+			break;
+		case OPT_FRACTION:
+			o.mode = IGR_SPLIT_FRACTION;
+			o.fraction = igr_opt_double(optarg, 0, 1,
+						    "--fraction");
+			nmodes++;
+			break;
+		case OPT_MIN_TRAIN:
+			o.min_train = (uint32_t)igr_opt_u64(
+				optarg, 0, UINT32_MAX, "--min-train");
+			break;
+		case OPT_TRAIN:
+			train = optarg;
+			break;
+		case OPT_TEST:
+			test = optarg;
+			break;
+		default:
+			igr_cli_option(&cli, c, optarg, usage);
+		}
+	}
+	igr_cli_ready(&cli);
+	if (nmodes != 1)
+		igr_usage_error("give exactly one of --at, --last and "
+				"--fraction");
+	if (train == NULL || test == NULL)
+		igr_usage_error("both --train and --test are required");
+	if (is_dash(train) && is_dash(test))
+		igr_usage_error("--train and --test cannot both be stdout");
+	if (strcmp(train, test) == 0)
+		igr_usage_error("--train and --test name the same file '%s'",
+				train);
+	o.seed = cli.seed;
+	switch (o.mode) {
+	case IGR_SPLIT_AT:
+		snprintf(rule, sizeof rule, "at %lld", (long long)o.at);
+		break;
+	case IGR_SPLIT_LAST:
+		snprintf(rule, sizeof rule, "last %u min-train %u", o.last,
+			 o.min_train);
+		break;
+	default:
+		igr_fmt_double(num, o.fraction);
+		snprintf(rule, sizeof rule,
+			 "fraction %s seed %llu min-train %u", num,
+			 (unsigned long long)o.seed, o.min_train);
+	}
+
+	nfiles = argc - optind;
+	files = nfiles > 0 ? argv + optind : stdin_only;
+	if (nfiles == 0)
+		nfiles = 1;
+	for (i = 0; i < nfiles; i++)
+		nstdin += is_dash(files[i]);
+	if (nstdin > 1)
+		igr_usage_error("standard input ('-') given more than once");
+	if (cli.vocab != NULL) {
+		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
+		if (vs == NULL)
+			igr_die_lib();
+	}
+	in = calloc((size_t)nfiles, sizeof *in);
+	if (in == NULL)
+		igr_die("out of memory");
+	for (i = 0; i < nfiles; i++) {
+		in[i] = igr_reader_open(files[i], IGR_KIND_EVENTS);
+		if (in[i] == NULL)
+			goto fail;
+		if (vs != NULL)
+			igr_reader_set_vocab(in[i], vs);
+	}
+	wtrain = open_out(&cli, train, igr_reader_header(in[0]), "train", rule,
+			  vs);
+	if (wtrain == NULL)
+		goto fail;
+	wtest = open_out(&cli, test, igr_reader_header(in[0]), "test", rule,
+			 vs);
+	if (wtest == NULL)
+		goto fail;
+	if (igr_split_run(in, (size_t)nfiles, &o, wtrain, wtest, &st) < 0)
+		goto fail;
+	if (igr_writer_close(wtrain) < 0) {
+		wtrain = NULL;
+		goto fail;
+	}
+	wtrain = NULL;
+	if (igr_writer_close(wtest) < 0) {
+		wtest = NULL;
+		goto fail;
+	}
+	for (i = 0; i < nfiles; i++)
+		igr_reader_close(in[i]);
+	free(in);
+	if (o.mode == IGR_SPLIT_AT)
+		igr_info(&cli, "%llu events: %llu train, %llu test (%s)",
+			 (unsigned long long)st.events,
+			 (unsigned long long)st.train,
+			 (unsigned long long)st.test, rule);
+	else
+		igr_info(&cli,
+			 "%llu events of %llu users: %llu train, %llu test "
+			 "(%llu users with test events; %s)",
+			 (unsigned long long)st.events,
+			 (unsigned long long)st.users,
+			 (unsigned long long)st.train,
+			 (unsigned long long)st.test,
+			 (unsigned long long)st.users_test, rule);
+	igr_vocabset_close(vs);
+	return igr_cli_finish(&cli);
+fail:
+	{
+		/* keep the message: aborting may overwrite it */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", igr_errmsg());
+		igr_writer_abort(wtrain);
+		igr_writer_abort(wtest);
+		for (i = 0; in != NULL && i < nfiles; i++)
+			igr_reader_close(in[i]);
+		free(in);
+		igr_vocabset_close(vs);
+		igr_die("%s", msg);
+	}
+}

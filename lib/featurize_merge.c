@@ -1,0 +1,598 @@
+/* featurize_merge.c - the streaming merge of a base graph with new edges
+ * (see featurize.h).
+ *
+ * The base graph and the new edges are both sorted by (src_type, src,
+ * dst_type, dst), so one pass merge-joins them: a base edge is multiplied
+ * by the decay factor of the time that passed, a new edge is added, an
+ * edge in both gets both.  The base is never held in memory; the only
+ * buffering is one row (one source node's edges of one relation) when a
+ * degree cap needs the row's strongest edges.  A rebuild is the same pass
+ * without a base.
+ */
+#include "featurize_impl.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One edge of the merged stream. */
+struct ent {
+	uint32_t dst;
+	uint8_t from;  /* 1: in the base, 2: new, 3: both */
+	uint8_t drop;  /* pruned for the degree cap */
+	float wbase;   /* base weight as stored */
+	uint32_t cbase, cnew;
+	int64_t tbase, tnew;
+	double wnew;
+	float w;       /* result */
+};
+
+/* The three strongest (weight desc, id asc). */
+struct top3 {
+	int n;
+	uint32_t id[3];
+	float w[3];
+};
+
+static void top3_add(struct top3 *t, uint32_t id, float w)
+{
+	int i, j;
+
+	for (i = 0; i < t->n; i++)
+		if (w > t->w[i] || (w == t->w[i] && id < t->id[i]))
+			break;
+	if (i >= 3)
+		return;
+	if (t->n < 3)
+		t->n++;
+	for (j = t->n - 1; j > i; j--) {
+		t->id[j] = t->id[j - 1];
+		t->w[j] = t->w[j - 1];
+	}
+	t->id[i] = id;
+	t->w[i] = w;
+}
+
+static int top3_same_set(const struct top3 *a, const struct top3 *b)
+{
+	int i, j;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n; j++)
+			if (a->id[i] == b->id[j])
+				break;
+		if (j == b->n)
+			return 0;
+	}
+	return 1;
+}
+
+struct eng {
+	igr_fz *f;
+	igr_reader *base;
+	igr_writer *w;
+	igr_fz_report *rep;
+	double decay;
+	uint32_t cap;         /* max_degree */
+	float minw;
+
+	/* base cursor */
+	int bvalid;
+	igr_edge be;
+	uint64_t bhi, blo;    /* key of be */
+	int bstarted;
+	uint64_t phi, plo;    /* previous base key (order check) */
+
+	/* new cursors */
+	size_t pos[4];
+	int ii_ready;
+	size_t seg;           /* next co-engagement segment */
+
+	/* the current row */
+	int inrow;
+	int st, dt, rel;
+	uint32_t src;
+	int forgot;           /* the source is a forgotten user */
+	int touched;          /* the source user has new events */
+	int has_base;         /* the row has base edges */
+	struct ent *buf;
+	size_t nbuf, capbuf;
+	uint32_t *citem;      /* UI row base part, for co-engagement */
+	int64_t *cts;
+	size_t ncb, capcb;
+	struct top3 old3, new3;
+	uint32_t last_forgot; /* last forgotten user counted */
+	int any_forgot;
+	size_t nchanged_cap;
+};
+
+static const uint8_t rel_st[4] = { IGR_USER, IGR_USER, IGR_ITEM, IGR_ITEM };
+static const uint8_t rel_dt[4] = { IGR_ITEM, IGR_CATEGORY, IGR_ITEM,
+				   IGR_CATEGORY };
+
+static int rel_of(int st, int dt)
+{
+	int r;
+
+	for (r = 0; r < 4; r++)
+		if (rel_st[r] == st && rel_dt[r] == dt)
+			return r;
+	return IGR_FZ_OTHER;
+}
+
+static inline uint64_t key_hi(int st, uint32_t s)
+{
+	return (uint64_t)st << 32 | s;
+}
+
+static inline uint64_t key_lo(int dt, uint32_t d)
+{
+	return (uint64_t)dt << 32 | d;
+}
+
+static int base_next(struct eng *g)
+{
+	int rc;
+
+	if (g->base == NULL) {
+		g->bvalid = 0;
+		return 0;
+	}
+	rc = igr_read_edge(g->base, &g->be);
+	if (rc <= 0) {
+		g->bvalid = 0;
+		return rc;
+	}
+	g->bhi = key_hi(g->be.src_type, g->be.src);
+	g->blo = key_lo(g->be.dst_type, g->be.dst);
+	if (g->bstarted && (g->bhi < g->phi ||
+			    (g->bhi == g->phi && g->blo <= g->plo)))
+		return igr_error("%s: record %llu: edges out of order or "
+				 "repeated (a base graph must be sorted, as "
+				 "igraph-featurize writes it)",
+				 igr_reader_name(g->base),
+				 (unsigned long long)
+					 igr_reader_records(g->base));
+	if (!(g->be.weight >= 0) || isinf(g->be.weight))
+		return igr_error("%s: record %llu: bad weight %g",
+				 igr_reader_name(g->base),
+				 (unsigned long long)
+					 igr_reader_records(g->base),
+				 (double)g->be.weight);
+	if (g->be.src == IGR_NONE || g->be.dst == IGR_NONE)
+		return igr_error("%s: record %llu: edge to no node",
+				 igr_reader_name(g->base),
+				 (unsigned long long)
+					 igr_reader_records(g->base));
+	g->bstarted = 1;
+	g->phi = g->bhi;
+	g->plo = g->blo;
+	g->bvalid = 1;
+	return 1;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static int count_forgotten_user(struct eng *g, uint32_t u)
+{
+	if (g->any_forgot && g->last_forgot == u)
+		return 0;
+	g->any_forgot = 1;
+	g->last_forgot = u;
+	if (g->rep)
+		g->rep->users_forgotten++;
+	return 0;
+}
+
+static void row_start(struct eng *g, int st, uint32_t src, int dt)
+{
+	g->inrow = 1;
+	g->st = st;
+	g->src = src;
+	g->dt = dt;
+	g->rel = rel_of(st, dt);
+	g->forgot = st == IGR_USER && fz_is_forgotten(g->f, src);
+	g->touched = 0;
+	if (st == IGR_USER) {
+		const igr_fz *f = g->f;
+		size_t s = g->seg;
+		while (s < f->nseg && f->seg_user[s] < src)
+			s++;
+		g->touched = s < f->nseg && f->seg_user[s] == src;
+	}
+	g->has_base = 0;
+	g->nbuf = 0;
+	g->ncb = 0;
+	g->old3.n = 0;
+	g->new3.n = 0;
+}
+
+/* Keep or prune one edge (the degree cap already applied) and write it. */
+static int emit(struct eng *g, const struct ent *e)
+{
+	igr_fz_relstats *rs = g->rep ? &g->rep->rel[g->rel] : NULL;
+	igr_edge out;
+	uint64_t cnt;
+
+	if (e->drop || (g->rel != IGR_FZ_IC && e->w < g->minw)) {
+		if (rs)
+			rs->pruned++;
+		return 0;
+	}
+	out.src_type = (uint8_t)g->st;
+	out.src = g->src;
+	out.dst_type = (uint8_t)g->dt;
+	out.dst = e->dst;
+	out.weight = e->w;
+	cnt = (uint64_t)((e->from & 1) ? e->cbase : 0) +
+	      ((e->from & 2) ? e->cnew : 0);
+	out.count = cnt > UINT32_MAX ? UINT32_MAX : (uint32_t)cnt;
+	out.last_ts = (e->from & 1) ? e->tbase : INT64_MIN;
+	if ((e->from & 2) && e->tnew > out.last_ts)
+		out.last_ts = e->tnew;
+	if (igr_write_edge(g->w, &out) < 0)
+		return -1;
+	if (g->rel == IGR_FZ_UC)
+		top3_add(&g->new3, e->dst, e->w);
+	if (rs) {
+		rs->edges++;
+		if (e->from == 2)
+			rs->added++;
+		else if (e->from == 3)
+			rs->strengthened++;
+		else
+			rs->decayed++;
+		if (fz_dist_add(&rs->w, e->w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_ent(struct eng *g, const struct ent *e)
+{
+	if (g->forgot || (g->dt == IGR_USER &&
+			  fz_is_forgotten(g->f, e->dst))) {
+		if (g->rep)
+			g->rep->rel[g->rel].forgotten++;
+		if (g->forgot)
+			count_forgotten_user(g, g->src);
+		return 0;
+	}
+	if (e->from & 1) {
+		g->has_base = 1;
+		if (g->rel == IGR_FZ_UC)
+			top3_add(&g->old3, e->dst, e->wbase);
+		if (g->rel == IGR_FZ_UI && g->touched &&
+		    g->f->o.cooc_window > 0) {
+			if (g->ncb == g->capcb) {
+				size_t nc = g->capcb ? g->capcb * 2 : 256;
+				uint32_t *a = realloc(g->citem,
+						      nc * sizeof *a);
+				int64_t *b;
+				if (a == NULL)
+					return igr_error("out of memory");
+				g->citem = a;
+				b = realloc(g->cts, nc * sizeof *b);
+				if (b == NULL)
+					return igr_error("out of memory");
+				g->cts = b;
+				g->capcb = nc;
+			}
+			g->citem[g->ncb] = e->dst;
+			g->cts[g->ncb++] = e->tbase;
+		}
+	}
+	if (g->cap == 0 || g->rel == IGR_FZ_IC)
+		return emit(g, e);
+	if (g->nbuf == g->capbuf) {
+		size_t nc = g->capbuf ? g->capbuf * 2 : 256;
+		struct ent *p = realloc(g->buf, nc * sizeof *p);
+		if (p == NULL)
+			return igr_error("out of memory");
+		g->buf = p;
+		g->capbuf = nc;
+	}
+	g->buf[g->nbuf++] = *e;
+	return 0;
+}
+
+static int cmp_strength(const void *a, const void *b)
+{
+	const struct ent *x = *(const struct ent *const *)a;
+	const struct ent *y = *(const struct ent *const *)b;
+
+	if (x->w != y->w)
+		return x->w > y->w ? -1 : 1;
+	return x->dst < y->dst ? -1 : x->dst > y->dst;
+}
+
+static int record_change(struct eng *g)
+{
+	igr_fz_report *rep = g->rep;
+	igr_fz_change *c;
+	int i;
+
+	if (rep->users_top3_changed == g->nchanged_cap) {
+		size_t nc = g->nchanged_cap ? g->nchanged_cap * 2 : 64;
+		void *p = realloc(rep->changed, nc * sizeof *rep->changed);
+		if (p == NULL)
+			return igr_error("out of memory");
+		rep->changed = p;
+		g->nchanged_cap = nc;
+	}
+	c = &rep->changed[rep->users_top3_changed++];
+	c->user = g->src;
+	c->nold = (uint8_t)g->old3.n;
+	c->nnew = (uint8_t)g->new3.n;
+	for (i = 0; i < 3; i++) {
+		c->old_top[i] = i < g->old3.n ? g->old3.id[i] : IGR_NONE;
+		c->new_top[i] = i < g->new3.n ? g->new3.id[i] : IGR_NONE;
+	}
+	return 0;
+}
+
+static int row_end(struct eng *g)
+{
+	igr_fz *f = g->f;
+	size_t i;
+
+	if (!g->inrow)
+		return 0;
+	g->inrow = 0;
+	if (g->nbuf > 0) {
+		/* the degree cap: the strongest edges that pass min_weight */
+		struct ent **p = malloc(g->nbuf * sizeof *p);
+		size_t n = 0;
+		if (p == NULL)
+			return igr_error("out of memory");
+		for (i = 0; i < g->nbuf; i++)
+			if (!(g->buf[i].w < g->minw))
+				p[n++] = &g->buf[i];
+		if (n > g->cap) {
+			qsort(p, n, sizeof *p, cmp_strength);
+			for (i = g->cap; i < n; i++)
+				p[i]->drop = 1;
+		}
+		free(p);
+		for (i = 0; i < g->nbuf; i++)
+			if (emit(g, &g->buf[i]) < 0)
+				return -1;
+	}
+	if (g->st == IGR_USER && g->dt == IGR_ITEM && g->touched &&
+	    !g->forgot) {
+		while (g->seg < f->nseg && f->seg_user[g->seg] < g->src) {
+			if (fz_cooc_segment(f, g->seg, NULL, NULL, 0) < 0)
+				return -1;
+			g->seg++;
+		}
+		if (g->seg < f->nseg && f->seg_user[g->seg] == g->src) {
+			if (fz_cooc_segment(f, g->seg, g->citem, g->cts,
+					    g->ncb) < 0)
+				return -1;
+			g->seg++;
+		}
+		if (g->rep && !g->has_base)
+			g->rep->users_new++;
+	}
+	if (g->rep && g->rel == IGR_FZ_UC && !g->forgot && g->old3.n > 0) {
+		if (g->new3.n == 0 || g->old3.id[0] != g->new3.id[0])
+			g->rep->users_top1_changed++;
+		if (!top3_same_set(&g->old3, &g->new3) &&
+		    record_change(g) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* All user rows are done: the remaining segments have no base state, and
+ * the item->item list can be built. */
+static int ii_prepare(struct eng *g)
+{
+	igr_fz *f = g->f;
+
+	for (; g->seg < f->nseg; g->seg++)
+		if (fz_cooc_segment(f, g->seg, NULL, NULL, 0) < 0)
+			return -1;
+	if (fz_cooc_finish(f) < 0)
+		return -1;
+	g->ii_ready = 1;
+	return 0;
+}
+
+/* The smallest new edge: its relation, or -1 when none is left. */
+static int new_head(const struct eng *g, uint64_t *hi, uint64_t *lo)
+{
+	int r, best = -1;
+	uint64_t bh = 0, bl = 0;
+
+	for (r = 0; r < 4; r++) {
+		const struct fz_list *l = &g->f->rel[r];
+		uint64_t h, lw;
+		if (g->pos[r] >= l->n)
+			continue;
+		h = key_hi(rel_st[r], l->src[g->pos[r]]);
+		lw = key_lo(rel_dt[r], l->dst[g->pos[r]]);
+		if (best < 0 || h < bh || (h == bh && lw < bl)) {
+			best = r;
+			bh = h;
+			bl = lw;
+		}
+	}
+	*hi = bh;
+	*lo = bl;
+	return best;
+}
+
+static int run(struct eng *g)
+{
+	igr_fz *f = g->f;
+	int rc;
+
+	if (base_next(g) < 0)
+		return -1;
+	for (;;) {
+		uint64_t nh, nl, hi, lo;
+		int r = new_head(g, &nh, &nl), take_base, take_new;
+		struct ent e;
+
+		if (!g->ii_ready &&
+		    (!g->bvalid || g->be.src_type != IGR_USER) &&
+		    (r < 0 || rel_st[r] != IGR_USER)) {
+			if (row_end(g) < 0 || ii_prepare(g) < 0)
+				return -1;
+			r = new_head(g, &nh, &nl);
+		}
+		if (!g->bvalid && r < 0)
+			break;
+		if (!g->bvalid) {
+			take_base = 0;
+			take_new = 1;
+		} else if (r < 0) {
+			take_base = 1;
+			take_new = 0;
+		} else if (g->bhi != nh) {
+			take_base = g->bhi < nh;
+			take_new = !take_base;
+		} else {
+			take_base = g->blo <= nl;
+			take_new = nl <= g->blo;
+		}
+		hi = take_base ? g->bhi : nh;
+		lo = take_base ? g->blo : nl;
+		if (!g->inrow || key_hi(g->st, g->src) != hi ||
+		    (int)(lo >> 32) != g->dt) {
+			if (row_end(g) < 0)
+				return -1;
+			row_start(g, (int)(hi >> 32), (uint32_t)hi,
+				  (int)(lo >> 32));
+		}
+		memset(&e, 0, sizeof e);
+		e.dst = (uint32_t)lo;
+		if (take_base) {
+			e.from |= 1;
+			e.wbase = g->be.weight;
+			e.cbase = g->be.count;
+			e.tbase = g->be.last_ts;
+		}
+		if (take_new) {
+			const struct fz_list *l = &f->rel[r];
+			size_t p = g->pos[r]++;
+			e.from |= 2;
+			e.wnew = l->w[p];
+			e.cnew = l->cnt[p];
+			e.tnew = l->ts[p];
+		}
+		e.w = (float)(((e.from & 1) ? (double)e.wbase * g->decay : 0) +
+			      ((e.from & 2) ? e.wnew : 0));
+		if (add_ent(g, &e) < 0)
+			return -1;
+		if (take_base && (rc = base_next(g)) < 0)
+			return -1;
+	}
+	if (row_end(g) < 0)
+		return -1;
+	if (!g->ii_ready && ii_prepare(g) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the public entry ------------------------------------------------- */
+
+static int set_meta_num(igr_writer *w, const char *key, double v)
+{
+	char buf[64];
+
+	if (isinf(v))
+		snprintf(buf, sizeof buf, "inf");
+	else
+		igr_fmt_double(buf, v);
+	return igr_writer_set_meta(w, key, buf);
+}
+
+static int set_meta_u64(igr_writer *w, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+	return igr_writer_set_meta(w, key, buf);
+}
+
+int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
+		 igr_fz_report *rep)
+{
+	static const char *const nodes[IGR_NNODE] = {
+		"nodes.user", "nodes.item", "nodes.category"
+	};
+	struct eng g;
+	uint64_t bound[IGR_NNODE];
+	char wbuf[256];
+	size_t i;
+	int t, rc;
+
+	if (base != NULL && !f->base_used)
+		return igr_error("internal error: base graph not checked");
+	if (fz_build(f) < 0)
+		return -1;
+	for (t = 0; t < IGR_NNODE; t++) {
+		bound[t] = f->o.nodes[t];
+		if (f->base_nodes[t] > bound[t])
+			bound[t] = f->base_nodes[t];
+	}
+	for (i = 0; i < f->nkept; i++) {
+		uint32_t e = f->kept[i];
+		if ((uint64_t)f->user[e] + 1 > bound[IGR_USER])
+			bound[IGR_USER] = (uint64_t)f->user[e] + 1;
+		if ((uint64_t)f->item[e] + 1 > bound[IGR_ITEM])
+			bound[IGR_ITEM] = (uint64_t)f->item[e] + 1;
+		if (f->cat[e] != IGR_NONE &&
+		    (uint64_t)f->cat[e] + 1 > bound[IGR_CATEGORY])
+			bound[IGR_CATEGORY] = (uint64_t)f->cat[e] + 1;
+	}
+	igr_fz_format_weights(wbuf, f->o.weight);
+	{
+		char nb[32];
+		snprintf(nb, sizeof nb, "%lld", (long long)f->now);
+		if (igr_writer_set_meta(w, "now", nb) < 0)
+			return -1;
+	}
+	if (set_meta_num(w, "half_life", f->o.half_life) < 0 ||
+	    igr_writer_set_meta(w, "weights", wbuf) < 0 ||
+	    set_meta_num(w, "min_weight", f->o.min_weight) < 0 ||
+	    set_meta_u64(w, "max_degree", f->o.max_degree) < 0 ||
+	    set_meta_num(w, "cooc_window", f->o.cooc_window) < 0 ||
+	    set_meta_u64(w, "cooc_max", f->o.cooc_max) < 0)
+		return -1;
+	for (t = 0; t < IGR_NNODE; t++)
+		if (bound[t] > 0 && set_meta_u64(w, nodes[t], bound[t]) < 0)
+			return -1;
+
+	memset(&g, 0, sizeof g);
+	g.f = f;
+	g.base = base;
+	g.w = w;
+	g.rep = rep;
+	g.cap = f->o.max_degree;
+	g.minw = (float)f->o.min_weight;
+	g.decay = 1;
+	if (base != NULL && !isinf(f->o.half_life))
+		g.decay = exp2(-((double)f->now - (double)f->base_now) /
+			       f->o.half_life);
+	if (rep != NULL) {
+		memset(rep, 0, sizeof *rep);
+		rep->has_base = base != NULL;
+		rep->now = f->now;
+		rep->base_now = f->base_now;
+		rep->decay = g.decay;
+		rep->events = f->nread;
+		rep->events_forgotten = f->events_forgotten;
+		rep->users_touched = f->nseg;
+	}
+	rc = run(&g);
+	free(g.buf);
+	free(g.citem);
+	free(g.cts);
+	return rc;
+}
