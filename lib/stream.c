@@ -691,7 +691,17 @@ static int read_binary_header(igr_reader *r)
 		}
 		crc = (uint32_t)crc32(0L, hbuf, (uInt)hlen);
 		crc = (uint32_t)crc32(crc, (unsigned char *)text, textlen);
-		HREAD(t, 4);
+		{
+			/* not HREAD: TEXT must be freed on a cut here too */
+			ssize_t got = igr_in_read(r->in, t, 4);
+			if (got < 4) {
+				free(text);
+				if (got >= 0)
+					igr_error("%s: truncated stream (header "
+						  "cut short)", name);
+				goto out;
+			}
+		}
 		if (igr_get_u32(t) != crc) {
 			free(text);
 			igr_error("%s: damaged header (checksum mismatch)",
