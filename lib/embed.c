@@ -38,13 +38,10 @@ static int nthreads(void)
 #endif
 }
 
-static int thread_id(void)
+/* malloc(n * size) that never asks for 0 bytes */
+static void *alloc_n(size_t n, size_t size)
 {
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
+	return malloc((n ? n : 1) * size);
 }
 
 /* The items an embedding scorer works on: all of them, or (with a block
@@ -85,7 +82,7 @@ static int items_make(struct items *it, const igr_embed *e,
 	}
 	for (i = 0; i < e->nitems; i++)
 		n += r->blocked[i] == 0;
-	it->own_v = malloc(((size_t)n * d ? (size_t)n * d : 1) * sizeof(float));
+	it->own_v = alloc_n((size_t)n * d, sizeof(float));
 	it->own_id = malloc((n ? n : 1) * sizeof(uint32_t));
 	it->own_inv = malloc((e->nitems ? e->nitems : 1) * sizeof(uint32_t));
 	if (e->item_bias)
@@ -295,7 +292,7 @@ int igr_embed_scores(const igr_embed *e, const float *uvec, size_t nu,
 	if (items != NULL || ni > e->nitems) {
 		/* gather the item vectors the caller asked for; ids the
 		 * model does not know score -INFINITY */
-		v = malloc((ni * d ? ni * d : 1) * sizeof *v);
+		v = alloc_n(ni * d, sizeof *v);
 		bias = malloc((ni ? ni : 1) * sizeof *bias);
 		pos = malloc((ni ? ni : 1) * sizeof *pos);
 		if (v == NULL || bias == NULL || pos == NULL) {
@@ -332,8 +329,7 @@ int igr_embed_scores(const igr_embed *e, const float *uvec, size_t nu,
 		int failed = 0;
 #pragma omp parallel num_threads(nt) reduction(| : failed)
 		{
-			float *t = malloc((BU * nvalid ? BU * nvalid : 1) *
-					  sizeof *t);
+			float *t = alloc_n(BU * nvalid, sizeof *t);
 			size_t b;
 			if (t == NULL)
 				failed = 1;
@@ -451,7 +447,7 @@ int igr_embed_score_users(const igr_model *m, const igr_graph *g,
 
 	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
 		return igr_error("%s model has no embedding", igr_model_name(m));
-	uv = malloc((nu * e.dim ? nu * e.dim : 1) * sizeof *uv);
+	uv = alloc_n(nu * e.dim, sizeof *uv);
 	if (uv == NULL)
 		return igr_error("out of memory");
 	rc = user_rows(m, g, &e, users, nu, uv);
@@ -481,7 +477,7 @@ int igr_embed_score_items(const igr_model *m, const igr_graph *g,
 		if (mi > ni)
 			ni = mi;
 	}
-	qv = calloc((nq * d ? nq * d : 1), sizeof *qv);
+	qv = calloc(nq > 0 && d > 0 ? nq * d : 1, sizeof *qv);
 	norm = malloc((e.nitems ? e.nitems : 1) * sizeof *norm);
 	if (qv == NULL || norm == NULL) {
 		free(qv);

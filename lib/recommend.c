@@ -1,0 +1,1426 @@
+/* recommend.c - the serving rules engine (see recommend.h). */
+#include "recommend.h"
+#include "embed.h"
+#include "error.h"
+#include "train.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { PATH_EMBED = 1, PATH_SPARSE = 2, PATH_DENSE = 3 };
+
+/* Users scored together by the dense path (score_users blocks). */
+#define DENSE_BLOCK 16
+/* Users per block of the audience pass. */
+#define AUD_BLOCK 64
+
+struct igr_rec {
+	igr_model *m;
+	const igr_graph *g;
+	const igr_csr *ui;    /* user -> item of the graph, or NULL */
+	uint32_t ni, nu;      /* item universe, user bound */
+	uint32_t model_ni;    /* items the model knows */
+	float *pop;           /* ni, in [0, 1] */
+	uint32_t *pop_order;  /* ni items, most popular first */
+	uint32_t *tie;        /* ni: rank in pop_order */
+	uint32_t *cat;        /* ni: category or IGR_NONE */
+	int has_cat;
+	uint8_t *blocked;     /* ni or NULL */
+	struct igr_rec_opts o;
+	int path;
+	igr_embed e;          /* PATH_EMBED */
+	float *ovec;          /* vectors stream: nu x dim */
+	uint8_t *ohave;       /* nu flags */
+};
+
+void igr_rec_opts_init(struct igr_rec_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->k = 20;
+	o->exclude = IGR_EXCL_SEEN;
+	o->min_score = -INFINITY;
+	o->fallback = 1;
+}
+
+static void *alloc_n(size_t n, size_t size)
+{
+	return malloc((n ? n : 1) * size);
+}
+
+/* An error raised on a worker thread: the library's message slot is per
+ * thread, so the first message is copied here and raised again on the
+ * calling thread after the parallel region. */
+struct errbox {
+	int failed;
+	char msg[512];
+};
+
+static void errbox_set(struct errbox *b)
+{
+#pragma omp critical(igr_rec_errbox)
+	{
+		if (!b->failed) {
+			const char *m = igr_errmsg();
+			b->failed = 1;
+			snprintf(b->msg, sizeof b->msg, "%s",
+				 m[0] ? m : "out of memory");
+		}
+	}
+}
+
+static int errbox_raise(const struct errbox *b)
+{
+	return igr_error("%s", b->msg);
+}
+
+/* qsort context: popularity (no qsort_r in C11) */
+static const float *sort_pop;
+
+static int cmp_pop(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (sort_pop[x] != sort_pop[y])
+		return sort_pop[x] > sort_pop[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+igr_rec *igr_rec_new(igr_model *m, const igr_graph *g)
+{
+	igr_rec *r = calloc(1, sizeof *r);
+	double *sum = NULL, max = 0;
+	uint32_t i;
+
+	if (r == NULL)
+		return igr_error("out of memory"), NULL;
+	r->m = m;
+	r->g = g;
+	r->ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	r->nu = g->n[IGR_USER];
+	r->model_ni = igr_model_nitems(m);
+	r->ni = g->n[IGR_ITEM] > r->model_ni ? g->n[IGR_ITEM] : r->model_ni;
+	igr_rec_opts_init(&r->o);
+	if (m->ops == NULL || m->ops->score_users == NULL) {
+		igr_error("%s model cannot score users", igr_model_name(m));
+		goto fail;
+	}
+	if (m->ops->prepare != NULL && m->ops->prepare(m, g) < 0)
+		goto fail;
+	if (m->ops->embedding != NULL) {
+		if (m->ops->embedding(m, &r->e) < 0)
+			goto fail;
+		r->path = PATH_EMBED;
+		if (r->e.nitems > r->ni)
+			r->ni = r->e.nitems;
+		if (r->model_ni == 0)
+			r->model_ni = r->e.nitems;
+	} else if (m->ops->score_user_sparse != NULL) {
+		r->path = PATH_SPARSE;
+	} else {
+		r->path = PATH_DENSE;
+	}
+	if (r->model_ni == 0)
+		r->model_ni = r->ni;
+	r->pop = alloc_n(r->ni, sizeof *r->pop);
+	r->pop_order = alloc_n(r->ni, sizeof *r->pop_order);
+	r->tie = alloc_n(r->ni, sizeof *r->tie);
+	r->cat = alloc_n(r->ni, sizeof *r->cat);
+	sum = calloc(r->ni ? r->ni : 1, sizeof *sum);
+	if (!r->pop || !r->pop_order || !r->tie || !r->cat || !sum) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	/* popularity of the current graph: what the fallback serves */
+	if (r->ui != NULL) {
+		uint64_t k;
+		for (k = 0; k < r->ui->nnz; k++)
+			if (r->ui->w[k] > 0 && isfinite(r->ui->w[k]))
+				sum[r->ui->idx[k]] += r->ui->w[k];
+	}
+	for (i = 0; i < r->ni; i++)
+		if (sum[i] > max)
+			max = sum[i];
+	for (i = 0; i < r->ni; i++) {
+		r->pop[i] = max > 0 ? (float)(sum[i] / max) : 0.0f;
+		r->pop_order[i] = i;
+	}
+	free(sum);
+	sum = NULL;
+	sort_pop = r->pop;
+	qsort(r->pop_order, r->ni, sizeof *r->pop_order, cmp_pop);
+	for (i = 0; i < r->ni; i++)
+		r->tie[r->pop_order[i]] = i;
+	/* each item's category: its heaviest item->category edge */
+	{
+		const igr_csr *ic = igr_graph_rel(g, IGR_ITEM, IGR_CATEGORY);
+		for (i = 0; i < r->ni; i++) {
+			uint64_t k;
+			float best = -INFINITY;
+			r->cat[i] = IGR_NONE;
+			if (ic == NULL || i >= ic->nrows)
+				continue;
+			for (k = ic->ptr[i]; k < ic->ptr[i + 1]; k++)
+				if (ic->w[k] > best) {
+					best = ic->w[k];
+					r->cat[i] = ic->idx[k];
+				}
+			if (r->cat[i] != IGR_NONE)
+				r->has_cat = 1;
+		}
+	}
+	return r;
+fail:
+	free(sum);
+	igr_rec_free(r);
+	return NULL;
+}
+
+void igr_rec_free(igr_rec *r)
+{
+	if (r == NULL)
+		return;
+	free(r->pop);
+	free(r->pop_order);
+	free(r->tie);
+	free(r->cat);
+	free(r->blocked);
+	free(r->ovec);
+	free(r->ohave);
+	free(r);
+}
+
+void igr_rec_set_opts(igr_rec *r, const struct igr_rec_opts *o)
+{
+	r->o = *o;
+}
+
+uint32_t igr_rec_nitems(const igr_rec *r)
+{
+	return r->ni;
+}
+
+uint32_t igr_rec_nusers(const igr_rec *r)
+{
+	return r->nu;
+}
+
+float igr_rec_popularity(const igr_rec *r, uint32_t i)
+{
+	return i < r->ni ? r->pop[i] : 0.0f;
+}
+
+uint32_t igr_rec_category(const igr_rec *r, uint32_t i)
+{
+	return i < r->ni ? r->cat[i] : IGR_NONE;
+}
+
+static int ensure_blocked(igr_rec *r, int initial)
+{
+	if (r->blocked != NULL)
+		return 0;
+	r->blocked = alloc_n(r->ni, 1);
+	if (r->blocked == NULL)
+		return igr_error("out of memory");
+	memset(r->blocked, initial, r->ni ? r->ni : 1);
+	return 0;
+}
+
+int igr_rec_allow(igr_rec *r, const uint32_t *items, size_t n)
+{
+	uint8_t *keep;
+	size_t j;
+	uint32_t i;
+
+	for (j = 0; j < n; j++)
+		if (items[j] >= r->ni)
+			return igr_error("item %u is not in the model or the "
+					 "graph (%u items)", items[j], r->ni);
+	if (ensure_blocked(r, 0) < 0)
+		return -1;
+	keep = calloc(r->ni ? r->ni : 1, 1);
+	if (keep == NULL)
+		return igr_error("out of memory");
+	for (j = 0; j < n; j++)
+		keep[items[j]] = 1;
+	for (i = 0; i < r->ni; i++)
+		if (!keep[i])
+			r->blocked[i] = 1;
+	free(keep);
+	return 0;
+}
+
+int igr_rec_block(igr_rec *r, const uint32_t *items, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (items[j] >= r->ni)
+			return igr_error("item %u is not in the model or the "
+					 "graph (%u items)", items[j], r->ni);
+	if (ensure_blocked(r, 0) < 0)
+		return -1;
+	for (j = 0; j < n; j++)
+		r->blocked[items[j]] = 1;
+	return 0;
+}
+
+int igr_rec_load_vectors(igr_rec *r, igr_reader *vr)
+{
+	const igr_header *h = igr_reader_header(vr);
+	igr_vector v;
+	int rc;
+
+	if (r->path != PATH_EMBED)
+		return igr_error("%s: the %s model has no user vectors to "
+				 "replace", igr_reader_name(vr),
+				 igr_model_name(r->m));
+	if (h->dim != r->e.dim)
+		return igr_error("%s: vectors of dimension %u, the model's "
+				 "are %u", igr_reader_name(vr), h->dim,
+				 r->e.dim);
+	free(r->ovec);
+	free(r->ohave);
+	r->ovec = alloc_n((size_t)r->nu * r->e.dim, sizeof *r->ovec);
+	r->ohave = calloc(r->nu ? r->nu : 1, 1);
+	if (r->ovec == NULL || r->ohave == NULL)
+		return igr_error("out of memory (%u user vectors)", r->nu);
+	while ((rc = igr_read_vector(vr, &v)) == 1) {
+		if (v.node_type != IGR_USER)
+			continue;
+		if (v.node >= r->nu)
+			return igr_error("%s: user %u is not in the graph "
+					 "(%u users)", igr_reader_name(vr),
+					 v.node, r->nu);
+		memcpy(r->ovec + (size_t)v.node * r->e.dim, v.v,
+		       r->e.dim * sizeof *r->ovec);
+		r->ohave[v.node] = 1;
+	}
+	return rc;
+}
+
+/* The user's excluded items (a sorted row), for the current rule. */
+static const igr_csr *excl_rel(const igr_rec *r)
+{
+	switch (r->o.exclude) {
+	case IGR_EXCL_SEEN:
+		return r->ui;
+	case IGR_EXCL_BOUGHT:
+		return r->o.bought;
+	}
+	return NULL;
+}
+
+static int row_has(const igr_csr *a, uint32_t s, uint32_t d)
+{
+	uint64_t lo, hi;
+
+	if (a == NULL || s >= a->nrows)
+		return 0;
+	lo = a->ptr[s];
+	hi = a->ptr[s + 1];
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (a->idx[mid] < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < a->ptr[s + 1] && a->idx[lo] == d;
+}
+
+static float floor_score(const igr_rec *r)
+{
+	/* -INFINITY means "cannot score": never recommended */
+	return r->o.min_score > -FLT_MAX ? r->o.min_score : -FLT_MAX;
+}
+
+static uint64_t degree(const igr_csr *a, uint32_t u)
+{
+	return a != NULL && u < a->nrows ? a->ptr[u + 1] - a->ptr[u] : 0;
+}
+
+/* User U's vector into OUT for the embedding path: 0, or
+ * IGR_UNKNOWN_USER, or -1. */
+static int user_vec(const igr_rec *r, uint32_t u, float *out)
+{
+	const igr_model *m = r->m;
+
+	if (r->ohave != NULL && u < r->nu && r->ohave[u]) {
+		memcpy(out, r->ovec + (size_t)u * r->e.dim,
+		       r->e.dim * sizeof *out);
+		return 0;
+	}
+	if (r->e.user != NULL && u < r->e.nusers) {
+		memcpy(out, r->e.user + (size_t)u * r->e.dim,
+		       r->e.dim * sizeof *out);
+		return 0;
+	}
+	if (m->ops->user_vector != NULL &&
+	    m->ops->user_vector != igr_embed_user_vector)
+		return m->ops->user_vector(m, r->g, u, out);
+	return IGR_UNKNOWN_USER;
+}
+
+static int known_one(const igr_rec *r, uint32_t u, float *scratch)
+{
+	uint64_t k;
+
+	switch (r->path) {
+	case PATH_EMBED:
+		return user_vec(r, u, scratch);
+	case PATH_SPARSE:
+		if (r->ui == NULL || u >= r->ui->nrows)
+			return IGR_UNKNOWN_USER;
+		for (k = r->ui->ptr[u]; k < r->ui->ptr[u + 1]; k++)
+			if (r->ui->idx[k] < r->model_ni)
+				return 0;
+		return IGR_UNKNOWN_USER;
+	}
+	return degree(r->ui, u) > 0 ? 0 : IGR_UNKNOWN_USER;
+}
+
+long igr_rec_known(igr_rec *r, const uint32_t *users, size_t n,
+		   uint8_t *known)
+{
+	long unknown = 0;
+	struct errbox eb = { 0, "" };
+
+#pragma omp parallel reduction(+ : unknown)
+	{
+		float *scratch = alloc_n(r->e.dim + 1, sizeof *scratch);
+		int64_t j;
+		if (scratch == NULL)
+			errbox_set(&eb);
+#pragma omp for schedule(dynamic, 256)
+		for (j = 0; j < (int64_t)n; j++) {
+			int rc;
+			if (scratch == NULL)
+				continue;
+			rc = known_one(r, users[j], scratch);
+			if (rc < 0)
+				errbox_set(&eb);
+			known[j] = rc == 0;
+			unknown += rc != 0;
+		}
+		free(scratch);
+	}
+	if (eb.failed)
+		return errbox_raise(&eb);
+	return unknown;
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+void igr_rec_batch_init(igr_rec_batch *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+void igr_rec_batch_free(igr_rec_batch *b)
+{
+	free(b->lists);
+	free(b->hits);
+	free(b->nwhy);
+	free(b->why);
+	memset(b, 0, sizeof *b);
+}
+
+/* Room for N lists of K hits (and E contributions per hit). */
+static int batch_reserve(igr_rec_batch *b, size_t n, uint32_t k, uint32_t e)
+{
+	size_t slots = n * k, j;
+
+	if (n > b->cap) {
+		igr_rec_list *l = realloc(b->lists, n * sizeof *l);
+		if (l == NULL)
+			return igr_error("out of memory");
+		b->lists = l;
+		b->cap = n;
+	}
+	if (slots > b->slots || (e && b->why == NULL)) {
+		size_t s = slots > b->slots ? slots : b->slots;
+		igr_hit *h = realloc(b->hits, (s ? s : 1) * sizeof *h);
+		if (h == NULL)
+			return igr_error("out of memory");
+		b->hits = h;
+		free(b->nwhy);
+		free(b->why);
+		b->nwhy = NULL;
+		b->why = NULL;
+		b->slots = s;
+	}
+	if (e) {
+		free(b->nwhy);
+		free(b->why);
+		b->nwhy = alloc_n(b->slots, sizeof *b->nwhy);
+		b->why = alloc_n(b->slots * e, sizeof *b->why);
+		if (b->nwhy == NULL || b->why == NULL)
+			return igr_error("out of memory (explanations)");
+	}
+	b->n = n;
+	for (j = 0; j < n; j++) {
+		igr_rec_list *l = &b->lists[j];
+		memset(l, 0, sizeof *l);
+		l->hits = b->hits + j * k;
+		if (e) {
+			l->nwhy = b->nwhy + j * k;
+			l->why = b->why + j * k * e;
+		}
+	}
+	return 0;
+}
+
+/* ---- selection backends: top-L per user under rules 1-3 ---------------- */
+
+/* Embedding path: the fused sgemm scorer. */
+static int select_embed(const igr_rec *r, const uint32_t *users, size_t n,
+			uint32_t L, igr_hit *out, uint32_t *nout,
+			uint8_t *unknown)
+{
+	igr_embed_rules rules;
+	float *uv;
+	int rc;
+	struct errbox eb = { 0, "" };
+	int64_t j;
+	uint32_t d = r->e.dim;
+
+	uv = alloc_n((size_t)n * d, sizeof *uv);
+	if (uv == NULL)
+		return igr_error("out of memory (%zu user vectors)", n);
+#pragma omp parallel for schedule(dynamic, 256)
+	for (j = 0; j < (int64_t)n; j++) {
+		int x = user_vec(r, users[j], uv + (size_t)j * d);
+		if (x < 0)
+			errbox_set(&eb);
+		unknown[j] = x == IGR_UNKNOWN_USER;
+		if (x != 0)
+			memset(uv + (size_t)j * d, 0, d * sizeof *uv);
+	}
+	if (eb.failed) {
+		free(uv);
+		return errbox_raise(&eb);
+	}
+	igr_embed_rules_init(&rules);
+	rules.exclude = excl_rel(r);
+	rules.blocked = r->blocked;
+	rules.min_score = floor_score(r);
+	rules.tie = r->tie;
+	rc = igr_embed_topk(&r->e, users, uv, n, L, &rules, out, nout);
+	free(uv);
+	return rc;
+}
+
+/* Push the items nobody scored (score 0) that can still enter: in
+ * popularity order, so they are the untouched items that rank first. */
+static void zero_fill(const igr_rec *r, igr_topk *t, const igr_acc *acc,
+		      const igr_csr *x, uint32_t u)
+{
+	uint32_t pushed = 0, p;
+
+	if (0.0f < floor_score(r) ||
+	    (t->n == t->k && t->h[0].score > 0.0f) || t->k == 0)
+		return;
+	for (p = 0; p < r->ni && pushed < t->k; p++) {
+		uint32_t i = r->pop_order[p];
+		if (i >= r->model_ni || i >= acc->n || acc->mark[i] ||
+		    (r->blocked && r->blocked[i]) || row_has(x, u, i))
+			continue;
+		igr_topk_push(t, 0.0f, i);
+		pushed++;
+	}
+}
+
+/* Sparse path: accumulate per user, one user per thread at a time. */
+static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
+			 uint32_t L, igr_hit *out, uint32_t *nout,
+			 uint8_t *unknown)
+{
+	const igr_csr *x = excl_rel(r);
+	float fl = floor_score(r);
+	struct errbox eb = { 0, "" };
+
+#pragma omp parallel
+	{
+		igr_acc acc;
+		igr_topk t;
+		int ok = igr_acc_init(&acc, r->ni) == 0;
+		int64_t j;
+
+		t.h = NULL;
+		if (ok && igr_topk_init(&t, L, r->tie) < 0) {
+			igr_acc_release(&acc);
+			ok = 0;
+		}
+		if (!ok)
+			errbox_set(&eb);
+#pragma omp for schedule(dynamic, 16)
+		for (j = 0; j < (int64_t)n; j++) {
+			uint32_t u = users[j], q;
+			int rc;
+			if (!ok)
+				continue;
+			igr_topk_clear(&t);
+			rc = r->m->ops->score_user_sparse(r->m, r->g, u, &acc);
+			if (rc < 0) {
+				errbox_set(&eb);
+				igr_acc_clear(&acc);
+				continue;
+			}
+			unknown[j] = rc == IGR_UNKNOWN_USER;
+			if (x != NULL && u < x->nrows) {
+				uint64_t k;
+				for (k = x->ptr[u]; k < x->ptr[u + 1]; k++) {
+					uint32_t i = x->idx[k];
+					if (i < acc.n && acc.mark[i])
+						acc.v[i] = NAN;
+				}
+			}
+			for (q = 0; q < acc.nt; q++) {
+				uint32_t i = acc.touched[q];
+				float s = acc.v[i];
+				if (i >= r->ni || (r->blocked && r->blocked[i]))
+					continue;
+				if (s >= fl)
+					igr_topk_push(&t, s, i);
+			}
+			if (!unknown[j])
+				zero_fill(r, &t, &acc, x, u);
+			nout[j] = igr_topk_sorted(&t, out + (size_t)j * L);
+			igr_acc_clear(&acc);
+		}
+		if (ok) {
+			igr_acc_release(&acc);
+			igr_topk_release(&t);
+		}
+	}
+	return eb.failed ? errbox_raise(&eb) : 0;
+}
+
+/* Dense path: score_users on blocks of users. */
+static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
+			uint32_t L, igr_hit *out, uint32_t *nout,
+			uint8_t *unknown)
+{
+	const igr_csr *x = excl_rel(r);
+	float fl = floor_score(r);
+	struct errbox eb = { 0, "" };
+	size_t nb = (n + DENSE_BLOCK - 1) / DENSE_BLOCK;
+
+#pragma omp parallel
+	{
+		float *buf = alloc_n((size_t)DENSE_BLOCK * r->ni, sizeof *buf);
+		igr_topk t;
+		int ok = buf != NULL;
+		int64_t b;
+
+		t.h = NULL;
+		if (ok && igr_topk_init(&t, L, r->tie) < 0)
+			ok = 0;
+		if (!ok)
+			errbox_set(&eb);
+#pragma omp for schedule(dynamic, 1)
+		for (b = 0; b < (int64_t)nb; b++) {
+			size_t u0 = (size_t)b * DENSE_BLOCK, j;
+			size_t bu = n - u0 < DENSE_BLOCK ? n - u0 : DENSE_BLOCK;
+			if (!ok)
+				continue;
+			if (r->m->ops->score_users(r->m, r->g, users + u0, bu,
+						   NULL, r->ni, buf) < 0) {
+				errbox_set(&eb);
+				continue;
+			}
+			for (j = 0; j < bu; j++) {
+				float *row = buf + j * r->ni;
+				uint32_t u = users[u0 + j], i;
+				unknown[u0 + j] = degree(r->ui, u) == 0;
+				if (x != NULL && u < x->nrows) {
+					uint64_t k;
+					for (k = x->ptr[u]; k < x->ptr[u + 1];
+					     k++)
+						if (x->idx[k] < r->ni)
+							row[x->idx[k]] = NAN;
+				}
+				igr_topk_clear(&t);
+				for (i = 0; i < r->ni; i++) {
+					if (!(row[i] >= fl) ||
+					    (r->blocked && r->blocked[i]))
+						continue;
+					if (t.n == t.k && row[i] < t.h[0].score)
+						continue;
+					igr_topk_push(&t, row[i], i);
+				}
+				nout[u0 + j] = igr_topk_sorted(
+					&t, out + (u0 + j) * (size_t)L);
+			}
+		}
+		if (t.h != NULL)
+			igr_topk_release(&t);
+		free(buf);
+	}
+	return eb.failed ? errbox_raise(&eb) : 0;
+}
+
+static int select_users(const igr_rec *r, const uint32_t *users, size_t n,
+			uint32_t L, igr_hit *out, uint32_t *nout,
+			uint8_t *unknown)
+{
+	memset(unknown, 0, n);
+	switch (r->path) {
+	case PATH_EMBED:
+		return select_embed(r, users, n, L, out, nout, unknown);
+	case PATH_SPARSE:
+		return select_sparse(r, users, n, L, out, nout, unknown);
+	}
+	return select_dense(r, users, n, L, out, nout, unknown);
+}
+
+/* Rule 4: walk IN (best first) keeping at most CAP items per category;
+ * stops at K.  Returns how many were written to OUT. */
+static uint32_t cap_greedy(const igr_rec *r, const igr_hit *in, uint32_t nin,
+			   igr_hit *out, uint32_t k, uint32_t cap,
+			   uint32_t *cats, uint32_t *counts)
+{
+	uint32_t n = 0, nc = 0, j, c;
+
+	for (j = 0; j < nin && n < k; j++) {
+		uint32_t cat = r->cat[in[j].id];
+		if (cap > 0 && cat != IGR_NONE) {
+			for (c = 0; c < nc && cats[c] != cat; c++)
+				;
+			if (c == nc) {
+				cats[nc] = cat;
+				counts[nc++] = 0;
+			}
+			if (counts[c] >= cap)
+				continue;
+			counts[c]++;
+		}
+		out[n++] = in[j];
+	}
+	return n;
+}
+
+/* Rule 5: the popularity list under rules 1, 2 and 4. */
+static uint32_t fallback_list(const igr_rec *r, uint32_t u, igr_hit *out,
+			      uint32_t k, uint32_t *cats, uint32_t *counts)
+{
+	const igr_csr *x = excl_rel(r);
+	uint32_t n = 0, nc = 0, p, c;
+
+	for (p = 0; p < r->ni && n < k; p++) {
+		uint32_t i = r->pop_order[p], cat = r->cat[i];
+		if ((r->blocked && r->blocked[i]) || row_has(x, u, i))
+			continue;
+		if (r->o.per_category > 0 && cat != IGR_NONE) {
+			for (c = 0; c < nc && cats[c] != cat; c++)
+				;
+			if (c == nc) {
+				cats[nc] = cat;
+				counts[nc++] = 0;
+			}
+			if (counts[c] >= r->o.per_category)
+				continue;
+			counts[c]++;
+		}
+		out[n].id = i;
+		out[n++].score = r->pop[i];
+	}
+	return n;
+}
+
+static float dotf(const float *a, const float *b, uint32_t d)
+{
+	float s = 0;
+	uint32_t c;
+
+	for (c = 0; c < d; c++)
+		s += a[c] * b[c];
+	return s;
+}
+
+/* Explanations of an embedding model without its own: the user's items
+ * whose vectors are closest (cosine) to the recommended item's, weighted
+ * by the user's edge weight. */
+static int explain_embed(const igr_rec *r, uint32_t u, uint32_t item,
+			 igr_contrib *out, uint32_t max)
+{
+	const igr_embed *e = &r->e;
+	const float *vi;
+	igr_topk t;
+	igr_hit h[64];
+	uint64_t k;
+	float ni;
+	uint32_t n, c;
+
+	if (r->ui == NULL || u >= r->ui->nrows || item >= e->nitems ||
+	    e->dim < 2)
+		return 0;
+	if (max > 64)
+		max = 64;
+	vi = e->item + (size_t)item * e->dim;
+	ni = sqrtf(dotf(vi, vi, e->dim));
+	if (!(ni > 0) || igr_topk_init(&t, max, NULL) < 0)
+		return 0;
+	for (k = r->ui->ptr[u]; k < r->ui->ptr[u + 1]; k++) {
+		uint32_t j = r->ui->idx[k];
+		const float *vj;
+		float nj;
+		if (j >= e->nitems)
+			continue;
+		vj = e->item + (size_t)j * e->dim;
+		nj = sqrtf(dotf(vj, vj, e->dim));
+		if (nj > 0)
+			igr_topk_push(&t, r->ui->w[k] * dotf(vi, vj, e->dim) /
+						  (ni * nj),
+				      j);
+	}
+	n = igr_topk_sorted(&t, h);
+	igr_topk_release(&t);
+	for (c = 0; c < n; c++) {
+		out[c].type = IGR_ITEM;
+		out[c].id = h[c].id;
+		out[c].w = h[c].score;
+	}
+	return (int)n;
+}
+
+static int explain_lists(const igr_rec *r, igr_rec_batch *b)
+{
+	uint32_t E = r->o.explain;
+	struct errbox eb = { 0, "" };
+	int64_t j;
+
+	if (E == 0)
+		return 0;
+#pragma omp parallel for schedule(dynamic, 16)
+	for (j = 0; j < (int64_t)b->n; j++) {
+		igr_rec_list *l = &b->lists[j];
+		uint32_t h;
+		for (h = 0; h < l->n; h++) {
+			igr_contrib *w = l->why + (size_t)h * E;
+			int c = 0;
+			if (l->fallback) {
+				c = 0;
+			} else if (r->m->ops->explain != NULL) {
+				c = r->m->ops->explain(r->m, r->g, l->query,
+						       l->hits[h].id, w, E);
+			} else if (r->path == PATH_EMBED) {
+				c = explain_embed(r, l->query, l->hits[h].id,
+						  w, E);
+			}
+			if (c < 0) {
+				errbox_set(&eb);
+				c = 0;
+			}
+			l->nwhy[h] = (uint32_t)c;
+		}
+	}
+	return eb.failed ? errbox_raise(&eb) : 0;
+}
+
+int igr_rec_users(igr_rec *r, const uint32_t *users, size_t n,
+		  igr_rec_batch *b)
+{
+	uint32_t k = r->o.k, cap = r->o.per_category;
+	uint32_t L = k;
+	uint8_t *known = NULL, *unk = NULL;
+	uint32_t *mu = NULL, *mpos = NULL, *nout = NULL;
+	uint32_t *cs = NULL, *cn = NULL; /* categories counted by rule 4 */
+	igr_hit *cand = NULL;
+	size_t nm = 0, j;
+	int rc = -1;
+
+	if (batch_reserve(b, n, k, r->o.explain) < 0)
+		return -1;
+	if (cap > 0 && r->has_cat) {
+		L = k * 4 > k + 32 ? k * 4 : k + 32;
+		if (L > r->ni)
+			L = r->ni;
+	}
+	known = alloc_n(n, 1);
+	unk = alloc_n(n, 1);
+	mu = alloc_n(n, sizeof *mu);
+	mpos = alloc_n(n, sizeof *mpos);
+	nout = alloc_n(n, sizeof *nout);
+	cs = alloc_n(k, sizeof *cs);
+	cn = alloc_n(k, sizeof *cn);
+	if (!known || !unk || !mu || !mpos || !nout || !cs || !cn) {
+		igr_error("out of memory");
+		goto out;
+	}
+	if (igr_rec_known(r, users, n, known) < 0)
+		goto out;
+	for (j = 0; j < n; j++) {
+		b->lists[j].query_type = IGR_USER;
+		b->lists[j].query = users[j];
+		if (known[j]) {
+			mpos[nm] = (uint32_t)j;
+			mu[nm++] = users[j];
+		} else {
+			b->lists[j].fallback = 1;
+		}
+	}
+	/* the model's lists; with a category cap, ask for L candidates and
+	 * ask again with more for the few users whose cap left them short */
+	while (nm > 0) {
+		size_t nshort = 0;
+		free(cand);
+		cand = alloc_n((size_t)nm * L, sizeof *cand);
+		if (cand == NULL) {
+			igr_error("out of memory (%zu x %u candidates)", nm, L);
+			goto out;
+		}
+		if (select_users(r, mu, nm, L, cand, nout, unk) < 0)
+			goto out;
+		for (j = 0; j < nm; j++) {
+			igr_rec_list *l = &b->lists[mpos[j]];
+			igr_hit *c = cand + j * (size_t)L;
+			if (unk[j]) { /* the model found nothing after all */
+				l->fallback = 1;
+				continue;
+			}
+			if (cap > 0 && r->has_cat) {
+				l->n = cap_greedy(r, c, nout[j], l->hits, k, cap,
+						  cs, cn);
+				if (l->n < k && nout[j] == L && L < r->ni) {
+					mu[nshort] = mu[j];
+					mpos[nshort++] = mpos[j];
+				}
+			} else {
+				l->n = nout[j] < k ? nout[j] : k;
+				memcpy(l->hits, c, l->n * sizeof *c);
+			}
+		}
+		if (nshort == 0)
+			break;
+		nm = nshort;
+		L = L > r->ni / 4 ? r->ni : L * 4;
+	}
+	/* rule 5 */
+	for (j = 0; j < n; j++) {
+		igr_rec_list *l = &b->lists[j];
+		if (!l->fallback)
+			continue;
+		if (!r->o.fallback) {
+			l->n = 0;
+			continue;
+		}
+		l->n = fallback_list(r, users[j], l->hits, k, cs, cn);
+	}
+	if (explain_lists(r, b) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(known);
+	free(unk);
+	free(mu);
+	free(mpos);
+	free(nout);
+	free(cs);
+	free(cn);
+	free(cand);
+	return rc;
+}
+
+/* ---- similar items ----------------------------------------------------- */
+
+#define SIM_BLOCK 32
+
+int igr_rec_similar(igr_rec *r, const uint32_t *items, size_t n,
+		    igr_rec_batch *b)
+{
+	uint32_t k = r->o.k, cap = r->o.per_category, L = k;
+	float fl = floor_score(r);
+	float *buf = NULL;
+	igr_hit *cand = NULL;
+	igr_topk t;
+	size_t q0, j;
+	int rc = -1;
+
+	if (r->m->ops->score_items == NULL)
+		return igr_error("the %s model has no item-to-item scores "
+				 "(similar items)", igr_model_name(r->m));
+	for (j = 0; j < n; j++)
+		if (items[j] >= r->ni)
+			return igr_error("item %u is not in the model or the "
+					 "graph (%u items)", items[j], r->ni);
+	if (batch_reserve(b, n, k, 0) < 0)
+		return -1;
+	if (cap > 0 && r->has_cat)
+		L = r->ni; /* few queries: keep every candidate */
+	buf = alloc_n((size_t)SIM_BLOCK * r->ni, sizeof *buf);
+	cand = alloc_n(L, sizeof *cand);
+	if (buf == NULL || cand == NULL || igr_topk_init(&t, L, r->tie) < 0) {
+		free(buf);
+		free(cand);
+		return igr_error("out of memory");
+	}
+	for (q0 = 0; q0 < n; q0 += SIM_BLOCK) {
+		size_t nq = n - q0 < SIM_BLOCK ? n - q0 : SIM_BLOCK;
+		if (r->m->ops->score_items(r->m, r->g, items + q0, nq, buf) < 0)
+			goto out;
+		for (j = 0; j < nq; j++) {
+			igr_rec_list *l = &b->lists[q0 + j];
+			float *row = buf + j * r->ni;
+			uint32_t i, nc;
+			l->query_type = IGR_ITEM;
+			l->query = items[q0 + j];
+			row[items[q0 + j]] = NAN;
+			igr_topk_clear(&t);
+			for (i = 0; i < r->ni; i++)
+				if (row[i] >= fl &&
+				    !(r->blocked && r->blocked[i]))
+					igr_topk_push(&t, row[i], i);
+			nc = igr_topk_sorted(&t, cand);
+			if (cap > 0 && r->has_cat) {
+				uint32_t *cs = alloc_n(k, sizeof *cs);
+				uint32_t *cn = alloc_n(k, sizeof *cn);
+				if (cs == NULL || cn == NULL) {
+					free(cs);
+					free(cn);
+					igr_error("out of memory");
+					goto out;
+				}
+				l->n = cap_greedy(r, cand, nc, l->hits, k, cap, cs,
+						  cn);
+				free(cs);
+				free(cn);
+			} else {
+				l->n = nc < k ? nc : k;
+				memcpy(l->hits, cand, l->n * sizeof *cand);
+			}
+		}
+	}
+	rc = 0;
+out:
+	igr_topk_release(&t);
+	free(buf);
+	free(cand);
+	return rc;
+}
+
+/* ---- audiences --------------------------------------------------------- */
+
+int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
+		     const uint32_t *users, size_t nu, igr_rec_batch *b)
+{
+	uint32_t k = r->o.k;
+	const igr_csr *x = r->o.exclude == IGR_EXCL_SEEN     ? r->ui
+			   : r->o.exclude == IGR_EXCL_BOUGHT ? r->o.bought
+							     : NULL;
+	float fl = floor_score(r);
+	uint32_t *col = NULL, *items = NULL, *qptr = NULL, *qcol = NULL;
+	uint32_t *iq_ptr = NULL, *iq = NULL, *all = NULL;
+	uint32_t nitems = 0;
+	igr_topk *heaps = NULL;
+	int nt = 1, rc = -1;
+	struct errbox eb = { 0, "" };
+	size_t j, total = 0;
+	igr_embed sub;
+	float *subv = NULL;
+
+	if (batch_reserve(b, nq, k, 0) < 0)
+		return -1;
+	if (users == NULL) {
+		all = alloc_n(r->nu, sizeof *all);
+		if (all == NULL)
+			return igr_error("out of memory");
+		for (j = 0; j < r->nu; j++)
+			all[j] = (uint32_t)j;
+		users = all;
+		nu = r->nu;
+	}
+	/* the union of the queries' items: one column each */
+	col = alloc_n(r->ni, sizeof *col);
+	qptr = alloc_n(nq + 1, sizeof *qptr);
+	if (col == NULL || qptr == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	for (j = 0; j < r->ni; j++)
+		col[j] = IGR_NONE;
+	for (j = 0; j < nq; j++) {
+		if (q[j].type == IGR_CATEGORY) {
+			uint32_t i;
+			for (i = 0; i < r->ni; i++)
+				total += r->cat[i] == q[j].id;
+		} else {
+			total += q[j].nitems;
+		}
+	}
+	qcol = alloc_n(total, sizeof *qcol);
+	items = alloc_n(total < r->ni ? total : r->ni, sizeof *items);
+	if (qcol == NULL || items == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	total = 0;
+	for (j = 0; j < nq; j++) {
+		uint32_t i, c;
+		qptr[j] = (uint32_t)total;
+		if (q[j].type == IGR_CATEGORY) {
+			for (i = 0; i < r->ni; i++)
+				if (r->cat[i] == q[j].id) {
+					if (col[i] == IGR_NONE) {
+						col[i] = nitems;
+						items[nitems++] = i;
+					}
+					qcol[total++] = col[i];
+				}
+			continue;
+		}
+		for (c = 0; c < q[j].nitems; c++) {
+			i = q[j].items[c];
+			if (i >= r->ni) {
+				igr_error("item %u is not in the model or the "
+					  "graph (%u items)", i, r->ni);
+				goto out;
+			}
+			if (col[i] == IGR_NONE) {
+				col[i] = nitems;
+				items[nitems++] = i;
+			}
+			qcol[total++] = col[i];
+		}
+	}
+	qptr[nq] = (uint32_t)total;
+	/* column -> queries, to find the queries a user is excluded from */
+	iq_ptr = calloc((size_t)nitems + 1, sizeof *iq_ptr);
+	iq = alloc_n(total, sizeof *iq);
+	if (iq_ptr == NULL || iq == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	for (j = 0; j < total; j++)
+		iq_ptr[qcol[j] + 1]++;
+	for (j = 0; j < nitems; j++)
+		iq_ptr[j + 1] += iq_ptr[j];
+	{
+		uint32_t *pos = alloc_n((size_t)nitems + 1, sizeof *pos);
+		size_t qq;
+		if (pos == NULL) {
+			igr_error("out of memory");
+			goto out;
+		}
+		memcpy(pos, iq_ptr, ((size_t)nitems + 1) * sizeof *pos);
+		for (qq = 0; qq < nq; qq++)
+			for (j = qptr[qq]; j < qptr[qq + 1]; j++)
+				iq[pos[qcol[j]]++] = (uint32_t)qq;
+		free(pos);
+	}
+	if (r->path == PATH_EMBED) {
+		/* the queried items' vectors, gathered once */
+		uint32_t d = r->e.dim, c;
+		subv = alloc_n((size_t)nitems * (d + 1), sizeof *subv);
+		if (subv == NULL) {
+			igr_error("out of memory");
+			goto out;
+		}
+		sub = r->e;
+		sub.user = NULL;
+		sub.nusers = 0;
+		sub.nitems = nitems;
+		sub.item = subv;
+		sub.item_bias = r->e.item_bias ? subv + (size_t)nitems * d
+					       : NULL;
+		for (c = 0; c < nitems; c++) {
+			if (items[c] < r->e.nitems) {
+				memcpy(subv + (size_t)c * d,
+				       r->e.item + (size_t)items[c] * d,
+				       d * sizeof *subv);
+				if (sub.item_bias)
+					subv[(size_t)nitems * d + c] =
+						r->e.item_bias[items[c]];
+			} else {
+				/* unknown to the model: never scores */
+				memset(subv + (size_t)c * d, 0,
+				       d * sizeof *subv);
+				if (sub.item_bias)
+					subv[(size_t)nitems * d + c] =
+						-INFINITY;
+			}
+		}
+	}
+#ifdef _OPENMP
+	nt = omp_get_max_threads();
+#endif
+	heaps = calloc((size_t)nt * (nq ? nq : 1), sizeof *heaps);
+	if (heaps == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+#pragma omp parallel num_threads(nt)
+	{
+		int me = 0;
+		igr_topk *h;
+		float *buf, *uv = NULL;
+		uint8_t *skip = calloc(nq ? nq : 1, 1);
+		uint8_t unk[AUD_BLOCK];
+		igr_acc acc;
+		int ok, have_acc = 0;
+		int64_t blk;
+		size_t qq;
+#ifdef _OPENMP
+		me = omp_get_thread_num();
+#endif
+		h = heaps + (size_t)me * nq;
+		buf = alloc_n((size_t)AUD_BLOCK * nitems, sizeof *buf);
+		if (r->path == PATH_EMBED)
+			uv = alloc_n((size_t)AUD_BLOCK * r->e.dim, sizeof *uv);
+		ok = buf != NULL && skip != NULL &&
+		     (r->path != PATH_EMBED || uv != NULL);
+		if (ok && r->path == PATH_SPARSE) {
+			ok = igr_acc_init(&acc, r->ni) == 0;
+			have_acc = ok;
+		}
+		for (qq = 0; ok && qq < nq; qq++)
+			if (igr_topk_init(&h[qq], k, NULL) < 0)
+				ok = 0;
+		if (!ok)
+			errbox_set(&eb);
+#pragma omp for schedule(dynamic, 1)
+		for (blk = 0; blk < (int64_t)((nu + AUD_BLOCK - 1) / AUD_BLOCK);
+		     blk++) {
+			size_t u0 = (size_t)blk * AUD_BLOCK, jj, bu;
+			if (!ok)
+				continue;
+			bu = nu - u0 < AUD_BLOCK ? nu - u0 : AUD_BLOCK;
+			/* scores of the block's users for every column */
+			if (r->path == PATH_EMBED) {
+				for (jj = 0; jj < bu; jj++) {
+					int x2 = user_vec(r, users[u0 + jj],
+							  uv + jj * r->e.dim);
+					if (x2 < 0)
+						errbox_set(&eb);
+					unk[jj] = x2 != 0;
+				}
+				if (igr_embed_scores(&sub, uv, bu, NULL, nitems,
+						     buf) < 0)
+					errbox_set(&eb);
+			} else if (r->path == PATH_SPARSE) {
+				for (jj = 0; jj < bu; jj++) {
+					float *row = buf + jj * nitems;
+					uint32_t c;
+					int x2 = r->m->ops->score_user_sparse(
+						r->m, r->g, users[u0 + jj],
+						&acc);
+					if (x2 < 0)
+						errbox_set(&eb);
+					unk[jj] = x2 != 0;
+					for (c = 0; c < nitems; c++)
+						row[c] = items[c] < r->model_ni
+								 ? acc.v[items[c]]
+								 : -INFINITY;
+					igr_acc_clear(&acc);
+				}
+			} else {
+				if (r->m->ops->score_users(r->m, r->g,
+							   users + u0, bu,
+							   items, nitems,
+							   buf) < 0)
+					errbox_set(&eb);
+				for (jj = 0; jj < bu; jj++)
+					unk[jj] = degree(r->ui,
+							 users[u0 + jj]) == 0;
+			}
+			for (jj = 0; jj < bu; jj++) {
+				uint32_t u = users[u0 + jj];
+				const float *row = buf + jj * nitems;
+				uint64_t e;
+				if (unk[jj])
+					continue;
+				/* queries this user is excluded from */
+				if (x != NULL && u < x->nrows)
+					for (e = x->ptr[u]; e < x->ptr[u + 1];
+					     e++) {
+						uint32_t i = x->idx[e], c, p;
+						if (i >= r->ni ||
+						    (c = col[i]) == IGR_NONE)
+							continue;
+						for (p = iq_ptr[c];
+						     p < iq_ptr[c + 1]; p++)
+							skip[iq[p]] = 1;
+					}
+				for (qq = 0; qq < nq; qq++) {
+					float s = -INFINITY;
+					uint32_t p;
+					if (skip[qq]) {
+						skip[qq] = 0;
+						continue;
+					}
+					for (p = qptr[qq]; p < qptr[qq + 1]; p++)
+						if (row[qcol[p]] > s)
+							s = row[qcol[p]];
+					if (s >= fl &&
+					    (h[qq].n < k ||
+					     s >= h[qq].h[0].score))
+						igr_topk_push(&h[qq], s, u);
+				}
+			}
+		}
+		if (have_acc)
+			igr_acc_release(&acc);
+		free(buf);
+		free(uv);
+		free(skip);
+	}
+	if (eb.failed) {
+		errbox_raise(&eb);
+		goto out;
+	}
+	/* merge the threads' heaps into thread 0's */
+	for (j = 0; j < nq; j++) {
+		igr_rec_list *l = &b->lists[j];
+		int t2;
+		for (t2 = 1; t2 < nt; t2++) {
+			igr_topk *o = &heaps[(size_t)t2 * nq + j];
+			uint32_t e;
+			for (e = 0; e < o->n; e++)
+				igr_topk_push(&heaps[j], o->h[e].score,
+					      o->h[e].id);
+		}
+		l->query_type = q[j].type == IGR_CATEGORY ? IGR_CATEGORY
+							   : IGR_ITEM;
+		l->query = q[j].id;
+		l->n = igr_topk_sorted(&heaps[j], l->hits);
+	}
+	rc = 0;
+out:
+	if (heaps != NULL)
+		for (j = 0; j < (size_t)nt * nq; j++)
+			free(heaps[j].h);
+	free(heaps);
+	free(subv);
+	free(col);
+	free(items);
+	free(qptr);
+	free(qcol);
+	free(iq_ptr);
+	free(iq);
+	free(all);
+	return rc;
+}
+
+/* ---- interest points --------------------------------------------------- */
+
+int igr_rec_interest(igr_rec *r, const uint32_t *users, size_t n, uint32_t m,
+		     uint32_t p, igr_rec_batch *b)
+{
+	struct igr_rec_opts save = r->o;
+	uint8_t *saved_blocked = r->blocked;
+	igr_rec_batch tmp;
+	int64_t j;
+	int rc;
+	struct errbox eb = { 0, "" };
+
+	if (!r->has_cat)
+		return igr_error("the graph has no item->category edges: "
+				 "interest points need them");
+	if (m > r->ni)
+		m = r->ni;
+	r->o.k = m;
+	r->o.exclude = IGR_EXCL_NONE;
+	r->o.per_category = 0;
+	r->o.min_score = -INFINITY;
+	r->o.fallback = 0;
+	r->o.explain = 0;
+	r->blocked = NULL;
+	igr_rec_batch_init(&tmp);
+	rc = igr_rec_users(r, users, n, &tmp);
+	r->o = save;
+	r->blocked = saved_blocked;
+	if (rc < 0 || batch_reserve(b, n, p, 1) < 0) {
+		igr_rec_batch_free(&tmp);
+		return -1;
+	}
+#pragma omp parallel
+	{
+		/* per-thread category sums, cleared through a touched list */
+		igr_acc acc, cnt;
+		igr_topk t;
+		int ok = igr_acc_init(&acc, r->g->n[IGR_CATEGORY] + 1) == 0;
+		if (ok && igr_acc_init(&cnt, r->g->n[IGR_CATEGORY] + 1) < 0) {
+			igr_acc_release(&acc);
+			ok = 0;
+		}
+		if (ok && igr_topk_init(&t, p, NULL) < 0) {
+			igr_acc_release(&acc);
+			igr_acc_release(&cnt);
+			ok = 0;
+		}
+		if (!ok)
+			errbox_set(&eb);
+#pragma omp for schedule(dynamic, 64)
+		for (j = 0; j < (int64_t)n; j++) {
+			const igr_rec_list *src = &tmp.lists[j];
+			igr_rec_list *l = &b->lists[j];
+			double total = 0;
+			uint32_t h;
+			if (!ok)
+				continue;
+			l->query_type = IGR_USER;
+			l->query = users[j];
+			if (src->fallback || src->n == 0) {
+				/* the user's own edges, by category */
+				uint32_t u = users[j];
+				l->fallback = 1;
+				if (r->ui != NULL && u < r->ui->nrows) {
+					uint64_t e;
+					for (e = r->ui->ptr[u];
+					     e < r->ui->ptr[u + 1]; e++) {
+						uint32_t i = r->ui->idx[e];
+						uint32_t c = i < r->ni
+								     ? r->cat[i]
+								     : IGR_NONE;
+						if (c == IGR_NONE ||
+						    !(r->ui->w[e] > 0))
+							continue;
+						igr_acc_add(&acc, c,
+							    r->ui->w[e]);
+						igr_acc_add(&cnt, c, 1);
+						total += r->ui->w[e];
+					}
+				}
+			} else {
+				for (h = 0; h < src->n; h++) {
+					uint32_t c = r->cat[src->hits[h].id];
+					float w;
+					if (c == IGR_NONE)
+						continue;
+					/* the DCG discount of rank h + 1 */
+					w = (float)(1.0 / log2(h + 2.0));
+					igr_acc_add(&acc, c, w);
+					igr_acc_add(&cnt, c, 1);
+					total += w;
+				}
+			}
+			igr_topk_clear(&t);
+			for (h = 0; h < acc.nt; h++) {
+				uint32_t c = acc.touched[h];
+				igr_topk_push(&t, total > 0
+							  ? (float)(acc.v[c] /
+								    total)
+							  : 0.0f,
+					      c);
+			}
+			l->n = igr_topk_sorted(&t, l->hits);
+			for (h = 0; h < l->n; h++)
+				l->nwhy[h] = (uint32_t)cnt.v[l->hits[h].id];
+			igr_acc_clear(&acc);
+			igr_acc_clear(&cnt);
+		}
+		if (ok) {
+			igr_acc_release(&acc);
+			igr_acc_release(&cnt);
+			igr_topk_release(&t);
+		}
+	}
+	igr_rec_batch_free(&tmp);
+	return eb.failed ? errbox_raise(&eb) : 0;
+}
