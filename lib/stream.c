@@ -1,6 +1,7 @@
 /* stream.c - record streams in TSV and binary (see stream.h and
  * igraph-stream(5)). */
 #include "stream.h"
+#include "crc32.h"
 #include "endian.h"
 #include "error.h"
 
@@ -946,8 +947,7 @@ static int next_binary(igr_reader *r, const unsigned char **rec)
 					 n, (unsigned long long)r->nread +
 					 (size_t)got / r->recsize);
 		r->blk = igr_in_ptr(r->in);
-		r->crc = (uint32_t)crc32(r->crc, r->blk,
-					 (uInt)((size_t)n * r->recsize));
+		r->crc = igr_crc32(r->crc, r->blk, (size_t)n * r->recsize);
 		/* the block stays in the buffer until the next fill */
 		igr_in_skip(r->in, (size_t)n * r->recsize);
 		r->blk_left = n;
@@ -1543,7 +1543,7 @@ static int flush_block(igr_writer *w)
 	if (w->blk_n == 0)
 		return 0;
 	igr_put_u32(n4, w->blk_n);
-	w->crc = (uint32_t)crc32(w->crc, w->blk, (uInt)bytes);
+	w->crc = igr_crc32(w->crc, w->blk, bytes);
 	if (igr_out_write(w->out, n4, 4) < 0 ||
 	    igr_out_write(w->out, w->blk, bytes) < 0)
 		return -1;
