@@ -82,11 +82,33 @@ struct val {
 /* A row held back until its time is known. */
 struct pend {
 	igr_event e;
-	int64_t ms;
-	int need;            /* 1: time to be interpolated */
 	uint32_t file;
 	uint64_t lineno;
 	size_t raw_off, raw_len;
+};
+
+/* How a row's time is decided. */
+enum { TS_ABSENT, TS_SET, TS_PREV, TS_INTERP };
+
+/* Rows checked and waiting for their ids (see flush_batch). */
+#define BATCH 64
+
+struct prow {
+	uint64_t h[3];         /* index hashes of user, item, category */
+	uint32_t off[3], len[3]; /* the ids, in the batch arena */
+	int has[3];
+	int64_t ms;
+	int tstate;
+	uint8_t behavior;
+	float value, price;
+	uint32_t toff, tlen;   /* title (items) */
+	uint32_t roff, rlen;   /* raw row, when the time is decided later */
+	uint32_t file;
+	uint64_t lineno;
+	igr_event e;           /* filled by flush_batch */
+	igr_item it;
+	unsigned char key[IGR_DEDUP_KEY];
+	uint32_t kh;
 };
 
 /* The row being processed, for messages and the rejects file. */
@@ -113,10 +135,9 @@ struct igr_ingest {
 	igr_vocab *v[3];
 	igr_writer *w;
 	igr_dedup *dd;
+	igr_idtab *idx[3];     /* fast index in front of v[] */
 	igr_pseudo *ps;
-	igr_vocab *praw;       /* raw user ids already pseudonymized */
-	uint32_t *pmap;        /* praw id -> user id */
-	size_t pmapcap;
+	igr_idtab *praw;       /* raw user ids already pseudonymized */
 	igr_jsonl *json;
 	igr_ingest_stats st;
 	/* inputs, for file:line of held-back rows */
@@ -133,7 +154,16 @@ struct igr_ingest {
 	size_t tcap;
 	char *rbuf;            /* reject line */
 	size_t rcap;
+	struct prow batch[BATCH];
+	size_t nbatch;
+	char *arena;           /* the batch's strings */
+	size_t alen, acap;
 };
+
+static int add_to_batch(igr_ingest *ig, const struct val *v,
+			const struct where *wh, int beh, int64_t ms,
+			int tstate, float value, float price, int fills);
+static int flush_batch(igr_ingest *ig);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -316,14 +346,14 @@ static void event_key(unsigned char *k, const igr_event *e, int64_t ms)
 	k[31] = 'e';
 }
 
-static int emit_event(igr_ingest *ig, igr_event *e, int64_t ms)
+/* Write E at time MS unless it is a duplicate; KEY and H are its key. */
+static int emit_event_h(igr_ingest *ig, igr_event *e, int64_t ms,
+			const unsigned char *key, uint32_t h)
 {
-	unsigned char key[IGR_DEDUP_KEY];
 	int r;
 
 	e->ts = igr_ms_to_s(ms);
-	event_key(key, e, ms);
-	r = igr_dedup_check(ig->dd, key);
+	r = igr_dedup_check_h(ig->dd, key, h);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
@@ -339,6 +369,14 @@ static int emit_event(igr_ingest *ig, igr_event *e, int64_t ms)
 	if (ig->st.accepted == 1 || e->ts > ig->st.max_ts)
 		ig->st.max_ts = e->ts;
 	return 0;
+}
+
+static int emit_event(igr_ingest *ig, igr_event *e, int64_t ms)
+{
+	unsigned char key[IGR_DEDUP_KEY];
+
+	event_key(key, e, ms);
+	return emit_event_h(ig, e, ms, key, igr_dedup_hash(key));
 }
 
 /* Write the held-back rows, their times interpolated between PREV (if
@@ -375,8 +413,8 @@ static int flush_pending(igr_ingest *ig, int have_next, int64_t next)
 	return rc;
 }
 
-static int hold_back(igr_ingest *ig, const igr_event *e,
-		     const struct where *wh)
+static int hold_back(igr_ingest *ig, const igr_event *e, uint32_t file,
+		     uint64_t lineno, const char *raw, size_t rawlen)
 {
 	struct pend *p;
 
@@ -388,18 +426,16 @@ static int hold_back(igr_ingest *ig, const igr_event *e,
 			return igr_error("out of memory");
 	}
 	if (grow_buf(&ig->praw_buf, &ig->praw_cap,
-		     ig->praw_len + wh->rawlen + 1) < 0)
+		     ig->praw_len + rawlen + 1) < 0)
 		return -1;
 	p = &ig->pq[ig->npq++];
 	p->e = *e;
-	p->ms = 0;
-	p->need = 1;
-	p->file = ig->nfiles - 1;
-	p->lineno = wh->lineno;
+	p->file = file;
+	p->lineno = lineno;
 	p->raw_off = ig->praw_len;
-	p->raw_len = wh->rawlen;
-	memcpy(ig->praw_buf + ig->praw_len, wh->raw, wh->rawlen);
-	ig->praw_len += wh->rawlen;
+	p->raw_len = rawlen;
+	memcpy(ig->praw_buf + ig->praw_len, raw, rawlen);
+	ig->praw_len += rawlen;
 	return 0;
 }
 
@@ -464,45 +500,6 @@ static int find_behavior(const struct layout *L, const char *p, size_t len)
 	return -1;
 }
 
-static int intern(igr_ingest *ig, int type, const char *p, size_t len,
-		  uint32_t *id)
-{
-	if (igr_vocab_intern(ig->v[type], p, len, id) < 0)
-		return igr_error_prefix("%s vocabulary", igr_node_name(type));
-	return 0;
-}
-
-static int intern_user(igr_ingest *ig, const char *p, size_t len,
-		       uint32_t *id)
-{
-	char pn[IGR_PSEUDO_LEN + 1];
-	uint32_t rid;
-
-	if (ig->ps == NULL)
-		return intern(ig, IGR_USER, p, len, id);
-	/* each distinct raw id is hashed once; the table is memory only */
-	rid = igr_vocab_find(ig->praw, p, len);
-	if (rid != IGR_NONE) {
-		*id = ig->pmap[rid];
-		return 0;
-	}
-	igr_pseudo_id(ig->ps, p, len, pn);
-	if (intern(ig, IGR_USER, pn, IGR_PSEUDO_LEN, id) < 0)
-		return -1;
-	if (igr_vocab_intern(ig->praw, p, len, &rid) < 0)
-		return -1;
-	if (rid >= ig->pmapcap) {
-		size_t nc = ig->pmapcap ? ig->pmapcap * 2 : 1024;
-		uint32_t *nm = realloc(ig->pmap, nc * sizeof *nm);
-		if (nm == NULL)
-			return igr_error("out of memory");
-		ig->pmap = nm;
-		ig->pmapcap = nc;
-	}
-	ig->pmap[rid] = *id;
-	return 0;
-}
-
 static int parse_number(const struct val *v, float *out)
 {
 	return igr_parse_float(v->p, v->len, out) < 0 || !isfinite(*out)
@@ -523,7 +520,7 @@ static void range_text(const igr_ingest *ig, char *buf, size_t n)
 static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 {
 	const struct layout *L = ig->L;
-	int r, bad, beh = L->behavior, need_ts = 0;
+	int r, bad, beh = L->behavior, tstate = TS_ABSENT, fills = 0;
 	int64_t ms = 0;
 	float value = 1, price = NAN;
 	char b[200];
@@ -544,7 +541,7 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 				v[r].state = V_PRESENT;
 				v[r].p = ig->fill[r];
 				v[r].len = strlen(ig->fill[r]);
-				ig->st.filled++;
+				fills++;
 				break;
 			default:
 				break; /* none, previous, interpolate */
@@ -574,17 +571,11 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 				return REJECT(ig, wh, R_TIME,
 					      "bad time '%s'",
 					      q(&v[IGR_ROLE_TS], b));
+			tstate = TS_SET;
 		} else if (v[IGR_ROLE_TS].state == V_MISSING) {
-			if (ig->miss[IGR_ROLE_TS] == IGR_MISS_PREVIOUS) {
-				if (!ig->have_prev)
-					return REJECT(ig, wh, R_NOTIME,
-						      "missing ts and no "
-						      "earlier time");
-				ms = ig->prev_ms;
-				ig->st.interpolated++;
-			} else {
-				need_ts = 1;
-			}
+			/* decided in order when the batch is written */
+			tstate = ig->miss[IGR_ROLE_TS] == IGR_MISS_PREVIOUS
+					 ? TS_PREV : TS_INTERP;
 		} else if (L->tf.kind == IGR_TF_POSITION) {
 			ms = (int64_t)ig->position * 1000;
 		}
@@ -600,8 +591,7 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 					      q(&v[IGR_ROLE_OFFSET_MS], b));
 			ms += off;
 		}
-		if (!need_ts && v[IGR_ROLE_TS].state != V_ABSENT &&
-		    (ms < ig->min_ms || ms >= ig->max_ms)) {
+		if (tstate == TS_SET && (ms < ig->min_ms || ms >= ig->max_ms)) {
 			char rt[160];
 			int64_t s = igr_ms_to_s(ms);
 			range_text(ig, rt, sizeof rt);
@@ -627,94 +617,230 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 				      "price '%s' is not a number of 0 or "
 				      "more", q(&v[IGR_ROLE_PRICE], b));
 	}
-	/* the row is good: only now do its ids enter the vocabulary */
-	if (ig->cfg.kind == IGR_KIND_EVENTS) {
-		igr_event e;
-		const struct val *c = &v[IGR_ROLE_CATEGORY];
-		e.category = IGR_NONE;
-		if (intern_user(ig, v[IGR_ROLE_USER].p, v[IGR_ROLE_USER].len,
-				&e.user) < 0 ||
-		    intern(ig, IGR_ITEM, v[IGR_ROLE_ITEM].p,
-			   v[IGR_ROLE_ITEM].len, &e.item) < 0)
-			return -1;
-		if (c->state == V_PRESENT) {
-			size_t cl = c->len;
-			if (L->cat_list_sep) {
-				const char *sep = memchr(c->p, L->cat_list_sep,
-							 cl);
-				if (sep != NULL)
-					cl = (size_t)(sep - c->p);
+	/* the row is good: it waits in the batch for its ids */
+	return add_to_batch(ig, v, wh, beh, ms, tstate, value, price, fills);
+}
+
+/* ---- the batch: ids, duplicates, output ------------------------------- */
+
+static int arena_put(igr_ingest *ig, const char *p, size_t len,
+		     uint32_t *off)
+{
+	if (grow_buf(&ig->arena, &ig->acap, ig->alen + len + 1) < 0)
+		return -1;
+	memcpy(ig->arena + ig->alen, p, len);
+	ig->arena[ig->alen + len] = '\0';
+	*off = (uint32_t)ig->alen;
+	ig->alen += len + 1;
+	return 0;
+}
+
+static int add_to_batch(igr_ingest *ig, const struct val *v,
+			const struct where *wh, int beh, int64_t ms,
+			int tstate, float value, float price, int fills)
+{
+	struct prow *pr = &ig->batch[ig->nbatch];
+	static const int role_of[3] = { IGR_ROLE_USER, IGR_ROLE_ITEM,
+					IGR_ROLE_CATEGORY };
+	int t;
+
+	ig->st.filled += (uint64_t)fills;
+	for (t = 0; t < 3; t++) {
+		const struct val *x = &v[role_of[t]];
+		size_t len = x->len;
+		pr->has[t] = x->state == V_PRESENT;
+		if (!pr->has[t])
+			continue;
+		if (t == IGR_CATEGORY && ig->L->cat_list_sep) {
+			const char *sep = memchr(x->p, ig->L->cat_list_sep, len);
+			if (sep != NULL)
+				len = (size_t)(sep - x->p);
+			if (len == 0) {
+				pr->has[t] = 0;
+				continue;
 			}
-			if (cl > 0 &&
-			    intern(ig, IGR_CATEGORY, c->p, cl, &e.category) < 0)
-				return -1;
 		}
-		e.behavior = (uint8_t)beh;
-		e.value = value;
-		e.ts = 0;
-		if (need_ts)
-			return hold_back(ig, &e, wh);
-		if (v[IGR_ROLE_TS].state != V_ABSENT) {
-			if (ig->npq > 0 && flush_pending(ig, 1, ms) < 0)
+		if (arena_put(ig, x->p, len, &pr->off[t]) < 0)
+			return -1;
+		pr->len[t] = (uint32_t)len;
+		pr->h[t] = igr_idtab_hash(x->p, len);
+		igr_idtab_prefetch(t == IGR_USER && ig->ps ? ig->praw
+							     : ig->idx[t],
+				   pr->h[t]);
+	}
+	pr->behavior = (uint8_t)beh;
+	pr->ms = ms;
+	pr->tstate = tstate;
+	pr->value = value;
+	pr->price = price;
+	pr->file = ig->nfiles - 1;
+	pr->lineno = wh->lineno;
+	pr->rlen = 0;
+	if (tstate == TS_PREV || tstate == TS_INTERP) {
+		if (arena_put(ig, wh->raw, wh->rawlen, &pr->roff) < 0)
+			return -1;
+		pr->rlen = (uint32_t)wh->rawlen;
+	}
+	pr->tlen = 0;
+	if (v[IGR_ROLE_TITLE].state == V_PRESENT) {
+		if (arena_put(ig, v[IGR_ROLE_TITLE].p, v[IGR_ROLE_TITLE].len,
+			      &pr->toff) < 0)
+			return -1;
+		pr->tlen = (uint32_t)v[IGR_ROLE_TITLE].len;
+	}
+	if (++ig->nbatch == BATCH)
+		return flush_batch(ig);
+	return 0;
+}
+
+static int intern_h(igr_ingest *ig, int type, const char *p, size_t len,
+		    uint64_t h, uint32_t *id)
+{
+	if (igr_idtab_find(ig->idx[type], p, len, h, id))
+		return 0;
+	if (igr_vocab_intern(ig->v[type], p, len, id) < 0)
+		return igr_error_prefix("%s vocabulary", igr_node_name(type));
+	return igr_idtab_add(ig->idx[type], p, len, h, *id);
+}
+
+static int intern_user(igr_ingest *ig, const char *p, size_t len,
+		       uint64_t h, uint32_t *id)
+{
+	char pn[IGR_PSEUDO_LEN + 1];
+
+	if (ig->ps == NULL)
+		return intern_h(ig, IGR_USER, p, len, h, id);
+	/* each distinct raw id is hashed once; this table is memory only
+	 * and never written anywhere */
+	if (igr_idtab_find(ig->praw, p, len, h, id))
+		return 0;
+	igr_pseudo_id(ig->ps, p, len, pn);
+	if (intern_h(ig, IGR_USER, pn, IGR_PSEUDO_LEN,
+		     igr_idtab_hash(pn, IGR_PSEUDO_LEN), id) < 0)
+		return -1;
+	return igr_idtab_add(ig->praw, p, len, h, *id);
+}
+
+static void item_key(unsigned char *key, const igr_item *it, size_t tlen)
+{
+	uint64_t th = igr_hash_bytes(it->text, tlen, 0x9e37);
+	uint32_t pb;
+
+	memcpy(&pb, &it->price, 4);
+	memset(key, 0, IGR_DEDUP_KEY);
+	memcpy(key, &it->item, 4);
+	memcpy(key + 4, &it->category, 4);
+	memcpy(key + 8, &pb, 4);
+	memcpy(key + 12, &th, 8);
+	key[31] = 'i';
+}
+
+/* Ids for every row of the batch, then duplicates and output in order.
+ * The phases are apart so that the table slots each row needs are
+ * prefetched a whole batch ahead: at ten million rows the hash tables do
+ * not fit in cache, and waiting for one miss at a time halves the speed. */
+static int flush_batch(igr_ingest *ig)
+{
+	size_t i, n = ig->nbatch;
+	unsigned ahead = 0;
+
+	ig->nbatch = 0;
+	for (i = 0; i < n; i++) {
+		struct prow *pr = &ig->batch[i];
+		const char *a = ig->arena;
+		if (ig->cfg.kind == IGR_KIND_EVENTS) {
+			igr_event *e = &pr->e;
+			if (intern_user(ig, a + pr->off[0], pr->len[0], pr->h[0],
+					&e->user) < 0 ||
+			    intern_h(ig, IGR_ITEM, a + pr->off[1], pr->len[1],
+				     pr->h[1], &e->item) < 0)
+				return -1;
+			e->category = IGR_NONE;
+			if (pr->has[2] &&
+			    intern_h(ig, IGR_CATEGORY, a + pr->off[2],
+				     pr->len[2], pr->h[2], &e->category) < 0)
+				return -1;
+			e->behavior = pr->behavior;
+			e->value = pr->value;
+			e->ts = 0;
+			if (pr->tstate == TS_SET || pr->tstate == TS_ABSENT) {
+				event_key(pr->key, e, pr->ms);
+				pr->kh = igr_dedup_hash(pr->key);
+				igr_dedup_prefetch(ig->dd, pr->kh, ahead++);
+			}
+		} else {
+			igr_item *it = &pr->it;
+			memset(it, 0, sizeof *it);
+			if (intern_h(ig, IGR_ITEM, a + pr->off[1], pr->len[1],
+				     pr->h[1], &it->item) < 0)
+				return -1;
+			it->category = IGR_NONE;
+			if (pr->has[2] &&
+			    intern_h(ig, IGR_CATEGORY, a + pr->off[2],
+				     pr->len[2], pr->h[2], &it->category) < 0)
+				return -1;
+			it->price = pr->price;
+			if (pr->tlen > 0) {
+				it->text = a + pr->toff;
+			} else {
+				it->text = "";
+			}
+			it->ntok = (uint8_t)igr_hash_tokens(it->text, it->tok);
+			item_key(pr->key, it, pr->tlen);
+			pr->kh = igr_dedup_hash(pr->key);
+			igr_dedup_prefetch(ig->dd, pr->kh, ahead++);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct prow *pr = &ig->batch[i];
+		int r;
+		if (ig->cfg.kind == IGR_KIND_ITEMS) {
+			r = igr_dedup_check_h(ig->dd, pr->key, pr->kh);
+			if (r < 0)
+				return -1;
+			if (r == 1) {
+				ig->st.duplicates++;
+				continue;
+			}
+			if (igr_write_item(ig->w, &pr->it) < 0)
+				return -1;
+			ig->st.accepted++;
+			continue;
+		}
+		switch (pr->tstate) {
+		case TS_SET:
+			if (ig->npq > 0 && flush_pending(ig, 1, pr->ms) < 0)
 				return -1;
 			ig->have_prev = 1;
-			ig->prev_ms = ms;
-		}
-		return emit_event(ig, &e, ms);
-	} else {
-		igr_item it;
-		const struct val *c = &v[IGR_ROLE_CATEGORY];
-		const struct val *t = &v[IGR_ROLE_TITLE];
-		unsigned char key[IGR_DEDUP_KEY];
-		uint64_t th;
-		uint32_t pb;
-		memset(&it, 0, sizeof it);
-		it.category = IGR_NONE;
-		it.price = price;
-		if (intern(ig, IGR_ITEM, v[IGR_ROLE_ITEM].p,
-			   v[IGR_ROLE_ITEM].len, &it.item) < 0)
-			return -1;
-		if (c->state == V_PRESENT) {
-			size_t cl = c->len;
-			if (L->cat_list_sep) {
-				const char *sep = memchr(c->p, L->cat_list_sep,
-							 cl);
-				if (sep != NULL)
-					cl = (size_t)(sep - c->p);
-			}
-			if (cl > 0 &&
-			    intern(ig, IGR_CATEGORY, c->p, cl, &it.category) < 0)
+			ig->prev_ms = pr->ms;
+			/* fall through */
+		case TS_ABSENT:
+			if (emit_event_h(ig, &pr->e, pr->ms, pr->key,
+					 pr->kh) < 0)
 				return -1;
+			break;
+		case TS_PREV:
+			if (!ig->have_prev) {
+				if (reject_at(ig, pr->file, pr->lineno,
+					      ig->arena + pr->roff, pr->rlen,
+					      R_NOTIME, "missing ts and no "
+					      "earlier time") < 0)
+					return -1;
+				break;
+			}
+			ig->st.interpolated++;
+			if (emit_event(ig, &pr->e, ig->prev_ms) < 0)
+				return -1;
+			break;
+		case TS_INTERP:
+			if (hold_back(ig, &pr->e, pr->file, pr->lineno,
+				      ig->arena + pr->roff, pr->rlen) < 0)
+				return -1;
+			break;
 		}
-		if (grow_buf(&ig->tbuf, &ig->tcap,
-			     (t->state == V_PRESENT ? t->len : 0) + 1) < 0)
-			return -1;
-		if (t->state == V_PRESENT)
-			memcpy(ig->tbuf, t->p, t->len);
-		ig->tbuf[t->state == V_PRESENT ? t->len : 0] = '\0';
-		it.text = ig->tbuf;
-		it.ntok = (uint8_t)igr_hash_tokens(ig->tbuf, it.tok);
-		/* duplicate key: the whole record, the title by hash */
-		th = igr_hash_bytes(ig->tbuf, strlen(ig->tbuf), 0x9e37);
-		memcpy(&pb, &it.price, 4);
-		memset(key, 0, sizeof key);
-		memcpy(key, &it.item, 4);
-		memcpy(key + 4, &it.category, 4);
-		memcpy(key + 8, &pb, 4);
-		memcpy(key + 12, &th, 8);
-		key[31] = 'i';
-		r = igr_dedup_check(ig->dd, key);
-		if (r < 0)
-			return -1;
-		if (r == 1) {
-			ig->st.duplicates++;
-			return 0;
-		}
-		if (igr_write_item(ig->w, &it) < 0)
-			return -1;
-		ig->st.accepted++;
-		return 0;
 	}
+	ig->alen = 0;
+	return 0;
 }
 
 /* ---- configuration ---------------------------------------------------- */
@@ -1125,10 +1251,13 @@ igr_ingest *igr_ingest_new(const igr_ingest_config *cfg, igr_vocab *v[3],
 		ig->ps = igr_pseudo_open(cfg->pseudonymize);
 		if (ig->ps == NULL)
 			goto fail;
-		ig->praw = igr_vocab_new();
+		ig->praw = igr_idtab_new();
 		if (ig->praw == NULL)
 			goto fail;
 	}
+	for (i = 0; i < IGR_NNODE; i++)
+		if ((ig->idx[i] = igr_idtab_new()) == NULL)
+			goto fail;
 	for (i = 0; i < IGR_NNODE; i++)
 		ig->st.nodes[i] = igr_vocab_size(v[i]);
 	return ig;
@@ -1151,8 +1280,9 @@ void igr_ingest_free(igr_ingest *ig)
 		free(ig->fill[i]);
 	igr_dedup_free(ig->dd);
 	igr_pseudo_free(ig->ps);
-	igr_vocab_free(ig->praw);
-	free(ig->pmap);
+	igr_idtab_free(ig->praw);
+	for (i = 0; i < IGR_NNODE; i++)
+		igr_idtab_free(ig->idx[i]);
 	igr_jsonl_free(ig->json);
 	for (f = 0; f < ig->nfiles; f++)
 		free(ig->files[f]);
@@ -1161,6 +1291,7 @@ void igr_ingest_free(igr_ingest *ig)
 	free(ig->praw_buf);
 	free(ig->tbuf);
 	free(ig->rbuf);
+	free(ig->arena);
 	free(ig);
 }
 
@@ -1522,6 +1653,8 @@ int igr_ingest_input(igr_ingest *ig, igr_in *in)
 		rc = ingest_delimited(ig, in);
 		break;
 	}
+	if (rc == 0)
+		rc = flush_batch(ig);
 	ig->st.bytes += igr_in_offset(in);
 	if (rc == 0 && igr_in_partial_line(in))
 		ig->st.partial_files++;

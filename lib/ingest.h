@@ -19,7 +19,7 @@
  * same category, price and title) is among the last W distinct accepted
  * records (--dedup-window W; 0 turns it off).  Identical records further
  * apart than W are both kept.  The window is exact (keys are compared in
- * full, no hash-only matches) and takes about 48 bytes per record of W.
+ * full, no hash-only matches) and takes about 52 bytes per record of W.
  *
  * External ids become dense ids through the vocabularies given to
  * igr_ingest_new() (first-seen order); a row is fully checked before any of
@@ -118,6 +118,14 @@ igr_dedup *igr_dedup_new(uint64_t window) IGR_WUR;
 /* 1 if KEY (IGR_DEDUP_KEY bytes) is in the window; otherwise adds it
  * (evicting the oldest key when full) and returns 0; -1 out of memory. */
 int igr_dedup_check(igr_dedup *d, const unsigned char *key) IGR_WUR;
+
+/* The same in pieces, so that a batch of records can prefetch their table
+ * slots first: the hash of a key, a prefetch of its slot (and of the slot
+ * that the AHEAD-th next insertion evicts), and the check given the hash. */
+uint32_t igr_dedup_hash(const unsigned char *key);
+void igr_dedup_prefetch(const igr_dedup *d, uint32_t h, unsigned ahead);
+int igr_dedup_check_h(igr_dedup *d, const unsigned char *key,
+		      uint32_t h) IGR_WUR;
 
 void igr_dedup_free(igr_dedup *d);
 
@@ -264,6 +272,19 @@ const char *igr_ingest_schema_name(const igr_ingest *ig);
 void igr_ingest_free(igr_ingest *ig);
 
 /* ---- pieces exposed for the unit tests and fuzz targets --------------- */
+
+/* An index of external ids to dense ids kept in front of a vocabulary,
+ * one cache line per lookup (ingest_ids.c).  Hashes come from
+ * igr_idtab_hash().  find: 1 (and *ID) or 0; add: 0 or -1. */
+typedef struct igr_idtab igr_idtab;
+igr_idtab *igr_idtab_new(void) IGR_WUR;
+uint64_t igr_idtab_hash(const char *s, size_t len);
+int igr_idtab_find(const igr_idtab *t, const char *s, size_t len,
+		   uint64_t h, uint32_t *id);
+void igr_idtab_prefetch(const igr_idtab *t, uint64_t h);
+int igr_idtab_add(igr_idtab *t, const char *s, size_t len, uint64_t h,
+		  uint32_t id) IGR_WUR;
+void igr_idtab_free(igr_idtab *t);
 
 /* 1 if S is valid UTF-8 (no overlongs, surrogates or code points above
  * U+10FFFF), else 0. */

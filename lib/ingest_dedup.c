@@ -7,7 +7,10 @@
  * (Knuth, TAOCP vol. 3, 6.4 Algorithm R), so no tombstones pile up and a
  * lookup costs the same after a billion records as after a thousand.
  * Until the window is full the ring and table grow by doubling, so small
- * inputs use little memory. */
+ * inputs use little memory.  A table entry keeps the low 32 bits of the
+ * key's hash beside the ring index: they are the home slot (the table has
+ * at most 2^31 slots) and a quick filter before the key itself is read,
+ * so neither probing nor deletion touches the ring for other keys. */
 #include "ingest.h"
 #include "error.h"
 
@@ -19,15 +22,30 @@
 struct igr_dedup {
 	uint64_t window;
 	unsigned char *keys; /* ring of IGR_DEDUP_KEY-byte keys */
+	uint32_t *rh;        /* their hashes */
 	uint32_t cap, n;     /* ring capacity, keys held */
 	uint32_t head;       /* when full: the oldest slot */
 	uint64_t *slots;     /* table: ring index | hash fragment << 32 */
 	size_t nslots;       /* power of two */
 };
 
-static uint64_t key_hash(const unsigned char *k)
+static inline uint64_t mix(uint64_t x)
 {
-	return igr_hash_bytes(k, IGR_DEDUP_KEY, 0x6a09e667f3bcc909ULL);
+	/* splitmix64's finaliser (Steele, Lea, Flood, OOPSLA 2014) */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+uint32_t igr_dedup_hash(const unsigned char *k)
+{
+	uint64_t w[4];
+
+	memcpy(w, k, sizeof w);
+	return (uint32_t)mix(w[0] ^ mix(w[1] ^ mix(w[2] ^ mix(w[3]))));
 }
 
 static inline uint32_t slot_idx(uint64_t s)
@@ -52,18 +70,19 @@ void igr_dedup_free(igr_dedup *d)
 	if (d == NULL)
 		return;
 	free(d->keys);
+	free(d->rh);
 	free(d->slots);
 	free(d);
 }
 
-static void table_put(uint64_t *slots, size_t mask, uint64_t h,
+static void table_put(uint64_t *slots, size_t mask, uint32_t h,
 		      uint32_t idx)
 {
 	size_t i = (size_t)h & mask;
 
 	while (slot_idx(slots[i]) != EMPTY)
 		i = (i + 1) & mask;
-	slots[i] = idx | (h & 0xffffffff00000000ULL);
+	slots[i] = idx | (uint64_t)h << 32;
 }
 
 /* Grow the ring (still filling up, so slots 0..n-1 are in order). */
@@ -73,6 +92,7 @@ static int grow(igr_dedup *d)
 	size_t ns, i;
 	unsigned char *nk;
 	uint64_t *nsl;
+	uint32_t *nh;
 
 	if (ncap > d->window)
 		ncap = d->window;
@@ -80,6 +100,10 @@ static int grow(igr_dedup *d)
 	if (nk == NULL)
 		return igr_error("out of memory");
 	d->keys = nk;
+	nh = realloc(d->rh, ncap * sizeof *nh);
+	if (nh == NULL)
+		return igr_error("out of memory");
+	d->rh = nh;
 	for (ns = 16; ns < ncap * 2; ns *= 2)
 		;
 	nsl = malloc(ns * sizeof *nsl);
@@ -87,8 +111,7 @@ static int grow(igr_dedup *d)
 		return igr_error("out of memory");
 	memset(nsl, 0xff, ns * sizeof *nsl);
 	for (i = 0; i < d->n; i++)
-		table_put(nsl, ns - 1, key_hash(d->keys + i * IGR_DEDUP_KEY),
-			  (uint32_t)i);
+		table_put(nsl, ns - 1, d->rh[i], (uint32_t)i);
 	free(d->slots);
 	d->slots = nsl;
 	d->nslots = ns;
@@ -97,7 +120,7 @@ static int grow(igr_dedup *d)
 }
 
 /* Remove ring slot IDX (whose key hashes to H) from the table. */
-static void table_del(igr_dedup *d, uint64_t h, uint32_t idx)
+static void table_del(igr_dedup *d, uint32_t h, uint32_t idx)
 {
 	size_t mask = d->nslots - 1, i = (size_t)h & mask, j;
 
@@ -113,8 +136,7 @@ static void table_del(igr_dedup *d, uint64_t h, uint32_t idx)
 		k = slot_idx(d->slots[j]);
 		if (k == EMPTY)
 			break;
-		home = (size_t)key_hash(d->keys + (size_t)k * IGR_DEDUP_KEY) &
-		       mask;
+		home = (size_t)(d->slots[j] >> 32) & mask;
 		if (i <= j ? (i < home && home <= j)
 			   : (i < home || home <= j))
 			continue;
@@ -124,25 +146,38 @@ static void table_del(igr_dedup *d, uint64_t h, uint32_t idx)
 	d->slots[i] = (uint64_t)-1;
 }
 
+void igr_dedup_prefetch(const igr_dedup *d, uint32_t h, unsigned ahead)
+{
+	if (d->nslots == 0)
+		return;
+	__builtin_prefetch(&d->slots[h & (d->nslots - 1)]);
+	/* the slot of the key that the AHEAD-th next insertion evicts */
+	if (d->n == d->cap && d->cap == d->window && ahead < d->cap)
+		__builtin_prefetch(&d->slots[d->rh[(d->head + ahead) % d->cap] &
+					     (d->nslots - 1)]);
+}
+
 int igr_dedup_check(igr_dedup *d, const unsigned char *key)
 {
-	uint64_t h;
+	return igr_dedup_check_h(d, key, igr_dedup_hash(key));
+}
+
+int igr_dedup_check_h(igr_dedup *d, const unsigned char *key, uint32_t h)
+{
+	uint32_t idx;
 	size_t mask, i;
-	uint32_t frag, idx;
 
 	if (d->window == 0)
 		return 0;
 	if (d->n == d->cap && d->cap < d->window && grow(d) < 0)
 		return -1;
-	h = key_hash(key);
 	mask = d->nslots - 1;
-	frag = (uint32_t)(h >> 32);
 	for (i = (size_t)h & mask;; i = (i + 1) & mask) {
 		uint64_t s = d->slots[i];
 		uint32_t k = slot_idx(s);
 		if (k == EMPTY)
 			break;
-		if ((uint32_t)(s >> 32) == frag &&
+		if ((uint32_t)(s >> 32) == h &&
 		    memcmp(d->keys + (size_t)k * IGR_DEDUP_KEY, key,
 			   IGR_DEDUP_KEY) == 0)
 			return 1;
@@ -152,11 +187,11 @@ int igr_dedup_check(igr_dedup *d, const unsigned char *key)
 	} else {
 		/* full window: the oldest key makes room */
 		idx = d->head;
-		table_del(d, key_hash(d->keys + (size_t)idx * IGR_DEDUP_KEY),
-			  idx);
+		table_del(d, d->rh[idx], idx);
 		d->head = (d->head + 1) % d->cap;
 	}
 	memcpy(d->keys + (size_t)idx * IGR_DEDUP_KEY, key, IGR_DEDUP_KEY);
+	d->rh[idx] = h;
 	table_put(d->slots, mask, h, idx);
 	return 0;
 }
