@@ -17,11 +17,11 @@ static const char usage[] =
 	"                     [--columns map] [--behaviors map] [--behavior name]\n"
 	"                     [--time-format fmt] [--epoch date] [--utc-offset zone]\n"
 	"                     [--header | --no-header] [--delimiter c] [--quote c]\n"
-	"                     [--na list] [--missing policy] [--min-time time]\n"
-	"                     [--max-time time] [--max-field n] [--dedup-window n]\n"
-	"                     [--rejects file] [--strict] [--max-rejects n | p%]\n"
-	"                     [--pseudonymize keyfile] [--progress] [-o file]\n"
-	"                     [--vocab dir] [file ...]\n"
+	"                     [--na list] [--latin1] [--missing policy]\n"
+	"                     [--min-time time] [--max-time time] [--max-field n]\n"
+	"                     [--dedup-window n] [--rejects file] [--strict]\n"
+	"                     [--max-rejects n | p%] [--pseudonymize keyfile]\n"
+	"                     [--progress] [-o file] [--vocab dir] [file ...]\n"
 	"       igraph-ingest --list-schemas\n"
 	"\n"
 	"Read behaviour logs (or item catalogues) and write an igraph events (or\n"
@@ -53,6 +53,7 @@ static const char usage[] =
 	"      --quote C          quote character (default \"), or none\n"
 	"      --na LIST          values that mean missing besides empty ones,\n"
 	"                         e.g. NA,NULL or category:0\n"
+	"      --latin1           the input is ISO 8859-1 (converted to UTF-8)\n"
 	"      --missing POLICY   COLUMN=reject|none|previous|interpolate|VALUE,...\n"
 	"      --min-time TIME    reject earlier events (default 1970-01-01)\n"
 	"      --max-time TIME    reject events at or after (default 2100-01-01)\n"
@@ -88,6 +89,7 @@ enum {
 	OPT_DELIM,
 	OPT_QUOTE,
 	OPT_NA,
+	OPT_LATIN1,
 	OPT_MISSING,
 	OPT_MINTIME,
 	OPT_MAXTIME,
@@ -116,6 +118,7 @@ static const struct option longopts[] = {
 	{ "delimiter", required_argument, NULL, OPT_DELIM },
 	{ "quote", required_argument, NULL, OPT_QUOTE },
 	{ "na", required_argument, NULL, OPT_NA },
+	{ "latin1", no_argument, NULL, OPT_LATIN1 },
 	{ "missing", required_argument, NULL, OPT_MISSING },
 	{ "min-time", required_argument, NULL, OPT_MINTIME },
 	{ "max-time", required_argument, NULL, OPT_MAXTIME },
@@ -269,6 +272,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NA:
 			cfg.na = optarg;
+			break;
+		case OPT_LATIN1:
+			cfg.latin1 = 1;
 			break;
 		case OPT_MISSING:
 			cfg.missing = optarg;

@@ -68,6 +68,7 @@ struct layout {
 	struct na *na;
 	int nna;
 	char cat_list_sep;
+	int latin1;
 };
 
 /* What a row says about one role. */
@@ -158,6 +159,8 @@ struct igr_ingest {
 	size_t nbatch;
 	char *arena;           /* the batch's strings */
 	size_t alen, acap;
+	char *l1[IGR_NROLE];   /* fields converted from ISO 8859-1 */
+	size_t l1cap[IGR_NROLE];
 };
 
 static int add_to_batch(igr_ingest *ig, const struct val *v,
@@ -546,6 +549,24 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 			default:
 				break; /* none, previous, interpolate */
 			}
+		}
+		if (v[r].state == V_PRESENT && L->latin1 &&
+		    has_high_bit(v[r].p, v[r].len)) {
+			/* ISO 8859-1 byte c is code point c: two UTF-8 bytes */
+			size_t k, n = 0;
+			if (grow_buf(&ig->l1[r], &ig->l1cap[r], 2 * v[r].len) < 0)
+				return -1;
+			for (k = 0; k < v[r].len; k++) {
+				unsigned char c = (unsigned char)v[r].p[k];
+				if (c < 0x80) {
+					ig->l1[r][n++] = (char)c;
+				} else {
+					ig->l1[r][n++] = (char)(0xc0 | c >> 6);
+					ig->l1[r][n++] = (char)(0x80 | (c & 0x3f));
+				}
+			}
+			v[r].p = ig->l1[r];
+			v[r].len = n;
 		}
 		if (v[r].state == V_PRESENT) {
 			if (check_field(ig, wh, r, &v[r], &bad) < 0)
@@ -946,6 +967,7 @@ void igr_ingest_config_init(igr_ingest_config *cfg)
 	cfg->header = -1;
 	cfg->delim = -1;
 	cfg->quote = -2;
+	cfg->latin1 = -1;
 	cfg->dedup_window = 1u << 20;
 }
 
@@ -969,6 +991,7 @@ static int layout_setup(igr_ingest *ig, struct layout *L,
 		memcpy(L->col, pre->col, sizeof L->col);
 		L->behavior = pre->behavior;
 		L->cat_list_sep = pre->cat_list_sep;
+		L->latin1 = pre->latin1;
 		tfs = pre->time_format;
 		bm = pre->behaviors;
 		if (na_parse(L, pre->na) < 0)
@@ -1134,6 +1157,8 @@ static int layout_setup(igr_ingest *ig, struct layout *L,
 	}
 	if (cfg->na != NULL && na_parse(L, cfg->na) < 0)
 		return -1;
+	if (cfg->latin1 >= 0)
+		L->latin1 = cfg->latin1;
 	return 0;
 }
 
@@ -1292,6 +1317,8 @@ void igr_ingest_free(igr_ingest *ig)
 	free(ig->tbuf);
 	free(ig->rbuf);
 	free(ig->arena);
+	for (i = 0; i < IGR_NROLE; i++)
+		free(ig->l1[i]);
 	free(ig);
 }
 

@@ -166,6 +166,7 @@ typedef struct igr_layout {
 	const char *time_format;
 	const char *na;        /* extra missing markers, "NA,NULL" */
 	char cat_list_sep;     /* category = first element of a list */
+	int latin1;            /* the file is ISO 8859-1, not UTF-8 */
 } igr_layout;
 
 typedef struct igr_schema {
@@ -204,6 +205,7 @@ typedef struct igr_ingest_config {
 	int delim;              /* -1 default */
 	int quote;              /* -2 default, IGR_CSV_NOQUOTE, or a byte */
 	const char *na;         /* extra missing markers */
+	int latin1;             /* -1 default, 0 UTF-8, 1 ISO 8859-1 */
 	const char *missing;    /* "category=unknown,ts=reject" */
 	int has_min_time, has_max_time;
 	int64_t min_time, max_time; /* Unix seconds, inclusive / exclusive */

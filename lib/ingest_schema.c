@@ -147,10 +147,10 @@ static const igr_layout movielens_items[] = {
 	  .header = "movieId,title,genres", .has_header = 1,
 	  .col = { -1, 0, 2, -1, -1, -1, -1, -1, 1 },
 	  .cat_list_sep = '|' },
-	{ .desc = "u.item (ml-100k)",
+	{ .desc = "u.item (ml-100k; ISO 8859-1 titles)",
 	  .format = IGR_FMT_CSV, .delim = '|', .quote = IGR_CSV_NOQUOTE,
 	  .nfields = 24,
-	  .col = { -1, 0, -1, -1, -1, -1, -1, -1, 1 } },
+	  .col = { -1, 0, -1, -1, -1, -1, -1, -1, 1 }, .latin1 = 1 },
 };
 
 #define N(a) (int)(sizeof a / sizeof a[0])
