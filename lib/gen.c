@@ -184,7 +184,7 @@ static const uint32_t hour_weight[24] = {
  * rank-frequency curve is flat over the top ~8 ranks, then falls with
  * exponent ~1.25): category weight (r + 8)^-1.25, item weight within a
  * category (r + 4)^-1. */
-#define CAT_Q 6.0
+#define CAT_Q 6
 #define ITEM_Q 4
 
 /* The Taobao id ranges: item and category ids reach ~5.16 million. */
@@ -286,13 +286,33 @@ static void affine_init(rng *r, uint64_t range, uint64_t *a, uint64_t *b)
 	*b = bounded(r, range);
 }
 
+/* floor(sqrt(x)), integer only */
+static uint64_t isqrt64(uint64_t x)
+{
+	uint64_t r = 0, bit = (uint64_t)1 << 62;
+
+	while (bit > x)
+		bit >>= 2;
+	while (bit != 0) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+/* 2^40 (r + CAT_Q)^-1.25 in integers: x^(1/4) 2^16 is the integer square
+ * root of (the integer square root of x 2^32) 2^16. */
 static uint64_t cat_weight(uint32_t r)
 {
-	/* only +, *, / and sqrt: exactly rounded by IEEE 754 everywhere */
-	double x = (double)r + CAT_Q;
-	double w = 1099511627776.0 / (x * __builtin_sqrt(__builtin_sqrt(x)));
+	uint64_t x = (uint64_t)r + CAT_Q;
+	uint64_t root4 = isqrt64(isqrt64(x << 32) << 16);
 
-	return w < 1.0 ? 1 : (uint64_t)w;
+	return ((uint64_t)1 << 56) / (x * root4) + 1;
 }
 
 /* Index of the first entry of CUM[0..n] above U (CUM[0] = 0 <= U <
@@ -556,25 +576,6 @@ void igr_gen_counts(const igr_gen *g, uint64_t counts[IGR_GEN_NBEHAVIOR])
 }
 
 /* ---- one user ----------------------------------------------------------- */
-
-/* floor(sqrt(x)), integer only */
-static uint64_t isqrt64(uint64_t x)
-{
-	uint64_t r = 0, bit = (uint64_t)1 << 62;
-
-	while (bit > x)
-		bit >>= 2;
-	while (bit != 0) {
-		if (x >= r + bit) {
-			x -= r + bit;
-			r = (r >> 1) + bit;
-		} else {
-			r >>= 1;
-		}
-		bit >>= 2;
-	}
-	return r;
-}
 
 static int session_cmp(const void *a, const void *b)
 {

@@ -18,9 +18,10 @@
  * included) on every machine.  Randomness comes from our own xoshiro256**
  * generator, seeded per user and per item, so a user's events do not
  * depend on the other users and the time-ordered output can regenerate
- * them pass by pass.  Every decision uses integer arithmetic; the only
- * floating-point values (the Zipf weights) use +, *, / and sqrt, which
- * IEEE 754 defines exactly, and no libm function whose last bit may vary.
+ * them pass by pass.  Everything after option parsing is integer
+ * arithmetic (probabilities in 32-bit fixed point, Zipf weights through
+ * integer square roots): no floating point, no libm, nothing that could
+ * differ in a last bit between machines or compilers.
  *
  * Memory: 4 bytes per user (event counts), O(categories + the largest
  * category), the events of one user, and for the time-ordered output one
