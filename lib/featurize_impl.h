@@ -8,6 +8,8 @@
 
 #include "featurize.h"
 
+#include <string.h>
+
 /* Aggregated new edges of one relation, sorted by (src, dst). */
 struct fz_list {
 	size_t n, cap;
@@ -89,7 +91,32 @@ int fz_cooc_segment(struct igr_fz *f, size_t k, const uint32_t *bitem,
 /* Turn the accumulated pairs into the sorted item->item list.  0 or -1. */
 int fz_cooc_finish(struct igr_fz *f);
 
-/* Report helpers. */
-int fz_dist_add(igr_fz_dist *d, float w);
+/* Report helpers: the first value allocates the histogram. */
+int fz_dist_first(igr_fz_dist *d, float w);
+
+static inline int fz_dist_add(igr_fz_dist *d, float w)
+{
+	uint32_t b;
+
+	if (d->bin == NULL)
+		return fz_dist_first(d, w);
+	/* positive floats order like their bit patterns: the top 16 bits
+	 * (exponent and 7 mantissa bits) are a log-scale bin */
+	if (w > 0) {
+		memcpy(&b, &w, 4);
+		b >>= 16;
+	} else {
+		b = 0;
+	}
+	if (d->bin[b] < UINT32_MAX)
+		d->bin[b]++;
+	d->n++;
+	d->sum += w;
+	if (w < d->min)
+		d->min = w;
+	if (w > d->max)
+		d->max = w;
+	return 0;
+}
 
 #endif

@@ -13,6 +13,7 @@
 #include "error.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,12 @@ struct top3 {
 	float w[3];
 };
 
-static void top3_add(struct top3 *t, uint32_t id, float w)
+static inline void top3_add(struct top3 *t, uint32_t id, float w)
 {
 	int i, j;
 
+	if (t->n == 3 && (w < t->w[2] || (w == t->w[2] && id > t->id[2])))
+		return; /* the usual case, decided at once */
 	for (i = 0; i < t->n; i++)
 		if (w > t->w[i] || (w == t->w[i] && id < t->id[i]))
 			break;
@@ -79,9 +82,11 @@ struct eng {
 	uint32_t cap;         /* max_degree */
 	float minw;
 
-	/* base cursor */
+	/* base cursor, read a batch at a time */
 	int bvalid;
 	igr_edge be;
+	igr_edge *bbuf;
+	size_t bi, bn;
 	uint64_t bhi, blo;    /* key of be */
 	int bstarted;
 	uint64_t phi, plo;    /* previous base key (order check) */
@@ -95,15 +100,21 @@ struct eng {
 	int inrow;
 	int st, dt, rel;
 	uint32_t src;
+	uint64_t rhi;         /* key_hi(st, src) */
 	int forgot;           /* the source is a forgotten user */
 	int touched;          /* the source user has new events */
 	int has_base;         /* the row has base edges */
+	int plain;            /* no forgetting, cap or co-engagement state:
+				 base edges take the fast path */
 	struct ent *buf;
 	size_t nbuf, capbuf;
 	uint32_t *citem;      /* UI row base part, for co-engagement */
 	int64_t *cts;
 	size_t ncb, capcb;
 	struct top3 old3, new3;
+	/* output, written a batch at a time */
+	igr_edge *obuf;
+	size_t on;
 	uint32_t last_forgot; /* last forgotten user counted */
 	int any_forgot;
 	size_t nchanged_cap;
@@ -133,19 +144,21 @@ static inline uint64_t key_lo(int dt, uint32_t d)
 	return (uint64_t)dt << 32 | d;
 }
 
+#define BATCH 4096
+
 static int base_next(struct eng *g)
 {
-	int rc;
-
-	if (g->base == NULL) {
-		g->bvalid = 0;
-		return 0;
+	if (g->bi == g->bn) {
+		ssize_t got = g->base ? igr_read_edges(g->base, g->bbuf, BATCH)
+				      : 0;
+		if (got <= 0) {
+			g->bvalid = 0;
+			return got < 0 ? -1 : 0;
+		}
+		g->bi = 0;
+		g->bn = (size_t)got;
 	}
-	rc = igr_read_edge(g->base, &g->be);
-	if (rc <= 0) {
-		g->bvalid = 0;
-		return rc;
-	}
+	g->be = g->bbuf[g->bi++];
 	g->bhi = key_hi(g->be.src_type, g->be.src);
 	g->blo = key_lo(g->be.dst_type, g->be.dst);
 	if (g->bstarted && (g->bhi < g->phi ||
@@ -193,6 +206,7 @@ static void row_start(struct eng *g, int st, uint32_t src, int dt)
 	g->st = st;
 	g->src = src;
 	g->dt = dt;
+	g->rhi = key_hi(st, src);
 	g->rel = rel_of(st, dt);
 	g->forgot = st == IGR_USER && fz_is_forgotten(g->f, src);
 	g->touched = 0;
@@ -203,6 +217,10 @@ static void row_start(struct eng *g, int st, uint32_t src, int dt)
 			s++;
 		g->touched = s < f->nseg && f->seg_user[s] == src;
 	}
+	g->plain = !g->forgot && (dt != IGR_USER || g->f->nforgot == 0) &&
+		   (g->cap == 0 || g->rel == IGR_FZ_IC) &&
+		   !(g->rel == IGR_FZ_UI && g->touched &&
+		     g->f->o.cooc_window > 0);
 	g->has_base = 0;
 	g->nbuf = 0;
 	g->ncb = 0;
@@ -233,8 +251,12 @@ static int emit(struct eng *g, const struct ent *e)
 	out.last_ts = (e->from & 1) ? e->tbase : INT64_MIN;
 	if ((e->from & 2) && e->tnew > out.last_ts)
 		out.last_ts = e->tnew;
-	if (igr_write_edge(g->w, &out) < 0)
-		return -1;
+	g->obuf[g->on++] = out;
+	if (g->on == BATCH) {
+		if (igr_write_edges(g->w, g->obuf, g->on) < 0)
+			return -1;
+		g->on = 0;
+	}
 	if (g->rel == IGR_FZ_UC)
 		top3_add(&g->new3, e->dst, e->w);
 	if (rs) {
@@ -426,16 +448,79 @@ static int new_head(const struct eng *g, uint64_t *hi, uint64_t *lo)
 	return best;
 }
 
+/* The fast path: base edges of the current (plain) row, from g->be on,
+ * while they stay in the row and their destination is below LIM (the next
+ * new edge's, if it is in this row).  Each is decayed, pruned or written
+ * and counted; g->be is left at the first edge not taken.  Edges that do
+ * not pass the quick order and value checks go through base_next(),
+ * which reports them. */
+static int plain_run(struct eng *g, uint64_t lim)
+{
+	igr_fz_relstats *rs = &g->rep->rel[g->rel];
+	const int uc = g->rel == IGR_FZ_UC;
+	const float minw = g->rel == IGR_FZ_IC ? -INFINITY : g->minw;
+	const double decay = g->decay;
+	uint64_t kept = 0, pruned = 0;
+
+	g->has_base = 1;
+	for (;;) {
+		const igr_edge *n;
+		float w = (float)((double)g->be.weight * decay);
+
+		if (w < minw) {
+			pruned++;
+		} else {
+			igr_edge *o = &g->obuf[g->on++];
+			*o = g->be;
+			o->weight = w;
+			kept++;
+			if (fz_dist_add(&rs->w, w) < 0)
+				return -1;
+			if (uc)
+				top3_add(&g->new3, g->be.dst, w);
+			if (g->on == BATCH) {
+				if (igr_write_edges(g->w, g->obuf, g->on) < 0)
+					return -1;
+				g->on = 0;
+			}
+		}
+		if (uc)
+			top3_add(&g->old3, g->be.dst, g->be.weight);
+		n = g->bi < g->bn ? &g->bbuf[g->bi] : NULL;
+		if (n != NULL && n->src == g->src && n->src_type == g->st &&
+		    n->dst_type == g->dt && n->dst > g->be.dst &&
+		    (uint64_t)n->dst < lim && n->dst != IGR_NONE &&
+		    n->weight >= 0 && n->weight < INFINITY) {
+			g->be = *n;
+			g->bi++;
+			g->blo = key_lo(g->dt, n->dst);
+			g->plo = g->blo;
+			continue;
+		}
+		if (base_next(g) < 0)
+			return -1;
+		if (!g->bvalid || g->bhi != g->rhi || g->be.dst_type != g->dt ||
+		    (uint64_t)g->be.dst >= lim)
+			break;
+	}
+	rs->edges += kept;
+	rs->decayed += kept;
+	rs->pruned += pruned;
+	return 0;
+}
+
 static int run(struct eng *g)
 {
 	igr_fz *f = g->f;
-	int rc;
+	uint64_t nh = 0, nl = 0;
+	int r;
 
 	if (base_next(g) < 0)
 		return -1;
+	r = new_head(g, &nh, &nl);
 	for (;;) {
-		uint64_t nh, nl, hi, lo;
-		int r = new_head(g, &nh, &nl), take_base, take_new;
+		int take_base;
+		uint64_t hi, lo;
 		struct ent e;
 
 		if (!g->ii_ready &&
@@ -445,52 +530,76 @@ static int run(struct eng *g)
 				return -1;
 			r = new_head(g, &nh, &nl);
 		}
-		if (!g->bvalid && r < 0)
-			break;
-		if (!g->bvalid) {
-			take_base = 0;
-			take_new = 1;
-		} else if (r < 0) {
-			take_base = 1;
-			take_new = 0;
-		} else if (g->bhi != nh) {
-			take_base = g->bhi < nh;
-			take_new = !take_base;
-		} else {
-			take_base = g->blo <= nl;
-			take_new = nl <= g->blo;
+		if (g->bvalid &&
+		    (r < 0 || g->bhi < nh || (g->bhi == nh && g->blo < nl))) {
+			/* the common case: a base edge without new events */
+			if (!g->inrow || g->bhi != g->rhi ||
+			    g->be.dst_type != g->dt) {
+				if (row_end(g) < 0)
+					return -1;
+				row_start(g, g->be.src_type, g->be.src,
+					  g->be.dst_type);
+			}
+			if (g->plain) {
+				uint64_t lim = UINT64_MAX;
+				if (r >= 0 && nh == g->rhi &&
+				    (int)(nl >> 32) == g->dt)
+					lim = (uint32_t)nl;
+				if (plain_run(g, lim) < 0)
+					return -1;
+				continue;
+			}
+			e.dst = g->be.dst;
+			e.from = 1;
+			e.drop = 0;
+			e.wbase = g->be.weight;
+			e.cbase = g->be.count;
+			e.tbase = g->be.last_ts;
+			e.wnew = 0;
+			e.cnew = 0;
+			e.tnew = 0;
+			e.w = (float)((double)e.wbase * g->decay);
+			if (add_ent(g, &e) < 0 || base_next(g) < 0)
+				return -1;
+			continue;
 		}
-		hi = take_base ? g->bhi : nh;
-		lo = take_base ? g->blo : nl;
-		if (!g->inrow || key_hi(g->st, g->src) != hi ||
-		    (int)(lo >> 32) != g->dt) {
+		if (r < 0)
+			break; /* and no base edge either */
+		take_base = g->bvalid && g->bhi == nh && g->blo == nl;
+		hi = nh;
+		lo = nl;
+		if (!g->inrow || g->rhi != hi || (int)(lo >> 32) != g->dt) {
 			if (row_end(g) < 0)
 				return -1;
 			row_start(g, (int)(hi >> 32), (uint32_t)hi,
 				  (int)(lo >> 32));
 		}
-		memset(&e, 0, sizeof e);
 		e.dst = (uint32_t)lo;
+		e.from = 2;
+		e.drop = 0;
+		e.wbase = 0;
+		e.cbase = 0;
+		e.tbase = 0;
 		if (take_base) {
 			e.from |= 1;
 			e.wbase = g->be.weight;
 			e.cbase = g->be.count;
 			e.tbase = g->be.last_ts;
 		}
-		if (take_new) {
+		{
 			const struct fz_list *l = &f->rel[r];
 			size_t p = g->pos[r]++;
-			e.from |= 2;
 			e.wnew = l->w[p];
 			e.cnew = l->cnt[p];
 			e.tnew = l->ts[p];
 		}
 		e.w = (float)(((e.from & 1) ? (double)e.wbase * g->decay : 0) +
-			      ((e.from & 2) ? e.wnew : 0));
+			      e.wnew);
 		if (add_ent(g, &e) < 0)
 			return -1;
-		if (take_base && (rc = base_next(g)) < 0)
+		if (take_base && base_next(g) < 0)
 			return -1;
+		r = new_head(g, &nh, &nl);
 	}
 	if (row_end(g) < 0)
 		return -1;
@@ -527,11 +636,15 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		"nodes.user", "nodes.item", "nodes.category"
 	};
 	struct eng g;
+	igr_fz_report local;
 	uint64_t bound[IGR_NNODE];
 	char wbuf[256];
 	size_t i;
 	int t, rc;
 
+	if (rep == NULL)
+		rep = &local; /* the fast path counts unconditionally */
+	memset(&local, 0, sizeof local);
 	if (base != NULL && !f->base_used)
 		return igr_error("internal error: base graph not checked");
 	if (fz_build(f) < 0)
@@ -590,9 +703,19 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		rep->events_forgotten = f->events_forgotten;
 		rep->users_touched = f->nseg;
 	}
-	rc = run(&g);
+	g.bbuf = malloc(BATCH * sizeof *g.bbuf);
+	g.obuf = malloc(BATCH * sizeof *g.obuf);
+	if (g.bbuf == NULL || g.obuf == NULL)
+		rc = igr_error("out of memory");
+	else
+		rc = run(&g);
+	if (rc == 0 && g.on > 0)
+		rc = igr_write_edges(w, g.obuf, g.on);
+	free(g.bbuf);
+	free(g.obuf);
 	free(g.buf);
 	free(g.citem);
 	free(g.cts);
+	igr_fz_report_free(&local);
 	return rc;
 }

@@ -5,42 +5,20 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NBIN 65536
 
-static uint32_t fbits(float w)
+int fz_dist_first(igr_fz_dist *d, float w)
 {
-	uint32_t u;
-
-	memcpy(&u, &w, 4);
-	return u;
-}
-
-int fz_dist_add(igr_fz_dist *d, float w)
-{
-	uint32_t b;
-
-	if (d->bin == NULL) {
-		d->bin = calloc(NBIN, sizeof *d->bin);
-		if (d->bin == NULL)
-			return igr_error("out of memory");
-		d->min = INFINITY;
-		d->max = -INFINITY;
-	}
-	/* positive floats order like their bit patterns: the top 16 bits
-	 * (exponent and 7 mantissa bits) are a log-scale bin */
-	b = w > 0 ? fbits(w) >> 16 : 0;
-	if (d->bin[b] < UINT32_MAX)
-		d->bin[b]++;
-	d->n++;
-	d->sum += w;
-	if (w < d->min)
-		d->min = w;
-	if (w > d->max)
-		d->max = w;
-	return 0;
+	d->bin = calloc(NBIN, sizeof *d->bin);
+	if (d->bin == NULL)
+		return igr_error("out of memory");
+	d->min = INFINITY;
+	d->max = -INFINITY;
+	return fz_dist_add(d, w);
 }
 
 /* The middle of fine bin B. */
