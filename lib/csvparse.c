@@ -155,9 +155,13 @@ static int next_line(igr_csv *c, const char **line, size_t *len,
 		return r;
 	if (n > 0 && p[n - 1] == '\r')
 		p[--n] = '\0';
+	*lineno = igr_in_lineno(c->in);
+	if (*lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3; /* a UTF-8 byte order mark, as Excel writes */
+		n -= 3;
+	}
 	*line = p;
 	*len = n;
-	*lineno = igr_in_lineno(c->in);
 	return 1;
 }
 

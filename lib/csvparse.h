@@ -9,7 +9,8 @@
  * it is one quote, and a quote anywhere else is an error).  The two paths
  * give the same fields for any line both can read: neither trims spaces,
  * both drop one CR before the line's newline (CRLF files), and a bare CR
- * inside a line is data.  tests/fuzz/fuzz_csv.c checks that they agree.
+ * inside a line is data.  A UTF-8 byte order mark opening the input is
+ * skipped.  tests/fuzz/fuzz_csv.c checks that they agree.
  *
  * A malformed record never stops the reader: it is returned with a reason
  * (igr_csvrec.bad) so the caller can reject it with file and line.  When a

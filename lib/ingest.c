@@ -1521,6 +1521,11 @@ static int ingest_jsonl(igr_ingest *ig, igr_in *in)
 		const char *why = NULL;
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
+		if (igr_in_lineno(in) == 1 && len >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			line += 3; /* byte order mark */
+			len -= 3;
+		}
 		if (len == 0) {
 			ig->st.blank++;
 			continue;
@@ -1601,6 +1606,9 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 		size_t p = 0, us, ul, nitems;
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
+		if (igr_in_lineno(in) == 1 && len >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			p = 3; /* byte order mark */
 		while (p < len && is_space(line[p]))
 			p++;
 		if (p == len) {

@@ -183,6 +183,7 @@ static int pattern_ms(const igr_timefmt *tf, const char *s, size_t len,
 	struct tm tm;
 	const char *end;
 	time_t t;
+	long gmtoff;
 
 	if (len >= sizeof buf)
 		return -1;
@@ -193,11 +194,10 @@ static int pattern_ms(const igr_timefmt *tf, const char *s, size_t len,
 	end = strptime(buf, tf->pattern, &tm);
 	if (end == NULL || *end != '\0')
 		return -1;
-	t = timegm(&tm);
-	if (strstr(tf->pattern, "%z") != NULL)
-		t -= tm.tm_gmtoff;
-	else
-		t -= tf->offset_s;
+	/* timegm() resets tm_gmtoff: read the zone %z gave first */
+	gmtoff = strstr(tf->pattern, "%z") != NULL ? tm.tm_gmtoff
+						     : tf->offset_s;
+	t = timegm(&tm) - gmtoff;
 	*ms = (int64_t)t * 1000;
 	return 0;
 }

@@ -1,0 +1,1257 @@
+/* check_ingest.c - the ingest parsers and cleaning: delimited records
+ * (fast path and libcsv), JSON lines, times, UTF-8, the duplicate window,
+ * the id index, pseudonyms, option parsers, and whole runs through
+ * igr_ingest (counts, rejects, missing values, schemas). */
+#include "testutil.h"
+
+#include "csvparse.h"
+#include "error.h"
+#include "ingest.h"
+#include "io.h"
+#include "jsonl.h"
+#include "pseudo.h"
+#include "stream.h"
+#include "vocab.h"
+
+#include <math.h>
+
+/* ---- delimited records ------------------------------------------------ */
+
+static igr_csv *csv_of(const char *text, int delim, int quote, igr_in **in)
+{
+	igr_csv *c;
+
+	tu_write(tu_path("csv"), text, strlen(text));
+	*in = igr_in_open(tu_path("csv"));
+	ck_assert_ptr_nonnull(*in);
+	c = igr_csv_new(*in, delim, quote);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+static void field_is(const igr_csvrec *r, size_t i, const char *want)
+{
+	ck_assert_msg(i < r->nf, "field %zu of %zu", i, r->nf);
+	ck_assert_msg(r->f[i].len == strlen(want) &&
+			      memcmp(r->f[i].p, want, r->f[i].len) == 0,
+		      "field %zu is '%.*s', want '%s'", i, (int)r->f[i].len,
+		      r->f[i].p, want);
+}
+
+START_TEST(csv_plain)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("a,b,,c\n,\n\nx\n", ',', '"', &in);
+	igr_csvrec r;
+
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.nf, 4);
+	field_is(&r, 0, "a");
+	field_is(&r, 2, "");
+	field_is(&r, 3, "c");
+	ck_assert_uint_eq(r.lineno, 1);
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.nf, 2);
+	field_is(&r, 0, "");
+	field_is(&r, 1, "");
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.lineno, 4); /* line 3 is blank */
+	field_is(&r, 0, "x");
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	ck_assert_uint_eq(igr_csv_blank_lines(c), 1);
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+START_TEST(csv_quoted)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("1,\"a,b\",3\n\"x\"\"y\",\"\"\n"
+			    "7,\"two\nlines\",9\n10,11,12\n", ',', '"', &in);
+	igr_csvrec r;
+
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_null(r.bad);
+	ck_assert_uint_eq(r.nf, 3);
+	field_is(&r, 1, "a,b");
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	field_is(&r, 0, "x\"y");
+	field_is(&r, 1, "");
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.lineno, 3);
+	ck_assert_int_eq(r.nlines, 2);
+	field_is(&r, 1, "two\nlines");
+	ck_assert_uint_eq(r.rawlen, strlen("7,\"two\nlines\",9"));
+	ck_assert_int_eq(memcmp(r.raw, "7,\"two\nlines\",9", r.rawlen), 0);
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.lineno, 5);
+	field_is(&r, 2, "12");
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+START_TEST(csv_crlf_and_bom)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("\xef\xbb\xbfh1,h2\r\na\rb,\"q\r\nr\"\r\n", ',', '"',
+			    &in);
+	igr_csvrec r;
+
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	field_is(&r, 0, "h1");
+	field_is(&r, 1, "h2");
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	field_is(&r, 0, "a\rb"); /* a bare CR is data */
+	field_is(&r, 1, "q\nr"); /* CRLF inside quotes becomes LF */
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+START_TEST(csv_bad_quote_costs_one_line)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("a,b\"c,d\n\"x\"y,z\nok,1\n", ',', '"', &in);
+	igr_csvrec r;
+
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_nonnull(r.bad);
+	ck_assert_uint_eq(r.lineno, 1);
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_nonnull(r.bad);
+	ck_assert_uint_eq(r.lineno, 2);
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_null(r.bad);
+	ck_assert_uint_eq(r.lineno, 3);
+	field_is(&r, 0, "ok");
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+START_TEST(csv_unterminated_quote_resumes)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("1,\"abc\n2,3\n4,5", ',', '"', &in);
+	igr_csvrec r;
+
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_nonnull(r.bad);
+	ck_assert_uint_eq(r.lineno, 1);
+	ck_assert_uint_eq(r.rawlen, 6);
+	ck_assert_int_eq(memcmp(r.raw, "1,\"abc", 6), 0);
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_null(r.bad);
+	ck_assert_uint_eq(r.lineno, 2);
+	field_is(&r, 1, "3");
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.lineno, 3);
+	field_is(&r, 1, "5");
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+START_TEST(csv_quote_line_limit)
+{
+	/* a quote left open for longer than the limit: one bad line, then
+	 * every following line read normally */
+	char *text = malloc(200 * 8 + 16);
+	size_t n = 0;
+	igr_in *in;
+	igr_csv *c;
+	igr_csvrec r;
+	int i;
+
+	n += (size_t)sprintf(text, "x,\"open\n");
+	for (i = 0; i < 150; i++)
+		n += (size_t)sprintf(text + n, "%d,%d\n", i, i);
+	c = csv_of(text, ',', '"', &in);
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_ptr_nonnull(r.bad);
+	for (i = 0; i < 150; i++) {
+		ck_assert_int_eq(igr_csv_next(c, &r), 1);
+		ck_assert_ptr_null(r.bad);
+		ck_assert_uint_eq(r.lineno, (uint64_t)i + 2);
+		ck_assert_uint_eq(r.nf, 2);
+	}
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	igr_csv_free(c);
+	igr_in_close(in);
+	free(text);
+}
+END_TEST
+
+START_TEST(csv_peek_then_read)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("\n\nh1;h2\nx;y\n", ',', '"', &in);
+	igr_csvrec r;
+	const char *line;
+	size_t len;
+
+	ck_assert_int_eq(igr_csv_peek_line(c, &line, &len), 1);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(line, "h1;h2", 5), 0);
+	ck_assert_int_eq(igr_csv_peek_line(c, &line, &len), 1);
+	ck_assert_int_eq(memcmp(line, "h1;h2", 5), 0);
+	igr_csv_set_dialect(c, ';', '"');
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.lineno, 3);
+	field_is(&r, 1, "h2");
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	field_is(&r, 0, "x");
+	ck_assert_int_eq(igr_csv_next(c, &r), 0);
+	ck_assert_uint_eq(igr_csv_blank_lines(c), 2);
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+START_TEST(csv_no_quote_mode)
+{
+	igr_in *in;
+	igr_csv *c = csv_of("a\t\"b\tc\"\n", '\t', IGR_CSV_NOQUOTE, &in);
+	igr_csvrec r;
+
+	ck_assert_int_eq(igr_csv_next(c, &r), 1);
+	ck_assert_uint_eq(r.nf, 3);
+	field_is(&r, 1, "\"b");
+	igr_csv_free(c);
+	igr_in_close(in);
+}
+END_TEST
+
+/* ---- JSON lines ------------------------------------------------------- */
+
+START_TEST(jsonl_exact_numbers)
+{
+	igr_jsonl *j = igr_jsonl_new();
+	const char *why = NULL;
+	const char *line = "{\"user\": 12345678901234567891, \"ts\": 1.5e9, "
+			   "\"ctx\": {\"item\": \"a\\\"b\"}, \"n\": null, "
+			   "\"b\": true, \"neg\": -0.25}";
+	igr_field f;
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(igr_jsonl_parse(j, line, strlen(line), &why), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "user", &f, &why), 1);
+	ck_assert_int_eq((int)f.len, 20);
+	ck_assert_int_eq(memcmp(f.p, "12345678901234567891", 20), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "ts", &f, &why), 1);
+	ck_assert_int_eq(memcmp(f.p, "1.5e9", 5), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "ctx.item", &f, &why), 1);
+	ck_assert_int_eq((int)f.len, 3);
+	ck_assert_int_eq(memcmp(f.p, "a\"b", 3), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "n", &f, &why), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "absent", &f, &why), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "ctx.absent", &f, &why), 0);
+	ck_assert_int_eq(igr_jsonl_get(j, "b", &f, &why), -1);
+	ck_assert_int_eq(igr_jsonl_get(j, "ctx", &f, &why), -1);
+	ck_assert_int_eq(igr_jsonl_get(j, "neg", &f, &why), 1);
+	ck_assert_int_eq(memcmp(f.p, "-0.25", 5), 0);
+	igr_jsonl_free(j);
+}
+END_TEST
+
+START_TEST(jsonl_refuses)
+{
+	static const char *const bad[] = {
+		"{\"a\": 01}", "{\"a\": 1.}", "{\"a\": -}", "{\"a\": 1e}",
+		"{\"a\": .5}", "{\"a\": \"x\\u0000y\"}", "[1, 2]", "{\"a\": 1",
+		"{\"a\" 1}", "nul", "{\"a\": 1x}", "\"str\"",
+	};
+	igr_jsonl *j = igr_jsonl_new();
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *why = NULL;
+		ck_assert_msg(igr_jsonl_parse(j, bad[i], strlen(bad[i]), &why) ==
+				      -1,
+			      "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	igr_jsonl_free(j);
+}
+END_TEST
+
+START_TEST(jsonl_strings_untouched)
+{
+	/* digits inside strings, escapes before quotes */
+	char out[256];
+	size_t n;
+	const char *why;
+	const char *in = "{\"k\\\"1\": \"12\\\\\", \"v\": [1,-2]}";
+
+	ck_assert_int_eq(igr_jsonl_quote_numbers(in, strlen(in), out, &n, &why),
+			 0);
+	ck_assert_str_eq(out, "{\"k\\\"1\": \"12\\\\\", \"v\": [\"1\",\"-2\"]}");
+}
+END_TEST
+
+/* ---- times ------------------------------------------------------------ */
+
+struct tcase {
+	const char *fmt;
+	const char *in;
+	int ok;
+	int64_t ms;
+};
+
+START_TEST(times)
+{
+	static const struct tcase tc[] = {
+		{ "s", "1511544070", 1, 1511544070000LL },
+		{ "s", "1396860669.277", 1, 1396860669277LL },
+		{ "s", "1396860669.2779", 1, 1396860669277LL },
+		{ "s", "-1.5", 1, -1500 },
+		{ "s", "-0.0001", 1, -1 },
+		{ "s", "12a", 0, 0 },
+		{ "s", "", 0, 0 },
+		{ "s", "1.", 0, 0 },
+		{ "s", ".5", 0, 0 },
+		{ "s", "-", 0, 0 },
+		{ "s", "1234567890123456789", 0, 0 },
+		{ "ms", "1511544070123", 1, 1511544070123LL },
+		{ "us", "1511544070123999", 1, 1511544070123LL },
+		{ "us", "-1", 1, -1 },
+		{ "iso", "2017-11-26", 1, 1511654400000LL },
+		{ "iso", "20171126", 1, 1511654400000LL },
+		{ "iso", "2017-11-26T09:00:00+08:00", 1, 1511658000000LL },
+		{ "iso", "2017-11-26 01:00:00", 1, 1511658000000LL },
+		{ "iso", "2017-11-26T01:00:00.5Z", 1, 1511658000500LL },
+		{ "iso", "2014-04-07T10:51:09.277Z", 1, 1396867869277LL },
+		{ "iso", "2014-12-06 02", 1, 1417831200000LL },
+		{ "iso", "2014-12-06T02", 1, 1417831200000LL },
+		{ "iso", "2017-02-29", 0, 0 },
+		{ "iso", "2017-11-26 25:00", 0, 0 },
+		{ "iso", "2017-11-26X", 0, 0 },
+		{ "iso", "1511544070", 0, 0 },
+		{ "auto", "1511544070", 1, 1511544070000LL },
+		{ "auto", "2017-11-26", 1, 1511654400000LL },
+		{ "auto", "yesterday", 0, 0 },
+		{ "days", "0", 1, 0 },
+		{ "days", "17496", 1, 17496LL * 86400000 },
+		{ "days", "1.5", 1, 129600000 },
+		{ "%d/%m/%Y %H:%M", "26/11/2017 09:30", 1, 1511688600000LL },
+		{ "%d/%m/%Y %H:%M", "26/11/2017", 0, 0 },
+		{ "%Y-%m-%d %H:%M:%S %z", "2017-11-26 09:00:00 +0800", 1,
+		  1511658000000LL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof tc / sizeof tc[0]; i++) {
+		igr_timefmt tf;
+		int64_t ms = 0;
+		int r;
+		memset(&tf, 0, sizeof tf);
+		ck_assert_int_eq(igr_timefmt_set(&tf, tc[i].fmt), 0);
+		r = igr_time_parse(&tf, tc[i].in, strlen(tc[i].in), &ms);
+		ck_assert_msg((r == 0) == tc[i].ok, "%s '%s': %d", tc[i].fmt,
+			      tc[i].in, r);
+		if (tc[i].ok)
+			ck_assert_msg(ms == tc[i].ms, "%s '%s': %lld, want %lld",
+				      tc[i].fmt, tc[i].in, (long long)ms,
+				      (long long)tc[i].ms);
+	}
+}
+END_TEST
+
+START_TEST(times_zone_and_epoch)
+{
+	igr_timefmt tf;
+	int64_t ms, off;
+
+	memset(&tf, 0, sizeof tf);
+	ck_assert_int_eq(igr_timefmt_set(&tf, "iso"), 0);
+	ck_assert_int_eq(igr_utc_offset_parse("+08:00", &tf.offset_s), 0);
+	ck_assert_int_eq(igr_time_parse(&tf, "2017-11-26 09:00", 16, &ms), 0);
+	ck_assert_int_eq(ms, 1511658000000LL);
+	/* an explicit zone wins over the default one */
+	ck_assert_int_eq(igr_time_parse(&tf, "2017-11-26T01:00Z", 17, &ms), 0);
+	ck_assert_int_eq(ms, 1511658000000LL);
+	ck_assert_int_eq(igr_timefmt_set(&tf, "days"), 0);
+	tf.epoch_ms = 1560124800000LL; /* 2019-06-10 */
+	ck_assert_int_eq(igr_time_parse(&tf, "9", 1, &ms), 0);
+	ck_assert_int_eq(ms, 1560124800000LL + 9 * 86400000LL);
+	ck_assert_int_eq(igr_utc_offset_parse("-0530", &off), 0);
+	ck_assert_int_eq(off, -(5 * 3600 + 30 * 60));
+	ck_assert_int_eq(igr_utc_offset_parse("Z", &off), 0);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(igr_utc_offset_parse("+8", &off), -1);
+	ck_assert_int_eq(igr_utc_offset_parse("+24:00", &off), -1);
+	ck_assert_int_eq(igr_utc_offset_parse("0800", &off), -1);
+	ck_assert_int_eq(igr_timefmt_set(&tf, "fortnights"), -1);
+	ck_assert_int_eq(igr_ms_to_s(-1), -1);
+	ck_assert_int_eq(igr_ms_to_s(-1000), -1);
+	ck_assert_int_eq(igr_ms_to_s(1999), 1);
+}
+END_TEST
+
+/* ---- UTF-8 ------------------------------------------------------------ */
+
+START_TEST(utf8)
+{
+	static const struct {
+		const char *s;
+		int ok;
+	} tc[] = {
+		{ "plain", 1 },
+		{ "caf\xc3\xa9", 1 },
+		{ "\xe6\xb7\x98\xe5\xae\x9d", 1 },    /* 淘宝 */
+		{ "\xf0\x9f\x9b\x92", 1 },            /* U+1F6D2 */
+		{ "\xe9", 0 },                        /* Latin-1 é */
+		{ "\xc0\xaf", 0 },                    /* overlong / */
+		{ "\xe0\x80\xaf", 0 },                /* overlong */
+		{ "\xed\xa0\x80", 0 },                /* surrogate */
+		{ "\xf4\x90\x80\x80", 0 },            /* above U+10FFFF */
+		{ "\xc3", 0 },                        /* cut short */
+		{ "\xe6\xb7", 0 },
+		{ "\x80", 0 },
+		{ "\xf8\x88\x80\x80\x80", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof tc / sizeof tc[0]; i++)
+		ck_assert_msg(igr_utf8_valid(tc[i].s, strlen(tc[i].s)) ==
+				      tc[i].ok, "case %zu", i);
+}
+END_TEST
+
+/* ---- the duplicate window --------------------------------------------- */
+
+START_TEST(dedup_window_exact)
+{
+	/* against a reference: a FIFO of the last W distinct keys, searched
+	 * linearly */
+	enum { W = 300, N = 20000, KEYS = 700 };
+	igr_dedup *d = igr_dedup_new(W);
+	unsigned ref[W];
+	size_t rn = 0, rhead = 0, i, j;
+	unsigned seed = 12345;
+	uint64_t dups = 0;
+
+	ck_assert_ptr_nonnull(d);
+	for (i = 0; i < N; i++) {
+		unsigned char key[IGR_DEDUP_KEY];
+		unsigned k, found = 0;
+		int r;
+		seed = seed * 1103515245u + 12345u;
+		/* mostly recent keys, to make duplicates common */
+		k = (seed >> 8) % KEYS;
+		memset(key, 0, sizeof key);
+		memcpy(key + 3, &k, sizeof k);
+		for (j = 0; j < rn; j++)
+			found |= ref[j] == k;
+		r = igr_dedup_check(d, key);
+		ck_assert_msg(r == (int)found, "step %zu key %u: %d", i, k, r);
+		if (!found) {
+			if (rn < W) {
+				ref[rn++] = k;
+			} else {
+				ref[rhead] = k;
+				rhead = (rhead + 1) % W;
+			}
+		} else {
+			dups++;
+		}
+	}
+	ck_assert_uint_gt(dups, N / 10);
+	igr_dedup_free(d);
+}
+END_TEST
+
+START_TEST(dedup_off)
+{
+	igr_dedup *d = igr_dedup_new(0);
+	unsigned char key[IGR_DEDUP_KEY] = { 1 };
+
+	ck_assert_int_eq(igr_dedup_check(d, key), 0);
+	ck_assert_int_eq(igr_dedup_check(d, key), 0);
+	igr_dedup_free(d);
+}
+END_TEST
+
+/* ---- id index ----------------------------------------------------------- */
+
+START_TEST(idtab)
+{
+	igr_idtab *t = igr_idtab_new();
+	char name[64];
+	uint32_t i, id;
+
+	for (i = 0; i < 50000; i++) {
+		size_t n = (size_t)sprintf(name, i % 3 ? "%u" :
+					   "a-long-external-id-number-%u", i);
+		uint64_t h = igr_idtab_hash(name, n);
+		ck_assert_int_eq(igr_idtab_find(t, name, n, h, &id), 0);
+		ck_assert_int_eq(igr_idtab_add(t, name, n, h, i), 0);
+	}
+	for (i = 0; i < 50000; i++) {
+		size_t n = (size_t)sprintf(name, i % 3 ? "%u" :
+					   "a-long-external-id-number-%u", i);
+		ck_assert_int_eq(igr_idtab_find(t, name, n,
+						igr_idtab_hash(name, n), &id),
+				 1);
+		ck_assert_uint_eq(id, i);
+	}
+	ck_assert_int_eq(igr_idtab_find(t, "x", 1, igr_idtab_hash("x", 1), &id),
+			 0);
+	igr_idtab_free(t);
+}
+END_TEST
+
+/* ---- pseudonyms ------------------------------------------------------- */
+
+START_TEST(pseudo_hmac)
+{
+	/* RFC 4231, test case 2 is too short a key for us; test case 1:
+	 * key = 20 bytes 0x0b, data "Hi There" */
+	unsigned char key[20];
+	char out[IGR_PSEUDO_LEN + 1];
+	igr_pseudo *ps;
+
+	memset(key, 0x0b, sizeof key);
+	ps = igr_pseudo_new(key, sizeof key);
+	ck_assert_ptr_nonnull(ps);
+	igr_pseudo_id(ps, "Hi There", 8, out);
+	ck_assert_str_eq(out, "b0344c61d8db38535ca8afceaf0bf12b");
+	/* the context is reusable */
+	igr_pseudo_id(ps, "Hi There", 8, out);
+	ck_assert_str_eq(out, "b0344c61d8db38535ca8afceaf0bf12b");
+	igr_pseudo_free(ps);
+	ck_assert_ptr_null(igr_pseudo_new("short", 5));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "too short"));
+	ck_assert_ptr_null(igr_pseudo_open("/nonexistent/key"));
+}
+END_TEST
+
+/* ---- option parsers --------------------------------------------------- */
+
+START_TEST(columns_parse)
+{
+	int col[IGR_NROLE];
+	const char *names[IGR_NROLE] = { 0 };
+	char *store = NULL;
+	int r;
+
+	for (r = 0; r < IGR_NROLE; r++)
+		col[r] = -1;
+	ck_assert_int_eq(igr_columns_parse("user=2,item=4,behavior=3,ts=1",
+					   col, names, &store), 0);
+	ck_assert_int_eq(col[IGR_ROLE_USER], 1);
+	ck_assert_int_eq(col[IGR_ROLE_ITEM], 3);
+	ck_assert_int_eq(col[IGR_ROLE_TS], 0);
+	free(store);
+	ck_assert_int_eq(igr_columns_parse("user=visitorid,time=ts", col, names,
+					   &store), 0);
+	ck_assert_str_eq(names[IGR_ROLE_USER], "visitorid");
+	ck_assert_str_eq(names[IGR_ROLE_TS], "ts");
+	free(store);
+	ck_assert_int_eq(igr_columns_parse("user=0", col, names, &store), -1);
+	free(store);
+	ck_assert_int_eq(igr_columns_parse("usr=1", col, names, &store), -1);
+	free(store);
+	ck_assert_int_eq(igr_columns_parse("user=1,user=2", col, names,
+					   &store), -1);
+	free(store);
+	ck_assert_int_eq(igr_columns_parse("user", col, names, &store), -1);
+	free(store);
+	ck_assert_int_eq(igr_columns_parse("user=", col, names, &store), -1);
+	free(store);
+}
+END_TEST
+
+START_TEST(behaviors_parse)
+{
+	igr_bmap m[IGR_MAX_BMAP];
+
+	ck_assert_int_eq(igr_behaviors_parse("view=view,addtocart=cart,"
+					     "transaction=buy", m, IGR_MAX_BMAP),
+			 3);
+	ck_assert_str_eq(m[1].from, "addtocart");
+	ck_assert_int_eq(m[1].to, IGR_CART);
+	ck_assert_int_eq(igr_behaviors_parse("pv=peek", m, IGR_MAX_BMAP), -1);
+	ck_assert_int_eq(igr_behaviors_parse("pv=view,pv=buy", m,
+					     IGR_MAX_BMAP), -1);
+	ck_assert_int_eq(igr_behaviors_parse("=view", m, IGR_MAX_BMAP), -1);
+	ck_assert_int_eq(igr_behaviors_parse("a=view,b=buy", m, 1), -1);
+}
+END_TEST
+
+/* ---- whole runs ------------------------------------------------------- */
+
+#define MAXEV 512
+
+struct run {
+	int rc, usage;
+	char err[512];
+	igr_ingest_stats st;
+	igr_event ev[MAXEV];
+	igr_item it[MAXEV];
+	char title[MAXEV][64];
+	int n;
+	char *rejects;
+	size_t nrejects_lines;
+	igr_vocab *v[3];
+};
+
+static void run_free(struct run *r)
+{
+	int i;
+
+	free(r->rejects);
+	for (i = 0; i < 3; i++)
+		igr_vocab_free(r->v[i]);
+}
+
+/* Ingest TEXT with CFG into a TSV stream and read it back. */
+static void run_text(igr_ingest_config *cfg, const char *text,
+		     struct run *out)
+{
+	igr_writer *w;
+	igr_ingest *ig;
+	igr_reader *rd;
+	size_t n, i;
+	int t;
+
+	memset(out, 0, sizeof *out);
+	for (t = 0; t < 3; t++)
+		out->v[t] = igr_vocab_new();
+	tu_write(tu_path("in"), text, strlen(text));
+	cfg->rejects = igr_out_open(tu_path("rej"));
+	ck_assert_ptr_nonnull(cfg->rejects);
+	w = igr_writer_open(tu_path("out"), cfg->kind, IGR_ENC_TSV);
+	ck_assert_ptr_nonnull(w);
+	ig = igr_ingest_new(cfg, out->v, w, &out->usage);
+	if (ig == NULL) {
+		out->rc = -1;
+		snprintf(out->err, sizeof out->err, "%s", igr_errmsg());
+		igr_writer_abort(w);
+		igr_out_abort(cfg->rejects);
+		cfg->rejects = NULL;
+		return;
+	}
+	out->rc = igr_ingest_file(ig, tu_path("in"));
+	if (out->rc == 0)
+		out->rc = igr_ingest_finish(ig);
+	if (out->rc < 0)
+		snprintf(out->err, sizeof out->err, "%s", igr_errmsg());
+	out->st = *igr_ingest_get_stats(ig);
+	igr_ingest_free(ig);
+	ck_assert_int_eq(igr_out_close(cfg->rejects), 0);
+	cfg->rejects = NULL;
+	out->rejects = (char *)tu_read(tu_path("rej"), &n);
+	for (i = 0; i < n; i++)
+		out->nrejects_lines += out->rejects[i] == '\n';
+	if (out->rc < 0) {
+		igr_writer_abort(w);
+		return;
+	}
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	rd = igr_reader_open(tu_path("out"), cfg->kind);
+	ck_assert_msg(rd != NULL, "%s", igr_errmsg());
+	for (;;) {
+		int r;
+		ck_assert_int_lt(out->n, MAXEV);
+		if (cfg->kind == IGR_KIND_EVENTS) {
+			r = igr_read_event(rd, &out->ev[out->n]);
+		} else {
+			r = igr_read_item(rd, &out->it[out->n]);
+			if (r == 1)
+				snprintf(out->title[out->n], 64, "%s",
+					 out->it[out->n].text);
+		}
+		ck_assert_int_ge(r, 0);
+		if (r == 0)
+			break;
+		out->n++;
+	}
+	igr_reader_close(rd);
+	/* the invariant every run keeps */
+	ck_assert_uint_eq(out->st.rows, out->st.accepted + out->st.duplicates +
+						 out->st.rejected);
+	ck_assert_uint_eq(out->st.rejected, out->nrejects_lines);
+	ck_assert_uint_eq(out->st.accepted, (uint64_t)out->n);
+}
+
+static const char *name_of(const struct run *r, int type, uint32_t id)
+{
+	const char *s = igr_vocab_name(r->v[type], id);
+	return s ? s : "(none)";
+}
+
+static const char taobao_text[] =
+	"1,2268318,2520377,pv,1511544070\n"
+	"1,2333346,2520771,pv,1511561733\n"
+	"1,2268318,2520377,pv,1511544070\n" /* duplicate of row 1 */
+	"2,2576651,149192,cart,1511572885\n"
+	"2,2576651,149192,clik,1511572885\n" /* unknown behaviour */
+	"3,,149192,buy,1511572885\n"          /* missing item */
+	"4,5,6,buy,1511572885123\n"           /* milliseconds */
+	"4,5,6,fav\n"                         /* 4 fields */
+	"5,7,8,buy,2017-11-26\n"              /* not Unix seconds */
+	"\n"
+	"6,7,8,fav,1511572999\n";
+
+START_TEST(run_taobao)
+{
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.rows, 10);
+	ck_assert_uint_eq(r.st.accepted, 4);
+	ck_assert_uint_eq(r.st.duplicates, 1);
+	ck_assert_uint_eq(r.st.rejected, 5);
+	ck_assert_uint_eq(r.st.blank, 1);
+	ck_assert_uint_eq(r.st.behavior[IGR_VIEW], 2);
+	ck_assert_uint_eq(r.st.behavior[IGR_CART], 1);
+	ck_assert_uint_eq(r.st.behavior[IGR_FAV], 1);
+	ck_assert_int_eq(r.ev[0].ts, 1511544070);
+	ck_assert_str_eq(name_of(&r, IGR_USER, r.ev[0].user), "1");
+	ck_assert_str_eq(name_of(&r, IGR_ITEM, r.ev[0].item), "2268318");
+	ck_assert_str_eq(name_of(&r, IGR_CATEGORY, r.ev[0].category),
+			 "2520377");
+	ck_assert_uint_eq(r.ev[2].behavior, IGR_CART);
+	ck_assert_float_eq(r.ev[2].value, 1);
+	/* the rejects file: file:line, reason, the row */
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":5\tunknown behavior 'clik'\t"
+					       "2,2576651,149192,clik,1511572885\n"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":6\tmissing item\t"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":7\ttime 1511572885123 is out "
+					       "of range"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, "milliseconds?"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":8\t4 fields, expected 5\t"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":9\tbad time '2017-11-26'"));
+	/* rejected rows leave no ids behind: user 3, 4, 5 never entered */
+	ck_assert_uint_eq(igr_vocab_find(r.v[IGR_USER], "3", 1), IGR_NONE);
+	ck_assert_uint_eq(igr_vocab_find(r.v[IGR_USER], "4", 1), IGR_NONE);
+	ck_assert_uint_eq(igr_vocab_size(r.v[IGR_USER]), 3);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_strict_and_limits)
+{
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	cfg.strict = 1;
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_ptr_nonnull(strstr(r.err, ":5: unknown behavior 'clik'"));
+	ck_assert_uint_eq(r.st.rejected, 1);
+	ck_assert_uint_eq(r.nrejects_lines, 1);
+	run_free(&r);
+
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	cfg.max_rejects_kind = 1;
+	cfg.max_rejects = 2;
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_ptr_nonnull(strstr(r.err, "more than 2 rows rejected"));
+	ck_assert_uint_eq(r.st.rejected, 3);
+	run_free(&r);
+
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	cfg.max_rejects_kind = 1;
+	cfg.max_rejects = 5;
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	run_free(&r);
+
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	cfg.max_rejects_kind = 2;
+	cfg.max_reject_frac = 0.4; /* 5 of 10 rows */
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_ptr_nonnull(strstr(r.err, "5 of 10 rows rejected"));
+	run_free(&r);
+
+	cfg.max_reject_frac = 0.5;
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_generic_mapping)
+{
+	/* RetailRocket-like: ms times, a header, mapped behaviour names */
+	static const char text[] =
+		"timestamp,visitorid,event,itemid,transactionid\n"
+		"1433221332117,257597,view,355908,\n"
+		"1433224214164,992329,view,248676,\n"
+		"1433221999827,111016,addtocart,11,\n"
+		"1433221999827,111016,transaction,11,4000\n"
+		"1433221999827,111016,click,11,\n";
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "user=2,item=4,behavior=3,ts=1";
+	cfg.behaviors = "view=view,addtocart=cart,transaction=buy";
+	cfg.time_format = "ms";
+	cfg.header = 1;
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 4);
+	ck_assert_uint_eq(r.st.rejected, 1); /* click is not in the map */
+	ck_assert_uint_eq(r.st.headers, 1);
+	ck_assert_int_eq(r.ev[0].ts, 1433221332);
+	ck_assert_uint_eq(r.ev[3].behavior, IGR_BUY);
+	run_free(&r);
+
+	/* the same by column names */
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "user=visitorid,item=itemid,behavior=event,ts=timestamp";
+	cfg.behaviors = "view=view,addtocart=cart,transaction=buy";
+	cfg.time_format = "ms";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 4);
+	ck_assert_str_eq(name_of(&r, IGR_USER, r.ev[0].user), "257597");
+	run_free(&r);
+
+	/* a name the header lacks */
+	cfg.columns = "user=visitor,item=itemid";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_ptr_nonnull(strstr(r.err, "no column 'visitor'"));
+	run_free(&r);
+
+	/* configuration errors are usage errors */
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "item=1";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_missing_policies)
+{
+	static const char text[] =
+		"u1,i1,,view,100\n"
+		"u1,i2,c9,,200\n"
+		"u2,i3,c9,buy,\n"
+		"u2,i4,c9,buy,\n"
+		"u2,i5,c9,buy,500\n"
+		"u3,i6,c9,buy,\n";
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "user=1,item=2,category=3,behavior=4,ts=5";
+	cfg.missing = "category=unknown,behavior=view,ts=interpolate";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 6);
+	ck_assert_str_eq(name_of(&r, IGR_CATEGORY, r.ev[0].category),
+			 "unknown");
+	ck_assert_uint_eq(r.ev[1].behavior, IGR_VIEW);
+	/* 200 .. 500 in three steps; the last carried forward */
+	ck_assert_int_eq(r.ev[2].ts, 300);
+	ck_assert_int_eq(r.ev[3].ts, 400);
+	ck_assert_int_eq(r.ev[4].ts, 500);
+	ck_assert_int_eq(r.ev[5].ts, 500);
+	ck_assert_uint_eq(r.st.filled, 2);
+	ck_assert_uint_eq(r.st.interpolated, 3);
+	run_free(&r);
+
+	cfg.missing = "ts=previous";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.rejected, 1); /* the missing behaviour */
+	ck_assert_uint_eq(r.ev[0].category, IGR_NONE);
+	/* the previous accepted row's time: row 2 was rejected */
+	ck_assert_int_eq(r.ev[1].ts, 100);
+	ck_assert_int_eq(r.ev[2].ts, 100);
+	ck_assert_int_eq(r.ev[3].ts, 500);
+	ck_assert_int_eq(r.ev[4].ts, 500);
+	run_free(&r);
+
+	/* nothing to interpolate from */
+	cfg.missing = "ts=interpolate";
+	run_text(&cfg, "a,b,c,view,\n", &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.rejected, 1);
+	ck_assert_ptr_nonnull(strstr(r.rejects, "no time to interpolate"));
+	run_free(&r);
+
+	cfg.missing = "ts=previous";
+	run_text(&cfg, "a,b,c,view,\n", &r);
+	ck_assert_uint_eq(r.st.rejected, 1);
+	run_free(&r);
+
+	/* bad policies are usage errors */
+	cfg.missing = "user=none";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+	cfg.missing = "category=interpolate";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+	cfg.missing = "ts=yesterday";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+	cfg.missing = "behavior=peek";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_jsonl)
+{
+	static const char text[] =
+		"{\"user\": 12345678901234567891, \"item\": \"A\", \"ts\": "
+		"1511544070, \"behavior\": \"buy\", \"value\": 2}\n"
+		"{\"user\": \"9007199254740993\", \"item\": 7, \"ts\": "
+		"\"2017-11-26T09:00:00+08:00\", \"category\": null}\n"
+		"{\"user\": 1, \"item\": 2, \"ts\": 1, \"behavior\": true}\n"
+		"not json\n"
+		"{\"user\": 1, \"ts\": 1}\n";
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.format = IGR_FMT_JSONL;
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 2);
+	ck_assert_uint_eq(r.st.rejected, 3);
+	ck_assert_str_eq(name_of(&r, IGR_USER, r.ev[0].user),
+			 "12345678901234567891");
+	ck_assert_str_eq(name_of(&r, IGR_USER, r.ev[1].user),
+			 "9007199254740993");
+	ck_assert_float_eq(r.ev[0].value, 2);
+	ck_assert_uint_eq(r.ev[0].behavior, IGR_BUY);
+	ck_assert_uint_eq(r.ev[1].behavior, IGR_CLICK); /* no such key */
+	ck_assert_int_eq(r.ev[1].ts, 1511658000);
+	ck_assert_ptr_nonnull(strstr(r.rejects, "behavior: a boolean"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":4\tinvalid JSON"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, ":5\tmissing item"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_adjlist)
+{
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.format = IGR_FMT_ADJLIST;
+	cfg.time_format = "position";
+	run_text(&cfg, "0 10 11\t12\n\n1\n2 10\r\n", &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.rows, 4);
+	ck_assert_uint_eq(r.st.accepted, 4);
+	ck_assert_uint_eq(r.st.blank, 1);
+	ck_assert_uint_eq(r.st.empty_users, 1);
+	ck_assert_int_eq(r.ev[0].ts, 1);
+	ck_assert_int_eq(r.ev[3].ts, 4);
+	ck_assert_str_eq(name_of(&r, IGR_ITEM, r.ev[2].item), "12");
+	ck_assert_str_eq(name_of(&r, IGR_USER, r.ev[3].user), "2");
+	ck_assert_uint_eq(r.ev[3].item, r.ev[0].item);
+	ck_assert_uint_eq(r.ev[0].behavior, IGR_CLICK);
+	/* user 1 has no items and no events, so no id either */
+	ck_assert_uint_eq(igr_vocab_size(r.v[IGR_USER]), 2);
+	run_free(&r);
+
+	cfg.kind = IGR_KIND_ITEMS;
+	run_text(&cfg, "0 1\n", &r);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_pseudonymize)
+{
+	igr_ingest_config cfg;
+	struct run r;
+	const char *u;
+	char key[512];
+	size_t i;
+
+	snprintf(key, sizeof key, "%s", tu_path("key"));
+	tu_write(key, "0123456789abcdef0123", 20);
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	cfg.pseudonymize = key;
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	u = name_of(&r, IGR_USER, r.ev[0].user);
+	ck_assert_uint_eq(strlen(u), IGR_PSEUDO_LEN);
+	for (i = 0; i < IGR_PSEUDO_LEN; i++)
+		ck_assert(strchr("0123456789abcdef", u[i]) != NULL);
+	/* raw user ids are nowhere in the vocabulary */
+	ck_assert_uint_eq(igr_vocab_find(r.v[IGR_USER], "1", 1), IGR_NONE);
+	/* items are not pseudonymized; user 1's two events share an id */
+	ck_assert_uint_eq(r.ev[0].user, r.ev[1].user);
+	ck_assert_uint_ne(r.ev[0].user, r.ev[2].user);
+	{
+		igr_pseudo *ps = igr_pseudo_new("0123456789abcdef0123", 20);
+		char want[IGR_PSEUDO_LEN + 1];
+		igr_pseudo_id(ps, "1", 1, want);
+		ck_assert_str_eq(u, want);
+		igr_pseudo_free(ps);
+	}
+	run_free(&r);
+	tu_write(key, "short", 5);
+	run_text(&cfg, taobao_text, &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_int_eq(r.usage, 0);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_items)
+{
+	static const char text[] =
+		"movieId,title,genres\n"
+		"1,Toy Story (1995),Adventure|Animation|Children\n"
+		"2,\"American President, The (1995)\",Comedy|Drama\n"
+		"2,\"American President, The (1995)\",Comedy|Drama\n"
+		"3,Jumanji (1995),(no genres listed)\n";
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.kind = IGR_KIND_ITEMS;
+	cfg.schema = "movielens";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 3);
+	ck_assert_uint_eq(r.st.duplicates, 1);
+	ck_assert_str_eq(name_of(&r, IGR_CATEGORY, r.it[0].category),
+			 "Adventure");
+	ck_assert_str_eq(name_of(&r, IGR_CATEGORY, r.it[1].category),
+			 "Comedy");
+	ck_assert_str_eq(r.title[1], "American President, The (1995)");
+	ck_assert_uint_eq(r.it[1].ntok, 4);
+	ck_assert(isnan(r.it[0].price));
+	run_free(&r);
+
+	igr_ingest_config_init(&cfg);
+	cfg.kind = IGR_KIND_ITEMS;
+	cfg.schema = "dyhatr";
+	run_text(&cfg, "10\t33\t500\t0\t21.8\n11\t33\t500\t0\t-1\n"
+		       "12\t33\t501\t0\tcheap\n", &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 1);
+	ck_assert_uint_eq(r.st.rejected, 2);
+	ck_assert_float_eq_tol(r.it[0].price, 21.8f, 1e-6);
+	ck_assert_str_eq(name_of(&r, IGR_CATEGORY, r.it[0].category), "500");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_dedup_window)
+{
+	/* a duplicate 3 records back is found with a window of 3, not 2 */
+	static const char text[] = "u,a,view,1\nu,b,view,1\nu,c,view,1\n"
+				   "u,a,view,1\n";
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "user=1,item=2,behavior=3,ts=4";
+	cfg.dedup_window = 3;
+	run_text(&cfg, text, &r);
+	ck_assert_uint_eq(r.st.duplicates, 1);
+	run_free(&r);
+	cfg.dedup_window = 2;
+	run_text(&cfg, text, &r);
+	ck_assert_uint_eq(r.st.duplicates, 0);
+	ck_assert_uint_eq(r.st.accepted, 4);
+	run_free(&r);
+	/* the same time in ms resolution differs: not duplicates */
+	cfg.dedup_window = 100;
+	cfg.time_format = "s";
+	run_text(&cfg, "u,a,view,1.001\nu,a,view,1.002\nu,a,view,1.001\n", &r);
+	ck_assert_uint_eq(r.st.duplicates, 1);
+	ck_assert_uint_eq(r.st.accepted, 2);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_field_checks)
+{
+	char text[4096];
+	igr_ingest_config cfg;
+	struct run r;
+	size_t n;
+
+	n = (size_t)sprintf(text, "u\x01x,a,view,1\nu,\xe9t\xe9,view,1\n"
+				  "u,a,view,1,extra\nu,");
+	memset(text + n, 'x', 1100);
+	n += 1100;
+	strcpy(text + n, ",view,1\n\"u\",\"a\",view,1\n");
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "user=1,item=2,behavior=3,ts=4";
+	run_text(&cfg, text, &r);
+	ck_assert_int_eq(r.rc, 0);
+	/* too many fields is fine for a generic layout: at least 4 */
+	ck_assert_uint_eq(r.st.accepted, 1);
+	ck_assert_uint_eq(r.st.rejected, 3);
+	ck_assert_ptr_nonnull(strstr(r.rejects, "control character"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, "not valid UTF-8"));
+	ck_assert_ptr_nonnull(strstr(r.rejects, "longer than 1024 bytes"));
+	/* quoted and unquoted are the same event: a duplicate */
+	ck_assert_uint_eq(r.st.duplicates, 1);
+	run_free(&r);
+
+	cfg.latin1 = 1;
+	run_text(&cfg, "u,\xe9t\xe9,view,1\n", &r);
+	ck_assert_uint_eq(r.st.accepted, 1);
+	ck_assert_str_eq(name_of(&r, IGR_ITEM, r.ev[0].item),
+			 "\xc3\xa9t\xc3\xa9");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_schema_layouts)
+{
+	igr_ingest_config cfg;
+	struct run r;
+
+	/* movielens picks its layout from the first line */
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "movielens";
+	run_text(&cfg, "userId,movieId,rating,timestamp\r\n1,1,4.0,964982703\r\n",
+		 &r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.accepted, 1);
+	ck_assert_float_eq(r.ev[0].value, 4);
+	ck_assert_uint_eq(r.ev[0].behavior, IGR_REVIEW);
+	run_free(&r);
+	run_text(&cfg, "196\t242\t3\t881250949\n", &r);
+	ck_assert_uint_eq(r.st.accepted, 1);
+	ck_assert_float_eq(r.ev[0].value, 3);
+	run_free(&r);
+
+	/* diginetica: date plus milliseconds, session as user */
+	cfg.schema = "diginetica";
+	run_text(&cfg, "session_id;user_id;item_id;timeframe;eventdate\n"
+		       "1;NA;81766;526309;2016-05-09\n", &r);
+	ck_assert_uint_eq(r.st.accepted, 1);
+	ck_assert_int_eq(r.ev[0].ts, 1462752000 + 526);
+	ck_assert_str_eq(name_of(&r, IGR_USER, r.ev[0].user), "1");
+	run_free(&r);
+
+	/* a schema whose header is required and missing */
+	cfg.schema = "diginetica";
+	run_text(&cfg, "1;NA;81766;526309;2016-05-09\n", &r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_ptr_nonnull(strstr(r.err, "not a header of --schema "
+					    "diginetica"));
+	run_free(&r);
+
+	/* yoochoose, original clicks: category 0 is missing */
+	cfg.schema = "yoochoose";
+	run_text(&cfg, "1,2014-04-07T10:51:09.277Z,214536502,0\n"
+		       "1,2014-04-07T10:54:09.868Z,214536500,S\n", &r);
+	ck_assert_uint_eq(r.st.accepted, 2);
+	ck_assert_uint_eq(r.ev[0].category, IGR_NONE);
+	ck_assert_str_eq(name_of(&r, IGR_CATEGORY, r.ev[1].category), "S");
+	ck_assert_int_eq(r.ev[0].ts, 1396867869);
+	run_free(&r);
+
+	cfg.schema = "nosuch";
+	run_text(&cfg, "", &r);
+	ck_assert_int_eq(r.usage, 1);
+	run_free(&r);
+	cfg.schema = "taobao";
+	cfg.kind = IGR_KIND_ITEMS;
+	run_text(&cfg, "", &r);
+	ck_assert_int_eq(r.usage, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "has no items layout"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(run_time_range)
+{
+	igr_ingest_config cfg;
+	struct run r;
+
+	igr_ingest_config_init(&cfg);
+	cfg.schema = "taobao";
+	cfg.has_min_time = cfg.has_max_time = 1;
+	cfg.min_time = 1511539200; /* 2017-11-25 UTC */
+	cfg.max_time = 1511625600;
+	run_text(&cfg, "1,2,3,pv,1511539199\n1,2,3,pv,1511539200\n"
+		       "1,2,3,pv,1511625599\n1,2,3,pv,1511625600\n", &r);
+	ck_assert_uint_eq(r.st.accepted, 2);
+	ck_assert_uint_eq(r.st.rejected, 2);
+	run_free(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ingest");
+	TCase *tc = tcase_create("ingest");
+
+	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, csv_plain);
+	tcase_add_test(tc, csv_quoted);
+	tcase_add_test(tc, csv_crlf_and_bom);
+	tcase_add_test(tc, csv_bad_quote_costs_one_line);
+	tcase_add_test(tc, csv_unterminated_quote_resumes);
+	tcase_add_test(tc, csv_quote_line_limit);
+	tcase_add_test(tc, csv_peek_then_read);
+	tcase_add_test(tc, csv_no_quote_mode);
+	tcase_add_test(tc, jsonl_exact_numbers);
+	tcase_add_test(tc, jsonl_refuses);
+	tcase_add_test(tc, jsonl_strings_untouched);
+	tcase_add_test(tc, times);
+	tcase_add_test(tc, times_zone_and_epoch);
+	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, dedup_window_exact);
+	tcase_add_test(tc, dedup_off);
+	tcase_add_test(tc, idtab);
+	tcase_add_test(tc, pseudo_hmac);
+	tcase_add_test(tc, columns_parse);
+	tcase_add_test(tc, behaviors_parse);
+	tcase_add_test(tc, run_taobao);
+	tcase_add_test(tc, run_strict_and_limits);
+	tcase_add_test(tc, run_generic_mapping);
+	tcase_add_test(tc, run_missing_policies);
+	tcase_add_test(tc, run_jsonl);
+	tcase_add_test(tc, run_adjlist);
+	tcase_add_test(tc, run_pseudonymize);
+	tcase_add_test(tc, run_items);
+	tcase_add_test(tc, run_dedup_window);
+	tcase_add_test(tc, run_field_checks);
+	tcase_add_test(tc, run_schema_layouts);
+	tcase_add_test(tc, run_time_range);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite());
+}
