@@ -1247,6 +1247,50 @@ int igr_read_edge(igr_reader *r, igr_edge *e)
 	}
 }
 
+ssize_t igr_read_edges(igr_reader *r, igr_edge *e, size_t max)
+{
+	size_t n = 0;
+	int rc = 0;
+
+	if (want_kind(r, IGR_KIND_GRAPH) < 0)
+		return -1;
+	if (r->enc != IGR_ENC_BINARY) {
+		while (n < max && (rc = igr_read_edge(r, &e[n])) == 1)
+			n++;
+		return rc < 0 ? -1 : (ssize_t)n;
+	}
+	while (n < max) {
+		const unsigned char *p;
+		if (r->blk_left == 0) {
+			/* the next block (checked and checksummed) */
+			rc = next_binary(r, &p);
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				break;
+		} else {
+			/* within a block: what next_binary does per record */
+			p = r->blk;
+			r->blk += r->recsize;
+			r->blk_left--;
+			r->nread++;
+		}
+		e[n].src_type = p[0];
+		e[n].src = igr_get_u32(p + 1);
+		e[n].dst_type = p[5];
+		e[n].dst = igr_get_u32(p + 6);
+		e[n].weight = igr_get_f32(p + 10);
+		e[n].count = igr_get_u32(p + 14);
+		e[n].last_ts = (int64_t)igr_get_u64(p + 18);
+		if (e[n].src_type >= IGR_NNODE)
+			return bad_enum(r, "node type", e[n].src_type);
+		if (e[n].dst_type >= IGR_NNODE)
+			return bad_enum(r, "node type", e[n].dst_type);
+		n++;
+	}
+	return (ssize_t)n;
+}
+
 int igr_read_vector(igr_reader *r, igr_vector *v)
 {
 	uint32_t i, dim = r->h.dim;
@@ -1754,6 +1798,34 @@ int igr_write_edge(igr_writer *w, const igr_edge *e)
 		PUT(fmt_i64(p + n, e->last_ts));
 		p[n++] = '\n';
 		igr_out_commit(w->out, n);
+	}
+	return 0;
+}
+
+int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n)
+{
+	size_t i;
+
+	if (w->kind != IGR_KIND_GRAPH || w->enc != IGR_ENC_BINARY) {
+		for (i = 0; i < n; i++)
+			if (igr_write_edge(w, &e[i]) < 0)
+				return -1;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char *b;
+		if (e[i].src_type >= IGR_NNODE || e[i].dst_type >= IGR_NNODE)
+			return igr_error("bad node type");
+		b = bin_slot(w);
+		if (b == NULL)
+			return -1;
+		b[0] = e[i].src_type;
+		igr_put_u32(b + 1, e[i].src);
+		b[5] = e[i].dst_type;
+		igr_put_u32(b + 6, e[i].dst);
+		igr_put_f32(b + 10, e[i].weight);
+		igr_put_u32(b + 14, e[i].count);
+		igr_put_u64(b + 18, (uint64_t)e[i].last_ts);
 	}
 	return 0;
 }

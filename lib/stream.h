@@ -167,6 +167,10 @@ void igr_reader_set_vocab(igr_reader *r, const igr_vocabset *vs);
 int igr_read_event(igr_reader *r, igr_event *e) IGR_WUR;
 int igr_read_item(igr_reader *r, igr_item *it) IGR_WUR;
 int igr_read_edge(igr_reader *r, igr_edge *e) IGR_WUR;
+/* Up to MAX edges at once into E (the same records and checks as
+ * igr_read_edge, without a call per record): the number read, 0 at the
+ * clean end of the stream, or -1. */
+ssize_t igr_read_edges(igr_reader *r, igr_edge *e, size_t max) IGR_WUR;
 int igr_read_vector(igr_reader *r, igr_vector *v) IGR_WUR;
 int igr_read_score(igr_reader *r, igr_score *s) IGR_WUR;
 
@@ -198,6 +202,8 @@ void igr_writer_set_vocab(igr_writer *w, const igr_vocabset *vs);
 int igr_write_event(igr_writer *w, const igr_event *e) IGR_WUR;
 int igr_write_item(igr_writer *w, const igr_item *it) IGR_WUR;
 int igr_write_edge(igr_writer *w, const igr_edge *e) IGR_WUR;
+/* N edges at once (as N calls of igr_write_edge). */
+int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n) IGR_WUR;
 int igr_write_vector(igr_writer *w, const igr_vector *v) IGR_WUR;
 int igr_write_score(igr_writer *w, const igr_score *s) IGR_WUR;
 
