@@ -75,6 +75,13 @@ static int copy_stream(igr_reader *r, igr_writer *w)
 				return -1;
 		return rc;
 	}
+	case IGR_KIND_FEATURES: {
+		igr_pair p;
+		while ((rc = igr_read_pair(r, &p)) == 1)
+			if (w && igr_write_pair(w, &p) < 0)
+				return -1;
+		return rc;
+	}
 	}
 	return igr_error("unknown stream kind");
 }
@@ -88,6 +95,7 @@ int main(int argc, char **argv)
 	uint32_t dim = 0;
 	uint64_t total = 0;
 	char *stdin_only[] = { "-" };
+	char *features = NULL; /* names of the first features stream */
 	char **files;
 
 	igr_cli_init(&cli, "igraph-cat", argc, argv,
@@ -127,6 +135,12 @@ int main(int argc, char **argv)
 		if (kind == 0) {
 			kind = h->kind;
 			dim = h->dim;
+			if (kind == IGR_KIND_FEATURES &&
+			    (features = strdup(igr_header_get(h, "features"))) ==
+				    NULL) {
+				igr_error("out of memory");
+				goto fail_r;
+			}
 			if (!count) {
 				size_t m;
 				w = igr_writer_open(cli.output, kind,
@@ -145,6 +159,11 @@ int main(int argc, char **argv)
 				if (vs != NULL)
 					igr_writer_set_vocab(w, vs);
 			}
+		} else if (features != NULL &&
+			   strcmp(igr_header_get(h, "features"), features) != 0) {
+			igr_error("%s: features differ from the first input's",
+				  files[i]);
+			goto fail_r;
 		} else if (h->dim != dim) {
 			igr_error("%s: vectors of dimension %u cannot follow "
 				  "dimension %u", files[i], h->dim, dim);
@@ -172,6 +191,7 @@ fail_r:
 		 (unsigned long long)total, igr_kind_name(kind), nfiles,
 		 nfiles == 1 ? "" : "s");
 	igr_vocabset_close(vs);
+	free(features);
 	return igr_cli_finish(&cli);
 fail:
 	{

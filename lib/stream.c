@@ -27,14 +27,14 @@ static const char END_MAGIC[4] = { 'I', 'E', 'N', 'D' };
 /* ---- names ------------------------------------------------------------ */
 
 static const char *const kind_names[] = { NULL, "events", "items", "graph",
-					  "vectors", "scores" };
+					  "vectors", "scores", "features" };
 static const char *const node_names[] = { "user", "item", "category" };
 static const char *const behavior_names[] = { "view", "click", "fav",
 					      "cart", "buy", "review" };
 
 const char *igr_kind_name(int kind)
 {
-	if (kind < IGR_KIND_EVENTS || kind > IGR_KIND_SCORES)
+	if (kind < IGR_KIND_EVENTS || kind > IGR_KIND_FEATURES)
 		return "unknown";
 	return kind_names[kind];
 }
@@ -43,7 +43,7 @@ int igr_kind_parse(const char *s)
 {
 	int k;
 
-	for (k = IGR_KIND_EVENTS; k <= IGR_KIND_SCORES; k++)
+	for (k = IGR_KIND_EVENTS; k <= IGR_KIND_FEATURES; k++)
 		if (strcmp(s, kind_names[k]) == 0)
 			return k;
 	return -1;
@@ -322,6 +322,10 @@ static const struct col cols_scores[] = {
 	{ "target_type", T_U8, 1 }, { "target", T_U32, 1 },
 	{ "score", T_F32, 1 }, { "rank", T_U32, 1 },
 };
+static const struct col cols_features[] = {
+	{ "user", T_U32, 1 }, { "item", T_U32, 1 }, { "label", T_U8, 1 },
+	{ "values", T_F32, 0 },
+};
 
 struct layout {
 	const struct col *cols;
@@ -344,6 +348,8 @@ static const struct layout layouts[] = {
 	[IGR_KIND_SCORES] = { cols_scores, N(cols_scores),
 			      "query_type\tquery\ttarget_type\ttarget\tscore\t"
 			      "rank", 6 },
+	[IGR_KIND_FEATURES] = { cols_features, N(cols_features),
+				"user\titem\tlabel", 3 },
 };
 
 static uint32_t type_size(int t)
@@ -612,7 +618,7 @@ static int read_binary_header(igr_reader *r)
 	r->recsize = igr_get_u32(fixed + 16);
 	r->h.dim = igr_get_u32(fixed + 20);
 	ncols = igr_get_u32(fixed + 24);
-	if (r->h.kind < IGR_KIND_EVENTS || r->h.kind > IGR_KIND_SCORES) {
+	if (r->h.kind < IGR_KIND_EVENTS || r->h.kind > IGR_KIND_FEATURES) {
 		if (newer_minor(r))
 			igr_error("%s: stream kind %d unknown to this version",
 				  name, r->h.kind);
@@ -622,7 +628,7 @@ static int read_binary_header(igr_reader *r)
 		goto out;
 	}
 	l = &layouts[r->h.kind];
-	if (r->h.kind == IGR_KIND_VECTORS &&
+	if ((r->h.kind == IGR_KIND_VECTORS || r->h.kind == IGR_KIND_FEATURES) &&
 	    (r->h.dim == 0 || r->h.dim > MAX_DIM)) {
 		igr_error("%s: damaged header (dimension %u)", name, r->h.dim);
 		goto out;
@@ -729,6 +735,119 @@ out:
 	return rc;
 }
 
+/* ---- features: the names of the values ------------------------------ */
+
+static int name_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strcspn(x, ","), ly = strcspn(y, ",");
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+
+	return c != 0 ? c : (lx > ly) - (lx < ly);
+}
+
+/* LIST (the "features" meta) holds exactly DIM valid, distinct names.
+ * 0 or -1 with a message. */
+static int feature_names_check(const char *list, uint32_t dim)
+{
+	const char **names;
+	const char *p = list;
+	uint32_t n = 0, i;
+
+	if (list == NULL)
+		return igr_error("features stream without a 'features' meta "
+				 "line naming its values");
+	names = malloc(((size_t)dim + 1) * sizeof *names);
+	if (names == NULL)
+		return igr_error("out of memory");
+	for (;;) {
+		size_t len = strcspn(p, ","), k;
+		if (n == dim) {
+			free(names);
+			return igr_error("more feature names than the %u "
+					 "values", dim);
+		}
+		if (len == 0 || len > 64) {
+			free(names);
+			return igr_error("bad feature name '%.*s' (1 to 64 "
+					 "bytes)", (int)(len > 64 ? 64 : len),
+					 p);
+		}
+		for (k = 0; k < len; k++)
+			if (!isalnum((unsigned char)p[k]) && p[k] != '_' &&
+			    p[k] != '.') {
+				free(names);
+				return igr_error("bad feature name '%.*s' "
+						 "(letters, digits, '_' and "
+						 "'.')", (int)len, p);
+			}
+		if ((len == 4 && memcmp(p, "user", 4) == 0) ||
+		    (len == 4 && memcmp(p, "item", 4) == 0) ||
+		    (len == 5 && memcmp(p, "label", 5) == 0)) {
+			free(names);
+			return igr_error("feature name '%.*s' is a column name",
+					 (int)len, p);
+		}
+		names[n++] = p;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	if (n != dim) {
+		free(names);
+		return igr_error("%u feature names for %u values", n, dim);
+	}
+	qsort(names, n, sizeof *names, name_cmp);
+	for (i = 1; i < n; i++)
+		if (name_cmp(&names[i - 1], &names[i]) == 0) {
+			const char *dup = names[i];
+			free(names);
+			return igr_error("feature name '%.*s' appears twice",
+					 (int)strcspn(dup, ","), dup);
+		}
+	free(names);
+	return 0;
+}
+
+/* TSV: the column names after "label" (P points at the tab before the
+ * first, or at the end) are the feature names: they set the dim and the
+ * "features" meta, or must agree with a "features" meta already read. */
+static int tsv_feature_columns(igr_reader *r, const char *p)
+{
+	const char *meta = igr_header_get(&r->h, "features");
+	size_t len, i;
+	char *list;
+	uint32_t d = 0;
+	int rc;
+
+	if (*p != '\t')
+		return igr_error("features stream without feature columns");
+	p++;
+	len = strlen(p);
+	list = malloc(len + 1);
+	if (list == NULL)
+		return igr_error("out of memory");
+	for (i = 0; i <= len; i++) {
+		list[i] = p[i] == '\t' ? ',' : p[i];
+		d += p[i] == '\t' || p[i] == '\0';
+	}
+	if (d > MAX_DIM) {
+		free(list);
+		return igr_error("%u feature columns (at most %u)", d,
+				 MAX_DIM);
+	}
+	if (meta != NULL)
+		rc = strcmp(meta, list) == 0
+			     ? 0
+			     : igr_error("feature columns do not match the "
+					 "'features' meta line");
+	else
+		rc = header_add_meta(&r->h, "features", 8, list, len);
+	free(list);
+	r->h.dim = d;
+	return rc;
+}
+
 static int read_tsv_header(igr_reader *r)
 {
 	const char *name = igr_in_name(r->in);
@@ -800,6 +919,11 @@ static int read_tsv_header(igr_reader *r)
 						 (unsigned long long)
 						 igr_in_lineno(r->in), d - 1);
 			r->h.dim = d;
+		} else if (r->h.kind == IGR_KIND_FEATURES) {
+			/* the columns after label name the values */
+			if (tsv_feature_columns(r, line + plen) < 0)
+				return igr_error_prefix("%s:%llu", name,
+					(unsigned long long)igr_in_lineno(r->in));
 		} else if (cols > l->tsv_ncols && !newer_minor(r)) {
 			return igr_error("%s:%llu: %d columns, %s %d.%d has %d",
 					 name,
@@ -864,7 +988,13 @@ igr_reader *igr_reader_open(const char *path, int kind)
 			  "igraph-ingest first)", igr_in_name(r->in));
 		goto fail;
 	}
-	if (r->h.kind == IGR_KIND_VECTORS) {
+	if (r->h.kind == IGR_KIND_FEATURES &&
+	    feature_names_check(igr_header_get(&r->h, "features"), r->h.dim) <
+		    0) {
+		igr_error_prefix("%s", igr_in_name(r->in));
+		goto fail;
+	}
+	if (r->h.kind == IGR_KIND_VECTORS || r->h.kind == IGR_KIND_FEATURES) {
 		r->vbuf = malloc(r->h.dim * sizeof *r->vbuf);
 		if (r->vbuf == NULL) {
 			igr_error("out of memory");
@@ -1374,6 +1504,77 @@ int igr_read_score(igr_reader *r, igr_score *s)
 	}
 }
 
+/* TSV label: "-" or behaviour names joined by ','. */
+static int tsv_label(igr_reader *r, int field, const size_t *lens,
+		     uint8_t *out)
+{
+	const char *s = r->fields[field];
+	size_t len = lens[field], i = 0;
+
+	*out = 0;
+	if (len == 1 && s[0] == '-')
+		return 0;
+	while (i <= len) {
+		size_t l = 0;
+		int b;
+		while (i + l < len && s[i + l] != ',')
+			l++;
+		b = igr_behavior_parse(s + i, l);
+		if (b < 0)
+			return tsv_err(r, "label", s, len);
+		*out |= (uint8_t)(1u << b);
+		i += l + 1;
+	}
+	return 0;
+}
+
+int igr_read_pair(igr_reader *r, igr_pair *pr)
+{
+	uint32_t i, dim = r->h.dim;
+	int rc;
+
+	if (want_kind(r, IGR_KIND_FEATURES) < 0)
+		return -1;
+	pr->v = r->vbuf;
+	if (r->enc == IGR_ENC_BINARY) {
+		const unsigned char *p;
+		rc = next_binary(r, &p);
+		if (rc <= 0)
+			return rc;
+		pr->user = igr_get_u32(p);
+		pr->item = igr_get_u32(p + 4);
+		pr->label = p[8];
+		if (pr->label >> IGR_NBEHAVIOR)
+			return bad_enum(r, "label", pr->label);
+		for (i = 0; i < dim; i++)
+			r->vbuf[i] = igr_get_f32(p + 9 + 4 * i);
+		return 1;
+	} else {
+		size_t *lens = malloc((dim + 3) * sizeof *lens);
+		if (lens == NULL)
+			return igr_error("out of memory");
+		rc = next_tsv(r, (int)dim + 3, lens);
+		if (rc <= 0) {
+			free(lens);
+			return rc;
+		}
+		if (tsv_id(r, IGR_USER, 0, lens, 0, &pr->user) < 0 ||
+		    tsv_id(r, IGR_ITEM, 1, lens, 0, &pr->item) < 0 ||
+		    tsv_label(r, 2, lens, &pr->label) < 0) {
+			free(lens);
+			return -1;
+		}
+		for (i = 0; i < dim; i++)
+			if (tsv_float(r, (int)i + 3, lens, "value",
+				      &r->vbuf[i]) < 0) {
+				free(lens);
+				return -1;
+			}
+		free(lens);
+		return 1;
+	}
+}
+
 /* ---- writer ----------------------------------------------------------- */
 
 struct igr_writer {
@@ -1393,7 +1594,7 @@ igr_writer *igr_writer_open(const char *path, int kind, int encoding)
 {
 	igr_writer *w;
 
-	if (kind < IGR_KIND_EVENTS || kind > IGR_KIND_SCORES)
+	if (kind < IGR_KIND_EVENTS || kind > IGR_KIND_FEATURES)
 		return igr_error("bad stream kind %d", kind), NULL;
 	w = calloc(1, sizeof *w);
 	if (w == NULL)
@@ -1435,6 +1636,40 @@ int igr_writer_set_dim(igr_writer *w, uint32_t dim)
 				 MAX_DIM);
 	w->h.dim = dim;
 	return 0;
+}
+
+int igr_writer_set_features(igr_writer *w, uint32_t dim,
+			    const char *const *names)
+{
+	size_t len = 0, n = 0;
+	uint32_t i;
+	char *list;
+	int rc;
+
+	if (w->kind != IGR_KIND_FEATURES)
+		return igr_error("internal error: feature names for a %s "
+				 "stream", igr_kind_name(w->kind));
+	if (igr_writer_set_dim(w, dim) < 0)
+		return -1;
+	for (i = 0; i < dim; i++)
+		len += strlen(names[i]) + 1;
+	list = malloc(len + 1);
+	if (list == NULL)
+		return igr_error("out of memory");
+	for (i = 0; i < dim; i++) {
+		size_t l = strlen(names[i]);
+		if (i > 0)
+			list[n++] = ',';
+		memcpy(list + n, names[i], l);
+		n += l;
+	}
+	list[n] = '\0';
+	/* a comma inside a name shows up as a count mismatch here */
+	rc = feature_names_check(list, dim);
+	if (rc == 0)
+		rc = header_add_meta(&w->h, "features", 8, list, n);
+	free(list);
+	return rc;
 }
 
 static int clean_text(const char *s)
@@ -1507,6 +1742,14 @@ void igr_writer_set_vocab(igr_writer *w, const igr_vocabset *vs)
 		w->vs = vs;
 }
 
+/* The version a stream is written with: the lowest that holds its kind,
+ * so a reader of an older minor version still reads every stream whose
+ * layout it knows (1.0: events ... scores; 1.1 added features). */
+static int kind_minor(int kind)
+{
+	return kind == IGR_KIND_FEATURES ? 1 : 0;
+}
+
 static int write_header(igr_writer *w)
 {
 	const struct layout *l = &layouts[w->kind];
@@ -1516,6 +1759,10 @@ static int write_header(igr_writer *w)
 
 	if (w->kind == IGR_KIND_VECTORS && w->h.dim == 0)
 		return igr_error("internal error: vectors stream without dim");
+	if (w->kind == IGR_KIND_FEATURES &&
+	    feature_names_check(igr_header_get(&w->h, "features"), w->h.dim) <
+		    0)
+		return igr_error_prefix("internal error");
 	if (w->vs != NULL &&
 	    header_add_meta(&w->h, "ids", 3, "external", 8) < 0)
 		return -1;
@@ -1526,10 +1773,18 @@ static int write_header(igr_writer *w)
 	if (w->enc == IGR_ENC_TSV) {
 		rc = igr_out_printf(w->out, "#igraph %s %d.%d\n%s%s",
 				    igr_kind_name(w->kind), IGR_STREAM_MAJOR,
-				    IGR_STREAM_MINOR, text, l->tsv_cols);
+				    kind_minor(w->kind), text, l->tsv_cols);
 		for (uint32_t d = 0; rc == 0 && w->kind == IGR_KIND_VECTORS &&
 				     d < w->h.dim; d++)
 			rc = igr_out_printf(w->out, "\tv%u", d);
+		if (rc == 0 && w->kind == IGR_KIND_FEATURES) {
+			/* the names, as columns */
+			const char *f = igr_header_get(&w->h, "features");
+			rc = igr_out_write(w->out, "\t", 1);
+			for (; rc == 0 && *f != '\0'; f++)
+				rc = igr_out_write(w->out, *f == ',' ? "\t" : f,
+						   1);
+		}
 		if (rc == 0)
 			rc = igr_out_write(w->out, "\n", 1);
 	} else {
@@ -1542,7 +1797,7 @@ static int write_header(igr_writer *w)
 		}
 		memcpy(b, MAGIC, 8);
 		igr_put_u16(b + 8, IGR_STREAM_MAJOR);
-		igr_put_u16(b + 10, IGR_STREAM_MINOR);
+		igr_put_u16(b + 10, (uint16_t)kind_minor(w->kind));
 		igr_put_u16(b + 12, (uint16_t)w->kind);
 		igr_put_u16(b + 14, 0);
 		igr_put_u32(b + 16, w->recsize);
@@ -1904,6 +2159,56 @@ int igr_write_score(igr_writer *w, const igr_score *s)
 		PUT(igr_fmt_float(p + n, s->score));
 		TAB();
 		PUT(fmt_u64(p + n, s->rank));
+		p[n++] = '\n';
+		igr_out_commit(w->out, n);
+	}
+	return 0;
+}
+
+int igr_write_pair(igr_writer *w, const igr_pair *pr)
+{
+	uint32_t i;
+
+	if (w->kind != IGR_KIND_FEATURES)
+		return igr_error("internal error: pair to %s stream",
+				 igr_kind_name(w->kind));
+	if (pr->label >> IGR_NBEHAVIOR)
+		return igr_error("bad label %u", pr->label);
+	if (w->enc == IGR_ENC_BINARY) {
+		unsigned char *b = bin_slot(w);
+		if (b == NULL)
+			return -1;
+		igr_put_u32(b, pr->user);
+		igr_put_u32(b + 4, pr->item);
+		b[8] = pr->label;
+		for (i = 0; i < w->h.dim; i++)
+			igr_put_f32(b + 9 + 4 * i, pr->v[i]);
+	} else {
+		char *p = tsv_slot(w, 2 * ID_ROOM + 64 + 33 * (size_t)w->h.dim);
+		size_t n = 0;
+		int b;
+		if (p == NULL)
+			return -1;
+		PUT(put_id(w, p, IGR_USER, pr->user));
+		TAB();
+		PUT(put_id(w, p + n, IGR_ITEM, pr->item));
+		TAB();
+		if (pr->label == 0)
+			p[n++] = '-';
+		for (b = 0; b < IGR_NBEHAVIOR; b++) {
+			size_t l;
+			if (!(pr->label & (1u << b)))
+				continue;
+			if (p[n - 1] != '\t')
+				p[n++] = ',';
+			l = strlen(behavior_names[b]);
+			memcpy(p + n, behavior_names[b], l);
+			n += l;
+		}
+		for (i = 0; i < w->h.dim; i++) {
+			TAB();
+			PUT(igr_fmt_float(p + n, pr->v[i]));
+		}
 		p[n++] = '\n';
 		igr_out_commit(w->out, n);
 	}

@@ -1,8 +1,8 @@
 /*
  * stream.h - igraph record streams (the contract between the tools).
  *
- * A stream has one kind (events, items, graph, vectors, scores) and two
- * encodings with the same fields; igraph-stream(5) is the full
+ * A stream has one kind (events, items, graph, vectors, scores, features)
+ * and two encodings with the same fields; igraph-stream(5) is the full
  * specification.  Readers detect the encoding from the first bytes (and
  * gzip underneath, see io.h); writers choose it (IGR_ENC_AUTO: TSV when
  * the output is a terminal, binary otherwise).
@@ -41,7 +41,9 @@
 #include "vocab.h"
 
 #define IGR_STREAM_MAJOR 1
-#define IGR_STREAM_MINOR 0
+/* The newest version this library reads.  Writers put the lowest version
+ * that holds the stream's kind (1.0, or 1.1 for features, added in 1.1). */
+#define IGR_STREAM_MINOR 1
 
 enum igr_kind {
 	IGR_KIND_EVENTS = 1,
@@ -49,6 +51,7 @@ enum igr_kind {
 	IGR_KIND_GRAPH = 3,
 	IGR_KIND_VECTORS = 4,
 	IGR_KIND_SCORES = 5,
+	IGR_KIND_FEATURES = 6, /* since 1.1 */
 };
 
 enum igr_node_type { IGR_USER = 0, IGR_ITEM = 1, IGR_CATEGORY = 2 };
@@ -118,6 +121,17 @@ typedef struct igr_score {
 	uint32_t rank;     /* 1 = best */
 } igr_score;
 
+/* A (user, item) pair with its features (kind features, igraph-pairs(1)):
+ * the names of the dim values are the header's "features" meta, comma-
+ * separated (in TSV also the column names after "label"). */
+typedef struct igr_pair {
+	uint32_t user;
+	uint32_t item;
+	uint8_t label;     /* behaviours of the pair in the label period:
+			      bit (1 << enum igr_behavior); 0 = none */
+	float *v;          /* dim values (reader-owned when read) */
+} igr_pair;
+
 /* Hash a title into at most IGR_ITEM_TOKENS distinct token hashes
  * (lowercased ASCII words; UTF-8 sequences are word characters).  A word
  * of the form "~xxxxxxxx" (8 hex digits) is taken as an already hashed
@@ -133,7 +147,7 @@ typedef struct igr_meta {
 typedef struct igr_header {
 	int kind;
 	int major, minor;   /* version the stream was written with */
-	uint32_t dim;       /* vectors: values per record; else 0 */
+	uint32_t dim;       /* vectors, features: values per record; else 0 */
 	size_t nmeta;
 	igr_meta *meta;     /* stage-specific facts, e.g. now, half_life */
 	size_t npg;

@@ -390,9 +390,14 @@ START_TEST(newer_major_refused)
 	igr_put_u16(b + 8, 2);
 	tu_write(t, b, n);
 	ck_assert_ptr_null(igr_reader_open(t, 0));
-	ck_assert_msg(strstr(igr_errmsg(), "2.0 is newer") &&
-			      strstr(igr_errmsg(), "(1.0)"),
-		      "%s", igr_errmsg());
+	{
+		/* the message names this reader's version */
+		char ours[32];
+		snprintf(ours, sizeof ours, "(1.%d)", IGR_STREAM_MINOR);
+		ck_assert_msg(strstr(igr_errmsg(), "2.0 is newer") &&
+				      strstr(igr_errmsg(), ours),
+			      "%s", igr_errmsg());
+	}
 	free(b);
 	tu_write(t, "#igraph events 3.1\nts\n", 22);
 	ck_assert_ptr_null(igr_reader_open(t, 0));
