@@ -187,6 +187,7 @@ int igr_read_edge(igr_reader *r, igr_edge *e) IGR_WUR;
 ssize_t igr_read_edges(igr_reader *r, igr_edge *e, size_t max) IGR_WUR;
 int igr_read_vector(igr_reader *r, igr_vector *v) IGR_WUR;
 int igr_read_score(igr_reader *r, igr_score *s) IGR_WUR;
+int igr_read_pair(igr_reader *r, igr_pair *p) IGR_WUR;
 
 void igr_reader_close(igr_reader *r);
 
@@ -220,6 +221,12 @@ int igr_write_edge(igr_writer *w, const igr_edge *e) IGR_WUR;
 int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n) IGR_WUR;
 int igr_write_vector(igr_writer *w, const igr_vector *v) IGR_WUR;
 int igr_write_score(igr_writer *w, const igr_score *s) IGR_WUR;
+/* Features streams: set the dimension and the names of the values
+ * (before the first record; names are 1-64 bytes of [A-Za-z0-9_.], not
+ * "user", "item" or "label", distinct).  Sets the "features" meta. */
+int igr_writer_set_features(igr_writer *w, uint32_t dim,
+			    const char *const *names) IGR_WUR;
+int igr_write_pair(igr_writer *w, const igr_pair *p) IGR_WUR;
 
 uint64_t igr_writer_records(const igr_writer *w);
 
