@@ -52,9 +52,9 @@ static char *build_usage(void)
 		ADD("\n                   ");
 	ADD(" [graph]\n\nBuild a model from a graph stream (igraph-featurize) "
 	    "and write it to\nFILE (-o) or standard output.\n\n");
-	ADD("  -m, --model NAME     the model to build:\n");
+	ADD("  -m, --model NAME         the model to build:\n");
 	for (t = igr_trainers; t->name != NULL; t++)
-		ADD("                         %-10s %s\n", t->name, t->help);
+		ADD("                           %-9s %s\n", t->name, t->help);
 	for (p = igr_train_params; p->name != NULL; p++) {
 		char opt[64];
 		const char *h = p->help;
@@ -70,29 +70,30 @@ static char *build_usage(void)
 							: *mv);
 			opt[n] = '\0';
 		}
-		ADD("      %-18s ", opt);
-		if (strlen(opt) > 18)
-			ADD("\n                         ");
+		ADD("      %-20s ", opt);
+		if (strlen(opt) > 20)
+			ADD("\n                           ");
 		while (*h) {
 			size_t l = strcspn(h, "\n");
 			ADD("%.*s\n", (int)l, h);
 			h += l;
 			if (*h == '\n') {
 				h++;
-				ADD("                         ");
+				ADD("                           ");
 			}
 		}
 	}
-	ADD("  -o, --output FILE    write the model to FILE atomically\n"
-	    "      --threads N      threads (default: all cores)\n"
-	    "      --seed N         seed of the random generators "
+	ADD("  -o, --output FILE        write the model to FILE atomically\n"
+	    "      --threads N          threads (default: all cores)\n"
+	    "      --seed N             seed of the random generators "
 	    "(default 1)\n"
-	    "      --progress       show progress even when stderr is not a "
-	    "terminal\n"
-	    "  -v, --verbose        print a summary on stderr\n"
-	    "  -q, --quiet          no warnings or progress\n"
-	    "  -h, --help           show this help\n"
-	    "  -V, --version        show the version\n");
+	    "      --progress           show progress even when stderr is "
+	    "not a\n"
+	    "                           terminal\n"
+	    "  -v, --verbose            print a summary on stderr\n"
+	    "  -q, --quiet              no warnings or progress\n"
+	    "  -h, --help               show this help\n"
+	    "  -V, --version            show the version\n");
 #undef ADD
 	return u;
 }

@@ -47,7 +47,7 @@
 struct knn_params {
 	uint32_t nbrs;
 	double shrink, alpha, damping, locality;
-	int binary;
+	int binary, rownorm;
 };
 
 static int thread_is_main(void)
@@ -74,7 +74,7 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 	struct knn_params p;
 	igr_model *m = igr_model_new("itemknn");
 	igr_csr *r = NULL, *rt = NULL;
-	double *norm = NULL;
+	double *norm = NULL, *npow = NULL;
 	igr_hit **rows = NULL;
 	uint32_t *cnt = NULL;
 	uint64_t *ptr = NULL, total = 0, k;
@@ -86,10 +86,11 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 		return NULL;
 	p.nbrs = (uint32_t)igr_train_num(ctx, m, "neighbours", 200);
 	p.shrink = igr_train_num(ctx, m, "shrink", 0);
-	p.alpha = igr_train_num(ctx, m, "alpha", 0.5);
-	p.damping = igr_train_num(ctx, m, "user-damping", 0);
+	p.alpha = igr_train_num(ctx, m, "alpha", 0.85);
+	p.damping = igr_train_num(ctx, m, "user-damping", 1);
 	p.locality = igr_train_num(ctx, m, "locality", 1);
 	p.binary = igr_train_flag(ctx, m, "binary");
+	p.rownorm = igr_train_num(ctx, m, "normalise", 1) != 0;
 	if (ui == NULL || ui->nnz == 0) {
 		igr_error("the graph has no user->item edges to learn from");
 		goto fail;
@@ -146,6 +147,16 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 	}
 	for (k = 0; k < r->nnz; k++)
 		norm[r->idx[k]] += (double)r->w[k] * r->w[k];
+	/* n(i)^a and n(i)^(1-a), once per item rather than once per pair */
+	npow = malloc((ni ? ni : 1) * sizeof *npow);
+	if (npow == NULL) {
+		igr_error("out of memory");
+		goto fail;
+	}
+	for (i = 0; i < ni; i++) {
+		npow[i] = pow(norm[i], 1 - p.alpha);
+		norm[i] = pow(norm[i], p.alpha);
+	}
 	igr_train_progress(ctx, "item-kNN: similarities of %u items", ni);
 #pragma omp parallel reduction(| : failed)
 	{
@@ -176,11 +187,10 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 						igr_acc_add(&acc, r->idx[y],
 							    wa * r->w[y]);
 			}
-			na = pow(norm[a], p.alpha);
+			na = norm[a];
 			for (t = 0; t < acc.nt; t++) {
 				uint32_t b = acc.touched[t];
-				double den = na * pow(norm[b], 1 - p.alpha) +
-					     p.shrink;
+				double den = na * npow[b] + p.shrink;
 				double s = den > 0 ? acc.v[b] / den : 0;
 				if (p.locality != 1)
 					s = pow(s, p.locality);
@@ -197,6 +207,11 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 				continue;
 			}
 			igr_topk_sorted(&heap, rows[a]);
+			if (p.rownorm && cnt[a] > 0 && rows[a][0].score > 0) {
+				float top = rows[a][0].score;
+				for (t = 0; t < cnt[a]; t++)
+					rows[a][t].score /= top;
+			}
 			qsort(rows[a], cnt[a], sizeof *rows[a], cmp_hit_id);
 #pragma omp atomic
 			done++;
@@ -259,6 +274,7 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 	igr_csr_free(r);
 	igr_csr_free(rt);
 	free(norm);
+	free(npow);
 	free(rows);
 	free(cnt);
 	return m;
@@ -269,6 +285,7 @@ fail:
 	free(rows);
 	free(cnt);
 	free(norm);
+	free(npow);
 	free(ptr);
 	free(nbr);
 	free(sim);

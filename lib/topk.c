@@ -156,7 +156,7 @@ int igr_acc_init(igr_acc *a, uint32_t n)
 	a->n = n;
 	a->v = calloc(m, sizeof *a->v);
 	a->mark = calloc(m, 1);
-	a->touched = malloc(m * sizeof *a->touched);
+	a->touched = malloc((m + 1) * sizeof *a->touched);
 	if (a->v == NULL || a->mark == NULL || a->touched == NULL) {
 		igr_acc_release(a);
 		return igr_error("out of memory (accumulator of %u)", n);

@@ -104,10 +104,11 @@ void igr_acc_release(igr_acc *a);
 
 static inline void igr_acc_add(igr_acc *a, uint32_t id, float w)
 {
-	if (!a->mark[id]) {
-		a->mark[id] = 1;
-		a->touched[a->nt++] = id;
-	}
+	/* branch-free: the touched test is unpredictable in hot loops
+	 * (touched[] has room for one more than n) */
+	a->touched[a->nt] = id;
+	a->nt += !a->mark[id];
+	a->mark[id] = 1;
 	a->v[id] += w;
 }
 

@@ -15,19 +15,25 @@
  */
 const struct igr_train_param igr_train_params[] = {
 	{ "popularity", IGR_P_STR, 0, 0, "how",
-	  "pop: rank items by 'weight' (sum of edge weights, the default)\n"
-	  "or 'users' (number of users)" },
+	  "pop: rank items by 'weight' (sum of edge weights,\n"
+	  "the default) or 'users' (number of users)" },
 	{ "neighbours", IGR_P_INT, 1, 100000, "n",
 	  "itemknn: neighbours kept per item (default 200)" },
 	{ "shrink", IGR_P_NUM, 0, 1e9, "x",
-	  "itemknn: shrinkage added to the cosine denominator (default 0)" },
-	{ "alpha", IGR_P_NUM, 0, 1, "x",
-	  "itemknn: asymmetric cosine exponent, 0.5 = cosine (default 0.5)" },
-	{ "user-damping", IGR_P_NUM, 0, 4, "x",
-	  "itemknn: a user of degree d counts d^-x in co-occurrences\n"
+	  "itemknn: shrinkage added to the cosine denominator\n"
 	  "(default 0)" },
+	{ "alpha", IGR_P_NUM, 0, 1, "x",
+	  "itemknn: asymmetric cosine exponent, 0.5 = cosine\n"
+	  "(default 0.85)" },
+	{ "user-damping", IGR_P_NUM, 0, 4, "x",
+	  "itemknn: a user of degree d counts d^-x in\n"
+	  "co-occurrences (default 1)" },
 	{ "locality", IGR_P_NUM, 0.1, 10, "x",
-	  "itemknn: similarities raised to this power (default 1)" },
+	  "itemknn: similarities raised to this power\n"
+	  "(default 1)" },
+	{ "normalise", IGR_P_INT, 0, 1, "0|1",
+	  "itemknn: 1 divides each item's similarities by\n"
+	  "its largest (default 1)" },
 	{ "binary", IGR_P_FLAG, 0, 0, NULL,
 	  "itemknn: ignore edge weights (every edge counts 1)" },
 	{ NULL, 0, 0, 0, NULL, NULL },
@@ -39,8 +45,8 @@ const struct igr_train_param igr_train_params[] = {
 const struct igr_trainer igr_trainers[] = {
 	{ "pop", "item popularity (the baseline)", "popularity",
 	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_pop },
-	{ "itemknn", "item-kNN, cosine similarity on the weighted graph",
-	  "neighbours shrink alpha user-damping locality binary",
+	{ "itemknn", "item-kNN: asymmetric cosine neighbourhoods",
+	  "neighbours shrink alpha user-damping locality normalise binary",
 	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn },
 	{ NULL, NULL, NULL, 0, NULL },
 };
