@@ -17,7 +17,7 @@ static const char usage[] =
 	"                     [--columns map] [--behaviors map] [--behavior name]\n"
 	"                     [--time-format fmt] [--epoch date] [--utc-offset zone]\n"
 	"                     [--header | --no-header] [--delimiter c] [--quote c]\n"
-	"                     [--na list] [--latin1] [--missing policy]\n"
+	"                     [--na list] [--latin1] [--trim] [--missing policy]\n"
 	"                     [--min-time time] [--max-time time] [--max-field n]\n"
 	"                     [--dedup-window n] [--rejects file] [--strict]\n"
 	"                     [--max-rejects n | p%] [--pseudonymize keyfile]\n"
@@ -54,6 +54,7 @@ static const char usage[] =
 	"      --na LIST          values that mean missing besides empty ones,\n"
 	"                         e.g. NA,NULL or category:0\n"
 	"      --latin1           the input is ISO 8859-1 (converted to UTF-8)\n"
+	"      --trim             remove spaces and tabs around every field\n"
 	"      --missing POLICY   COLUMN=reject|none|previous|interpolate|VALUE,...\n"
 	"      --min-time TIME    reject earlier events (default 1970-01-01)\n"
 	"      --max-time TIME    reject events at or after (default 2100-01-01)\n"
@@ -90,6 +91,7 @@ enum {
 	OPT_QUOTE,
 	OPT_NA,
 	OPT_LATIN1,
+	OPT_TRIM,
 	OPT_MISSING,
 	OPT_MINTIME,
 	OPT_MAXTIME,
@@ -119,6 +121,7 @@ static const struct option longopts[] = {
 	{ "quote", required_argument, NULL, OPT_QUOTE },
 	{ "na", required_argument, NULL, OPT_NA },
 	{ "latin1", no_argument, NULL, OPT_LATIN1 },
+	{ "trim", no_argument, NULL, OPT_TRIM },
 	{ "missing", required_argument, NULL, OPT_MISSING },
 	{ "min-time", required_argument, NULL, OPT_MINTIME },
 	{ "max-time", required_argument, NULL, OPT_MAXTIME },
@@ -275,6 +278,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LATIN1:
 			cfg.latin1 = 1;
+			break;
+		case OPT_TRIM:
+			cfg.trim = 1;
 			break;
 		case OPT_MISSING:
 			cfg.missing = optarg;

@@ -271,8 +271,8 @@ static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
 	ig->st.rejected++;
 	ig->st.reasons[why]++;
 	if (ig->cfg.rejects != NULL) {
-		/* "FILE:LINE<TAB>REASON<TAB>ROW"; newlines, CRs and
-		 * backslashes of the row escaped so it stays one line */
+		/* "FILE:LINE<TAB>REASON<TAB>ROW"; newlines, CRs, NULs and
+		 * backslashes of the row escaped so it stays one text line */
 		size_t i, n = 0, wl = strlen(where), rl = strlen(reason);
 		if (grow_buf(&ig->rbuf, &ig->rcap,
 			     wl + rl + 2 * rawlen + 4) < 0)
@@ -285,9 +285,10 @@ static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
 		ig->rbuf[n++] = '\t';
 		for (i = 0; i < rawlen; i++) {
 			char c = raw[i];
-			if (c == '\n' || c == '\r' || c == '\\') {
+			if (c == '\n' || c == '\r' || c == '\\' || c == '\0') {
 				ig->rbuf[n++] = '\\';
-				c = c == '\n' ? 'n' : c == '\r' ? 'r' : c;
+				c = c == '\n' ? 'n' : c == '\r' ? 'r'
+					: c == '\0' ? '0' : c;
 			}
 			ig->rbuf[n++] = c;
 		}
@@ -478,6 +479,9 @@ static int check_field(igr_ingest *ig, const struct where *wh, int role,
 	if (has_high_bit(v->p, v->len) && !igr_utf8_valid(v->p, v->len))
 		return REJECT(ig, wh, R_UTF8, "%s '%s' is not valid UTF-8",
 			      igr_role_name(role), q(v, b));
+	if (is_id && (v->p[0] == ' ' || v->p[v->len - 1] == ' '))
+		return REJECT(ig, wh, R_ID, "%s id '%s' has spaces around it "
+			      "(see --trim)", igr_role_name(role), q(v, b));
 	if (is_id)
 		for (i = 0; i < v->len; i++) {
 			unsigned char c = (unsigned char)v->p[i];
@@ -531,6 +535,16 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 	ig->position++;
 	/* missing values and the checks every field shares */
 	for (r = 0; r < IGR_NROLE; r++) {
+		if (v[r].state == V_PRESENT && ig->cfg.trim) {
+			while (v[r].len > 0 && (v[r].p[0] == ' ' ||
+						v[r].p[0] == '\t')) {
+				v[r].p++;
+				v[r].len--;
+			}
+			while (v[r].len > 0 && (v[r].p[v[r].len - 1] == ' ' ||
+						v[r].p[v[r].len - 1] == '\t'))
+				v[r].len--;
+		}
 		if (v[r].state == V_PRESENT &&
 		    (v[r].len == 0 || (L->nna && is_na(L, r, v[r].p,
 							v[r].len))))
@@ -1688,8 +1702,16 @@ int igr_ingest_input(igr_ingest *ig, igr_in *in)
 		rc = ingest_delimited(ig, in);
 		break;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = flush_batch(ig);
+	} else if (ig->nbatch > 0) {
+		/* the rows read before the error are good rows: finish them
+		 * so the counts still add up, keeping the first message */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", igr_errmsg());
+		(void)flush_batch(ig);
+		igr_error("%s", msg);
+	}
 	ig->st.bytes += igr_in_offset(in);
 	if (rc == 0 && igr_in_partial_line(in))
 		ig->st.partial_files++;

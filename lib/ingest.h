@@ -206,6 +206,7 @@ typedef struct igr_ingest_config {
 	int quote;              /* -2 default, IGR_CSV_NOQUOTE, or a byte */
 	const char *na;         /* extra missing markers */
 	int latin1;             /* -1 default, 0 UTF-8, 1 ISO 8859-1 */
+	int trim;               /* strip spaces and tabs around fields */
 	const char *missing;    /* "category=unknown,ts=reject" */
 	int has_min_time, has_max_time;
 	int64_t min_time, max_time; /* Unix seconds, inclusive / exclusive */
