@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "graph.h"
 #include "io.h"
 #include "stream.h"
 #include "vocab.h"
@@ -179,5 +180,22 @@ int64_t igr_fz_newest(const igr_fz *f);
  * close it).  REP (may be NULL) receives what changed.  Returns 0 or -1. */
 int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		 igr_fz_report *rep) IGR_WUR;
+
+/* ---- looking at a graph (igraph-show) -------------------------------- */
+
+/* Summary of G as TSV lines "metric<TAB>key<TAB>value": per relation the
+ * edges, source nodes, degrees and weights, and the K heaviest nodes of
+ * each type (users by their user->item weight, items and categories by
+ * the weight users give them).  Ids through VS when not NULL. */
+int igr_show_summary(const igr_graph *g, igr_out *out, uint32_t k,
+		     const igr_vocabset *vs) IGR_WUR;
+
+/* One node's neighbourhood: for a user its K strongest items and
+ * categories (and the categories of those items); for an item its
+ * categories, K strongest co-engaged items and K strongest users.  As TSV
+ * lines "relation<TAB>node<TAB>weight<TAB>count<TAB>last_ts" strongest
+ * first, or (DOT) a Graphviz digraph with edge widths by weight. */
+int igr_show_node(const igr_graph *g, int type, uint32_t id, uint32_t k,
+		  int dot, igr_out *out, const igr_vocabset *vs) IGR_WUR;
 
 #endif

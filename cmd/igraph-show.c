@@ -1,0 +1,147 @@
+/* igraph-show - look at an interest graph: a summary, or one user's or
+ * item's neighbourhood as TSV or Graphviz DOT. */
+#include "cli.h"
+#include "error.h"
+#include "featurize.h"
+#include "graph.h"
+#include "io.h"
+#include "stream.h"
+#include "vocab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: igraph-show [-qv] [--user id | --item id] [--dot] [-k n]\n"
+	"                   [-o file] [--vocab dir] [file]\n"
+	"\n"
+	"Print a summary of a graph stream (edges, degrees, weights, the\n"
+	"heaviest nodes), or one user's or item's strongest neighbours.\n"
+	"\n"
+	"      --user ID      show user ID: its strongest items and categories\n"
+	"      --item ID      show item ID: its categories, co-engaged items\n"
+	"                     and strongest users\n"
+	"      --dot          write a Graphviz digraph (edge widths by weight)\n"
+	"                     instead of TSV, e.g. | dot -Tsvg > user.svg\n"
+	"  -k, --top N        neighbours (and heaviest nodes) per relation\n"
+	"                     (default 10)\n"
+	"  -o, --output FILE  write to FILE atomically instead of stdout\n"
+	"      --vocab DIR    ids are external ids of vocabulary DIR\n"
+	"  -v, --verbose      print a summary on stderr\n"
+	"  -q, --quiet        no warnings\n"
+	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n";
+
+enum { OPT_USER = IGR_OPT_TOOL, OPT_ITEM, OPT_DOT };
+
+static const struct option longopts[] = {
+	IGR_COMMON_LONGOPTS,
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "item", required_argument, NULL, OPT_ITEM },
+	{ "dot", no_argument, NULL, OPT_DOT },
+	{ "top", required_argument, NULL, 'k' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Dense id of NAME: through the vocabulary, or a number. */
+static uint32_t resolve(const igr_vocabset *vs, int type, const char *name)
+{
+	uint64_t v;
+
+	if (vs != NULL) {
+		uint32_t id = igr_vocab_find(vs->v[type], name, strlen(name));
+		if (id == IGR_NONE)
+			igr_die("%s '%s' is not in the vocabulary",
+				igr_node_name(type), name);
+		if (igr_vocab_is_forgotten(vs->v[type], id))
+			igr_die("%s '%s' was forgotten (erasure request)",
+				igr_node_name(type), name);
+		return id;
+	}
+	if (igr_parse_u64(name, strlen(name), UINT32_MAX - 1, &v) < 0)
+		igr_usage_error("--%s: '%s' is not a dense id (give --vocab "
+				"to use external ids)", igr_node_name(type),
+				name);
+	return (uint32_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	struct igr_cli cli;
+	igr_vocabset *vs = NULL;
+	igr_reader *r;
+	igr_graph *g;
+	igr_out *out;
+	const char *user = NULL, *item = NULL, *path;
+	uint32_t k = 10;
+	int c, dot = 0, rc;
+
+	igr_cli_init(&cli, "igraph-show", argc, argv,
+		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
+			     IGR_CO_VOCAB);
+	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, "k:"),
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_USER:
+			user = optarg;
+			break;
+		case OPT_ITEM:
+			item = optarg;
+			break;
+		case OPT_DOT:
+			dot = 1;
+			break;
+		case 'k':
+			k = (uint32_t)igr_opt_u64(optarg, 1, 1000000, "-k");
+			break;
+		default:
+			igr_cli_option(&cli, c, optarg, usage);
+		}
+	}
+	igr_cli_ready(&cli);
+	if (user != NULL && item != NULL)
+		igr_usage_error("give --user or --item, not both");
+	if (dot && user == NULL && item == NULL)
+		igr_usage_error("--dot needs --user or --item");
+	if (argc - optind > 1)
+		igr_usage_error("one graph at a time");
+	path = optind < argc ? argv[optind] : "-";
+	if (cli.vocab != NULL) {
+		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
+		if (vs == NULL)
+			igr_die_lib();
+	}
+	r = igr_reader_open(path, IGR_KIND_GRAPH);
+	if (r == NULL)
+		igr_die_lib();
+	if (vs != NULL)
+		igr_reader_set_vocab(r, vs);
+	g = igr_graph_read(r, IGR_REL_ALL, IGR_GRAPH_DETAILS);
+	if (g == NULL)
+		igr_die_lib();
+	igr_reader_close(r);
+	out = igr_out_open(cli.output);
+	if (out == NULL)
+		igr_die_lib();
+	if (user != NULL || item != NULL) {
+		int type = user != NULL ? IGR_USER : IGR_ITEM;
+		uint32_t id = resolve(vs, type, user != NULL ? user : item);
+		rc = igr_show_node(g, type, id, k, dot, out, vs);
+	} else {
+		rc = igr_show_summary(g, out, k, vs);
+	}
+	if (rc < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", igr_errmsg());
+		igr_out_abort(out);
+		igr_die("%s", msg);
+	}
+	if (igr_out_close(out) < 0)
+		igr_die_lib();
+	igr_info(&cli, "%u users, %u items, %u categories",
+		 g->n[IGR_USER], g->n[IGR_ITEM], g->n[IGR_CATEGORY]);
+	igr_graph_free(g);
+	igr_vocabset_close(vs);
+	return igr_cli_finish(&cli);
+}
