@@ -1066,6 +1066,26 @@ static int sort_by_time(igr_gen_event *a, size_t n, int64_t lo, int64_t hi)
 	return 0;
 }
 
+/* Append M events to the growing array *BUF. */
+static int append_events(igr_gen_event **buf, size_t *cap, size_t *n,
+			 const igr_gen_event *ev, size_t m)
+{
+	if (*n + m > *cap) {
+		size_t nc = *cap ? *cap : 1024;
+		igr_gen_event *nb;
+		while (nc < *n + m)
+			nc *= 2;
+		nb = realloc(*buf, nc * sizeof *nb);
+		if (nb == NULL)
+			return igr_error("out of memory");
+		*buf = nb;
+		*cap = nc;
+	}
+	memcpy(*buf + *n, ev, m * sizeof *ev);
+	*n += m;
+	return 0;
+}
+
 static int write_by_time(igr_gen *g, igr_out *out,
 			 igr_gen_progress_fn *progress, void *arg)
 {
@@ -1100,21 +1120,9 @@ static int write_by_time(igr_gen *g, igr_out *out,
 			}
 			for (b = a; b < m && ev[b].ts < hi; b++)
 				;
-			if (n + (b - a) > cap) {
-				size_t nc = cap ? cap : 1024;
-				igr_gen_event *nb;
-				while (nc < n + (b - a))
-					nc *= 2;
-				nb = realloc(buf, nc * sizeof *nb);
-				if (nb == NULL) {
-					igr_error("out of memory");
-					goto fail;
-				}
-				buf = nb;
-				cap = nc;
-			}
-			memcpy(buf + n, ev + a, (b - a) * sizeof *ev);
-			n += b - a;
+			if (b > a && append_events(&buf, &cap, &n, ev + a,
+						   b - a) < 0)
+				goto fail;
 			if (progress != NULL && (u & 255) == 0)
 				progress(arg, p * g->nusers + u,
 					 passes * g->nusers);
