@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -381,8 +382,28 @@ igr_out *igr_out_open(const char *path)
 		return out;
 	}
 	out->path = strdup(path);
-	if (out->path == NULL ||
-	    asprintf(&out->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (out->path == NULL) {
+		free(out->buf);
+		free(out);
+		return igr_error("out of memory"), NULL;
+	}
+	{
+		/* a device or FIFO (-o /dev/null) is written in place: a
+		 * temporary file renamed over it would replace the device */
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			out->fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (out->fd < 0) {
+				igr_syserror("cannot open '%s'", path);
+				free(out->path);
+				free(out->buf);
+				free(out);
+				return NULL;
+			}
+			return out; /* tmp == NULL marks it */
+		}
+	}
+	if (asprintf(&out->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		free(out->path);
 		free(out->buf);
 		free(out);
@@ -519,6 +540,12 @@ int igr_out_close(igr_out *out)
 		out_free(out);
 		return rc;
 	}
+	if (out->tmp == NULL) { /* a device or FIFO, written in place */
+		if (close(out->fd) < 0 && rc == 0)
+			rc = igr_syserror("cannot close '%s'", out->path);
+		out_free(out);
+		return rc;
+	}
 	if (rc == 0 && fsync(out->fd) < 0 && errno != EINVAL)
 		rc = igr_syserror("cannot sync '%s'", out->tmp);
 	if (close(out->fd) < 0 && rc == 0)
@@ -539,7 +566,9 @@ void igr_out_abort(igr_out *out)
 {
 	if (out == NULL)
 		return;
-	if (out->path != NULL) {
+	if (out->path != NULL && out->tmp == NULL) {
+		close(out->fd);
+	} else if (out->path != NULL) {
 		close(out->fd);
 		unlink(out->tmp);
 		unregister_tmp(out->slot);

@@ -156,6 +156,21 @@ if [ -w /dev/full ]; then
 else
 	skip "gen: write error on stdout" "no /dev/full"
 fi
+# -o on a FIFO or device (-o /dev/null) writes to it, never renames a
+# temporary file over it (that once replaced /dev/null on a root machine)
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+reader=$!
+expect "gen -o FIFO" 0 ig gen --users 10 -o "$T/fifo"
+if [ -p "$T/fifo" ]; then
+	wait "$reader"
+	n=$(wc -l <"$T/fifo.out")
+	[ "$n" -eq 1000 ] && pass "gen -o FIFO: written through, still a FIFO" ||
+		fail "gen -o FIFO: written through, still a FIFO" "$n lines"
+else
+	kill "$reader" 2>/dev/null
+	fail "gen -o FIFO: written through, still a FIFO" "replaced by a file"
+fi
 mkdir "$T/ro" && chmod 555 "$T/ro"
 if [ "$(id -u)" = 0 ]; then
 	skip "gen: unwritable -o directory" "running as root"
