@@ -426,25 +426,33 @@ igr_gen *igr_gen_new(const igr_gen_opts *opts)
 	g->ncat = (uint32_t)o.categories;
 	g->end = o.start + (int64_t)o.days * 86400;
 
-	/* events per user: shape from the real table, scaled to the total */
+	/* events per user: shape from the real table, scaled to the total
+	 * by cumulative rounding (as apportion() does, in place) */
 	g->nev = malloc(sizeof *g->nev * g->nusers);
-	tmp = malloc(sizeof *tmp * (g->nusers > g->ncat + 1 ? g->nusers
-							    : g->ncat + 1));
+	tmp = malloc(sizeof *tmp * (g->ncat + 1));
 	if (g->nev == NULL || tmp == NULL)
 		goto oom;
-	for (i = 0; i < g->nusers; i++) {
-		rng_seed(&r, o.seed, ST_COUNT, i);
-		tmp[i] = quantile(&r, q_user_events, 20);
-	}
-	apportion(tmp, g->nusers, o.events - o.users, tmp);
-	for (i = 0; i < g->nusers; i++) {
-		if (tmp[i] + 1 > UINT32_MAX / 2) {
-			igr_error("events: too many for one user");
-			goto fail;
+	{
+		uint64_t sum = 0, prev = 0, cum = 0, rest = o.events - o.users;
+		for (i = 0; i < g->nusers; i++) {
+			rng_seed(&r, o.seed, ST_COUNT, i);
+			g->nev[i] = quantile(&r, q_user_events, 20);
+			sum += g->nev[i];
 		}
-		g->nev[i] = (uint32_t)tmp[i] + 1;
-		if (g->nev[i] > g->maxev)
-			g->maxev = g->nev[i];
+		for (i = 0; i < g->nusers; i++) {
+			uint64_t q, share;
+			cum += g->nev[i];
+			q = (uint64_t)((unsigned __int128)cum * rest / sum);
+			share = q - prev;
+			prev = q;
+			if (share + 1 > UINT32_MAX / 2) {
+				igr_error("events: too many for one user");
+				goto fail;
+			}
+			g->nev[i] = (uint32_t)share + 1;
+			if (g->nev[i] > g->maxev)
+				g->maxev = g->nev[i];
+		}
 	}
 
 	/* categories: popularity, then items shared out by popularity with
