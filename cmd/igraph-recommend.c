@@ -375,7 +375,7 @@ static int write_json(struct output *o, const igr_rec_list *l,
 	}
 	if (l->query_type == IGR_USER &&
 	    J(l->fallback ? ",\"fallback\":\"popularity\""
-			  : ",\"fallback\":null") < 0)
+			  : ",\"fallback\":false") < 0)
 		return -1;
 	if (J(",\"") < 0 || J(list) < 0 || J("\":[") < 0)
 		return -1;

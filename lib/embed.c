@@ -14,14 +14,15 @@
 #endif
 
 /*
- * Blocking: a tile of BU users x BI items (128 KB of scores) and the BI x
- * dim item block (256 KB at dim 64) stay in the 1-2 MB L2 cache while the
+ * Blocking: a tile of BU users x BI items (256 KB of scores) and the BI x
+ * dim item block (128 KB at dim 64) stay in the 2 MB L2 cache while the
  * tile is scanned, so the scores are read back from cache, never from
- * memory.  Measured on gowalla (29,858 x 40,981 x 64) on 2 cores; see
- * BENCHMARKS.md, "Serving".
+ * memory.  128 users per call amortise OpenBLAS's packing of the item
+ * block: 32 x 1024 tiles ran at 0.6-0.7 of the rate of 128 x 512 ones
+ * (gowalla shape, 2 cores); see BENCHMARKS.md, "Serving".
  */
-#define BU 32
-#define BI 1024
+#define BU 128
+#define BI 512
 
 void igr_embed_rules_init(igr_embed_rules *r)
 {

@@ -367,6 +367,19 @@ static int user_vec(const igr_rec *r, uint32_t u, float *out)
 	return IGR_UNKNOWN_USER;
 }
 
+uint32_t igr_rec_dim(const igr_rec *r)
+{
+	return r->path == PATH_EMBED ? r->e.dim : 0;
+}
+
+int igr_rec_user_vector(const igr_rec *r, uint32_t u, float *out)
+{
+	if (r->path != PATH_EMBED)
+		return igr_error("the %s model has no user vectors",
+				 igr_model_name(r->m));
+	return user_vec(r, u, out);
+}
+
 static int known_one(const igr_rec *r, uint32_t u, float *scratch)
 {
 	uint64_t k;

@@ -92,6 +92,13 @@ int igr_rec_load_vectors(igr_rec *r, igr_reader *vr) IGR_WUR;
 long igr_rec_known(igr_rec *r, const uint32_t *users, size_t n,
 		   uint8_t *known) IGR_WUR;
 
+/* Embedding models: the dimension of user vectors (0 for other models)
+ * and user U's vector (from --vectors, the model's trained rows, or the
+ * model's user_vector for users added since): 0, IGR_UNKNOWN_USER or
+ * -1. */
+uint32_t igr_rec_dim(const igr_rec *r);
+int igr_rec_user_vector(const igr_rec *r, uint32_t u, float *out) IGR_WUR;
+
 /* The popularity of item I in the current graph, in [0, 1]. */
 float igr_rec_popularity(const igr_rec *r, uint32_t i);
 
