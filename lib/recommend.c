@@ -1140,23 +1140,22 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		sub.nusers = 0;
 		sub.nitems = nitems;
 		sub.item = subv;
-		sub.item_bias = r->e.item_bias ? subv + (size_t)nitems * d
-					       : NULL;
+		/* a bias always: -INFINITY for items the model does not
+		 * know, which then never score */
+		sub.item_bias = subv + (size_t)nitems * d;
 		for (c = 0; c < nitems; c++) {
+			float *bias = subv + (size_t)nitems * d + c;
 			if (items[c] < r->e.nitems) {
 				memcpy(subv + (size_t)c * d,
 				       r->e.item + (size_t)items[c] * d,
 				       d * sizeof *subv);
-				if (sub.item_bias)
-					subv[(size_t)nitems * d + c] =
-						r->e.item_bias[items[c]];
+				*bias = r->e.item_bias
+						? r->e.item_bias[items[c]]
+						: 0.0f;
 			} else {
-				/* unknown to the model: never scores */
 				memset(subv + (size_t)c * d, 0,
 				       d * sizeof *subv);
-				if (sub.item_bias)
-					subv[(size_t)nitems * d + c] =
-						-INFINITY;
+				*bias = -INFINITY;
 			}
 		}
 	}
