@@ -147,7 +147,8 @@ static int push_id(struct idlist *l, uint32_t id)
 	return 0;
 }
 
-static int push_line(struct idlist *l)
+/* Close a group (an audience line) whose ids start at index FROM. */
+static int push_line(struct idlist *l, size_t from)
 {
 	if (l->nlines + 1 >= l->lcap) {
 		size_t nc = l->lcap ? l->lcap * 2 : 256;
@@ -157,7 +158,7 @@ static int push_line(struct idlist *l)
 		l->line_start = p;
 		l->lcap = nc;
 	}
-	l->line_start[l->nlines++] = (uint32_t)l->n;
+	l->line_start[l->nlines++] = (uint32_t)from;
 	l->line_start[l->nlines] = (uint32_t)l->n;
 	return 0;
 }
@@ -228,7 +229,7 @@ static int read_ids(struct cfg *c, const char *path, int type, int multi,
 				break;
 			p = tab + 1;
 		}
-		if (multi && l->n > before && push_line(l) < 0)
+		if (multi && l->n > before && push_line(l, before) < 0)
 			goto fail;
 	}
 	if (rc < 0)

@@ -89,8 +89,8 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 	p.alpha = igr_train_num(ctx, m, "alpha", 0.85);
 	p.damping = igr_train_num(ctx, m, "user-damping", 1);
 	p.locality = igr_train_num(ctx, m, "locality", 1);
-	p.binary = igr_train_flag(ctx, m, "binary");
 	p.rownorm = igr_train_num(ctx, m, "normalise", 1) != 0;
+	p.binary = igr_train_flag(ctx, m, "binary");
 	if (ui == NULL || ui->nnz == 0) {
 		igr_error("the graph has no user->item edges to learn from");
 		goto fail;
