@@ -393,7 +393,8 @@ int main(int argc, char **argv)
 	if (vw != NULL && igr_writer_close(vw) < 0)
 		igr_die_lib();
 	igr_info(&cli,
-		 "%zu users recomputed (%llu from their own edges), %llu "
+		 "%zu users recomputed (%llu unknown to the model: their own "
+		 "edges), %llu "
 		 "interest points, %llu vectors, %.2fs",
 		 nusers, (unsigned long long)nfallback,
 		 (unsigned long long)npoints, (unsigned long long)nvec,
