@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 
 static const char usage[] =
@@ -108,6 +109,19 @@ static unsigned parse_behaviors(const char *arg)
 	return mask;
 }
 
+/* Report the library's last error and exit 1, releasing what is open
+ * first (a leak checker then sees a clean exit). */
+static noreturn void fail(struct opts *o, igr_eval *ev, igr_reader *r)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof msg, "%s", igr_errmsg());
+	igr_reader_close(r);
+	igr_eval_free(ev);
+	igr_vocabset_close(o->vs);
+	igr_die("%s", msg);
+}
+
 static void read_truth(struct opts *o, igr_eval *ev, uint64_t *nread,
 		       uint64_t *nrel)
 {
@@ -116,7 +130,7 @@ static void read_truth(struct opts *o, igr_eval *ev, uint64_t *nread,
 	int rc;
 
 	if (r == NULL)
-		igr_die_lib();
+		fail(o, ev, NULL);
 	if (o->vs)
 		igr_reader_set_vocab(r, o->vs);
 	while ((rc = igr_read_event(r, &e)) == 1) {
@@ -124,10 +138,10 @@ static void read_truth(struct opts *o, igr_eval *ev, uint64_t *nread,
 			continue;
 		(*nrel)++;
 		if (igr_eval_add_truth(ev, e.user, e.item) < 0)
-			igr_die_lib();
+			fail(o, ev, r);
 	}
 	if (rc < 0)
-		igr_die_lib();
+		fail(o, ev, r);
 	*nread = igr_reader_records(r);
 	igr_reader_close(r);
 }
@@ -141,34 +155,36 @@ static void read_recs(struct opts *o, igr_eval *ev, int run,
 	int rc;
 
 	if (r == NULL)
-		igr_die_lib();
+		fail(o, ev, NULL);
 	if (o->vs)
 		igr_reader_set_vocab(r, o->vs);
 	meta = igr_header_get(igr_reader_header(r), "score");
 	in->prob = o->prob || (meta != NULL && strcmp(meta, "probability") == 0);
 	if (in->prob && igr_eval_set_prob(ev, run, o->nbins) < 0)
-		igr_die_lib();
+		fail(o, ev, r);
 	in->max_item = -1;
 	while ((rc = igr_read_score(r, &s)) == 1) {
-		if (s.query_type != IGR_USER || s.target_type != IGR_ITEM)
-			igr_die("%s: record %llu: %s -> %s scores; igraph-eval "
-				"evaluates user -> item recommendations",
-				igr_reader_name(r),
-				(unsigned long long)igr_reader_records(r),
-				igr_node_name(s.query_type),
-				igr_node_name(s.target_type));
+		if (s.query_type != IGR_USER || s.target_type != IGR_ITEM) {
+			igr_error("%s: record %llu: %s -> %s scores; "
+				  "igraph-eval evaluates user -> item "
+				  "recommendations", igr_reader_name(r),
+				  (unsigned long long)igr_reader_records(r),
+				  igr_node_name(s.query_type),
+				  igr_node_name(s.target_type));
+			fail(o, ev, r);
+		}
 		if (igr_eval_add_rec(ev, run, s.query, s.target, s.rank,
 				     s.score) < 0) {
 			igr_error_prefix("%s: record %llu", igr_reader_name(r),
 					 (unsigned long long)
 						 igr_reader_records(r));
-			igr_die_lib();
+			fail(o, ev, r);
 		}
 		if ((int64_t)s.target > in->max_item)
 			in->max_item = s.target;
 	}
 	if (rc < 0)
-		igr_die_lib();
+		fail(o, ev, r);
 	in->records = igr_reader_records(r);
 	igr_reader_close(r);
 }
@@ -631,7 +647,7 @@ int main(int argc, char **argv)
 
 	ev = igr_eval_new(k, nk, nruns);
 	if (ev == NULL)
-		igr_die_lib();
+		fail(&o, NULL, NULL);
 	read_truth(&o, ev, &truth_read, &truth_rel);
 	for (r = 0; r < nruns; r++)
 		read_recs(&o, ev, r, &in[r]);
@@ -644,7 +660,7 @@ int main(int argc, char **argv)
 						       sizeof bl));
 		else
 			igr_error_prefix("%s", r < 0 ? o.truth : in[r].path);
-		igr_die_lib();
+		fail(&o, ev, NULL);
 	}
 
 	/* the catalogue size that coverage divides by */
@@ -659,11 +675,13 @@ int main(int argc, char **argv)
 		items_source = "largest id + 1";
 	}
 	for (r = 0; r < nruns; r++)
-		if (in[r].max_item >= 0 && (uint64_t)in[r].max_item >= items)
-			igr_die("%s: item %lld is outside the %llu items of "
-				"the catalogue (%s)", in[r].path,
-				(long long)in[r].max_item,
-				(unsigned long long)items, items_source);
+		if (in[r].max_item >= 0 && (uint64_t)in[r].max_item >= items) {
+			igr_error("%s: item %lld is outside the %llu items of "
+				  "the catalogue (%s)", in[r].path,
+				  (long long)in[r].max_item,
+				  (unsigned long long)items, items_source);
+			fail(&o, ev, NULL);
+		}
 
 	for (r = 0; r < nruns; r++) {
 		res[r] = igr_eval_result_of(ev, r);
