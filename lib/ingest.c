@@ -465,6 +465,7 @@ static int check_field(igr_ingest *ig, const struct where *wh, int role,
 	size_t limit = ig->max_field, i;
 	int is_id = role == IGR_ROLE_USER || role == IGR_ROLE_ITEM ||
 		    role == IGR_ROLE_CATEGORY;
+	unsigned odd = 0; /* bytes >= 0x80, control bytes seen */
 	char b[200];
 
 	if (is_id && limit > IGR_VOCAB_MAXLEN)
@@ -473,23 +474,29 @@ static int check_field(igr_ingest *ig, const struct where *wh, int role,
 	if (v->len > limit)
 		return REJECT(ig, wh, R_LONG, "%s longer than %zu bytes "
 			      "(--max-field)", igr_role_name(role), limit);
+	/* one pass finds what needs a closer look; plain ASCII ids (nearly
+	 * every field) need nothing more */
+	for (i = 0; i < v->len; i++) {
+		unsigned char c = (unsigned char)v->p[i];
+		odd |= (c >= 0x80) | (c < 0x20 || c == 0x7f) << 1;
+	}
+	if (odd == 0 && !(is_id && (v->p[0] == ' ' ||
+				     v->p[v->len - 1] == ' '))) {
+		*bad = 0;
+		return 0;
+	}
 	if (memchr(v->p, '\0', v->len) != NULL)
 		return REJECT(ig, wh, R_ID, "%s contains a NUL byte",
 			      igr_role_name(role));
-	if (has_high_bit(v->p, v->len) && !igr_utf8_valid(v->p, v->len))
+	if ((odd & 1) && !igr_utf8_valid(v->p, v->len))
 		return REJECT(ig, wh, R_UTF8, "%s '%s' is not valid UTF-8",
 			      igr_role_name(role), q(v, b));
 	if (is_id && (v->p[0] == ' ' || v->p[v->len - 1] == ' '))
 		return REJECT(ig, wh, R_ID, "%s id '%s' has spaces around it "
 			      "(see --trim)", igr_role_name(role), q(v, b));
-	if (is_id)
-		for (i = 0; i < v->len; i++) {
-			unsigned char c = (unsigned char)v->p[i];
-			if (c < 0x20 || c == 0x7f)
-				return REJECT(ig, wh, R_ID, "%s id '%s' "
-					      "contains a control character",
-					      igr_role_name(role), q(v, b));
-		}
+	if (is_id && (odd & 2))
+		return REJECT(ig, wh, R_ID, "%s id '%s' contains a control "
+			      "character", igr_role_name(role), q(v, b));
 	*bad = 0;
 	return 0;
 }

@@ -103,6 +103,11 @@ static int decimal_ms(const char *s, size_t len, int64_t num, int64_t den,
 	}
 	if (i != len || nd == 0)
 		return -1;
+	if (nf == 0 && den == 1 && num <= 1000 && !neg && nd <= 15) {
+		/* the common case, whole seconds or ms: no 128-bit division */
+		*ms = (int64_t)ip * num;
+		return 0;
+	}
 	total = (ip * scale + fp) * num;
 	den *= (int64_t)scale;
 	if (neg) {
