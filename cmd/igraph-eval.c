@@ -109,6 +109,12 @@ static unsigned parse_behaviors(const char *arg)
 	return mask;
 }
 
+/* PATH as the stream library names it in messages. */
+static const char *disp(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
 /* Report the library's last error and exit 1, releasing what is open
  * first (a leak checker then sees a clean exit). */
 static noreturn void fail(struct opts *o, igr_eval *ev, igr_reader *r)
@@ -655,11 +661,12 @@ int main(int argc, char **argv)
 						     : 0) < 0) {
 		r = igr_eval_failed_run(ev);
 		if (r < 0 && o.behaviors)
-			igr_error_prefix("%s: behavior %s", o.truth,
+			igr_error_prefix("%s: behavior %s", disp(o.truth),
 					 behavior_list(o.behaviors, bl,
 						       sizeof bl));
 		else
-			igr_error_prefix("%s", r < 0 ? o.truth : in[r].path);
+			igr_error_prefix("%s", disp(r < 0 ? o.truth
+							    : in[r].path));
 		fail(&o, ev, NULL);
 	}
 
@@ -677,7 +684,7 @@ int main(int argc, char **argv)
 	for (r = 0; r < nruns; r++)
 		if (in[r].max_item >= 0 && (uint64_t)in[r].max_item >= items) {
 			igr_error("%s: item %lld is outside the %llu items of "
-				  "the catalogue (%s)", in[r].path,
+				  "the catalogue (%s)", disp(in[r].path),
 				  (long long)in[r].max_item,
 				  (unsigned long long)items, items_source);
 			fail(&o, ev, NULL);
@@ -688,7 +695,7 @@ int main(int argc, char **argv)
 		if (res[r]->rank_ties)
 			igr_warn(&o.cli, "%s: %llu records share their rank "
 				 "with another; they are ordered by score, then "
-				 "item id", in[r].path,
+				 "item id", disp(in[r].path),
 				 (unsigned long long)res[r]->rank_ties);
 	}
 
