@@ -1020,6 +1020,25 @@ out:
 
 /* ---- audiences --------------------------------------------------------- */
 
+/* Set (ON 1) or clear the flags of the queries user U is excluded from:
+ * those holding an item of U's exclusion row. */
+static void mark_skip(const igr_csr *x, uint32_t u, uint32_t ni,
+		      const uint32_t *col, const uint32_t *iq_ptr,
+		      const uint32_t *iq, uint8_t *skip, int on)
+{
+	uint64_t e;
+
+	if (x == NULL || u >= x->nrows)
+		return;
+	for (e = x->ptr[u]; e < x->ptr[u + 1]; e++) {
+		uint32_t i = x->idx[e], c, p;
+		if (i >= ni || (c = col[i]) == IGR_NONE)
+			continue;
+		for (p = iq_ptr[c]; p < iq_ptr[c + 1]; p++)
+			skip[iq[p]] = (uint8_t)on;
+	}
+}
+
 int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		     const uint32_t *users, size_t nu, igr_rec_batch *b)
 {
@@ -1173,6 +1192,9 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		igr_topk *h;
 		float *buf, *uv = NULL;
 		uint8_t *skip = calloc(nq ? nq : 1, 1);
+		uint8_t *qhave = calloc(nq ? nq : 1, 1);
+		float *qbest = alloc_n(nq, sizeof *qbest);
+		uint32_t *qlist = alloc_n(nq, sizeof *qlist);
 		uint8_t unk[AUD_BLOCK];
 		igr_acc acc;
 		int ok, have_acc = 0;
@@ -1185,7 +1207,8 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		buf = alloc_n((size_t)AUD_BLOCK * nitems, sizeof *buf);
 		if (r->path == PATH_EMBED)
 			uv = alloc_n((size_t)AUD_BLOCK * r->e.dim, sizeof *uv);
-		ok = buf != NULL && skip != NULL &&
+		ok = buf != NULL && skip != NULL && qhave != NULL &&
+		     qbest != NULL && qlist != NULL &&
 		     (r->path != PATH_EMBED || uv != NULL);
 		if (ok && r->path == PATH_SPARSE) {
 			ok = igr_acc_init(&acc, r->ni) == 0;
@@ -1216,19 +1239,51 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 						     buf) < 0)
 					errbox_set(&eb);
 			} else if (r->path == PATH_SPARSE) {
+				/* only the queried items the user's history
+				 * reaches: a user without evidence for a query
+				 * is not in its audience */
 				for (jj = 0; jj < bu; jj++) {
-					float *row = buf + jj * nitems;
-					uint32_t c;
+					uint32_t u = users[u0 + jj], t, p, nql = 0;
 					int x2 = r->m->ops->score_user_sparse(
-						r->m, r->g, users[u0 + jj],
-						&acc);
+						r->m, r->g, u, &acc);
+					unk[jj] = 1; /* done here */
 					if (x2 < 0)
 						errbox_set(&eb);
-					unk[jj] = x2 != 0;
-					for (c = 0; c < nitems; c++)
-						row[c] = items[c] < r->model_ni
-								 ? acc.v[items[c]]
-								 : -INFINITY;
+					if (x2 != 0) {
+						igr_acc_clear(&acc);
+						continue;
+					}
+					mark_skip(x, u, r->ni, col, iq_ptr, iq,
+						  skip, 1);
+					for (t = 0; t < acc.nt; t++) {
+						uint32_t i = acc.touched[t], c;
+						float sc = acc.v[i];
+						if (i >= r->model_ni ||
+						    (c = col[i]) == IGR_NONE)
+							continue;
+						for (p = iq_ptr[c]; p < iq_ptr[c + 1];
+						     p++) {
+							uint32_t q2 = iq[p];
+							if (!qhave[q2]) {
+								qhave[q2] = 1;
+								qbest[q2] = sc;
+								qlist[nql++] = q2;
+							} else if (sc > qbest[q2]) {
+								qbest[q2] = sc;
+							}
+						}
+					}
+					for (t = 0; t < nql; t++) {
+						uint32_t q2 = qlist[t];
+						float sc = qbest[q2];
+						qhave[q2] = 0;
+						if (!skip[q2] && sc >= fl &&
+						    (h[q2].n < k ||
+						     sc >= h[q2].h[0].score))
+							igr_topk_push(&h[q2], sc, u);
+					}
+					mark_skip(x, u, r->ni, col, iq_ptr, iq,
+						  skip, 0);
 					igr_acc_clear(&acc);
 				}
 			} else {
@@ -1244,21 +1299,10 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 			for (jj = 0; jj < bu; jj++) {
 				uint32_t u = users[u0 + jj];
 				const float *row = buf + jj * nitems;
-				uint64_t e;
 				if (unk[jj])
 					continue;
-				/* queries this user is excluded from */
-				if (x != NULL && u < x->nrows)
-					for (e = x->ptr[u]; e < x->ptr[u + 1];
-					     e++) {
-						uint32_t i = x->idx[e], c, p;
-						if (i >= r->ni ||
-						    (c = col[i]) == IGR_NONE)
-							continue;
-						for (p = iq_ptr[c];
-						     p < iq_ptr[c + 1]; p++)
-							skip[iq[p]] = 1;
-					}
+				mark_skip(x, u, r->ni, col, iq_ptr, iq, skip,
+					  1);
 				for (qq = 0; qq < nq; qq++) {
 					float s = -INFINITY;
 					uint32_t p;
@@ -1281,6 +1325,9 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		free(buf);
 		free(uv);
 		free(skip);
+		free(qhave);
+		free(qbest);
+		free(qlist);
 	}
 	if (eb.failed) {
 		errbox_raise(&eb);

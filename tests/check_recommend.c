@@ -516,6 +516,10 @@ static void check_audience(igr_model *m, igr_graph *g, int exclude)
 			}
 			if (skip || isinf(best))
 				continue;
+			/* a neighbourhood model's audience holds the users
+			 * its evidence reaches: a nonzero score */
+			if (m->ops != &test_ops && best == 0)
+				continue;
 			all[n].s = best;
 			all[n++].i = u;
 		}

@@ -228,25 +228,31 @@ expect_err "... saying so" "no item-to-item scores"
 printf '4\n0\t6\n' >"$T/aud"
 printf '1\n' >"$T/audc"
 expect "--audience (an item and a campaign) and --audience-category" 0 \
-	ig recommend --model "$T/knn.igm" -k 3 --tsv --audience "$T/aud" \
+	ig recommend --model "$T/knn.igm" -k 5 --tsv --audience "$T/aud" \
 	--audience-category "$T/audc" "$T/g.igr"
 rows "$T/out" >"$T/got"
-# a query's score is the best of its items'; users 5 and 6 are unknown
+# a query's score is the best of its items'; users 5 and 6 are unknown;
+# item-kNN's audience holds the users its evidence reaches (score > 0)
 awk 'NR == FNR { c[$1] = $2; next }
-	$1 <= 4 { if ($2 == 4) print 4, $1, $3
+	$1 <= 4 && $3 > 0 { if ($2 == 4) print 4, $1, $3
 		  if ($2 == 0 || $2 == 6) { k = $1; if (!(k in b) || $3 > b[k]) b[k] = $3 }
 		  if (($2 in c) && c[$2] == 1) { if (!($1 in cb) || $3 > cb[$1]) cb[$1] = $3 } }
 	END { for (k in b) print 0, k, b[k]; for (k in cb) print "c1", k, cb[k] }' "$T/cats" "$T/full" |
 	awk '{ o = ($1 == 4) ? 1 : ($1 == 0) ? 2 : 3; print o, $1, $2, $3 }' |
-	sort -k1,1n -k4,4gr -k3,3n | awk '{ q = ($2 == "c1") ? 1 : $2; if (++n[$1] <= 3) print q, $3, $4, n[$1] }' >"$T/want"
+	sort -k1,1n -k4,4gr -k3,3n | awk '{ q = ($2 == "c1") ? 1 : $2; if (++n[$1] <= 5) print q, $3, $4, n[$1] }' >"$T/want"
 same_rows "audiences: top users by score, campaigns by their best item" "$T/got" "$T/want"
 grep -q '^category	1	user	' "$T/out" && pass "a category audience is written as a category query" ||
 	fail "a category audience is written as a category query"
+printf '9\n' >"$T/aud9"
+expect "the audience of an item without neighbours" 0 ig recommend --model "$T/knn.igm" \
+	-k 5 --tsv --audience "$T/aud9" "$T/g.igr"
+[ "$(rows "$T/out" | wc -l)" -eq 0 ] && pass "... is empty: no user has evidence for it" ||
+	fail "... is empty: no user has evidence for it" "$(rows "$T/out")"
 expect "--audience --exclude seen" 0 ig recommend --model "$T/knn.igm" -k 3 --tsv \
 	--audience "$T/aud" --exclude seen "$T/g.igr"
 rows "$T/out" >"$T/got"
 awk 'NR == FNR { s[$1, $2] = 1; next }
-	$1 <= 4 { if ($2 == 4 && !(($1, 4) in s)) print 4, $1, $3
+	$1 <= 4 && $3 > 0 { if ($2 == 4 && !(($1, 4) in s)) print 4, $1, $3
 		  if ($2 == 0 || $2 == 6) { k = $1; if (!(k in b) || $3 > b[k]) b[k] = $3 } }
 	END { for (k in b) if (!((k, 0) in s) && !((k, 6) in s)) print 0, k, b[k] }' "$T/edges" "$T/full" |
 	awk '{ print ($1 == 4) ? 1 : 2, $0 }' | sort -k1,1n -k4,4gr -k3,3n |
