@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: igraph-featurize [-qv] [--binary | --tsv] [-o file]\n"
@@ -91,6 +92,36 @@ static int is_dash(const char *p)
 	return p != NULL && strcmp(p, "-") == 0;
 }
 
+/* Forgotten users found by igr_vocabset_stat(). */
+struct idlist {
+	uint32_t *id;
+	size_t n, cap;
+};
+
+static int add_forgotten(void *arg, uint32_t user)
+{
+	struct idlist *l = arg;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 64;
+		uint32_t *p = realloc(l->id, nc * sizeof *p);
+		if (p == NULL)
+			return igr_error("out of memory");
+		l->id = p;
+		l->cap = nc;
+	}
+	l->id[l->n++] = user;
+	return 0;
+}
+
+/* 1 if R's ids are external names (TSV written with a vocabulary). */
+static int external(const igr_reader *r)
+{
+	const char *ids = igr_header_get(igr_reader_header(r), "ids");
+
+	return ids != NULL && strcmp(ids, "external") == 0;
+}
+
 /* Read the users to forget from PATH (external ids through VS, else dense
  * ids), mark them in F and, with VS, in the vocabulary. */
 static int read_forget(const struct igr_cli *cli, igr_fz *f, const char *path,
@@ -165,7 +196,9 @@ int main(int argc, char **argv)
 	const char *base_path = NULL, *forget = NULL, *report = NULL;
 	char *stdin_only[] = { "-" };
 	char **files;
-	int c, i, nfiles, json = 0, nstdin = 0;
+	int c, i, nfiles, json = 0, nstdin = 0, names = 0;
+	igr_reader **in = NULL;
+	struct idlist fg = { NULL, 0, 0 };
 	uint64_t nforget = 0;
 	double t0 = igr_now();
 
@@ -239,18 +272,51 @@ int main(int argc, char **argv)
 	if (nstdin > 1)
 		igr_usage_error("standard input ('-') given more than once");
 
-	if (cli.vocab != NULL) {
+	/* open every input first: whether the vocabulary's names are needed
+	 * depends on them */
+	in = calloc((size_t)nfiles, sizeof *in);
+	if (in == NULL)
+		igr_die("out of memory");
+	for (i = 0; i < nfiles; i++) {
+		in[i] = igr_reader_open(files[i], IGR_KIND_EVENTS);
+		if (in[i] == NULL)
+			goto fail;
+		names |= external(in[i]);
+	}
+	if (base_path != NULL) {
+		base = igr_reader_open(base_path, 0);
+		if (base == NULL)
+			goto fail;
+		names |= external(base);
+	}
+	if (cli.encoding == IGR_ENC_TSV ||
+	    (cli.encoding == IGR_ENC_AUTO &&
+	     (cli.output == NULL || is_dash(cli.output)) &&
+	     isatty(STDOUT_FILENO)))
+		names = 1;
+	if (forget != NULL || report != NULL)
+		names = 1;
+	if (cli.vocab != NULL && names) {
 		int t;
 		vs = igr_vocabset_open(cli.vocab, forget ? IGR_VOCAB_WRITE
 							 : IGR_VOCAB_READ);
 		if (vs == NULL)
-			igr_die_lib();
+			goto fail;
 		for (t = 0; t < IGR_NNODE; t++)
 			o.nodes[t] = igr_vocab_size(vs->v[t]);
+	} else if (cli.vocab != NULL) {
+		/* binary in and out: the sizes and the erasure marks are all
+		 * that is needed, and a line count gives them */
+		if (igr_vocabset_stat(cli.vocab, o.nodes, add_forgotten,
+				      &fg) < 0)
+			goto fail;
 	}
 	f = igr_fz_new(&o);
 	if (f == NULL)
 		goto fail;
+	for (i = 0; (size_t)i < fg.n; i++)
+		if (igr_fz_forget(f, fg.id[i]) < 0)
+			goto fail;
 	if (vs != NULL) {
 		/* erasures already recorded stay erased */
 		uint32_t u, n = igr_vocab_size(vs->v[IGR_USER]);
@@ -261,21 +327,16 @@ int main(int argc, char **argv)
 	}
 	if (forget != NULL && read_forget(&cli, f, forget, vs, &nforget) < 0)
 		goto fail;
-	if (base_path != NULL) {
-		base = igr_reader_open(base_path, 0);
-		if (base == NULL)
-			goto fail;
+	if (base != NULL) {
 		if (vs != NULL)
 			igr_reader_set_vocab(base, vs);
 		if (igr_fz_use_base(f, base) < 0)
 			goto fail;
 	}
 	for (i = 0; i < nfiles; i++) {
-		igr_reader *r = igr_reader_open(files[i], IGR_KIND_EVENTS);
+		igr_reader *r = in[i];
 		igr_event e;
 		int rc;
-		if (r == NULL)
-			goto fail;
 		if (vs != NULL)
 			igr_reader_set_vocab(r, vs);
 		while ((rc = igr_read_event(r, &e)) == 1) {
@@ -298,6 +359,7 @@ int main(int argc, char **argv)
 						     igr_reader_records(r));
 		}
 		igr_reader_close(r);
+		in[i] = NULL;
 		if (rc < 0)
 			goto fail;
 	}
@@ -359,6 +421,8 @@ int main(int argc, char **argv)
 				 (unsigned long long)rep.users_forgotten);
 	}
 	igr_reader_close(base);
+	free(in);
+	free(fg.id);
 	igr_fz_report_free(&rep);
 	igr_fz_free(f);
 	igr_vocabset_close(vs);
@@ -372,6 +436,10 @@ fail:
 		if (rout != NULL)
 			igr_out_abort(rout);
 		igr_reader_close(base);
+		for (i = 0; in != NULL && i < nfiles; i++)
+			igr_reader_close(in[i]);
+		free(in);
+		free(fg.id);
 		igr_fz_report_free(&rep);
 		igr_fz_free(f);
 		igr_vocabset_close(vs);

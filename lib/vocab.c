@@ -429,6 +429,56 @@ int igr_vocabset_save(igr_vocabset *vs)
 	return 0;
 }
 
+int igr_vocabset_stat(const char *dir, uint32_t size[3],
+		      int (*forgot)(void *arg, uint32_t user), void *arg)
+{
+	struct stat st;
+	int t;
+
+	if (stat(dir, &st) < 0)
+		return igr_syserror("vocabulary '%s'", dir);
+	if (!S_ISDIR(st.st_mode))
+		return igr_error("vocabulary '%s' is not a directory", dir);
+	for (t = 0; t < 3; t++) {
+		char *p = join_path(dir, vocab_file[t]), *line;
+		igr_in *in;
+		size_t len;
+		uint64_t n = 0;
+		int r;
+
+		size[t] = 0;
+		if (p == NULL)
+			return igr_error("out of memory");
+		if (access(p, F_OK) != 0) {
+			free(p);
+			continue;
+		}
+		in = igr_in_open(p);
+		if (in == NULL) {
+			free(p);
+			return -1;
+		}
+		/* a line per id; only the marks are looked at */
+		while ((r = igr_in_getline(in, &line, &len)) == 1) {
+			char *tab = memchr(line, '\t', len);
+			if (tab != NULL && t == 0 && forgot != NULL &&
+			    strcmp(tab + 1, "forgotten") == 0 &&
+			    forgot(arg, (uint32_t)n) < 0)
+				r = -1;
+			if (r < 0 || ++n > UINT32_MAX - 1) {
+				r = r < 0 ? -1 : igr_error("%s: too many ids", p);
+				break;
+			}
+		}
+		igr_in_close(in);
+		free(p);
+		if (r < 0)
+			return -1;
+		size[t] = (uint32_t)n;
+	}
+	return 0;
+}
+
 void igr_vocabset_close(igr_vocabset *vs)
 {
 	int t;

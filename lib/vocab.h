@@ -82,6 +82,15 @@ igr_vocabset *igr_vocabset_open(const char *dir, int mode) IGR_WUR;
 /* Write the files that changed.  Returns 0 or -1. */
 int igr_vocabset_save(igr_vocabset *vs) IGR_WUR;
 
+/* The sizes of the vocabularies of DIR and its forgotten users, without
+ * loading the names (a count of lines, for a tool that needs only the id
+ * bounds and the erasure marks): SIZE[t] per node type; FORGOT, when not
+ * NULL, is called with each forgotten user id (a negative return stops
+ * with an error).  No lock is taken.  Returns 0 or -1. */
+int igr_vocabset_stat(const char *dir, uint32_t size[3],
+		      int (*forgot)(void *arg, uint32_t user),
+		      void *arg) IGR_WUR;
+
 /* Release (and unlock); does not save. */
 void igr_vocabset_close(igr_vocabset *vs);
 
