@@ -101,12 +101,13 @@ static char *build_usage(void)
 int main(int argc, char **argv)
 {
 	struct igr_cli cli;
-	struct option *longopts;
+	/* static: still reachable when a usage error exits (LeakSanitizer) */
+	static struct option *longopts;
+	static char *usage;
 	const struct igr_train_param *p;
 	const struct igr_trainer *tr;
 	struct igr_train_ctx ctx;
 	const char *model = NULL, *path;
-	char *usage = build_usage();
 	cJSON *params = cJSON_CreateObject();
 	igr_reader *r;
 	igr_graph *g;
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
 	int c;
 	double t0 = igr_now(), t1, t2;
 
+	usage = build_usage();
 	if (usage == NULL || params == NULL) {
 		fprintf(stderr, "igraph-train: out of memory\n");
 		return 1;
@@ -212,13 +214,18 @@ int main(int argc, char **argv)
 		igr_usage_error("the model is binary: give -o FILE or redirect "
 				"standard output");
 
-	r = igr_reader_open(path, IGR_KIND_GRAPH);
+	r = igr_reader_open(path, tr->input_kind ? tr->input_kind
+						  : IGR_KIND_GRAPH);
 	if (r == NULL)
 		igr_die_lib();
-	g = igr_graph_read(r, tr->rels, 0);
-	if (g == NULL)
-		igr_die_lib();
-	igr_reader_close(r);
+	g = NULL;
+	if (tr->input_kind == 0) {
+		g = igr_graph_read(r, tr->rels, 0);
+		if (g == NULL)
+			igr_die_lib();
+		igr_reader_close(r);
+		r = NULL;
+	}
 	t1 = igr_now();
 
 	memset(&ctx, 0, sizeof ctx);
@@ -227,9 +234,11 @@ int main(int argc, char **argv)
 	ctx.seed = cli.seed_set ? cli.seed : 1;
 	ctx.source = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	ctx.cli = &cli;
-	m = tr->train(g, &ctx);
+	/* a model of another input reads the stream itself (mlp: features) */
+	m = g != NULL ? tr->train(g, &ctx) : tr->train_stream(r, &ctx);
 	if (m == NULL)
 		igr_die_lib();
+	igr_reader_close(r);
 	t2 = igr_now();
 	{
 		cJSON *run = cJSON_AddObjectToObject(m->meta, "training");
@@ -249,11 +258,15 @@ int main(int argc, char **argv)
 	}
 	if (igr_model_save(m, cli.output) < 0)
 		igr_die_lib();
-	igr_info(&cli,
-		 "%s model from %u users, %u items: read %.2fs, trained "
-		 "%.2fs, total %.2fs",
-		 tr->name, g->n[IGR_USER], g->n[IGR_ITEM], t1 - t0, t2 - t1,
-		 igr_now() - t0);
+	if (g != NULL)
+		igr_info(&cli,
+			 "%s model from %u users, %u items: read %.2fs, "
+			 "trained %.2fs, total %.2fs",
+			 tr->name, g->n[IGR_USER], g->n[IGR_ITEM], t1 - t0,
+			 t2 - t1, igr_now() - t0);
+	else
+		igr_info(&cli, "%s model from %s: trained %.2fs, total %.2fs",
+			 tr->name, ctx.source, t2 - t1, igr_now() - t0);
 	igr_model_free(m);
 	igr_graph_free(g);
 	cJSON_Delete(params);

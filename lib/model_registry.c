@@ -1,5 +1,6 @@
 /* model_registry.c - the model types igraph knows, by name.  A new model
  * module adds its ops here (one line each). */
+#include "mlp.h"
 #include "model.h"
 #include "train.h"
 
@@ -8,6 +9,7 @@
 static const struct igr_model_ops *const registry[] = {
 	&igr_pop_ops,
 	&igr_itemknn_ops,
+	&igr_mlp_ops,
 	NULL,
 };
 

@@ -2,6 +2,7 @@
 #include "train.h"
 #include "cli.h"
 #include "error.h"
+#include "mlp.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -36,6 +37,37 @@ const struct igr_train_param igr_train_params[] = {
 	  "its largest (default 1)" },
 	{ "binary", IGR_P_FLAG, 0, 0, NULL,
 	  "itemknn: ignore edge weights (every edge counts 1)" },
+	{ "hidden", IGR_P_STR, 0, 0, "sizes",
+	  "mlp: hidden layer sizes, e.g. 64,32 (the default;\n"
+	  "0: none, logistic regression)" },
+	{ "activation", IGR_P_STR, 0, 0, "name",
+	  "mlp: relu (the default), tanh or sigmoid" },
+	{ "dropout", IGR_P_NUM, 0, 0.9, "p",
+	  "mlp: dropout of hidden units while training\n"
+	  "(default 0.1)" },
+	{ "l2", IGR_P_NUM, 0, 10, "x",
+	  "mlp: L2 penalty on the weights (default 1e-5)" },
+	{ "lr", IGR_P_NUM, 1e-9, 1, "x",
+	  "mlp: Adam step size (default 0.001)" },
+	{ "batch", IGR_P_INT, 1, 1000000, "n",
+	  "mlp: rows per mini-batch (default 512)" },
+	{ "epochs", IGR_P_INT, 1, 100000, "n",
+	  "mlp: passes over the training rows (default 30)" },
+	{ "patience", IGR_P_INT, 0, 100000, "n",
+	  "mlp: stop after N epochs without a better\n"
+	  "validation log-loss (default 3; 0: never)" },
+	{ "neg-rate", IGR_P_NUM, 1e-6, 1, "r",
+	  "mlp: keep each negative pair with probability R\n"
+	  "(default 1: all)" },
+	{ "pos-weight", IGR_P_NUM, 1e-3, 1e6, "w",
+	  "mlp: weight of positive pairs in the loss\n"
+	  "(default 1)" },
+	{ "label", IGR_P_STR, 0, 0, "list",
+	  "mlp: behaviours in the label period that make a\n"
+	  "positive: buy (the default), cart, cart,buy ..." },
+	{ "valid", IGR_P_STR, 0, 0, "file",
+	  "mlp: features stream of a later cut, for early\n"
+	  "stopping" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -44,11 +76,15 @@ const struct igr_train_param igr_train_params[] = {
  */
 const struct igr_trainer igr_trainers[] = {
 	{ "pop", "item popularity (the baseline)", "popularity",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_pop },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_pop, 0, NULL },
 	{ "itemknn", "item-kNN: asymmetric cosine neighbourhoods",
 	  "neighbours shrink alpha user-damping locality normalise binary",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn },
-	{ NULL, NULL, NULL, 0, NULL },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn, 0, NULL },
+	{ "mlp", "purchase ranker on pair features (igraph-pairs)",
+	  "hidden activation dropout l2 lr batch epochs patience neg-rate "
+	  "pos-weight label valid",
+	  0, NULL, IGR_KIND_FEATURES, igr_train_mlp },
+	{ NULL, NULL, NULL, 0, NULL, 0, NULL },
 };
 
 const struct igr_trainer *igr_trainer_find(const char *name)

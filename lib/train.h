@@ -78,6 +78,12 @@ struct igr_trainer {
 	unsigned rels;       /* graph relations to load (IGR_REL bits) */
 	igr_model *(*train)(const igr_graph *g,
 			    const struct igr_train_ctx *ctx);
+	/* A model trained from another stream than a graph (the mlp ranker
+	 * reads pair features): the kind igraph-train opens its input as,
+	 * and the function it calls instead of `train` (0 / NULL: a graph). */
+	int input_kind;
+	igr_model *(*train_stream)(igr_reader *r,
+				   const struct igr_train_ctx *ctx);
 };
 
 /* The table; ends with a NULL name. */

@@ -4,7 +4,6 @@
 
 #include "error.h"
 #include "graph.h"
-#include "learn.h"
 #include "model.h"
 #include "pairs.h"
 #include "stream.h"
