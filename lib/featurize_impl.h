@@ -100,11 +100,11 @@ static inline int fz_dist_add(igr_fz_dist *d, float w)
 
 	if (d->bin == NULL)
 		return fz_dist_first(d, w);
-	/* positive floats order like their bit patterns: the top 16 bits
-	 * (exponent and 7 mantissa bits) are a log-scale bin */
+	/* positive floats order like their bit patterns: the top bits
+	 * (exponent and 4 mantissa bits) are a log-scale bin */
 	if (w > 0) {
 		memcpy(&b, &w, 4);
-		b >>= 16;
+		b >>= 32 - IGR_FZ_BIN_BITS;
 	} else {
 		b = 0;
 	}

@@ -462,22 +462,24 @@ static int plain_run(struct eng *g, uint64_t lim)
 	const double decay = g->decay;
 	uint64_t kept = 0, pruned = 0;
 
+	const igr_edge *cur = &g->be;
+
 	g->has_base = 1;
 	for (;;) {
 		const igr_edge *n;
-		float w = (float)((double)g->be.weight * decay);
+		float w = (float)((double)cur->weight * decay);
 
 		if (w < minw) {
 			pruned++;
 		} else {
 			igr_edge *o = &g->obuf[g->on++];
-			*o = g->be;
+			*o = *cur;
 			o->weight = w;
 			kept++;
 			if (fz_dist_add(&rs->w, w) < 0)
 				return -1;
 			if (uc)
-				top3_add(&g->new3, g->be.dst, w);
+				top3_add(&g->new3, cur->dst, w);
 			if (g->on == BATCH) {
 				if (igr_write_edges(g->w, g->obuf, g->on) < 0)
 					return -1;
@@ -485,20 +487,22 @@ static int plain_run(struct eng *g, uint64_t lim)
 			}
 		}
 		if (uc)
-			top3_add(&g->old3, g->be.dst, g->be.weight);
+			top3_add(&g->old3, cur->dst, cur->weight);
+		/* the next edge straight from the batch when it is plainly
+		 * the next of this row */
 		n = g->bi < g->bn ? &g->bbuf[g->bi] : NULL;
 		if (n != NULL && n->src == g->src && n->src_type == g->st &&
-		    n->dst_type == g->dt && n->dst > g->be.dst &&
+		    n->dst_type == g->dt && n->dst > cur->dst &&
 		    (uint64_t)n->dst < lim && n->dst != IGR_NONE &&
 		    n->weight >= 0 && n->weight < INFINITY) {
-			g->be = *n;
+			cur = n;
 			g->bi++;
-			g->blo = key_lo(g->dt, n->dst);
-			g->plo = g->blo;
 			continue;
 		}
+		g->blo = g->plo = key_lo(g->dt, cur->dst);
 		if (base_next(g) < 0)
 			return -1;
+		cur = &g->be;
 		if (!g->bvalid || g->bhi != g->rhi || g->be.dst_type != g->dt ||
 		    (uint64_t)g->be.dst >= lim)
 			break;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NBIN 65536
+#define NBIN (1u << IGR_FZ_BIN_BITS)
 
 int fz_dist_first(igr_fz_dist *d, float w)
 {
@@ -24,7 +24,8 @@ int fz_dist_first(igr_fz_dist *d, float w)
 /* The middle of fine bin B. */
 static double bin_mid(uint32_t b)
 {
-	uint32_t u = b << 16 | 0x8000;
+	uint32_t u = b << (32 - IGR_FZ_BIN_BITS) |
+		     1u << (31 - IGR_FZ_BIN_BITS);
 	float f;
 
 	if (b == 0)
@@ -79,7 +80,7 @@ static void octaves(const igr_fz_dist *d, uint64_t cnt[256])
 	if (d->bin == NULL)
 		return;
 	for (b = 0; b < NBIN; b++)
-		cnt[(b >> 7) & 0xff] += d->bin[b];
+		cnt[(b >> (IGR_FZ_BIN_BITS - 9)) & 0xff] += d->bin[b];
 }
 
 static double octave_lo(int e)
