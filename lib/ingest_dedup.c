@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define EMPTY UINT32_MAX
 
@@ -69,9 +70,9 @@ void igr_dedup_free(igr_dedup *d)
 {
 	if (d == NULL)
 		return;
-	free(d->keys);
-	free(d->rh);
-	free(d->slots);
+	igr_big_free(d->keys, (size_t)d->cap * IGR_DEDUP_KEY);
+	igr_big_free(d->rh, (size_t)d->cap * sizeof *d->rh);
+	igr_big_free(d->slots, d->nslots * sizeof *d->slots);
 	free(d);
 }
 
@@ -85,6 +86,33 @@ static void table_put(uint64_t *slots, size_t mask, uint32_t h,
 	slots[i] = idx | (uint64_t)h << 32;
 }
 
+void *igr_big_alloc(size_t n)
+{
+	void *p;
+
+	if (n < ((size_t)4 << 20))
+		return calloc(1, n);
+	/* whole pages of zeros, in 2 MiB pages where the kernel allows: the
+	 * tables are read at random, and with 4 KiB pages nearly every
+	 * lookup would also miss the TLB */
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, n, MADV_HUGEPAGE);
+	return p;
+}
+
+void igr_big_free(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	if (n < ((size_t)4 << 20))
+		free(p);
+	else
+		munmap(p, n);
+}
+
 /* Grow the ring (still filling up, so slots 0..n-1 are in order). */
 static int grow(igr_dedup *d)
 {
@@ -96,23 +124,29 @@ static int grow(igr_dedup *d)
 
 	if (ncap > d->window)
 		ncap = d->window;
-	nk = realloc(d->keys, ncap * IGR_DEDUP_KEY);
-	if (nk == NULL)
-		return igr_error("out of memory");
-	d->keys = nk;
-	nh = realloc(d->rh, ncap * sizeof *nh);
-	if (nh == NULL)
-		return igr_error("out of memory");
-	d->rh = nh;
 	for (ns = 16; ns < ncap * 2; ns *= 2)
 		;
-	nsl = malloc(ns * sizeof *nsl);
-	if (nsl == NULL)
+	nk = igr_big_alloc(ncap * IGR_DEDUP_KEY);
+	nh = igr_big_alloc(ncap * sizeof *nh);
+	nsl = igr_big_alloc(ns * sizeof *nsl);
+	if (nk == NULL || nh == NULL || nsl == NULL) {
+		igr_big_free(nk, ncap * IGR_DEDUP_KEY);
+		igr_big_free(nh, ncap * sizeof *nh);
+		igr_big_free(nsl, ns * sizeof *nsl);
 		return igr_error("out of memory");
+	}
+	if (d->n > 0) {
+		memcpy(nk, d->keys, (size_t)d->n * IGR_DEDUP_KEY);
+		memcpy(nh, d->rh, (size_t)d->n * sizeof *nh);
+	}
 	memset(nsl, 0xff, ns * sizeof *nsl);
 	for (i = 0; i < d->n; i++)
-		table_put(nsl, ns - 1, d->rh[i], (uint32_t)i);
-	free(d->slots);
+		table_put(nsl, ns - 1, nh[i], (uint32_t)i);
+	igr_big_free(d->keys, (size_t)d->cap * IGR_DEDUP_KEY);
+	igr_big_free(d->rh, (size_t)d->cap * sizeof *d->rh);
+	igr_big_free(d->slots, d->nslots * sizeof *d->slots);
+	d->keys = nk;
+	d->rh = nh;
 	d->slots = nsl;
 	d->nslots = ns;
 	d->cap = (uint32_t)ncap;
@@ -152,9 +186,12 @@ void igr_dedup_prefetch(const igr_dedup *d, uint32_t h, unsigned ahead)
 		return;
 	__builtin_prefetch(&d->slots[h & (d->nslots - 1)]);
 	/* the slot of the key that the AHEAD-th next insertion evicts */
-	if (d->n == d->cap && d->cap == d->window && ahead < d->cap)
-		__builtin_prefetch(&d->slots[d->rh[(d->head + ahead) % d->cap] &
-					     (d->nslots - 1)]);
+	if (d->n == d->cap && d->cap == d->window && ahead < d->cap) {
+		size_t k = d->head + ahead;
+		if (k >= d->cap)
+			k -= d->cap;
+		__builtin_prefetch(&d->slots[d->rh[k] & (d->nslots - 1)]);
+	}
 }
 
 int igr_dedup_check(igr_dedup *d, const unsigned char *key)
@@ -188,7 +225,8 @@ int igr_dedup_check_h(igr_dedup *d, const unsigned char *key, uint32_t h)
 		/* full window: the oldest key makes room */
 		idx = d->head;
 		table_del(d, d->rh[idx], idx);
-		d->head = (d->head + 1) % d->cap;
+		if (++d->head == d->cap)
+			d->head = 0;
 	}
 	memcpy(d->keys + (size_t)idx * IGR_DEDUP_KEY, key, IGR_DEDUP_KEY);
 	d->rh[idx] = h;
