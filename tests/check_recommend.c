@@ -59,7 +59,7 @@ static int t_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
 		return IGR_UNKNOWN_USER;
 	memset(out, 0, e.dim * sizeof *out);
 	for (k = ui->ptr[u]; k < ui->ptr[u + 1]; k++)
-		for (uint32_t c = 0; c < e.dim; c++)
+		for (uint32_t c = 0; c < e.dim && ui->idx[k] < e.nitems; c++)
 			out[c] += e.item[(size_t)ui->idx[k] * e.dim + c];
 	return 0;
 }
