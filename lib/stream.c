@@ -2067,20 +2067,33 @@ int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n)
 				return -1;
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		unsigned char *b;
-		if (e[i].src_type >= IGR_NNODE || e[i].dst_type >= IGR_NNODE)
-			return igr_error("bad node type");
-		b = bin_slot(w);
+	for (i = 0; i < n;) {
+		/* the first record through bin_slot (which starts the stream
+		 * and flushes a full block), the rest of the block directly */
+		unsigned char *b = bin_slot(w);
+		size_t k = 1, room;
 		if (b == NULL)
 			return -1;
-		b[0] = e[i].src_type;
-		igr_put_u32(b + 1, e[i].src);
-		b[5] = e[i].dst_type;
-		igr_put_u32(b + 6, e[i].dst);
-		igr_put_f32(b + 10, e[i].weight);
-		igr_put_u32(b + 14, e[i].count);
-		igr_put_u64(b + 18, (uint64_t)e[i].last_ts);
+		room = w->blk_max - w->blk_n;
+		if (room > n - i - 1)
+			room = n - i - 1;
+		for (;;) {
+			const igr_edge *x = &e[i++];
+			if (x->src_type >= IGR_NNODE || x->dst_type >= IGR_NNODE)
+				return igr_error("bad node type");
+			b[0] = x->src_type;
+			igr_put_u32(b + 1, x->src);
+			b[5] = x->dst_type;
+			igr_put_u32(b + 6, x->dst);
+			igr_put_f32(b + 10, x->weight);
+			igr_put_u32(b + 14, x->count);
+			igr_put_u64(b + 18, (uint64_t)x->last_ts);
+			if (k > room)
+				break;
+			b = w->blk + (size_t)w->blk_n++ * w->recsize;
+			w->n++;
+			k++;
+		}
 	}
 	return 0;
 }
