@@ -1,5 +1,6 @@
 /* model_registry.c - the model types igraph knows, by name.  A new model
  * module adds its ops here (one line each). */
+#include "learn.h"
 #include "mlp.h"
 #include "model.h"
 #include "train.h"
@@ -10,6 +11,9 @@ static const struct igr_model_ops *const registry[] = {
 	&igr_pop_ops,
 	&igr_itemknn_ops,
 	&igr_mlp_ops,
+	&igr_gf_ops,
+	&igr_mf_ops,
+	&igr_lightgcn_ops,
 	NULL,
 };
 

@@ -1,0 +1,108 @@
+/* svd.c - randomised truncated SVD of a sparse matrix (see svd.h). */
+#include "svd.h"
+#include "error.h"
+#include "learn.h"
+#include "sparse.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Orthonormalise the columns of the row-major M x L matrix X in place
+ * (Householder QR, then the explicit Q). */
+static int orth(float *x, uint32_t m, uint32_t l, float *tau)
+{
+	lapack_int rc;
+
+	rc = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, m, l, x, l, tau);
+	if (rc == 0)
+		rc = LAPACKE_sorgqr(LAPACK_ROW_MAJOR, m, l, l, x, l, tau);
+	if (rc != 0)
+		return igr_error("svd: QR failed (LAPACK info %d)", (int)rc);
+	return 0;
+}
+
+int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
+		   const igr_svd_opts *o, float *s, float *v, float *u)
+{
+	uint32_t m = a->nrows, n = a->ncols, mn = m < n ? m : n;
+	uint32_t k = o->k, l, it, i, j;
+	float *y = NULL, *z = NULL, *tau = NULL, *r2 = NULL, *sv = NULL;
+	float *ur = NULL, *wrt = NULL, *superb = NULL;
+	igr_rng rng;
+	int ret = -1;
+
+	if (k == 0 || k > mn)
+		return igr_error("svd: rank %u outside 1 .. %u", k, mn);
+	l = k + o->oversample;
+	if (l > mn)
+		l = mn;
+	y = malloc((size_t)m * l * sizeof *y);
+	z = malloc((size_t)n * l * sizeof *z);
+	tau = malloc((size_t)l * sizeof *tau);
+	r2 = calloc((size_t)l * l, sizeof *r2);
+	sv = malloc((size_t)l * sizeof *sv);
+	ur = malloc((size_t)l * l * sizeof *ur);
+	wrt = malloc((size_t)l * l * sizeof *wrt);
+	superb = malloc((size_t)l * sizeof *superb);
+	if (!y || !z || !tau || !r2 || !sv || !ur || !wrt || !superb) {
+		igr_error("out of memory");
+		goto out;
+	}
+	/* Gaussian test matrix, Halko et al. Algorithm 4.4 */
+	igr_rng_seed(&rng, o->seed);
+	for (i = 0; i < (size_t)n * l; i++)
+		z[i] = (float)igr_rng_normal(&rng);
+	igr_spmm(a, z, l, 1, 0, y);
+	if (orth(y, m, l, tau) < 0)
+		goto out;
+	for (it = 0; it < o->iters; it++) {
+		igr_spmm(at, y, l, 1, 0, z);
+		if (orth(z, n, l, tau) < 0)
+			goto out;
+		igr_spmm(a, z, l, 1, 0, y);
+		if (orth(y, m, l, tau) < 0)
+			goto out;
+	}
+	/* B^T = A^T Q (n x l) = Q2 R2; R2 = Ur S Wr^T; so A ~= (Q Wr) S
+	 * (Q2 Ur)^T (Algorithm 5.1 through a QR of the tall factor) */
+	igr_spmm(at, y, l, 1, 0, z);
+	if (LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, l, z, l, tau) != 0) {
+		igr_error("svd: QR failed");
+		goto out;
+	}
+	for (i = 0; i < l; i++)
+		for (j = i; j < l; j++)
+			r2[(size_t)i * l + j] = z[(size_t)i * l + j];
+	if (LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, l, l, z, l, tau) != 0) {
+		igr_error("svd: QR failed");
+		goto out;
+	}
+	if (LAPACKE_sgesvd(LAPACK_ROW_MAJOR, 'A', 'A', l, l, r2, l, sv, ur, l,
+			   wrt, l, superb) != 0) {
+		igr_error("svd: SVD of the projected matrix failed");
+		goto out;
+	}
+	memcpy(s, sv, (size_t)k * sizeof *s);
+	/* V = Q2 Ur (first k columns) */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, l, 1, z, l,
+		    ur, l, 0, v, k);
+	if (u != NULL) {
+		/* U = Q Wr, Wr = (Wr^T)^T: first k columns of Wr are the
+		 * first k rows of Wr^T */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, l, 1,
+			    y, l, wrt, l, 0, u, k);
+	}
+	ret = 0;
+out:
+	free(y);
+	free(z);
+	free(tau);
+	free(r2);
+	free(sv);
+	free(ur);
+	free(wrt);
+	free(superb);
+	return ret;
+}
