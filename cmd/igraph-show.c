@@ -74,8 +74,8 @@ int main(int argc, char **argv)
 	igr_graph *g;
 	igr_out *out;
 	const char *user = NULL, *item = NULL, *path;
-	uint32_t k = 10;
-	int c, dot = 0, rc;
+	uint32_t k = 10, id = 0;
+	int c, dot = 0, rc, type = IGR_USER;
 
 	igr_cli_init(&cli, "igraph-show", argc, argv,
 		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
@@ -112,6 +112,10 @@ int main(int argc, char **argv)
 		if (vs == NULL)
 			igr_die_lib();
 	}
+	if (user != NULL || item != NULL) {
+		type = user != NULL ? IGR_USER : IGR_ITEM;
+		id = resolve(vs, type, user != NULL ? user : item);
+	}
 	r = igr_reader_open(path, IGR_KIND_GRAPH);
 	if (r == NULL)
 		igr_die_lib();
@@ -125,8 +129,6 @@ int main(int argc, char **argv)
 	if (out == NULL)
 		igr_die_lib();
 	if (user != NULL || item != NULL) {
-		int type = user != NULL ? IGR_USER : IGR_ITEM;
-		uint32_t id = resolve(vs, type, user != NULL ? user : item);
 		rc = igr_show_node(g, type, id, k, dot, out, vs);
 	} else {
 		rc = igr_show_summary(g, out, k, vs);
@@ -135,6 +137,8 @@ int main(int argc, char **argv)
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", igr_errmsg());
 		igr_out_abort(out);
+		igr_graph_free(g);
+		igr_vocabset_close(vs);
 		igr_die("%s", msg);
 	}
 	if (igr_out_close(out) < 0)
