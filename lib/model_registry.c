@@ -4,6 +4,7 @@
 #include "mlp.h"
 #include "model.h"
 #include "train.h"
+#include "vecmodel.h"
 
 #include <string.h>
 
@@ -14,6 +15,7 @@ static const struct igr_model_ops *const registry[] = {
 	&igr_gf_ops,
 	&igr_mf_ops,
 	&igr_lightgcn_ops,
+	&igr_vectors_ops,
 	NULL,
 };
 

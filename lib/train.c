@@ -2,7 +2,9 @@
 #include "train.h"
 #include "cli.h"
 #include "error.h"
+#include "learn.h"
 #include "mlp.h"
+#include "vecmodel.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -68,6 +70,9 @@ const struct igr_train_param igr_train_params[] = {
 	{ "valid", IGR_P_STR, 0, 0, "file",
 	  "mlp: features stream of a later cut, for early\n"
 	  "stopping" },
+	{ "vectors", IGR_P_STR, 0, 0, "file",
+	  "vectors: the vectors stream of user and item\n"
+	  "vectors to serve (trained elsewhere)" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -84,6 +89,9 @@ const struct igr_trainer igr_trainers[] = {
 	  "hidden activation dropout l2 lr batch epochs patience neg-rate "
 	  "pos-weight label valid",
 	  0, NULL, IGR_KIND_FEATURES, igr_train_mlp },
+	{ "vectors", "dot products of imported user and item vectors",
+	  "vectors", IGR_REL(IGR_USER, IGR_ITEM), igr_train_vectors, 0,
+	  NULL },
 	{ NULL, NULL, NULL, 0, NULL, 0, NULL },
 };
 
