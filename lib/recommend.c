@@ -4,6 +4,7 @@
 #include "error.h"
 #include "train.h"
 
+#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -1056,6 +1057,7 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 	size_t j, total = 0;
 	igr_embed sub;
 	float *subv = NULL;
+	uint32_t bu_max;
 
 	if (batch_reserve(b, nq, k, 0) < 0)
 		return -1;
@@ -1186,16 +1188,21 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		igr_error("out of memory");
 		goto out;
 	}
+	/* users per block: the transposed score tile (queried items x
+	 * users) stays near 8 MB per thread */
+	bu_max = (uint32_t)((2u << 20) / (nitems ? nitems : 1));
+	bu_max = bu_max < AUD_BLOCK ? AUD_BLOCK : bu_max > 2048 ? 2048 : bu_max;
 #pragma omp parallel num_threads(nt)
 	{
 		int me = 0;
 		igr_topk *h;
-		float *buf, *uv = NULL;
-		uint8_t *skip = calloc(nq ? nq : 1, 1);
+		float *st = NULL, *buf = NULL, *uv = NULL, *best = NULL;
+		uint8_t *unk = NULL, *skip = calloc(nq ? nq : 1, 1);
 		uint8_t *qhave = calloc(nq ? nq : 1, 1);
 		float *qbest = alloc_n(nq, sizeof *qbest);
 		uint32_t *qlist = alloc_n(nq, sizeof *qlist);
-		uint8_t unk[AUD_BLOCK];
+		uint32_t *xq = NULL, *xj = NULL, *xptr = NULL;
+		size_t xcap = 0;
 		igr_acc acc;
 		int ok, have_acc = 0;
 		int64_t blk;
@@ -1204,41 +1211,36 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		me = omp_get_thread_num();
 #endif
 		h = heaps + (size_t)me * nq;
-		buf = alloc_n((size_t)AUD_BLOCK * nitems, sizeof *buf);
-		if (r->path == PATH_EMBED)
-			uv = alloc_n((size_t)AUD_BLOCK * r->e.dim, sizeof *uv);
-		ok = buf != NULL && skip != NULL && qhave != NULL &&
-		     qbest != NULL && qlist != NULL &&
-		     (r->path != PATH_EMBED || uv != NULL);
-		if (ok && r->path == PATH_SPARSE) {
+		if (r->path == PATH_SPARSE) {
 			ok = igr_acc_init(&acc, r->ni) == 0;
 			have_acc = ok;
+		} else {
+			st = alloc_n((size_t)bu_max * nitems, sizeof *st);
+			best = alloc_n(bu_max, sizeof *best);
+			unk = alloc_n(bu_max, 1);
+			xptr = alloc_n(nq + 1, sizeof *xptr);
+			if (r->path == PATH_EMBED)
+				uv = alloc_n((size_t)bu_max * r->e.dim,
+					     sizeof *uv);
+			else
+				buf = alloc_n((size_t)bu_max * nitems,
+					      sizeof *buf);
+			ok = st && best && unk && xptr && (uv || buf);
 		}
+		ok = ok && skip && qhave && qbest && qlist;
 		for (qq = 0; ok && qq < nq; qq++)
 			if (igr_topk_init(&h[qq], k, NULL) < 0)
 				ok = 0;
 		if (!ok)
 			errbox_set(&eb);
 #pragma omp for schedule(dynamic, 1)
-		for (blk = 0; blk < (int64_t)((nu + AUD_BLOCK - 1) / AUD_BLOCK);
-		     blk++) {
-			size_t u0 = (size_t)blk * AUD_BLOCK, jj, bu;
+		for (blk = 0; blk < (int64_t)((nu + bu_max - 1) / bu_max); blk++) {
+			size_t u0 = (size_t)blk * bu_max, jj, bu, nx = 0;
+			uint32_t c;
 			if (!ok)
 				continue;
-			bu = nu - u0 < AUD_BLOCK ? nu - u0 : AUD_BLOCK;
-			/* scores of the block's users for every column */
-			if (r->path == PATH_EMBED) {
-				for (jj = 0; jj < bu; jj++) {
-					int x2 = user_vec(r, users[u0 + jj],
-							  uv + jj * r->e.dim);
-					if (x2 < 0)
-						errbox_set(&eb);
-					unk[jj] = x2 != 0;
-				}
-				if (igr_embed_scores(&sub, uv, bu, NULL, nitems,
-						     buf) < 0)
-					errbox_set(&eb);
-			} else if (r->path == PATH_SPARSE) {
+			bu = nu - u0 < bu_max ? nu - u0 : bu_max;
+			if (r->path == PATH_SPARSE) {
 				/* only the queried items the user's history
 				 * reaches: a user without evidence for a query
 				 * is not in its audience */
@@ -1246,7 +1248,6 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 					uint32_t u = users[u0 + jj], t, p, nql = 0;
 					int x2 = r->m->ops->score_user_sparse(
 						r->m, r->g, u, &acc);
-					unk[jj] = 1; /* done here */
 					if (x2 < 0)
 						errbox_set(&eb);
 					if (x2 != 0) {
@@ -1256,7 +1257,7 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 					mark_skip(x, u, r->ni, col, iq_ptr, iq,
 						  skip, 1);
 					for (t = 0; t < acc.nt; t++) {
-						uint32_t i = acc.touched[t], c;
+						uint32_t i = acc.touched[t];
 						float sc = acc.v[i];
 						if (i >= r->model_ni ||
 						    (c = col[i]) == IGR_NONE)
@@ -1286,48 +1287,157 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 						  skip, 0);
 					igr_acc_clear(&acc);
 				}
+				continue;
+			}
+			/* the scores, transposed: st[c * bu + j] is user j's
+			 * score for queried item c, so each query reads
+			 * contiguous rows and its heap stays in cache */
+			if (r->path == PATH_EMBED) {
+				uint32_t d = r->e.dim;
+				for (jj = 0; jj < bu; jj++) {
+					int x2 = user_vec(r, users[u0 + jj],
+							  uv + jj * d);
+					if (x2 < 0)
+						errbox_set(&eb);
+					unk[jj] = x2 != 0;
+					if (x2 != 0)
+						memset(uv + jj * d, 0,
+						       d * sizeof *uv);
+				}
+				if (d > 0 && nitems > 0)
+					cblas_sgemm(CblasRowMajor, CblasNoTrans,
+						    CblasTrans, (int)nitems,
+						    (int)bu, (int)d, 1.0f, sub.item,
+						    (int)d, uv, (int)d, 0.0f, st,
+						    (int)bu);
+				else
+					memset(st, 0, nitems * bu * sizeof *st);
+				for (c = 0; c < nitems; c++) {
+					float bias = sub.item_bias[c];
+					float *row = st + (size_t)c * bu;
+					if (bias != 0)
+						for (jj = 0; jj < bu; jj++)
+							row[jj] += bias;
+				}
 			} else {
 				if (r->m->ops->score_users(r->m, r->g,
 							   users + u0, bu,
 							   items, nitems,
 							   buf) < 0)
 					errbox_set(&eb);
-				for (jj = 0; jj < bu; jj++)
+				for (jj = 0; jj < bu; jj++) {
 					unk[jj] = degree(r->ui,
 							 users[u0 + jj]) == 0;
+					for (c = 0; c < nitems; c++)
+						st[(size_t)c * bu + jj] =
+							buf[jj * nitems + c];
+				}
 			}
+			/* the (query, user) pairs excluded in this block,
+			 * bucketed by query */
 			for (jj = 0; jj < bu; jj++) {
 				uint32_t u = users[u0 + jj];
-				const float *row = buf + jj * nitems;
-				if (unk[jj])
+				uint64_t e;
+				if (unk[jj] || x == NULL || u >= x->nrows)
 					continue;
-				mark_skip(x, u, r->ni, col, iq_ptr, iq, skip,
-					  1);
-				for (qq = 0; qq < nq; qq++) {
-					float s = -INFINITY;
-					uint32_t p;
-					if (skip[qq]) {
-						skip[qq] = 0;
+				for (e = x->ptr[u]; e < x->ptr[u + 1]; e++) {
+					uint32_t i = x->idx[e], p;
+					if (i >= r->ni || (c = col[i]) == IGR_NONE)
 						continue;
+					for (p = iq_ptr[c]; p < iq_ptr[c + 1]; p++) {
+						if (nx == xcap) {
+							size_t ncap = xcap ? 2 * xcap
+									   : 4096;
+							uint32_t *a1 = realloc(
+								xq, ncap * sizeof *a1);
+							uint32_t *a2 =
+								a1 ? realloc(xj,
+									     ncap * sizeof *a2)
+								   : NULL;
+							if (a1)
+								xq = a1;
+							if (a2 == NULL) {
+								errbox_set(&eb);
+								ok = 0;
+								break;
+							}
+							xj = a2;
+							xcap = ncap;
+						}
+						xq[nx] = iq[p];
+						xj[nx++] = (uint32_t)jj;
 					}
-					for (p = qptr[qq]; p < qptr[qq + 1]; p++)
-						if (row[qcol[p]] > s)
-							s = row[qcol[p]];
-					if (s >= fl &&
-					    (h[qq].n < k ||
-					     s >= h[qq].h[0].score))
-						igr_topk_push(&h[qq], s, u);
+				}
+			}
+			if (!ok)
+				continue;
+			memset(xptr, 0, (nq + 1) * sizeof *xptr);
+			{
+				/* counting sort of the pairs by query, in
+				 * place through the spare half of xj */
+				size_t e2;
+				uint32_t *sorted;
+				for (e2 = 0; e2 < nx; e2++)
+					xptr[xq[e2] + 1]++;
+				for (qq = 0; qq < nq; qq++)
+					xptr[qq + 1] += xptr[qq];
+				sorted = alloc_n(nx, sizeof *sorted);
+				if (sorted == NULL) {
+					errbox_set(&eb);
+					continue;
+				}
+				for (e2 = 0; e2 < nx; e2++)
+					sorted[xptr[xq[e2]]++] = xj[e2];
+				for (qq = nq; qq > 0; qq--)
+					xptr[qq] = xptr[qq - 1];
+				xptr[0] = 0;
+				memcpy(xj, sorted, nx * sizeof *xj);
+				free(sorted);
+			}
+			for (qq = 0; qq < nq; qq++) {
+				uint32_t p, e3;
+				float thr;
+				const float *first =
+					st + (size_t)qcol[qptr[qq]] * bu;
+				if (qptr[qq] == qptr[qq + 1])
+					continue;
+				memcpy(best, first, bu * sizeof *best);
+				for (p = qptr[qq] + 1; p < qptr[qq + 1]; p++) {
+					const float *row =
+						st + (size_t)qcol[p] * bu;
+					for (jj = 0; jj < bu; jj++)
+						if (row[jj] > best[jj])
+							best[jj] = row[jj];
+				}
+				for (e3 = xptr[qq]; e3 < xptr[qq + 1]; e3++)
+					best[xj[e3]] = NAN;
+				thr = h[qq].n < k ? fl
+				      : h[qq].h[0].score > fl ? h[qq].h[0].score
+							      : fl;
+				for (jj = 0; jj < bu; jj++) {
+					if (!(best[jj] >= thr) || unk[jj])
+						continue;
+					igr_topk_push(&h[qq], best[jj],
+						      users[u0 + jj]);
+					if (h[qq].n == k && h[qq].h[0].score > thr)
+						thr = h[qq].h[0].score;
 				}
 			}
 		}
 		if (have_acc)
 			igr_acc_release(&acc);
+		free(st);
 		free(buf);
 		free(uv);
+		free(best);
+		free(unk);
 		free(skip);
 		free(qhave);
 		free(qbest);
 		free(qlist);
+		free(xq);
+		free(xj);
+		free(xptr);
 	}
 	if (eb.failed) {
 		errbox_raise(&eb);
