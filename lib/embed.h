@@ -89,10 +89,11 @@ int igr_embed_scores(const igr_embed *e, const float *uvec, size_t nu,
 		     const uint32_t *items, size_t ni, float *out) IGR_WUR;
 
 /*
- * Measured sgemm rate (GFLOP/s) at the scoring shape of E: blocks of
- * users x all items x dim, for about SECONDS, with the same threads and
- * blocking as igr_embed_topk() but no selection.  For the benchmark's
- * "arithmetic limit".  Returns a rate > 0, or -1.
+ * Measured sgemm rate (GFLOP/s) at the scoring shape: users x NITEMS
+ * items x DIM, for about SECONDS, the better of (a) the tiles and threads
+ * of igr_embed_topk() without the selection and (b) large calls that
+ * OpenBLAS threads itself.  For the "arithmetic limit" of --timing.
+ * Returns a rate > 0, or -1.
  */
 double igr_embed_sgemm_rate(uint32_t dim, uint32_t nitems, double seconds);
 
