@@ -10,6 +10,7 @@
  * without a base.
  */
 #include "featurize_impl.h"
+#include "endian.h"
 #include "error.h"
 
 #include <math.h>
@@ -115,6 +116,12 @@ struct eng {
 	/* output, written a batch at a time */
 	igr_edge *obuf;
 	size_t on;
+	/* raw records in and out (binary streams of this layout) */
+	int raw_in, raw_out;
+	const unsigned char *rp; /* next raw base record */
+	size_t rleft;
+	unsigned char *op;       /* reserved output space */
+	size_t oroom, oused;
 	uint32_t last_forgot; /* last forgotten user counted */
 	int any_forgot;
 	size_t nchanged_cap;
@@ -146,9 +153,89 @@ static inline uint64_t key_lo(int dt, uint32_t d)
 
 #define BATCH 4096
 
+/* A graph record as stored in a binary stream (igraph-stream(5)): u8
+ * src_type, u32 src, u8 dst_type, u32 dst, f32 weight, u32 count, i64
+ * last_ts, little-endian.  Base edges that only decay are copied as
+ * bytes with the new weight written over the old. */
+#define REC 26
+#define REC_W 10
+
+static void rec_decode(const unsigned char *p, igr_edge *e)
+{
+	e->src_type = p[0];
+	e->src = igr_get_u32(p + 1);
+	e->dst_type = p[5];
+	e->dst = igr_get_u32(p + 6);
+	e->weight = igr_get_f32(p + 10);
+	e->count = igr_get_u32(p + 14);
+	e->last_ts = (int64_t)igr_get_u64(p + 18);
+}
+
+static void rec_encode(unsigned char *p, const igr_edge *e)
+{
+	p[0] = e->src_type;
+	igr_put_u32(p + 1, e->src);
+	p[5] = e->dst_type;
+	igr_put_u32(p + 6, e->dst);
+	igr_put_f32(p + 10, e->weight);
+	igr_put_u32(p + 14, e->count);
+	igr_put_u64(p + 18, (uint64_t)e->last_ts);
+}
+
+/* The next output slot in raw mode, or NULL. */
+static unsigned char *out_slot(struct eng *g)
+{
+	if (g->oused == g->oroom) {
+		if (g->op != NULL)
+			igr_writer_raw_commit(g->w, g->oused);
+		g->op = igr_writer_raw_space(g->w, &g->oroom);
+		g->oused = 0;
+		if (g->op == NULL)
+			return NULL;
+	}
+	return g->op + REC * g->oused++;
+}
+
+/* Write one edge (raw or batched). */
+static int out_edge(struct eng *g, const igr_edge *e)
+{
+	if (g->raw_out) {
+		unsigned char *p = out_slot(g);
+		if (p == NULL)
+			return -1;
+		rec_encode(p, e);
+		return 0;
+	}
+	g->obuf[g->on++] = *e;
+	if (g->on == BATCH) {
+		if (igr_write_edges(g->w, g->obuf, g->on) < 0)
+			return -1;
+		g->on = 0;
+	}
+	return 0;
+}
+
 static int base_next(struct eng *g)
 {
-	if (g->bi == g->bn) {
+	if (g->raw_in) {
+		if (g->rleft == 0) {
+			ssize_t got = igr_read_raw(g->base, &g->rp, BATCH);
+			if (got <= 0) {
+				g->bvalid = 0;
+				return got < 0 ? -1 : 0;
+			}
+			g->rleft = (size_t)got;
+		}
+		rec_decode(g->rp, &g->be);
+		g->rp += REC;
+		g->rleft--;
+		if (g->be.src_type >= IGR_NNODE || g->be.dst_type >= IGR_NNODE)
+			return igr_error("%s: record %llu: bad node type "
+					 "(corrupted stream)",
+					 igr_reader_name(g->base),
+					 (unsigned long long)
+						 igr_reader_records(g->base));
+	} else if (g->bi == g->bn) {
 		ssize_t got = g->base ? igr_read_edges(g->base, g->bbuf, BATCH)
 				      : 0;
 		if (got <= 0) {
@@ -158,7 +245,8 @@ static int base_next(struct eng *g)
 		g->bi = 0;
 		g->bn = (size_t)got;
 	}
-	g->be = g->bbuf[g->bi++];
+	if (!g->raw_in)
+		g->be = g->bbuf[g->bi++];
 	g->bhi = key_hi(g->be.src_type, g->be.src);
 	g->blo = key_lo(g->be.dst_type, g->be.dst);
 	if (g->bstarted && (g->bhi < g->phi ||
@@ -251,12 +339,8 @@ static int emit(struct eng *g, const struct ent *e)
 	out.last_ts = (e->from & 1) ? e->tbase : INT64_MIN;
 	if ((e->from & 2) && e->tnew > out.last_ts)
 		out.last_ts = e->tnew;
-	g->obuf[g->on++] = out;
-	if (g->on == BATCH) {
-		if (igr_write_edges(g->w, g->obuf, g->on) < 0)
-			return -1;
-		g->on = 0;
-	}
+	if (out_edge(g, &out) < 0)
+		return -1;
 	if (g->rel == IGR_FZ_UC)
 		top3_add(&g->new3, e->dst, e->w);
 	if (rs) {
@@ -472,22 +556,64 @@ static int plain_run(struct eng *g, uint64_t lim)
 		if (w < minw) {
 			pruned++;
 		} else {
-			igr_edge *o = &g->obuf[g->on++];
-			*o = *cur;
-			o->weight = w;
+			igr_edge o = *cur;
+			o.weight = w;
+			if (out_edge(g, &o) < 0)
+				return -1;
 			kept++;
 			if (fz_dist_add(&rs->w, w) < 0)
 				return -1;
 			if (uc)
 				top3_add(&g->new3, cur->dst, w);
-			if (g->on == BATCH) {
-				if (igr_write_edges(g->w, g->obuf, g->on) < 0)
-					return -1;
-				g->on = 0;
-			}
 		}
 		if (uc)
 			top3_add(&g->old3, cur->dst, cur->weight);
+		if (g->raw_in && g->raw_out) {
+			/* raw records straight through while they are plainly
+			 * the next of this row: bytes copied, weight
+			 * rewritten */
+			uint32_t prev = cur->dst;
+			while (g->rleft > 0) {
+				const unsigned char *q = g->rp;
+				uint32_t d = igr_get_u32(q + 6);
+				float wb = igr_get_f32(q + REC_W);
+				unsigned char *o;
+				if (q[0] != g->st || q[5] != g->dt ||
+				    igr_get_u32(q + 1) != g->src || d <= prev ||
+				    (uint64_t)d >= lim || d == IGR_NONE ||
+				    !(wb >= 0) || !(wb < INFINITY))
+					break;
+				g->rp += REC;
+				g->rleft--;
+				prev = d;
+				w = (float)((double)wb * decay);
+				if (uc)
+					top3_add(&g->old3, d, wb);
+				if (w < minw) {
+					pruned++;
+					continue;
+				}
+				o = out_slot(g);
+				if (o == NULL)
+					return -1;
+				memcpy(o, q, REC);
+				igr_put_f32(o + REC_W, w);
+				kept++;
+				if (fz_dist_add(&rs->w, w) < 0)
+					return -1;
+				if (uc)
+					top3_add(&g->new3, d, w);
+			}
+			g->blo = g->plo = key_lo(g->dt, prev);
+			if (base_next(g) < 0)
+				return -1;
+			cur = &g->be;
+			if (!g->bvalid || g->bhi != g->rhi ||
+			    g->be.dst_type != g->dt ||
+			    (uint64_t)g->be.dst >= lim)
+				break;
+			continue;
+		}
 		/* the next edge straight from the batch when it is plainly
 		 * the next of this row */
 		n = g->bi < g->bn ? &g->bbuf[g->bi] : NULL;
@@ -707,6 +833,11 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		rep->events_forgotten = f->events_forgotten;
 		rep->users_touched = f->nseg;
 	}
+	g.raw_in = base != NULL &&
+		   igr_reader_encoding(base) == IGR_ENC_BINARY &&
+		   igr_reader_recsize(base) == REC;
+	g.raw_out = igr_writer_encoding(w) == IGR_ENC_BINARY &&
+		    igr_writer_recsize(w) == REC;
 	g.bbuf = malloc(BATCH * sizeof *g.bbuf);
 	g.obuf = malloc(BATCH * sizeof *g.obuf);
 	if (g.bbuf == NULL || g.obuf == NULL)
@@ -715,6 +846,8 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		rc = run(&g);
 	if (rc == 0 && g.on > 0)
 		rc = igr_write_edges(w, g.obuf, g.on);
+	if (g.op != NULL)
+		igr_writer_raw_commit(w, g.oused);
 	free(g.bbuf);
 	free(g.obuf);
 	free(g.buf);

@@ -1377,6 +1377,38 @@ int igr_read_edge(igr_reader *r, igr_edge *e)
 	}
 }
 
+uint32_t igr_reader_recsize(const igr_reader *r)
+{
+	return r->enc == IGR_ENC_BINARY ? r->recsize : 0;
+}
+
+ssize_t igr_read_raw(igr_reader *r, const unsigned char **p, size_t max)
+{
+	size_t n = 0, k;
+
+	if (r->enc != IGR_ENC_BINARY)
+		return igr_error("%s: raw records need a binary stream",
+				 igr_in_name(r->in));
+	if (max == 0)
+		return igr_error("internal error: raw read of 0 records");
+	if (r->blk_left == 0) {
+		/* the next block (checked and checksummed), its first
+		 * record taken */
+		int rc = next_binary(r, p);
+		if (rc <= 0)
+			return rc;
+		n = 1;
+	} else {
+		*p = r->blk;
+	}
+	/* the rest follows in the same block */
+	k = r->blk_left < max - n ? r->blk_left : max - n;
+	r->blk += k * r->recsize;
+	r->blk_left -= (uint32_t)k;
+	r->nread += k;
+	return (ssize_t)(n + k);
+}
+
 ssize_t igr_read_edges(igr_reader *r, igr_edge *e, size_t max)
 {
 	size_t n = 0;
@@ -2055,6 +2087,30 @@ int igr_write_edge(igr_writer *w, const igr_edge *e)
 		igr_out_commit(w->out, n);
 	}
 	return 0;
+}
+
+uint32_t igr_writer_recsize(const igr_writer *w)
+{
+	return w->enc == IGR_ENC_BINARY ? record_size(w->kind, w->h.dim) : 0;
+}
+
+unsigned char *igr_writer_raw_space(igr_writer *w, size_t *room)
+{
+	if (w->enc != IGR_ENC_BINARY)
+		return igr_error("internal error: raw records to a TSV stream"),
+		       NULL;
+	if (!w->started && write_header(w) < 0)
+		return NULL;
+	if (w->blk_n == w->blk_max && flush_block(w) < 0)
+		return NULL;
+	*room = w->blk_max - w->blk_n;
+	return w->blk + (size_t)w->blk_n * w->recsize;
+}
+
+void igr_writer_raw_commit(igr_writer *w, size_t n)
+{
+	w->blk_n += (uint32_t)n;
+	w->n += n;
 }
 
 int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n)

@@ -185,6 +185,15 @@ int igr_read_edge(igr_reader *r, igr_edge *e) IGR_WUR;
  * igr_read_edge, without a call per record): the number read, 0 at the
  * clean end of the stream, or -1. */
 ssize_t igr_read_edges(igr_reader *r, igr_edge *e, size_t max) IGR_WUR;
+/* Binary streams: the records as stored (the layout of igraph-stream(5),
+ * igr_reader_recsize() bytes each, little-endian), for a stage that passes
+ * most records through unchanged.  *P points at up to MAX (>= 1)
+ * consecutive records, checksummed and valid until the next read; the
+ * caller checks field values (node types ...) itself.  Returns their
+ * number, 0 at the clean end of the stream, or -1 (also for TSV). */
+ssize_t igr_read_raw(igr_reader *r, const unsigned char **p,
+		     size_t max) IGR_WUR;
+uint32_t igr_reader_recsize(const igr_reader *r); /* 0 for TSV */
 int igr_read_vector(igr_reader *r, igr_vector *v) IGR_WUR;
 int igr_read_score(igr_reader *r, igr_score *s) IGR_WUR;
 int igr_read_pair(igr_reader *r, igr_pair *p) IGR_WUR;
@@ -219,6 +228,13 @@ int igr_write_item(igr_writer *w, const igr_item *it) IGR_WUR;
 int igr_write_edge(igr_writer *w, const igr_edge *e) IGR_WUR;
 /* N edges at once (as N calls of igr_write_edge). */
 int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n) IGR_WUR;
+/* Binary writers: room for *ROOM (>= 1) records of
+ * igr_writer_recsize() bytes in the current block, to be filled in the
+ * stream's layout and then counted with igr_writer_raw_commit(W, N) (N <=
+ * *ROOM) before any other write.  NULL on error (also for TSV). */
+unsigned char *igr_writer_raw_space(igr_writer *w, size_t *room) IGR_WUR;
+void igr_writer_raw_commit(igr_writer *w, size_t n);
+uint32_t igr_writer_recsize(const igr_writer *w); /* 0 for TSV */
 int igr_write_vector(igr_writer *w, const igr_vector *v) IGR_WUR;
 int igr_write_score(igr_writer *w, const igr_score *s) IGR_WUR;
 /* Features streams: set the dimension and the names of the values

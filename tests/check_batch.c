@@ -140,6 +140,81 @@ START_TEST(truncated_and_wrong_kind)
 }
 END_TEST
 
+START_TEST(raw_copy)
+{
+	igr_reader *r;
+	igr_writer *w;
+	const unsigned char *p;
+	unsigned char *q;
+	ssize_t got;
+	size_t room, total = 0, i, n1, n2;
+	unsigned char *a, *b;
+	igr_edge e, want;
+
+	write_chunks(tu_path("g"), IGR_ENC_BINARY);
+	r = igr_reader_open(tu_path("g"), IGR_KIND_GRAPH);
+	w = igr_writer_open(tu_path("copy"), IGR_KIND_GRAPH, IGR_ENC_BINARY);
+	ck_assert_uint_eq(igr_reader_recsize(r), 26);
+	ck_assert_uint_eq(igr_writer_recsize(w), 26);
+	/* odd read sizes against whole-block writes */
+	while ((got = igr_read_raw(r, &p, 1000)) > 0) {
+		size_t left = (size_t)got;
+		ck_assert_uint_le(left, 1000);
+		while (left > 0) {
+			size_t k;
+			q = igr_writer_raw_space(w, &room);
+			ck_assert_ptr_nonnull(q);
+			ck_assert_uint_ge(room, 1);
+			k = room < left ? room : left;
+			memcpy(q, p, k * 26);
+			igr_writer_raw_commit(w, k);
+			p += k * 26;
+			left -= k;
+			total += k;
+		}
+	}
+	ck_assert_int_eq(got, 0);
+	ck_assert_uint_eq(total, NE);
+	ck_assert_uint_eq(igr_reader_records(r), NE);
+	igr_reader_close(r);
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	/* a valid stream with the same records */
+	r = igr_reader_open(tu_path("copy"), IGR_KIND_GRAPH);
+	ck_assert_ptr_nonnull(r);
+	for (i = 0; i < NE; i++) {
+		ck_assert_int_eq(igr_read_edge(r, &e), 1);
+		want = edge_at(i);
+		same_edge(&e, &want, i);
+	}
+	ck_assert_int_eq(igr_read_edge(r, &e), 0);
+	igr_reader_close(r);
+	a = tu_read(tu_path("g"), &n1);
+	b = tu_read(tu_path("copy"), &n2);
+	ck_assert_uint_eq(n1, n2);
+	free(a);
+	free(b);
+	/* TSV has no raw records */
+	write_chunks(tu_path("t"), IGR_ENC_TSV);
+	r = igr_reader_open(tu_path("t"), IGR_KIND_GRAPH);
+	ck_assert_uint_eq(igr_reader_recsize(r), 0);
+	ck_assert_int_eq(igr_read_raw(r, &p, 10), -1);
+	igr_reader_close(r);
+	w = igr_writer_open(tu_path("t2"), IGR_KIND_GRAPH, IGR_ENC_TSV);
+	ck_assert_ptr_null(igr_writer_raw_space(w, &room));
+	igr_writer_abort(w);
+	/* truncation is still seen */
+	a = tu_read(tu_path("g"), &n1);
+	tu_write(tu_path("cut"), a, n1 - 21);
+	free(a);
+	r = igr_reader_open(tu_path("cut"), IGR_KIND_GRAPH);
+	while ((got = igr_read_raw(r, &p, 4096)) > 0)
+		;
+	ck_assert_int_eq(got, -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "truncated"));
+	igr_reader_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("batch");
@@ -148,6 +223,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
 	tcase_add_loop_test(tc, round_trip, 0, 2);
 	tcase_add_test(tc, truncated_and_wrong_kind);
+	tcase_add_test(tc, raw_copy);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -146,6 +146,13 @@ expect "update in place (-o = --base)" 0 ig featurize --base "$T/live.igr" -o "$
 	--report "$T/r.json" --json "$T/day2.tsv"
 ig featurize --base "$T/m1.igr" "$T/day2.tsv" >"$T/ref.igr"
 graphcmp "$T/live.igr" "$T/ref.igr" >/dev/null && pass "in-place result" || fail "in-place result"
+ig cat "$T/m1.igr" >"$T/m1.tsv"
+ig featurize --base "$T/m1.tsv" "$T/day2.tsv" >"$T/fromtsv.igr"
+graphcmp "$T/fromtsv.igr" "$T/ref.igr" >/dev/null && pass "a TSV base merges like a binary one" ||
+	fail "a TSV base merges like a binary one"
+ig featurize --tsv --base "$T/m1.igr" "$T/day2.tsv" >"$T/totsv.tsv"
+graphcmp "$T/totsv.tsv" "$T/ref.igr" >/dev/null && pass "a merge written as TSV" ||
+	fail "a merge written as TSV"
 case $(head -c 1 "$T/r.json") in "{") pass "JSON report" ;; *) fail "JSON report" "$(head -c 200 "$T/r.json")" ;; esac
 grep -q '"relations":{"user-item":{"edges":' "$T/r.json" && pass "JSON report has the relations" ||
 	fail "JSON report has the relations" "$(head -c 300 "$T/r.json")"
