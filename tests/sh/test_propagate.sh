@@ -123,6 +123,38 @@ expect "--vectors with item-kNN exits 1" 1 ig propagate --model "$T/knn.igm" --v
 expect_err "... saying why" "no user vectors"
 expect "recommend --vectors with item-kNN exits 1" 1 ig recommend --model "$T/knn.igm" --vectors "$T/v.igr" "$T/g.igr"
 
+# ---- an embedding model: vectors of users added after training ---------------------------
+# vectors for users 0-4 and items 0-9 (dimension 3), user 7 new (edges to
+# items 1 and 2 with weights 2 and 1): the weighted mean of their vectors
+awk 'BEGIN { printf "#igraph vectors 1.0\nnode_type\tnode\tv0\tv1\tv2\n"
+	for (u = 0; u < 5; u++) printf "user\t%d\t%d\t%d\t%d\n", u, u % 3, (u + 1) % 2, u - 2
+	for (i = 0; i < 10; i++) printf "item\t%d\t%d\t%d\t%d\n", i, (i * 7) % 5 - 2, i % 3, (i * 3) % 4 - 1 }' >"$T/vec.tsv"
+ig train --model vectors --vectors "$T/vec.tsv" "$T/g.igr" -o "$T/vec.igm"
+graph 8 10 'user\t7\titem\t1\t2\t1\t400\nuser\t7\titem\t2\t1\t1\t400\n' >"$T/g3.tsv"
+expect "propagate --vectors with an embedding model" 0 ig propagate --model "$T/vec.igm" \
+	--vectors "$T/uv.tsv" --tsv "$T/g3.tsv"
+grep -v '^#' "$T/uv.tsv" | awk -F'\t' 'NR > 1 { printf "%s %s %s %s\n", $2, $3, $4, $5 }' >"$T/got"
+awk -F'\t' '$1 == "user" { print $2, $3, $4, $5 } $1 == "item" { v[$2] = $3 " " $4 " " $5 }
+	END { split(v[1], a, " "); split(v[2], b, " ")
+		printf "7 %.9g %.9g %.9g\n", (2 * a[1] + b[1]) / 3, (2 * a[2] + b[2]) / 3, (2 * a[3] + b[3]) / 3 }' \
+	"$T/vec.tsv" >"$T/want"
+if awk 'NR == FNR { w[FNR] = $0; n = FNR; next }
+	{ split(w[FNR], a, " "); for (c = 1; c <= 4; c++) { d = a[c] - $c; if (d < 0) d = -d; if (d > 1e-6) exit 1 } }
+	END { if (n != FNR) exit 1 }' "$T/got" "$T/want"; then
+	pass "trained users keep their vectors, a new one gets the weighted mean of its items'; users without either none"
+else
+	fail "trained users keep their vectors, a new one gets the weighted mean of its items'" "$(diff "$T/got" "$T/want")"
+fi
+expect "recommend --vectors from propagate" 0 ig recommend --model "$T/vec.igm" \
+	--vectors "$T/uv.tsv" -k 3 --tsv "$T/g3.tsv"
+rows() { grep -v '^#' "$1" | awk -F'\t' 'NR > 1 { print $2, $4, $5, $6 }'; }
+rows "$T/out" >"$T/a"
+ig recommend --model "$T/vec.igm" -k 3 --tsv "$T/g3.tsv" >"$T/o2"
+rows "$T/o2" >"$T/b"
+same "... the same lists as computing the vectors on the fly" "$T/a" "$T/b"
+awk '$1 == 7 { s += 1 } END { exit s != 3 }' "$T/a" && pass "... the new user included" ||
+	fail "... the new user included" "$(cat "$T/a")"
+
 # ---- a graph without categories ------------------------------------------------------------
 grep -v 'category' "$T/g.tsv" >"$T/nc.tsv"
 expect "a graph without item categories passes through" 0 ig propagate --model "$T/knn.igm" --tsv "$T/nc.tsv"

@@ -283,6 +283,53 @@ expect "--explain in JSON" 0 ig recommend --model "$T/knn.igm" -k 2 --json --exp
 grep -q '"because":\[{"item":"' "$T/out" && pass "JSON carries the contributions" ||
 	fail "JSON carries the contributions" "$(head -n 1 "$T/out")"
 
+# ---- JSON for similar items and audiences -----------------------------------------------
+expect "--similar --json" 0 ig recommend --model "$T/knn.igm" -k 2 --json --similar "$T/q" "$T/g.igr"
+[ "$(wc -l <"$T/out")" -eq 3 ] && grep -q '^{"item":"1","similar":\[{"item":"0","score":0.707106769,"rank":1},' "$T/out" &&
+	pass "similar items as JSON lines" || fail "similar items as JSON lines" "$(cat "$T/out")"
+expect "--audience --json" 0 ig recommend --model "$T/knn.igm" -k 2 --json --audience "$T/aud" "$T/g.igr"
+grep -q '^{"item":"4","users":\[{"user":"' "$T/out" && grep -q '^{"campaign":\["0","6"\],"users":\[{"user":"' "$T/out" &&
+	pass "audiences and campaigns as JSON lines" || fail "audiences and campaigns as JSON lines" "$(cat "$T/out")"
+
+# ---- external ids (--vocab) -------------------------------------------------------------
+mkdir "$T/V"
+awk 'BEGIN { for (u = 0; u < 7; u++) print "u-" u }' >"$T/V/user.tsv"
+awk 'BEGIN { for (i = 0; i < 10; i++) print "sku" i }' >"$T/V/item.tsv"
+printf 'shoes\nbags\nhats\n' >"$T/V/category.tsv"
+printf 'u-3\nu-6\n' >"$T/vusers"
+expect "--vocab prints external ids and reads them in --users" 0 ig recommend \
+	--model "$T/knn.igm" -k 2 --tsv --vocab "$T/V" --users "$T/vusers" "$T/g.igr"
+rows "$T/out" >"$T/got"
+printf '3\n6\n' >"$T/dusers"
+ig recommend --model "$T/knn.igm" -k 2 --tsv --users "$T/dusers" "$T/g.igr" |
+	grep -v '^#' | awk -F'\t' 'NR > 1 { print "u-" $2, "sku" $4, $5, $6 }' >"$T/want"
+same "... the same lists as with dense ids" "$T/got" "$T/want"
+printf 'u-3\nnobody\n' >"$T/vbad"
+expect "an external id not in the vocabulary exits 1" 1 ig recommend --model "$T/knn.igm" \
+	--vocab "$T/V" --users "$T/vbad" "$T/g.igr"
+expect_err "... naming it" "vbad:2: unknown user 'nobody'"
+printf 'hats\n' >"$T/vcat"
+expect "--audience-category with external ids" 0 ig recommend --model "$T/knn.igm" -k 1 \
+	--json --vocab "$T/V" --audience-category "$T/vcat" "$T/g.igr"
+grep -q '^{"category":"hats","users":\[{"user":"u-' "$T/out" && pass "... printed as external ids" ||
+	fail "... printed as external ids" "$(cat "$T/out")"
+
+# ---- a user added after training is served from their new edges ---------------------------
+printf '7\n' >"$T/u7"
+for it in 0 6; do
+	{ printf '#igraph graph 1.0\n#meta\tnodes.user\t8\n#meta\tnodes.item\t10\n'
+	  grep -v '^#' "$T/g.tsv"
+	  printf 'user\t7\titem\t%s\t1\t1\t200\n' "$it"; } >"$T/new$it.tsv"
+	ig recommend --model "$T/knn.igm" -k 3 --tsv --users "$T/u7" "$T/new$it.tsv" >"$T/new$it.out"
+	rows "$T/new$it.out" >"$T/new$it"
+done
+if [ -s "$T/new0" ] && ! cmp -s "$T/new0" "$T/new6" &&
+	grep -q '^#meta	fallback.users	0$' "$T/new0.out" && grep -q '^#meta	fallback.users	0$' "$T/new6.out"; then
+	pass "a new user's list follows their edges (no fallback, no retraining)"
+else
+	fail "a new user's list follows their edges (no fallback, no retraining)" "$(cat "$T/new0" "$T/new6")"
+fi
+
 # ---- encodings, threads, truncation ---------------------------------------------------
 ig recommend --model "$T/knn.igm" -k 4 --binary "$T/g.igr" >"$T/b.igr"
 ig recommend --model "$T/knn.igm" -k 4 --tsv "$T/g.igr" >"$T/t.tsv"
