@@ -674,6 +674,98 @@ START_TEST(interest_points)
 }
 END_TEST
 
+/* Explanations: the model's own (item-kNN) and the generic one of
+ * embedding models (the user's items closest in cosine, times the edge
+ * weight), checked by brute force. */
+START_TEST(explanations)
+{
+	igr_graph *g = make_graph();
+	igr_model *m = embed_model();
+	igr_rec *rec = igr_rec_new(m, g);
+	struct igr_rec_opts o;
+	igr_rec_batch b;
+	uint32_t users[3] = { 0, 5, 33 }, j, h, c;
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	const float *V = igr_model_get(m, "item")->data;
+
+	igr_rec_opts_init(&o);
+	o.k = 4;
+	o.explain = 3;
+	igr_rec_set_opts(rec, &o);
+	igr_rec_batch_init(&b);
+	ck_assert_int_eq(igr_rec_users(rec, users, 3, &b), 0);
+	for (j = 0; j < 3; j++) {
+		const igr_rec_list *l = &b.lists[j];
+		uint32_t u = users[j];
+		ck_assert_ptr_nonnull(l->nwhy);
+		for (h = 0; h < l->n; h++) {
+			const igr_contrib *w = l->why + (size_t)h * 3;
+			uint32_t i = l->hits[h].id, n = 0;
+			struct cand all[NI];
+			uint64_t e;
+			double ni = 0;
+			for (c = 0; c < D; c++)
+				ni += V[i * D + c] * V[i * D + c];
+			for (e = ui->ptr[u]; e < ui->ptr[u + 1] && ni > 0; e++) {
+				uint32_t q = ui->idx[e];
+				double dot = 0, nq = 0;
+				if (q >= NI - 2)
+					continue;
+				for (c = 0; c < D; c++) {
+					dot += V[i * D + c] * V[q * D + c];
+					nq += V[q * D + c] * V[q * D + c];
+				}
+				if (nq == 0)
+					continue;
+				all[n].s = (float)(ui->w[e] * dot / sqrt(ni * nq));
+				all[n++].i = q;
+			}
+			/* by contribution, then lower id (no popularity) */
+			for (c = 0; c < n; c++)
+				for (uint32_t x = c + 1; x < n; x++)
+					if (all[x].s > all[c].s ||
+					    (all[x].s == all[c].s && all[x].i < all[c].i)) {
+						struct cand t = all[c];
+						all[c] = all[x];
+						all[x] = t;
+					}
+			if (l->fallback)
+				n = 0;
+			ck_assert_uint_eq(l->nwhy[h], n < 3 ? n : 3);
+			for (c = 0; c < l->nwhy[h]; c++) {
+				ck_assert_uint_eq(w[c].type, IGR_ITEM);
+				ck_assert_uint_eq(w[c].id, all[c].i);
+				ck_assert(fabsf(w[c].w - all[c].s) < 1e-4f);
+			}
+		}
+	}
+	igr_rec_free(rec);
+	igr_model_free(m);
+	/* item-kNN: the lists carry the model's own explanations */
+	m = knn_model(g);
+	rec = igr_rec_new(m, g);
+	igr_rec_set_opts(rec, &o);
+	ck_assert_int_eq(igr_rec_users(rec, users, 3, &b), 0);
+	for (h = 0; h < b.lists[0].n; h++) {
+		igr_contrib mine[3];
+		int n = m->ops->explain(m, g, 0, b.lists[0].hits[h].id, mine, 3);
+		ck_assert_int_eq(n, (int)b.lists[0].nwhy[h]);
+		for (c = 0; c < (uint32_t)n; c++) {
+			ck_assert_uint_eq(mine[c].id, b.lists[0].why[h * 3 + c].id);
+			ck_assert(mine[c].w == b.lists[0].why[h * 3 + c].w);
+		}
+	}
+	/* a fallback list has nothing to explain */
+	ck_assert(b.lists[1].fallback);
+	for (h = 0; h < b.lists[1].n; h++)
+		ck_assert_uint_eq(b.lists[1].nwhy[h], 0);
+	igr_rec_batch_free(&b);
+	igr_rec_free(rec);
+	igr_model_free(m);
+	igr_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("recommend");
@@ -686,6 +778,7 @@ int main(void)
 	tcase_add_test(tc, audiences);
 	tcase_add_test(tc, similar_items);
 	tcase_add_test(tc, interest_points);
+	tcase_add_test(tc, explanations);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
