@@ -841,8 +841,9 @@ static int explain_lists(const igr_rec *r, igr_rec_batch *b)
 int igr_rec_users(igr_rec *r, const uint32_t *users, size_t n,
 		  igr_rec_batch *b)
 {
-	uint32_t k = r->o.k, cap = r->o.per_category;
-	uint32_t L = k;
+	/* no list is longer than the items there are */
+	uint32_t k = r->o.k < r->ni ? r->o.k : r->ni;
+	uint32_t cap = r->o.per_category, L = k;
 	uint8_t *known = NULL, *unk = NULL;
 	uint32_t *mu = NULL, *mpos = NULL, *nout = NULL;
 	uint32_t *cs = NULL, *cn = NULL; /* categories counted by rule 4 */
@@ -949,7 +950,8 @@ out:
 int igr_rec_similar(igr_rec *r, const uint32_t *items, size_t n,
 		    igr_rec_batch *b)
 {
-	uint32_t k = r->o.k, cap = r->o.per_category, L = k;
+	uint32_t k = r->o.k < r->ni ? r->o.k : r->ni;
+	uint32_t cap = r->o.per_category, L = k;
 	float fl = floor_score(r);
 	float *buf = NULL;
 	igr_hit *cand = NULL;
@@ -1043,7 +1045,9 @@ static void mark_skip(const igr_csr *x, uint32_t u, uint32_t ni,
 int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		     const uint32_t *users, size_t nu, igr_rec_batch *b)
 {
-	uint32_t k = r->o.k;
+	/* no audience is larger than the users there are */
+	uint32_t k = r->o.k < (users ? nu : r->nu) ? r->o.k
+						   : (uint32_t)(users ? nu : r->nu);
 	const igr_csr *x = r->o.exclude == IGR_EXCL_SEEN     ? r->ui
 			   : r->o.exclude == IGR_EXCL_BOUGHT ? r->o.bought
 							     : NULL;
