@@ -125,7 +125,7 @@ int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
 {
 	igr_csr *r = NULL, *rn = NULL, *rnt = NULL;
 	float *di = NULL, *s = NULL, *v = NULL, *z = NULL, *acc = NULL;
-	float *tmp = NULL, *w = NULL, *lam = NULL, *hl = NULL;
+	float *tmp = NULL, *w = NULL, *lam = NULL, *hl = NULL, *c2 = NULL;
 	uint32_t ni, k, i, j, c;
 	int ret = -1;
 	igr_svd_opts so;
@@ -198,11 +198,23 @@ int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
 		double l = (double)s[c] * s[c];
 
 		lam[c] = (float)l;
+		/* h(l) less its l^2 term -T l^2, which serving applies
+		 * exactly (x P^2 through the sparse graph) */
 		hl[c] = o->gf_sharpen > 0 && o->gf_order > 0
 			? (float)(l * (sharpen_poly(o->gf_sharpen, o->gf_order,
-						     l) - 1))
+						     l) - 1) +
+				  o->gf_sharpen * l * l)
 			: 0.0f;
 	}
+	c2 = malloc(sizeof *c2);
+	if (c2 == NULL)
+		goto oom_or_fail;
+	c2[0] = o->gf_sharpen > 0 && o->gf_order > 0 ? (float)-o->gf_sharpen
+						      : 0.0f;
+	dims[0] = 1;
+	if (igr_model_add(m, "p2", IGR_DT_F32, 1, dims, c2) < 0)
+		goto fail;
+	c2 = NULL;
 	dims[0] = ni;
 	dims[1] = 2 * (uint64_t)k;
 	if (igr_model_add(m, "item_vm", IGR_DT_F32, 2, dims, w) < 0)
@@ -237,6 +249,7 @@ done:
 	free(w);
 	free(lam);
 	free(hl);
+	free(c2);
 	return ret;
 }
 
@@ -272,6 +285,7 @@ struct gf_state {
 	uint32_t ni;         /* items scored: max(model, current graph) */
 	const float *vm;     /* ni_model x 2k */
 	const float *h;      /* k */
+	float p2;            /* coefficient of the exact x P^2 term */
 	const float *dinv;   /* ni_model */
 };
 
@@ -288,12 +302,13 @@ static void gf_release(igr_model *m)
 
 static int gf_prepare(igr_model *m, const igr_graph *g)
 {
-	const igr_array *vm, *h, *dinv;
+	const igr_array *vm, *h, *dinv, *p2;
 	struct gf_state *st;
 
 	vm = igr_model_need(m, "item_vm", IGR_DT_F32, 2);
 	h = vm ? igr_model_need(m, "h", IGR_DT_F32, 1) : NULL;
-	dinv = h ? igr_model_need(m, "item_dinv", IGR_DT_F32, 1) : NULL;
+	p2 = h ? igr_model_need(m, "p2", IGR_DT_F32, 1) : NULL;
+	dinv = p2 ? igr_model_need(m, "item_dinv", IGR_DT_F32, 1) : NULL;
 	if (dinv == NULL)
 		return -1;
 	if (vm->dim[1] != 2 * h->dim[0] || dinv->dim[0] != vm->dim[0])
@@ -308,6 +323,7 @@ static int gf_prepare(igr_model *m, const igr_graph *g)
 	st->ni_model = (uint32_t)vm->dim[0];
 	st->vm = vm->data;
 	st->h = h->data;
+	st->p2 = ((const float *)p2->data)[0];
 	st->dinv = dinv->data;
 	st->r = igr_learn_matrix(g, igr_model_param_num(m, "weight-power", 0));
 	if (st->r == NULL || normalise(st->r, &st->rn, &st->rnt, NULL) < 0) {
@@ -345,6 +361,35 @@ static void gf_coords(const struct gf_state *st, uint32_t u, float *a)
 		a[c] *= st->h[c];
 }
 
+/* FULL[j] += C * (FULL[j] restricted to the model's items) P for the NU
+ * rows of FULL (row length N): the exact x P^2 term from x P, two sparse
+ * products on the batch laid out items x users. */
+static int add_p2(const struct gf_state *st, float *full, size_t nu, size_t n,
+		  float c)
+{
+	uint32_t ni = st->r->ncols, nus = st->r->nrows;
+	float *yt = malloc(((size_t)ni * nu + 1) * sizeof *yt);
+	float *tmp = malloc(((size_t)nus * nu + 1) * sizeof *tmp);
+	size_t j, i;
+
+	if (yt == NULL || tmp == NULL) {
+		free(yt);
+		free(tmp);
+		return igr_error("out of memory");
+	}
+	for (j = 0; j < nu; j++)
+		for (i = 0; i < ni; i++)
+			yt[i * nu + j] = full[j * n + i];
+	igr_spmm(st->rn, yt, nu, 1, 0, tmp);
+	igr_spmm(st->rnt, tmp, nu, 1, 0, yt);
+	for (j = 0; j < nu; j++)
+		for (i = 0; i < ni; i++)
+			full[j * n + i] += c * yt[i * nu + j];
+	free(yt);
+	free(tmp);
+	return 0;
+}
+
 static int gf_score_users(const igr_model *m, const igr_graph *g,
 			  const uint32_t *users, size_t nu,
 			  const uint32_t *items, size_t ni, float *out)
@@ -370,16 +415,7 @@ static int gf_score_users(const igr_model *m, const igr_graph *g,
 	}
 	if (items == NULL)
 		full = out;
-	for (j = 0; j < (int64_t)nu; j++)
-		gf_coords(st, users[j], a + (size_t)j * 2 * k);
-	if (n > st->ni_model)
-		for (j = 0; j < (int64_t)nu; j++)
-			memset(full + (size_t)j * n + st->ni_model, 0,
-			       (n - st->ni_model) * sizeof *full);
-	/* low-pass part: one sgemm, users x 2k times 2k x items */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nu,
-		    (int)st->ni_model, (int)(2 * k), 1, a, (int)(2 * k), st->vm,
-		    (int)(2 * k), 0, full, (int)n);
+	memset(full, 0, nu * (size_t)n * sizeof *full);
 	/* linear filter x P, one sparse Gram row per user */
 #pragma omp parallel
 	{
@@ -405,10 +441,22 @@ static int gf_score_users(const igr_model *m, const igr_graph *g,
 	}
 	if (ret < 0)
 		igr_error("out of memory");
+	/* sharpening's second-order term, exactly: - T x P^2 */
+	if (ret == 0 && st->p2 != 0 && nu > 0)
+		ret = add_p2(st, full, nu, n, st->p2);
+	if (ret == 0) {
+		/* low-pass part: one sgemm, users x 2k times 2k x items */
+		for (j = 0; j < (int64_t)nu; j++)
+			gf_coords(st, users[j], a + (size_t)j * 2 * k);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nu,
+			    (int)st->ni_model, (int)(2 * k), 1, a,
+			    (int)(2 * k), st->vm, (int)(2 * k), 1, full,
+			    (int)n);
+	}
 	if (items != NULL) {
 		size_t c;
 
-		for (j = 0; j < (int64_t)nu; j++)
+		for (j = 0; j < (int64_t)nu && ret == 0; j++)
 			for (c = 0; c < ni; c++)
 				out[(size_t)j * ni + c] =
 					items[c] < n

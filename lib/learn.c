@@ -178,6 +178,9 @@ int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 	if (o->lr_final > o->lr)
 		o->lr_final = o->lr;
 	o->reg = igr_train_num(ctx, m, "reg", o->reg);
+	o->negatives = (uint32_t)igr_train_num(ctx, m, "negatives",
+					       o->negatives);
+	o->init_svd = (int)igr_train_num(ctx, m, "init-svd", o->init_svd);
 	o->time_limit = igr_train_num(ctx, m, "time-limit", o->time_limit);
 	o->valid_every = (uint32_t)igr_train_num(ctx, m, "valid-every",
 						 o->valid_every);
@@ -539,6 +542,26 @@ void igr_bpr_sample(const igr_csr *r, const uint32_t *active,
 	}
 }
 
+void igr_bpr_negatives(const igr_csr *r, igr_rng *rng, const uint32_t *u,
+		       size_t b, uint32_t n, uint32_t *out)
+{
+	size_t s;
+	uint32_t c;
+
+	for (s = 0; s < b; s++)
+		for (c = 0; c < n; c++) {
+			uint32_t neg = 0;
+			int tries;
+
+			for (tries = 0; tries < 64; tries++) {
+				neg = igr_rng_below(rng, r->ncols);
+				if (!row_has(r, u[s], neg))
+					break;
+			}
+			out[s * n + c] = neg;
+		}
+}
+
 IGR_VEC_L
 static float dot(const float *a, const float *b, size_t n)
 {
@@ -549,6 +572,11 @@ static float dot(const float *a, const float *b, size_t n)
 	for (k = 0; k < n; k++)
 		s += a[k] * b[k];
 	return s;
+}
+
+float igr_dot(const float *a, const float *b, size_t n)
+{
+	return dot(a, b, n);
 }
 
 double igr_bpr_pair(const float *eu, const float *ei, const float *ej,

@@ -108,6 +108,7 @@ typedef struct igr_learn_opts {
 	double lr, lr_final;     /* Adam step, cosine-annealed to lr_final */
 	double reg;              /* L2 on the (layer-0) embeddings */
 	double init_std;         /* N(0, init_std) initialisation */
+	int init_svd;            /* start from the top singular vectors */
 	double weight_power;     /* confidence = edge weight ^ power (0: off) */
 	uint64_t seed;
 	int threads;             /* 0: all cores (the caller sets OpenMP) */
@@ -208,6 +209,14 @@ uint32_t *igr_bpr_active(const igr_csr *r, uint32_t *n) IGR_WUR;
 void igr_bpr_sample(const igr_csr *r, const uint32_t *active,
 		    uint32_t nactive, igr_rng *rng, size_t b, uint32_t *u,
 		    uint32_t *i, uint32_t *j);
+
+/* N more negatives for each of the B users U (as igr_bpr_sample draws
+ * them) into OUT[b * N + c]: candidates for dynamic negative sampling. */
+void igr_bpr_negatives(const igr_csr *r, igr_rng *rng, const uint32_t *u,
+		       size_t b, uint32_t n, uint32_t *out);
+
+/* Dot product of two float vectors. */
+float igr_dot(const float *a, const float *b, size_t n);
 
 /* BPR loss of one triple and its gradient on the three DIM-vectors: with
  * d = x_uj - x_ui, loss softplus(d); *C receives sigmoid(d), the factor of

@@ -53,6 +53,7 @@
 #include "learn.h"
 #include "model.h"
 #include "sparse.h"
+#include "svd.h"
 #include "train.h"
 
 #include <cblas.h>
@@ -152,6 +153,7 @@ struct trainer {
 	igr_adam adam;
 	uint32_t *active, nactive;
 	uint32_t *su, *si, *sj;
+	uint32_t *cand;       /* negatives - 1 extra candidates per sample */
 	float *sc, *sconf;
 	double *sloss;
 	/* MF: sparse rows */
@@ -174,6 +176,7 @@ static void trainer_free(struct trainer *t)
 	free(t->su);
 	free(t->si);
 	free(t->sj);
+	free(t->cand);
 	free(t->sc);
 	free(t->sconf);
 	free(t->sloss);
@@ -232,6 +235,26 @@ static double gradient(struct trainer *t, size_t b, size_t *nr_out)
 #pragma omp parallel for schedule(static) if (b * d >= (1u << 22))
 	for (s = 0; s < (int64_t)b; s++) {
 		float c, w = weighted ? conf(t->r, t->su[s], t->si[s]) : 1.0f;
+
+		if (t->cand != NULL) {
+			/* dynamic negative sampling (Zhang et al., SIGIR
+			 * 2013): the best-scored of the candidates */
+			const float *fu = t->f + (size_t)t->su[s] * d;
+			uint32_t nc = t->o->negatives - 1, q2;
+			float best = igr_dot(fu, t->f + io +
+					     (size_t)t->sj[s] * d, d);
+
+			for (q2 = 0; q2 < nc; q2++) {
+				uint32_t j2 = t->cand[(size_t)s * nc + q2];
+				float x = igr_dot(fu, t->f + io +
+						  (size_t)j2 * d, d);
+
+				if (x > best) {
+					best = x;
+					t->sj[s] = j2;
+				}
+			}
+		}
 
 		t->sloss[s] = w * igr_bpr_pair(t->f + (size_t)t->su[s] * d,
 					       t->f + io + (size_t)t->si[s] * d,
@@ -317,6 +340,9 @@ static double step(struct trainer *t, igr_rng *rng, size_t b, float lr)
 
 	igr_bpr_sample(t->r, t->active, t->nactive, rng, b, t->su, t->si,
 		       t->sj);
+	if (t->cand != NULL)
+		igr_bpr_negatives(t->r, rng, t->su, b, t->o->negatives - 1,
+				  t->cand);
 	loss = gradient(t, b, &nr);
 	if (t->layers > 0)
 		igr_adam_step(&t->adam, t->e0, t->grad, lr);
@@ -512,6 +538,60 @@ out:
 	return ret;
 }
 
+/* Spectral initialisation: E0 = [U; V] sqrt(S) from the top-d singular
+ * triplets of R~ (the normalised graph LightGCN propagates on), scaled to
+ * the RMS of the random initialisation.  Each layer multiplies this
+ * basis by S, so the first forward pass already ranks like a low-pass
+ * graph filter (GF-CF, Shen et al. 2021) and BPR starts from there
+ * instead of from noise.  MF (no layers) uses the normalised matrix too. */
+static int svd_init(struct trainer *t)
+{
+	lgn_graph a;
+	const lgn_graph *pa = &t->a;
+	igr_svd_opts so;
+	float *s = malloc((size_t)t->d * sizeof *s);
+	size_t e, q, k, d = t->d;
+	double rms = 0;
+	int ret = -1;
+
+	if (s == NULL)
+		return igr_error("out of memory");
+	if (t->layers == 0) {
+		if (lgn_graph_init(&a, t->r) < 0) {
+			free(s);
+			return -1;
+		}
+		pa = &a;
+	}
+	so.k = t->d;
+	so.oversample = 32;
+	so.iters = 4;
+	so.seed = t->o->seed;
+	if (d > t->nu || d > t->ni) {
+		ret = 0; /* too small a graph: keep the random start */
+		goto out;
+	}
+	/* U into the user rows, V into the item rows */
+	if (igr_svd_sparse(pa->rn, pa->rnt, &so, s, t->e0 + (size_t)t->nu * d,
+			   t->e0) < 0)
+		goto out;
+	for (q = 0; q < (size_t)t->nu + t->ni; q++)
+		for (k = 0; k < d; k++)
+			t->e0[q * d + k] *= sqrtf(s[k]);
+	for (e = 0; e < t->n; e++)
+		rms += (double)t->e0[e] * t->e0[e];
+	rms = sqrt(rms / (double)t->n);
+	if (rms > 0)
+		for (e = 0; e < t->n; e++)
+			t->e0[e] *= (float)(t->o->init_std / rms);
+	ret = 0;
+out:
+	if (t->layers == 0)
+		lgn_graph_free(&a);
+	free(s);
+	return ret;
+}
+
 /* ---- the loop --------------------------------------------------------- */
 
 static int store(igr_model *m, const char *name, uint32_t rows, uint32_t d,
@@ -570,6 +650,14 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	t.sj = malloc((size_t)o->batch * sizeof *t.sj);
 	t.sc = malloc((size_t)o->batch * sizeof *t.sc);
 	t.sloss = malloc((size_t)o->batch * sizeof *t.sloss);
+	if (o->negatives > 1) {
+		t.cand = malloc((size_t)o->batch * (o->negatives - 1) *
+				sizeof *t.cand);
+		if (t.cand == NULL) {
+			igr_error("out of memory");
+			goto out;
+		}
+	}
 	if (layers > 0) {
 		t.grad = malloc(t.n * sizeof *t.grad);
 		t.cur = malloc(t.n * sizeof *t.cur);
@@ -601,6 +689,8 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	igr_rng_stream(&rng, o->seed, 0x696e6974, 0);
 	for (e = 0; e < t.n; e++)
 		t.e0[e] = (float)(o->init_std * igr_rng_normal(&rng));
+	if (o->init_svd && !o->resume && svd_init(&t) < 0)
+		goto out;
 	if (o->resume) {
 		if (ckpt_load(&t, &epoch, best, &have_best, &best_epoch,
 			      &best_rec, &prior) < 0)
