@@ -50,11 +50,14 @@ const struct igr_train_param igr_train_params[] = {
 	{ "l2", IGR_P_NUM, 0, 10, "x",
 	  "mlp: L2 penalty on the weights (default 1e-5)" },
 	{ "lr", IGR_P_NUM, 1e-9, 1, "x",
-	  "mlp: Adam step size (default 0.001)" },
+	  "mlp: Adam step size (default 0.001); mf, lightgcn:\n"
+	  "first step of the cosine schedule (0.01, 0.005)" },
 	{ "batch", IGR_P_INT, 1, 1000000, "n",
-	  "mlp: rows per mini-batch (default 512)" },
+	  "mlp: rows per mini-batch (default 512); mf,\n"
+	  "lightgcn: positive pairs per step (2048, 65536)" },
 	{ "epochs", IGR_P_INT, 1, 100000, "n",
-	  "mlp: passes over the training rows (default 30)" },
+	  "mlp: passes over the training rows (default 30);\n"
+	  "mf, lightgcn: as many pairs as edges (40, 150)" },
 	{ "patience", IGR_P_INT, 0, 100000, "n",
 	  "mlp: stop after N epochs without a better\n"
 	  "validation log-loss (default 3; 0: never)" },
@@ -69,10 +72,57 @@ const struct igr_train_param igr_train_params[] = {
 	  "positive: buy (the default), cart, cart,buy ..." },
 	{ "valid", IGR_P_STR, 0, 0, "file",
 	  "mlp: features stream of a later cut, for early\n"
-	  "stopping" },
+	  "stopping; mf, lightgcn: held-out user->item pairs\n"
+	  "(events or graph): recall@20 reported, best kept" },
 	{ "vectors", IGR_P_STR, 0, 0, "file",
 	  "vectors: the vectors stream of user and item\n"
 	  "vectors to serve (trained elsewhere)" },
+	/* learned models: gf, mf, lightgcn (learn.h; --lr, --batch,
+	 * --epochs and --valid above serve them too) */
+	{ "dim", IGR_P_INT, 1, 4096, "n",
+	  "mf, lightgcn: embedding dimension (default 64)" },
+	{ "layers", IGR_P_INT, 1, 8, "n",
+	  "lightgcn: propagation layers (default 3)" },
+	{ "reg", IGR_P_NUM, 0, 100, "x",
+	  "mf, lightgcn: L2 on a batch's (layer-0) embeddings\n"
+	  "(defaults 0.01, 0.0001)" },
+	{ "lr-final", IGR_P_NUM, 0, 1, "x",
+	  "mf, lightgcn: Adam step at the end of the cosine\n"
+	  "schedule (default: a tenth of --lr)" },
+	{ "negatives", IGR_P_INT, 1, 1000, "n",
+	  "mf, lightgcn: sampled negatives per positive; the\n"
+	  "best-scored is used (default 8)" },
+	{ "init-svd", IGR_P_INT, 0, 1, "0|1",
+	  "mf, lightgcn: 1 starts from the top singular\n"
+	  "vectors (defaults 0, 1)" },
+	{ "time-limit", IGR_P_DURATION, 0, 0, "time",
+	  "mf, lightgcn: stop after this much training\n"
+	  "(e.g. 25m; default none)" },
+	{ "valid-every", IGR_P_INT, 0, 100000, "n",
+	  "mf, lightgcn: epochs between --valid checks\n"
+	  "(default 5; 0: at the end only)" },
+	{ "checkpoint", IGR_P_STR, 0, 0, "file",
+	  "mf, lightgcn: save the training state there\n"
+	  "(every --valid-every epochs and at the end)" },
+	{ "resume", IGR_P_FLAG, 0, 0, NULL,
+	  "mf, lightgcn: continue from --checkpoint" },
+	{ "weight-power", IGR_P_NUM, 0, 4, "x",
+	  "gf, mf, lightgcn: an edge counts weight^x\n"
+	  "(default 0: every edge 1)" },
+	{ "rank", IGR_P_INT, 1, 4096, "n",
+	  "gf: singular vectors of the low-pass term\n"
+	  "(default 448)" },
+	{ "beta", IGR_P_NUM, 0, 100, "x",
+	  "gf: weight of the ideal low-pass term (default 0.2)" },
+	{ "sharpen", IGR_P_NUM, 0, 100, "t",
+	  "gf: sharpening time, 0 for none (default 2.5)" },
+	{ "order", IGR_P_INT, 0, 8, "n",
+	  "gf: Runge-Kutta/Taylor order of the sharpening\n"
+	  "step (default 4)" },
+	{ "svd-iters", IGR_P_INT, 0, 50, "n",
+	  "gf: subspace iterations of the SVD (default 4)" },
+	{ "svd-oversample", IGR_P_INT, 0, 1024, "n",
+	  "gf: extra vectors of the SVD (default 64)" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -92,6 +142,17 @@ const struct igr_trainer igr_trainers[] = {
 	{ "vectors", "dot products of imported user and item vectors",
 	  "vectors", IGR_REL(IGR_USER, IGR_ITEM), igr_train_vectors, 0,
 	  NULL },
+	{ "gf", "graph filter (GF-CF/BSPM), closed form",
+	  "weight-power rank beta sharpen order svd-iters svd-oversample",
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_gf, 0, NULL },
+	{ "mf", "BPR matrix factorisation",
+	  "epochs dim lr lr-final reg batch negatives init-svd time-limit "
+	  "valid valid-every checkpoint resume weight-power",
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_mf, 0, NULL },
+	{ "lightgcn", "LightGCN graph neural network (BPR)",
+	  "epochs dim layers lr lr-final reg batch negatives init-svd "
+	  "time-limit valid valid-every checkpoint resume weight-power",
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_lightgcn, 0, NULL },
 	{ NULL, NULL, NULL, 0, NULL, 0, NULL },
 };
 
