@@ -261,10 +261,6 @@ int main(int argc, char **argv)
 	if (o.label_period > 0 && st.label_events == 0)
 		igr_warn(&cli, "no events in the label period: every label "
 			       "is '-' (--label-period 0 says so on purpose)");
-	else if (o.label_period > 0 &&
-		 st.newest < o.cut + (int64_t)o.label_period - 86400 / 24)
-		igr_warn(&cli, "the events end more than an hour before the "
-			       "label period does: labels may be incomplete");
 	{
 		double cover = st.truth[IGR_BUY]
 				       ? 100.0 * (double)st.positives[IGR_BUY] /

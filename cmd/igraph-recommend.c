@@ -6,6 +6,7 @@
 #include "io.h"
 #include "model.h"
 #include "recommend.h"
+#include "rerank.h"
 #include "stream.h"
 #include "vocab.h"
 
@@ -27,6 +28,9 @@ static const char usage[] =
 	"                        [--audience-category file] [--vectors file]\n"
 	"                        [--skip-unknown] [--threads n] [--timing]\n"
 	"                        [--progress] [-o file] [--vocab dir] [graph]\n"
+	"       igraph-recommend --rerank file [--predict] [-qv] [--binary | --tsv]\n"
+	"                        [-k n] [--threads n] [-o file] [--vocab dir]\n"
+	"                        [features]\n"
 	"\n"
 	"Top-K items for every user of the graph (a graph stream from\n"
 	"igraph-featurize or igraph-propagate), items similar to given items,\n"
@@ -60,6 +64,11 @@ static const char usage[] =
 	"      --tsv              write the TSV scores stream\n"
 	"      --binary           write the binary scores stream\n"
 	"      --threads N        threads (default: all cores)\n"
+	"      --rerank FILE      order the candidate pairs of a features stream\n"
+	"                         (igraph-pairs) by the purchase probability of\n"
+	"                         this ranker (igraph-train --model mlp); the\n"
+	"                         best -k per user, scores are probabilities\n"
+	"      --predict          with --rerank: every pair, in input order\n"
 	"      --timing           print where the time went (and, for embedding\n"
 	"                         models, the sgemm arithmetic limit)\n"
 	"      --vocab DIR        read and print external ids\n"
@@ -87,6 +96,8 @@ enum {
 	OPT_SKIP_UNKNOWN,
 	OPT_JSON,
 	OPT_TIMING,
+	OPT_RERANK,
+	OPT_PREDICT,
 };
 
 static const struct option longopts[] = {
@@ -109,6 +120,8 @@ static const struct option longopts[] = {
 	{ "skip-unknown", no_argument, NULL, OPT_SKIP_UNKNOWN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "timing", no_argument, NULL, OPT_TIMING },
+	{ "rerank", required_argument, NULL, OPT_RERANK },
+	{ "predict", no_argument, NULL, OPT_PREDICT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -456,6 +469,50 @@ static void die_keep(igr_writer *w, igr_out *json)
 	igr_die("%s", msg);
 }
 
+/* --rerank: the second stage (lib/rerank.c) over a features stream. */
+static int rerank_main(struct cfg *c, const char *ranker, int predict,
+		       uint32_t k, const char *path, int argc, char **argv)
+{
+	struct igr_rerank_opts o = { predict ? 0 : k, predict };
+	igr_rerank_stats st;
+	igr_model *m = igr_model_load(ranker);
+	igr_reader *r;
+	igr_writer *w;
+	double t0 = igr_now();
+
+	if (m == NULL)
+		igr_die_lib();
+	r = igr_reader_open(path, IGR_KIND_FEATURES);
+	if (r == NULL)
+		igr_die_lib();
+	if (c->vs != NULL)
+		igr_reader_set_vocab(r, c->vs);
+	if (igr_rerank_check(m, r) < 0)
+		igr_die_lib();
+	w = igr_writer_open(c->cli.output, IGR_KIND_SCORES, c->cli.encoding);
+	if (w == NULL)
+		igr_die_lib();
+	if (c->vs != NULL)
+		igr_writer_set_vocab(w, c->vs);
+	if (igr_rerank_writer_setup(w, r, &o) < 0 ||
+	    igr_writer_add_pg(w, "igraph-recommend", IGR_VERSION, argc, argv) <
+		    0 ||
+	    igr_rerank_run(m, r, w, &o, &st) < 0)
+		die_keep(w, NULL);
+	if (igr_writer_close(w) < 0)
+		igr_die_lib();
+	igr_info(&c->cli,
+		 "%s: %llu pairs of %llu users, %llu rows written; network "
+		 "%.2fs, total %.2fs",
+		 predict ? "predict" : "rerank",
+		 (unsigned long long)st.pairs, (unsigned long long)st.users,
+		 (unsigned long long)st.written, st.predict_s, igr_now() - t0);
+	igr_reader_close(r);
+	igr_model_free(m);
+	igr_vocabset_close(c->vs);
+	return igr_cli_finish(&c->cli);
+}
+
 int main(int argc, char **argv)
 {
 	struct cfg c;
@@ -464,7 +521,8 @@ int main(int argc, char **argv)
 	const char *users_path = NULL, *allow = NULL, *block = NULL;
 	const char *similar = NULL, *audience = NULL, *audience_cat = NULL;
 	const char *vectors = NULL, *graph_path;
-	int json = 0, timing = 0, opt, explain = 0;
+	const char *rerank = NULL;
+	int json = 0, timing = 0, opt, explain = 0, predict = 0;
 	struct output out;
 	igr_reader *r;
 	igr_graph *g;
@@ -547,11 +605,38 @@ int main(int argc, char **argv)
 		case OPT_TIMING:
 			timing = 1;
 			break;
+		case OPT_RERANK:
+			rerank = optarg;
+			break;
+		case OPT_PREDICT:
+			predict = 1;
+			break;
 		default:
 			igr_cli_option(&c.cli, opt, optarg, usage);
 		}
 	}
 	igr_cli_ready(&c.cli);
+	if (predict && rerank == NULL)
+		igr_usage_error("--predict goes with --rerank FILE");
+	if (rerank != NULL) {
+		if (model_path || exclude || events || users_path || allow ||
+		    block || similar || audience || audience_cat || vectors ||
+		    json || explain || timing || ro.per_category ||
+		    !ro.fallback || ro.min_score != -INFINITY)
+			igr_usage_error("--rerank takes the ranker, a features "
+					"stream and -k only");
+		if (argc - optind > 1)
+			igr_usage_error("one features stream at most (got %d)",
+					argc - optind);
+		if (c.cli.vocab != NULL) {
+			c.vs = igr_vocabset_open(c.cli.vocab, IGR_VOCAB_READ);
+			if (c.vs == NULL)
+				igr_die_lib();
+		}
+		return rerank_main(&c, rerank, predict, ro.k,
+				   optind < argc ? argv[optind] : "-", argc,
+				   argv);
+	}
 	if (model_path == NULL)
 		igr_usage_error("--model is required");
 	if (argc - optind > 1)

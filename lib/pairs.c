@@ -62,6 +62,8 @@ struct agg {
 	float w[IGR_PG_N];
 	int64_t last[IGR_PG_N]; /* INT64_MIN: none */
 	int64_t last_any;       /* newest event of any behaviour */
+	uint32_t recent;        /* items: 1 + the user's items engaged with
+				   more recently (1 = the latest) */
 };
 
 struct cand {
@@ -508,7 +510,9 @@ static int make_names(igr_pairs *p)
 			    add_name(p, &cap, "%s_%s_age", lvl[l],
 				     group_names[g]) < 0)
 				return -1;
-	if (add_name(p, &cap, "u_n") < 0 || add_name(p, &cap, "u_n_short") < 0 ||
+	if (add_name(p, &cap, "ui_age") < 0 ||
+	    add_name(p, &cap, "ui_recent") < 0 ||
+	    add_name(p, &cap, "u_n") < 0 || add_name(p, &cap, "u_n_short") < 0 ||
 	    add_name(p, &cap, "u_buy_n") < 0 ||
 	    add_name(p, &cap, "u_items") < 0 || add_name(p, &cap, "u_age") < 0 ||
 	    add_name(p, &cap, "i_n_short") < 0 ||
@@ -523,6 +527,7 @@ static int make_names(igr_pairs *p)
 	if (p->ncand > 0 || p->model != NULL) {
 		p->col_graph = (int)p->dim;
 		if (add_name(p, &cap, "graph_score") < 0 ||
+		    add_name(p, &cap, "graph_score_rel") < 0 ||
 		    add_name(p, &cap, "graph_rank") < 0 ||
 		    add_name(p, &cap, "graph_listed") < 0)
 			return -1;
@@ -551,6 +556,54 @@ static void bound(uint32_t *n, uint32_t id)
 {
 	if (id != IGR_NONE && id >= *n)
 		*n = id + 1;
+}
+
+struct recent {
+	int64_t ts;
+	uint32_t item;
+};
+
+/* Newest first; ties by lower item id. */
+static int recent_cmp(const void *a, const void *b)
+{
+	const struct recent *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts > y->ts ? -1 : 1;
+	return (x->item > y->item) - (x->item < y->item);
+}
+
+/* Each user's items ranked by their newest event (the order of the
+ * recency baseline): agg.recent. */
+static int recency_ranks(igr_pairs *p)
+{
+	struct recent *r = NULL;
+	size_t cap = 0;
+	uint32_t u;
+
+	for (u = 0; u < p->nusers; u++) {
+		uint64_t a = p->ui_ptr[u], b = p->ui_ptr[u + 1], k;
+		size_t n = (size_t)(b - a), j;
+		if (n > cap) {
+			struct recent *q = realloc(r, n * sizeof *q);
+			if (q == NULL) {
+				free(r);
+				return -1;
+			}
+			r = q;
+			cap = n;
+		}
+		for (k = a; k < b; k++) {
+			r[k - a].ts = p->ui[k].last_any;
+			r[k - a].item = (uint32_t)(k - a); /* index in the run */
+		}
+		/* ties by the index, i.e. by item id (the run is sorted) */
+		qsort(r, n, sizeof *r, recent_cmp);
+		for (j = 0; j < n; j++)
+			p->ui[a + r[j].item].recent = (uint32_t)j + 1;
+	}
+	free(r);
+	return 0;
 }
 
 int igr_pairs_finish(igr_pairs *p)
@@ -686,6 +739,8 @@ int igr_pairs_finish(igr_pairs *p)
 	}
 	for (u = 0; u < p->nusers; u++)
 		p->ui_ptr[u + 1] += p->ui_ptr[u];
+	if (recency_ranks(p) < 0)
+		goto oom;
 	for (j = 0; j < nui; j++)
 		if ((double)(o->cut - p->ui[j].last_any) <= o->pop_long)
 			p->i_users[p->ui[j].key]++;
@@ -899,8 +954,12 @@ static void features(const igr_pairs *p, uint32_t user, uint32_t item,
 	int known_u = user < p->nusers, known_i = item < p->nitems;
 	float *x = out;
 
-	x = put_agg(p, lookup(p->ui, p->ui_ptr, p->nusers, user, item), x);
+	const struct agg *ui = lookup(p->ui, p->ui_ptr, p->nusers, user, item);
+
+	x = put_agg(p, ui, x);
 	x = put_agg(p, lookup(p->uc, p->uc_ptr, p->nusers, user, c), x);
+	*x++ = ui ? hours(p, ui->last_any) : NAN;
+	*x++ = ui ? (float)ui->recent : NAN;
 	*x++ = known_u ? (float)p->u_n[user] : 0;
 	*x++ = known_u ? (float)p->u_n_short[user] : 0;
 	*x++ = known_u ? (float)p->u_buy[user] : 0;
@@ -922,7 +981,12 @@ static void features(const igr_pairs *p, uint32_t user, uint32_t item,
 	*x++ = c != IGR_NONE ? (float)p->c_n[c] : 0;
 	*x++ = c != IGR_NONE ? (float)p->c_buy[c] : 0;
 	if (p->col_graph >= 0) {
+		/* the list's best score: its first candidate's */
+		float top = nlist > 0 ? p->cand[p->cand_ptr[user]].score : NAN;
 		*x++ = isfinite(score) ? score : NAN;
+		*x++ = isfinite(score) && isfinite(top) && top > 0
+			       ? score / top
+			       : NAN;
 		*x++ = rank ? (float)rank : (float)(nlist + 1);
 		*x++ = rank ? 1.0f : 0.0f;
 	}
@@ -1001,21 +1065,6 @@ int igr_pairs_writer_setup(const igr_pairs *p, igr_writer *w)
 		return -1;
 	snprintf(buf, sizeof buf, "%u", p->o.token_buckets);
 	return igr_writer_set_meta(w, "token_buckets", buf);
-}
-
-/* History candidates of U: its items by newest event, newest first. */
-struct recent {
-	int64_t ts;
-	uint32_t item;
-};
-
-static int recent_cmp(const void *a, const void *b)
-{
-	const struct recent *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts > y->ts ? -1 : 1;
-	return (x->item > y->item) - (x->item < y->item);
 }
 
 static int u32_cmp(const void *a, const void *b)

@@ -95,7 +95,7 @@ START_TEST(hand_computed)
 	cand(p, 0, 6, 0.5f, 1);
 	cand(p, 0, 5, 0.25f, 2);
 	ck_assert_int_eq(igr_pairs_finish(p), 0);
-	ck_assert_int_eq(igr_pairs_dim(p), 24 + 5 + 7 + 2 + 3);
+	ck_assert_int_eq(igr_pairs_dim(p), 24 + 2 + 5 + 7 + 2 + 4);
 
 	ck_assert_int_eq(igr_pairs_compute(p, 0, 5, 2, 0.25f, x, &label), 0);
 	ck_assert_uint_eq(label, 1u << IGR_BUY);
@@ -114,6 +114,10 @@ START_TEST(hand_computed)
 	     exp2(-2.0 / 24) + exp2(-26.0 / 24) + exp2(-50.0 / 24));
 	NEAR(x[col(p, "uc_view_age")], 2);
 	NEAR(x[col(p, "uc_cart_n")], 1);
+	/* the newest event on the item, and its rank among the user's
+	 * items by that (items 5, 6, 7: 1 h, 50 h, 240 h ago) */
+	NEAR(x[col(p, "ui_age")], 1);
+	NEAR(x[col(p, "ui_recent")], 1);
 	/* the user */
 	NEAR(x[col(p, "u_n")], 5);
 	NEAR(x[col(p, "u_n_short")], 2); /* within 1 day: 2 h, 1 h; not 26 h */
@@ -133,13 +137,19 @@ START_TEST(hand_computed)
 	NEAR(x[col(p, "c_n_long")], 6);
 	NEAR(x[col(p, "c_buy_long")], 0);
 	NEAR(x[col(p, "graph_score")], 0.25);
+	NEAR(x[col(p, "graph_score_rel")], 0.5); /* of the top score, 0.5 */
 	NEAR(x[col(p, "graph_rank")], 2);
 	NEAR(x[col(p, "graph_listed")], 1);
 
-	/* an item the user never saw, not listed: rank = list length + 1 */
+	/* an item user 1 never viewed, not listed: rank = list length + 1 */
 	ck_assert_int_eq(igr_pairs_compute(p, 1, 6, 0, 0.1f, x, &label), 0);
 	ck_assert_uint_eq(label, 0);
 	NEAR(x[col(p, "ui_view_n")], 0);
+	/* ... but reviewed it 4 h ago: a review is in no group, but the
+	 * item's newest event (and after item 5, 3 h ago) */
+	NEAR(x[col(p, "ui_age")], 4);
+	NEAR(x[col(p, "ui_recent")], 2);
+	ck_assert(isnan(x[col(p, "graph_score_rel")])); /* user 1: no list */
 	NEAR(x[col(p, "uc_view_n")], 1);
 	NEAR(x[col(p, "u_n")], 2);
 	NEAR(x[col(p, "graph_rank")], 1);
@@ -151,7 +161,11 @@ START_TEST(hand_computed)
 	ck_assert_int_eq(igr_pairs_compute(p, 0, 7, 0, 0, x, &label), 0);
 	ck_assert_uint_eq(label, 0);
 	NEAR(x[col(p, "ui_buy_age")], 240);
+	NEAR(x[col(p, "ui_recent")], 3);
 	NEAR(x[col(p, "i_n_long")], 0);
+	ck_assert_int_eq(igr_pairs_compute(p, 0, 6, 1, 0.5f, x, NULL), 0);
+	NEAR(x[col(p, "ui_recent")], 2);
+	NEAR(x[col(p, "ui_age")], 50);
 	igr_pairs_free(p);
 }
 END_TEST
