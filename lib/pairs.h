@@ -23,13 +23,17 @@
  *                               decayed weight sum 2^-((T - ts) / h), age
  *                               of the newest
  *   uc_G_n, uc_G_w, uc_G_age    the same over the item's category
+ *   ui_age, ui_recent           age of the user's newest event on the
+ *                               item, and the item's place in the user's
+ *                               items by that (1 = the latest)
  *   u_n, u_n_short, u_buy_n, u_items, u_age
  *                               the user's activity
  *   i_n_short, i_n_long, i_cart_long, i_buy_long, i_users_long, i_trend,
  *   i_w                         the item's recent popularity and trend
  *   c_n_long, c_buy_long        the category's
- *   graph_score, graph_rank, graph_listed
- *                               the candidate list (with candidates)
+ *   graph_score, graph_score_rel, graph_rank, graph_listed
+ *                               the candidate list (with candidates):
+ *                               score, score over the user's best, rank
  *   emb_dot, emb_cos            the model's user and item vectors (with
  *                               an embedding model)
  *   price, tok0 .. tokB-1       the catalogue (with items; tok columns
