@@ -368,6 +368,12 @@ static int user_vec(const igr_rec *r, uint32_t u, float *out)
 	return IGR_UNKNOWN_USER;
 }
 
+int igr_rec_can_explain(const igr_rec *r)
+{
+	return r->m->ops->explain != NULL ||
+	       (r->path == PATH_EMBED && r->e.dim > 1);
+}
+
 uint32_t igr_rec_dim(const igr_rec *r)
 {
 	return r->path == PATH_EMBED ? r->e.dim : 0;

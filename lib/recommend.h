@@ -99,6 +99,10 @@ long igr_rec_known(igr_rec *r, const uint32_t *users, size_t n,
 uint32_t igr_rec_dim(const igr_rec *r);
 int igr_rec_user_vector(const igr_rec *r, uint32_t u, float *out) IGR_WUR;
 
+/* 1 if the model can explain its scores (its own explain member, or an
+ * embedding: the user's items closest to the recommended one). */
+int igr_rec_can_explain(const igr_rec *r);
+
 /* The popularity of item I in the current graph, in [0, 1]. */
 float igr_rec_popularity(const igr_rec *r, uint32_t i);
 
