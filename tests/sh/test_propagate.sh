@@ -154,6 +154,9 @@ rows "$T/o2" >"$T/b"
 same "... the same lists as computing the vectors on the fly" "$T/a" "$T/b"
 awk '$1 == 7 { s += 1 } END { exit s != 3 }' "$T/a" && pass "... the new user included" ||
 	fail "... the new user included" "$(cat "$T/a")"
+ig recommend --model "$T/vec.igm" -k 4 --tsv --threads 1 "$T/g3.tsv" | grep -v '^#' >"$T/t1"
+ig recommend --model "$T/vec.igm" -k 4 --tsv --threads 2 "$T/g3.tsv" | grep -v '^#' >"$T/t2"
+same "the embedding path gives the same lists with 1 and 2 threads" "$T/t1" "$T/t2"
 
 # ---- a graph without categories ------------------------------------------------------------
 grep -v 'category' "$T/g.tsv" >"$T/nc.tsv"
