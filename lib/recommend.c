@@ -1401,7 +1401,8 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 				for (qq = nq; qq > 0; qq--)
 					xptr[qq] = xptr[qq - 1];
 				xptr[0] = 0;
-				memcpy(xj, sorted, nx * sizeof *xj);
+				if (nx > 0)
+					memcpy(xj, sorted, nx * sizeof *xj);
 				free(sorted);
 			}
 			for (qq = 0; qq < nq; qq++) {
