@@ -707,7 +707,15 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	st.epochs = o->epochs;
 	while (epoch < o->epochs) {
 		double loss = 0;
-		float lr = (float)igr_learn_lr(o, (double)epoch / o->epochs);
+		/* with a time limit the schedule runs on whichever ends
+		 * first, epochs or time (then runs are not reproducible) */
+		double frac = (double)epoch / o->epochs;
+		float lr;
+
+		if (o->time_limit > 0 &&
+		    (igr_now() - start) / o->time_limit > frac)
+			frac = (igr_now() - start) / o->time_limit;
+		lr = (float)igr_learn_lr(o, frac);
 
 		for (sp = 0; sp < steps; sp++) {
 			igr_rng_stream(&rng, o->seed, epoch + 1, sp);

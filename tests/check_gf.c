@@ -1,0 +1,342 @@
+/* check_gf.c - the graph filter and what it is built on: sparse products,
+ * the randomised SVD, and gf scores against the dense formula. */
+#include "testutil.h"
+
+#include "error.h"
+#include "graph.h"
+#include "learn.h"
+#include "model.h"
+#include "sparse.h"
+#include "svd.h"
+
+#include <math.h>
+
+/* A random sparse M x N matrix with about DENS of its entries set. */
+static igr_csr *random_csr(uint32_t m, uint32_t n, double dens, uint64_t seed)
+{
+	uint32_t *r = malloc((size_t)m * n * sizeof *r);
+	uint32_t *c = malloc((size_t)m * n * sizeof *c);
+	float *w = malloc((size_t)m * n * sizeof *w);
+	uint32_t i, j;
+	uint64_t nnz = 0;
+	igr_rng rng;
+	igr_csr *a;
+
+	igr_rng_seed(&rng, seed);
+	for (i = 0; i < m; i++)
+		for (j = 0; j < n; j++)
+			if (igr_rng_unit(&rng) < dens) {
+				r[nnz] = i;
+				c[nnz] = j;
+				w[nnz++] = (float)(0.5 + igr_rng_unit(&rng));
+			}
+	a = igr_csr_from_coo(m, n, nnz, r, c, w, NULL, NULL, 1);
+	ck_assert_ptr_nonnull(a);
+	free(r);
+	free(c);
+	free(w);
+	return a;
+}
+
+static double dense_at(const igr_csr *a, uint32_t i, uint32_t j)
+{
+	return igr_csr_get(a, i, j);
+}
+
+START_TEST(spmm_matches_dense)
+{
+	static const size_t ks[] = { 1, 5, 16, 33, 64, 80, 130 };
+	igr_csr *a = random_csr(37, 23, 0.2, 3);
+	size_t q;
+
+	for (q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+		size_t k = ks[q], i, j, l;
+		float *x = malloc(23 * k * sizeof *x);
+		float *y = malloc(37 * k * sizeof *y);
+
+		for (i = 0; i < 23 * k; i++)
+			x[i] = (float)((int)(i * 7919 % 13) - 6) / 4;
+		for (i = 0; i < 37 * k; i++)
+			y[i] = 1;
+		igr_spmm(a, x, k, 2, 0.5f, y);
+		for (i = 0; i < 37; i++)
+			for (l = 0; l < k; l++) {
+				double s = 0;
+
+				for (j = 0; j < 23; j++)
+					s += dense_at(a, (uint32_t)i,
+						      (uint32_t)j) * x[j * k + l];
+				ck_assert_msg(fabs(y[i * k + l] - (2 * s + 0.5)) <
+						      1e-4,
+					      "k %zu (%zu, %zu): %g vs %g", k, i,
+					      l, y[i * k + l], 2 * s + 0.5);
+			}
+		free(x);
+		free(y);
+	}
+	igr_csr_free(a);
+}
+END_TEST
+
+START_TEST(gram_row_matches_dense)
+{
+	igr_csr *a = random_csr(30, 12, 0.25, 5), *at = igr_csr_transpose(a);
+	igr_gram_ws *ws = igr_gram_ws_new(30);
+	uint32_t idx[3] = { 1, 4, 9 };
+	float val[3] = { 1, 2, -0.5f }, y[12];
+	uint32_t i, j, u;
+
+	ck_assert_ptr_nonnull(ws);
+	memset(y, 0, sizeof y);
+	igr_gram_row(a, at, idx, val, 3, 1.5f, y, ws);
+	for (j = 0; j < 12; j++) {
+		double s = 0;
+
+		for (i = 0; i < 3; i++)
+			for (u = 0; u < 30; u++)
+				s += val[i] * dense_at(a, u, idx[i]) *
+				     dense_at(a, u, j);
+		ck_assert_msg(fabs(y[j] - 1.5 * s) < 1e-4, "column %u", j);
+	}
+	/* the workspace is clean again */
+	for (u = 0; u < 30; u++)
+		ck_assert(ws->acc[u] == 0);
+	igr_gram_ws_free(ws);
+	igr_csr_free(a);
+	igr_csr_free(at);
+}
+END_TEST
+
+START_TEST(svd_reconstructs)
+{
+	igr_csr *a = random_csr(40, 15, 0.3, 9), *at = igr_csr_transpose(a);
+	igr_svd_opts o = { 15, 8, 3, 11 };
+	float s[15], v[15 * 15], u[40 * 15];
+	uint32_t i, j, c;
+
+	ck_assert_int_eq(igr_svd_sparse(a, at, &o, s, v, u), 0);
+	for (c = 1; c < 15; c++)
+		ck_assert(s[c] <= s[c - 1] + 1e-5);
+	/* full rank: A = U S V^T */
+	for (i = 0; i < 40; i++)
+		for (j = 0; j < 15; j++) {
+			double x = 0;
+
+			for (c = 0; c < 15; c++)
+				x += u[i * 15 + c] * s[c] * v[j * 15 + c];
+			ck_assert_msg(fabs(x - dense_at(a, i, j)) < 1e-3,
+				      "(%u, %u): %g vs %g", i, j, x,
+				      dense_at(a, i, j));
+		}
+	/* a rank above min(m, n) is refused */
+	o.k = 16;
+	ck_assert_int_eq(igr_svd_sparse(a, at, &o, s, v, u), -1);
+	igr_csr_free(a);
+	igr_csr_free(at);
+}
+END_TEST
+
+/* 8 users x 6 items. */
+static igr_graph *graph_of(const uint32_t *us, const uint32_t *is, size_t n,
+			   uint32_t nu)
+{
+	igr_graph *g = calloc(1, sizeof *g);
+	float *w = malloc(n * sizeof *w);
+	size_t e;
+
+	for (e = 0; e < n; e++)
+		w[e] = 1;
+	g->n[IGR_USER] = nu;
+	g->n[IGR_ITEM] = 6;
+	g->rel[IGR_USER][IGR_ITEM] =
+		igr_csr_from_coo(nu, 6, n, us, is, w, NULL, NULL, 1);
+	ck_assert_ptr_nonnull(g->rel[IGR_USER][IGR_ITEM]);
+	free(w);
+	return g;
+}
+
+static const uint32_t US[] = { 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4, 4, 5, 6,
+			       6, 7, 7 };
+static const uint32_t IS[] = { 0, 1, 1, 2, 3, 0, 4, 2, 5, 0, 3, 5, 1, 4,
+			       5, 2, 3 };
+
+/* The BSPM scores, densely: s = y p(TP), y = x P + beta x D^-1/2 V V^T
+ * D^1/2, with V every right singular vector (so the model's low-rank
+ * parts are exact). */
+static void dense_scores(const igr_graph *g, uint32_t user, double beta,
+			 double t, int order, double *out)
+{
+	const igr_csr *r = g->rel[IGR_USER][IGR_ITEM];
+	uint32_t nu = r->nrows, i, j, u;
+	double du[8] = { 0 }, di[6] = { 0 }, rn[8][6], p[6][6], y[6], z[6];
+	double x[6] = { 0 };
+	int q;
+
+	for (u = 0; u < nu; u++)
+		for (i = 0; i < 6; i++) {
+			du[u] += dense_at(r, u, i);
+			di[i] += dense_at(r, u, i);
+		}
+	for (u = 0; u < nu; u++)
+		for (i = 0; i < 6; i++)
+			rn[u][i] = du[u] > 0 && di[i] > 0
+				   ? dense_at(r, u, i) / sqrt(du[u] * di[i])
+				   : 0;
+	for (i = 0; i < 6; i++)
+		for (j = 0; j < 6; j++) {
+			p[i][j] = 0;
+			for (u = 0; u < nu; u++)
+				p[i][j] += rn[u][i] * rn[u][j];
+		}
+	for (i = 0; i < 6; i++)
+		x[i] = dense_at(r, user, i);
+	/* V V^T is the projector on the row space of R~: with full rank it
+	 * is the identity on items that have edges */
+	for (j = 0; j < 6; j++) {
+		y[j] = 0;
+		for (i = 0; i < 6; i++)
+			y[j] += x[i] * p[i][j];
+		y[j] += beta * x[j];
+	}
+	/* Horner: acc = c_n y; acc = acc P + c_q y */
+	{
+		double c[9], acc[6];
+
+		c[0] = 1;
+		for (q = 1; q <= order; q++)
+			c[q] = c[q - 1] * -t / q;
+		for (i = 0; i < 6; i++)
+			acc[i] = c[order] * y[i];
+		for (q = order - 1; q >= 0; q--) {
+			for (j = 0; j < 6; j++) {
+				z[j] = 0;
+				for (i = 0; i < 6; i++)
+					z[j] += acc[i] * p[i][j];
+			}
+			for (j = 0; j < 6; j++)
+				acc[j] = z[j] + c[q] * y[j];
+		}
+		for (j = 0; j < 6; j++)
+			out[j] = acc[j];
+	}
+}
+
+static igr_model *fit(const igr_graph *g, double beta, double t, int order)
+{
+	igr_model *m = igr_model_new("gf");
+	igr_learn_opts o;
+
+	igr_learn_defaults(&o, "gf");
+	o.rank = 6;
+	o.gf_beta = beta;
+	o.gf_sharpen = t;
+	o.gf_order = (uint32_t)order;
+	o.svd_iters = 6;
+	ck_assert_msg(igr_gf_fit(m, g, &o) == 0, "%s", igr_errmsg());
+	ck_assert_int_eq(m->ops->prepare(m, g), 0);
+	return m;
+}
+
+START_TEST(scores_match_dense_formula)
+{
+	static const double cfg[][3] = {
+		{ 0.2, 2.5, 4 }, { 0.3, 0, 0 }, { 0, 1.5, 1 }, { 0.5, 1, 2 },
+	};
+	igr_graph *g = graph_of(US, IS, sizeof US / sizeof US[0], 8);
+	size_t q;
+
+	for (q = 0; q < sizeof cfg / sizeof cfg[0]; q++) {
+		igr_model *m = fit(g, cfg[q][0], cfg[q][1], (int)cfg[q][2]);
+		uint32_t users[8] = { 0, 1, 2, 3, 4, 5, 6, 7 }, u, i;
+		float sc[8 * 6];
+
+		ck_assert_int_eq(m->ops->score_users(m, g, users, 8, NULL, 6,
+						     sc), 0);
+		for (u = 0; u < 8; u++) {
+			double want[6];
+
+			dense_scores(g, u, cfg[q][0], cfg[q][1],
+				     (int)cfg[q][2], want);
+			for (i = 0; i < 6; i++)
+				ck_assert_msg(fabs(sc[u * 6 + i] - want[i]) <
+						      2e-4,
+					      "config %zu user %u item %u: %g "
+					      "vs %g", q, u, i, sc[u * 6 + i],
+					      want[i]);
+		}
+		igr_model_free(m);
+	}
+	igr_graph_free(g);
+}
+END_TEST
+
+START_TEST(new_user_scored_from_own_edges)
+{
+	igr_graph *g = graph_of(US, IS, sizeof US / sizeof US[0], 8), *g2, *g3;
+	uint32_t us2[20], is2[20], nu = 9, u = 8;
+	size_t n = sizeof US / sizeof US[0];
+	igr_model *m = fit(g, 0.2, 2.5, 4);
+	float a[6], b[6], sub[2];
+	uint32_t items[2] = { 4, 0 };
+
+	memcpy(us2, US, n * sizeof *us2);
+	memcpy(is2, IS, n * sizeof *is2);
+	/* user 8 arrives after training with items 0 and 1 */
+	us2[n] = 8;
+	is2[n] = 0;
+	us2[n + 1] = 8;
+	is2[n + 1] = 1;
+	g2 = graph_of(us2, is2, n + 2, nu);
+	ck_assert_int_eq(m->ops->prepare(m, g2), 0);
+	ck_assert_int_eq(m->ops->score_users(m, g2, &u, 1, NULL, 6, a), 0);
+	/* a subset of items gives the same scores */
+	ck_assert_int_eq(m->ops->score_users(m, g2, &u, 1, items, 2, sub),
+			 0);
+	ck_assert_float_eq(sub[0], a[4]);
+	ck_assert_float_eq(sub[1], a[0]);
+	/* ... and other edges give other scores */
+	is2[n + 1] = 5;
+	g3 = graph_of(us2, is2, n + 2, nu);
+	ck_assert_int_eq(m->ops->prepare(m, g3), 0);
+	ck_assert_int_eq(m->ops->score_users(m, g3, &u, 1, NULL, 6, b), 0);
+	ck_assert(memcmp(a, b, sizeof a) != 0);
+	ck_assert(b[5] > a[5] - 1e-6 || b[4] != a[4]);
+	igr_model_free(m);
+	igr_graph_free(g);
+	igr_graph_free(g2);
+	igr_graph_free(g3);
+}
+END_TEST
+
+START_TEST(bad_weights_refused)
+{
+	uint32_t r[2] = { 0, 1 }, c[2] = { 0, 1 };
+	float w[2] = { 1, -2 };
+	igr_csr *a = igr_csr_from_coo(2, 2, 2, r, c, w, NULL, NULL, 1);
+
+	ck_assert_ptr_null(igr_csr_scaled(a, NULL, NULL, 1));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "weight"));
+	igr_csr_free(a);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("gf");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, spmm_matches_dense);
+	tcase_add_test(tc, gram_row_matches_dense);
+	tcase_add_test(tc, svd_reconstructs);
+	tcase_add_test(tc, scores_match_dense_formula);
+	tcase_add_test(tc, new_user_scored_from_own_edges);
+	tcase_add_test(tc, bad_weights_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite());
+}
