@@ -14,7 +14,7 @@
 
 /* Rows without a time held back for --missing ts=interpolate, at most. */
 #define MAX_PENDING 4096
-/* Reject messages kept for the command to print. */
+/* The default --min-time and --max-time, Unix seconds. */
 #define DEFAULT_MIN_TIME 0
 #define DEFAULT_MAX_TIME 4102444800LL /* 2100-01-01T00:00:00Z */
 
@@ -96,14 +96,14 @@ enum { TS_ABSENT, TS_SET, TS_PREV, TS_INTERP };
 
 struct prow {
 	uint64_t h[3];         /* index hashes of user, item, category */
-	uint32_t off[3], len[3]; /* the ids, in the batch arena */
+	size_t off[3], len[3]; /* the ids, in the batch arena */
 	int has[3];
 	int64_t ms;
 	int tstate;
 	uint8_t behavior;
 	float value, price;
-	uint32_t toff, tlen;   /* title (items) */
-	uint32_t roff, rlen;   /* raw row, when the time is decided later */
+	size_t toff, tlen;     /* title (items) */
+	size_t roff, rlen;     /* raw row, when the time is decided later */
 	uint32_t file;
 	uint64_t lineno;
 	igr_event e;           /* filled by flush_batch */
@@ -151,7 +151,7 @@ struct igr_ingest {
 	size_t npq;
 	char *praw_buf;        /* raw text of held-back rows */
 	size_t praw_len, praw_cap;
-	char *tbuf;            /* NUL-terminated title */
+	char *tbuf;            /* "user item" of an adjacency-list row */
 	size_t tcap;
 	char *rbuf;            /* reject line */
 	size_t rcap;
@@ -666,13 +666,13 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 /* ---- the batch: ids, duplicates, output ------------------------------- */
 
 static int arena_put(igr_ingest *ig, const char *p, size_t len,
-		     uint32_t *off)
+		     size_t *off)
 {
 	if (grow_buf(&ig->arena, &ig->acap, ig->alen + len + 1) < 0)
 		return -1;
 	memcpy(ig->arena + ig->alen, p, len);
 	ig->arena[ig->alen + len] = '\0';
-	*off = (uint32_t)ig->alen;
+	*off = ig->alen;
 	ig->alen += len + 1;
 	return 0;
 }
@@ -704,7 +704,7 @@ static int add_to_batch(igr_ingest *ig, const struct val *v,
 		}
 		if (arena_put(ig, x->p, len, &pr->off[t]) < 0)
 			return -1;
-		pr->len[t] = (uint32_t)len;
+		pr->len[t] = len;
 		pr->h[t] = igr_idtab_hash(x->p, len);
 		igr_idtab_prefetch(t == IGR_USER && ig->ps ? ig->praw
 							     : ig->idx[t],
@@ -721,14 +721,14 @@ static int add_to_batch(igr_ingest *ig, const struct val *v,
 	if (tstate == TS_PREV || tstate == TS_INTERP) {
 		if (arena_put(ig, wh->raw, wh->rawlen, &pr->roff) < 0)
 			return -1;
-		pr->rlen = (uint32_t)wh->rawlen;
+		pr->rlen = wh->rawlen;
 	}
 	pr->tlen = 0;
 	if (v[IGR_ROLE_TITLE].state == V_PRESENT) {
 		if (arena_put(ig, v[IGR_ROLE_TITLE].p, v[IGR_ROLE_TITLE].len,
 			      &pr->toff) < 0)
 			return -1;
-		pr->tlen = (uint32_t)v[IGR_ROLE_TITLE].len;
+		pr->tlen = v[IGR_ROLE_TITLE].len;
 	}
 	if (++ig->nbatch == BATCH)
 		return flush_batch(ig);
@@ -1099,7 +1099,7 @@ static int layout_setup(igr_ingest *ig, struct layout *L,
 		    (L->col[IGR_ROLE_ITEM] < 0 && !L->names[IGR_ROLE_ITEM]))
 			return igr_error("events need user and item columns "
 					 "(--columns user=N,item=N)");
-		if (cfg->format != IGR_FMT_JSONL &&
+		if (L->format != IGR_FMT_JSONL &&
 		    (L->col[IGR_ROLE_PRICE] >= 0 || L->names[IGR_ROLE_PRICE] ||
 		     L->col[IGR_ROLE_TITLE] >= 0 || L->names[IGR_ROLE_TITLE]))
 			return igr_error("price and title are item columns "

@@ -28,8 +28,8 @@
  * interpolate from: its ids stay in the vocabulary, unused, harmless).
  *
  * Ownership: the caller owns the writer, the vocabularies and the rejects
- * output and keeps them alive until igr_ingest_free().  Strings in the
- * config are copied.
+ * output and keeps them alive until igr_ingest_free().  The strings of the
+ * config are read by igr_ingest_new() only.
  */
 #ifndef IGR_INGEST_H
 #define IGR_INGEST_H
