@@ -113,6 +113,8 @@ typedef struct igr_learn_opts {
 	uint64_t seed;
 	int threads;             /* 0: all cores (the caller sets OpenMP) */
 	double time_limit;       /* seconds of training, 0: none */
+	uint32_t stop_epoch;     /* tests: stop after this epoch as if
+				    interrupted (0: never) */
 	/* graph filter (gf) */
 	uint32_t rank;           /* singular vectors of the low-pass term */
 	uint32_t svd_iters, svd_oversample;

@@ -727,7 +727,7 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		st.epoch = epoch;
 		st.loss = loss / ((double)steps * o->batch);
 		st.validated = 0;
-		int last = epoch == o->epochs ||
+		int last = epoch == o->epochs || epoch == o->stop_epoch ||
 			   (o->time_limit > 0 &&
 			    igr_now() - start >= o->time_limit);
 		if (o->valid != NULL &&
