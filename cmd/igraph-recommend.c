@@ -127,8 +127,10 @@ static const struct option longopts[] = {
 
 /* Contributions per recommended item with --explain. */
 #define EXPLAIN_N 3
-/* Users per batch: the output is written batch by batch, in order. */
+/* Users per batch: the output is written batch by batch, in order; a
+ * batch holds at most about 4 M results (long lists, smaller batches). */
 #define CHUNK 8192
+#define CHUNK_SLOTS (4u << 20)
 
 struct cfg {
 	struct igr_cli cli;
@@ -698,6 +700,9 @@ int main(int argc, char **argv)
 		ro.bought = bought;
 	}
 	igr_rec_set_opts(rec, &ro);
+	if (explain && !igr_rec_can_explain(rec))
+		igr_warn(&c.cli, "the %s model gives no explanations: lists "
+			 "without them", igr_model_name(m));
 	if (allow != NULL) {
 		struct idlist l;
 		if (read_ids(&c, allow, IGR_ITEM, 0, igr_rec_nitems(rec), &l) < 0 ||
@@ -794,9 +799,10 @@ int main(int argc, char **argv)
 
 	igr_rec_batch_init(&b);
 	if (strcmp(mode, "users") == 0) {
-		size_t u0;
-		for (u0 = 0; u0 < users.n; u0 += CHUNK) {
-			size_t n = users.n - u0 < CHUNK ? users.n - u0 : CHUNK, j;
+		size_t u0, chunk = CHUNK_SLOTS / ro.k;
+		chunk = chunk < 64 ? 64 : chunk > CHUNK ? CHUNK : chunk;
+		for (u0 = 0; u0 < users.n; u0 += chunk) {
+			size_t n = users.n - u0 < chunk ? users.n - u0 : chunk, j;
 			tt = igr_now();
 			if (igr_rec_users(rec, users.id + u0, n, &b) < 0)
 				die_keep(out.w, out.json);
