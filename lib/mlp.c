@@ -124,7 +124,7 @@ void igr_mlp_free(igr_mlp *n)
 
 /* Allocate a network of the given shape (parameters zero). */
 static igr_mlp *alloc_net(uint32_t nin, const uint32_t *hidden, uint32_t nh,
-			  int act)
+			  int act, int linear)
 {
 	igr_mlp *n;
 	uint32_t l, i;
@@ -160,6 +160,10 @@ static igr_mlp *alloc_net(uint32_t nin, const uint32_t *hidden, uint32_t nh,
 		n->boff[l] = off;
 		off += n->size[l + 1];
 	}
+	n->linear = linear != 0;
+	n->loff = off;
+	if (n->linear)
+		off += nin;
 	n->nparam = off;
 	n->param = calloc(off, sizeof *n->param);
 	if (n->param == NULL)
@@ -173,9 +177,9 @@ oom:
 }
 
 igr_mlp *igr_mlp_new(uint32_t nin, const uint32_t *hidden, uint32_t nh,
-		     int act, uint64_t seed)
+		     int act, int linear, uint64_t seed)
 {
-	igr_mlp *n = alloc_net(nin, hidden, nh, act);
+	igr_mlp *n = alloc_net(nin, hidden, nh, act, linear);
 	uint64_t s = seed ^ 0x6d6c70696e6974ULL; /* "mlpinit" */
 	uint32_t l;
 
@@ -323,6 +327,10 @@ static void forward(const igr_mlp *n, igr_mlp_work *w, const float *x,
 		}
 	}
 	affine(n, n->nlayers - 1, in, rows, w->z);
+	if (n->linear)
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)n->nin,
+			    1.0f, x, (int)n->nin, n->param + n->loff, 1, 1.0f,
+			    w->z, 1);
 }
 
 int igr_mlp_predict(const igr_mlp *n, const float *x, size_t rows, float *p)
@@ -384,6 +392,8 @@ double igr_mlp_loss_grad(const igr_mlp *n, igr_mlp_work *w, const float *x,
 		for (k = 0; k < nw; k++)
 			reg += (double)W[k] * W[k];
 	}
+	for (k = 0; n->linear && k < n->nin; k++)
+		reg += (double)n->param[n->loff + k] * n->param[n->loff + k];
 	loss += 0.5 * l2 * reg;
 	if (grad == NULL)
 		return loss;
@@ -394,6 +404,14 @@ double igr_mlp_loss_grad(const igr_mlp *n, igr_mlp_work *w, const float *x,
 	for (i = 0; i < rows; i++)
 		dz[i] = (float)((c ? c[i] : 1.0) *
 				(sigmoidf(w->z[i]) - y[i]) / (double)rows);
+	if (n->linear) {
+		/* the linear term: x^T dz + l2 w */
+		float *gl = grad + n->loff;
+		for (k = 0; k < n->nin; k++)
+			gl[k] = (float)(l2 * n->param[n->loff + k]);
+		cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)n->nin,
+			    1.0f, x, (int)n->nin, dz, 1, 1.0f, gl, 1);
+	}
 	for (l = n->nlayers; l-- > 0;) {
 		uint32_t fin = n->size[l], fout = n->size[l + 1];
 		const float *in = l == 0 ? x : (n->dropout > 0 && dropout_seed
@@ -522,14 +540,15 @@ void igr_mlp_opts_init(igr_mlp_opts *o)
 	o->hidden[0] = 64;
 	o->hidden[1] = 32;
 	o->act = IGR_ACT_RELU;
+	o->linear = 0;
 	o->dropout = 0.1;
-	o->l2 = 1e-5;
+	o->l2 = 1e-4;
 	o->lr = 1e-3;
 	o->batch = 512;
 	o->epochs = 30;
 	o->patience = 3;
-	o->neg_rate = 1;
-	o->pos_weight = 1;
+	o->neg_rate = 0.3;
+	o->pos_weight = 5;
 	o->label_mask = 1u << IGR_BUY;
 	o->seed = 1;
 }
@@ -655,7 +674,8 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 		return igr_error("the validation stream has other features "
 				 "than the training stream"),
 		       NULL;
-	n = igr_mlp_new(train->dim, o->hidden, o->nhidden, o->act, o->seed);
+	n = igr_mlp_new(train->dim, o->hidden, o->nhidden, o->act, o->linear,
+			o->seed);
 	if (n == NULL)
 		return NULL;
 	n->dropout = (float)o->dropout;
@@ -851,6 +871,7 @@ igr_model *igr_mlp_to_model(const igr_mlp *n, const igr_mlp_opts *o,
 		}
 	if (!cJSON_AddStringToObject(params, "activation",
 				     igr_mlp_act_name(n->act)) ||
+	    !cJSON_AddNumberToObject(params, "linear", n->linear) ||
 	    !cJSON_AddNumberToObject(params, "dropout", o->dropout) ||
 	    !cJSON_AddNumberToObject(params, "l2", o->l2) ||
 	    !cJSON_AddNumberToObject(params, "lr", o->lr) ||
@@ -944,7 +965,11 @@ igr_mlp *igr_mlp_from_model(const igr_model *m)
 	if (a < 0 || sz->dim[0] < 2 || sz->dim[0] > IGR_MLP_MAXHIDDEN + 2 ||
 	    sizes[sz->dim[0] - 1] != 1 || igr_mlp_model_features(m) == NULL)
 		return igr_error("damaged mlp model (shape)"), NULL;
-	n = alloc_net(sizes[0], sizes + 1, (uint32_t)sz->dim[0] - 2, a);
+	{
+		const cJSON *lin = cJSON_GetObjectItemCaseSensitive(p, "linear");
+		n = alloc_net(sizes[0], sizes + 1, (uint32_t)sz->dim[0] - 2, a,
+			      cJSON_IsNumber(lin) && lin->valuedouble != 0);
+	}
 	if (n == NULL)
 		return NULL;
 	if (pa->dim[0] != n->nparam || me->dim[0] != n->nin ||
@@ -1056,6 +1081,7 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 	label = igr_train_str(ctx, tmp, "label", "buy");
 	vpath = igr_train_str(ctx, tmp, "valid", NULL);
 	o.dropout = igr_train_num(ctx, tmp, "dropout", o.dropout);
+	o.linear = (int)igr_train_num(ctx, tmp, "linear", o.linear);
 	o.l2 = igr_train_num(ctx, tmp, "l2", o.l2);
 	o.lr = igr_train_num(ctx, tmp, "lr", o.lr);
 	o.batch = (uint32_t)igr_train_num(ctx, tmp, "batch", o.batch);

@@ -13,7 +13,8 @@
  *         the model, so serving applies exactly the same transform.
  *   h_l = act(h_{l-1} W_l + b_l) for each hidden layer (relu, tanh or
  *         sigmoid), with inverted dropout while training;
- *   z   = h_L w + b, p = sigmoid(z + offset).
+ *   z   = h_L w + b (+ x v with `linear`: the wide and deep model of
+ *         Cheng et al., DLRS 2016), p = sigmoid(z + offset).
  *
  * Loss: binary cross-entropy, positives weighted by pos_weight, plus
  * l2/2 ||W||^2 on the weights (not the biases).  Rare positives: every
@@ -71,12 +72,16 @@ typedef struct igr_mlp {
 	size_t *woff, *boff;                   /* offsets into param */
 	float *mean, *std;                     /* nin: standardisation */
 	double offset;                         /* logit correction */
+	int linear;                            /* a linear term of the inputs
+						  is added to the logit */
+	size_t loff;                           /* its nin weights in param */
 } igr_mlp;
 
 /* A network of NIN inputs, hidden layers HIDDEN[0..NH), activation ACT,
- * initialised from SEED; standardisation identity, offset 0. */
+ * with the linear term when LINEAR, initialised from SEED;
+ * standardisation identity, offset 0. */
 igr_mlp *igr_mlp_new(uint32_t nin, const uint32_t *hidden, uint32_t nh,
-		     int act, uint64_t seed) IGR_WUR;
+		     int act, int linear, uint64_t seed) IGR_WUR;
 void igr_mlp_free(igr_mlp *n);
 
 /* Preprocess raw features RAW (N x nin) into OUT (may be RAW): signed
@@ -144,6 +149,7 @@ typedef struct igr_mlp_opts {
 	uint32_t nhidden;
 	uint32_t hidden[IGR_MLP_MAXHIDDEN];
 	int act;
+	int linear;          /* add a linear term of the inputs to the logit */
 	double dropout;      /* 0 .. 0.9 */
 	double l2;
 	double lr;           /* Adam step */
@@ -158,8 +164,9 @@ typedef struct igr_mlp_opts {
 	void *progress_ctx;
 } igr_mlp_opts;
 
-/* Defaults: hidden 64,32, relu, dropout 0.1, l2 1e-5, lr 1e-3, batch 512,
- * 30 epochs, patience 3, neg_rate 1, pos_weight 1, label buy, seed 1. */
+/* Defaults: hidden 64,32, relu, no linear term, dropout 0.1, l2 1e-4, lr
+ * 1e-3, batch 512, 30 epochs, patience 3, neg_rate 0.3, pos_weight 5,
+ * label buy, seed 1 (chosen on the first days of the two Taobao logs). */
 void igr_mlp_opts_init(igr_mlp_opts *o);
 
 /* Train on TRAIN (raw; standardisation fitted here and TRAIN prepared in

@@ -44,11 +44,14 @@ const struct igr_train_param igr_train_params[] = {
 	  "0: none, logistic regression)" },
 	{ "activation", IGR_P_STR, 0, 0, "name",
 	  "mlp: relu (the default), tanh or sigmoid" },
+	{ "linear", IGR_P_INT, 0, 1, "0|1",
+	  "mlp: 1 adds a linear term of the inputs to the\n"
+	  "output (wide and deep; default 0)" },
 	{ "dropout", IGR_P_NUM, 0, 0.9, "p",
 	  "mlp: dropout of hidden units while training\n"
 	  "(default 0.1)" },
 	{ "l2", IGR_P_NUM, 0, 10, "x",
-	  "mlp: L2 penalty on the weights (default 1e-5)" },
+	  "mlp: L2 penalty on the weights (default 1e-4)" },
 	{ "lr", IGR_P_NUM, 1e-9, 1, "x",
 	  "mlp: Adam step size (default 0.001); mf, lightgcn:\n"
 	  "first step of the cosine schedule (0.01, 0.005)" },
@@ -63,10 +66,10 @@ const struct igr_train_param igr_train_params[] = {
 	  "validation log-loss (default 3; 0: never)" },
 	{ "neg-rate", IGR_P_NUM, 1e-6, 1, "r",
 	  "mlp: keep each negative pair with probability R\n"
-	  "(default 1: all)" },
+	  "(default 0.3)" },
 	{ "pos-weight", IGR_P_NUM, 1e-3, 1e6, "w",
 	  "mlp: weight of positive pairs in the loss\n"
-	  "(default 1)" },
+	  "(default 5)" },
 	{ "label", IGR_P_STR, 0, 0, "list",
 	  "mlp: behaviours in the label period that make a\n"
 	  "positive: buy (the default), cart, cart,buy ..." },
@@ -136,7 +139,8 @@ const struct igr_trainer igr_trainers[] = {
 	  "neighbours shrink alpha user-damping locality normalise binary",
 	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn, 0, NULL },
 	{ "mlp", "purchase ranker on pair features (igraph-pairs)",
-	  "hidden activation dropout l2 lr batch epochs patience neg-rate "
+	  "hidden activation linear dropout l2 lr batch epochs patience "
+	  "neg-rate "
 	  "pos-weight label valid",
 	  0, NULL, IGR_KIND_FEATURES, igr_train_mlp },
 	{ "vectors", "dot products of imported user and item vectors",

@@ -77,7 +77,7 @@ START_TEST(gradient_check)
 	const double eps = 4e-3;
 	uint64_t dseed = drop ? 78 : 0;
 
-	n = igr_mlp_new(NIN, hidden, 2, act, 5 + (uint64_t)_i);
+	n = igr_mlp_new(NIN, hidden, 2, act, _i % 2, 5 + (uint64_t)_i);
 	ck_assert_ptr_nonnull(n);
 	n->dropout = drop ? 0.3f : 0.0f;
 	for (k = 0; k < n->nparam; k++) /* biases too, away from 0 */
@@ -127,7 +127,7 @@ START_TEST(gradient_check_can_fail)
 	uint32_t hidden[1] = { 4 };
 	float x[3 * 3] = { 1, -1, 0.5f, 0.2f, 0.3f, -0.7f, -1, 1, 1 };
 	float y[3] = { 1, 0, 0 }, *g;
-	igr_mlp *n = igr_mlp_new(3, hidden, 1, IGR_ACT_TANH, 9);
+	igr_mlp *n = igr_mlp_new(3, hidden, 1, IGR_ACT_TANH, 1, 9);
 	igr_mlp_work *w = igr_mlp_work_new(n, 3);
 	size_t k;
 	int bad = 0;
@@ -149,7 +149,7 @@ END_TEST
 START_TEST(preprocessing)
 {
 	uint32_t h[1] = { 2 };
-	igr_mlp *n = igr_mlp_new(3, h, 1, IGR_ACT_RELU, 1);
+	igr_mlp *n = igr_mlp_new(3, h, 1, IGR_ACT_RELU, 0, 1);
 	float raw[6] = { 0, -3, NAN, (float)M_E - 1, 100, INFINITY }, out[6];
 
 	n->mean[0] = 0.5f;
