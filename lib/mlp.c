@@ -547,6 +547,7 @@ void igr_mlp_opts_init(igr_mlp_opts *o)
 	o->batch = 512;
 	o->epochs = 30;
 	o->patience = 3;
+	o->stop_auc = 1;
 	o->neg_rate = 0.3;
 	o->pos_weight = 5;
 	o->label_mask = 1u << IGR_BUY;
@@ -674,6 +675,11 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 		return igr_error("the validation stream has other features "
 				 "than the training stream"),
 		       NULL;
+	if (valid != NULL && (valid->pos == 0 || valid->pos == valid->n))
+		return igr_error("the validation stream needs positive and "
+				 "negative pairs (%zu rows, %llu positive)",
+				 valid->n, (unsigned long long)valid->pos),
+		       NULL;
 	n = igr_mlp_new(train->dim, o->hidden, o->nhidden, o->act, o->linear,
 			o->seed);
 	if (n == NULL)
@@ -778,13 +784,17 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 		st.rows_per_s = st.elapsed > 0 ? (double)train->n * epoch /
 							 st.elapsed
 					       : 0;
-		if (valid != NULL && valid->n > 0) {
+		if (valid != NULL) {
 			if (validate(n, valid, vp, vy, &st.valid_logloss,
 				     &st.valid_auc) < 0)
 				goto fail;
 			st.validated = 1;
-			if (st.valid_logloss < best_loss) {
-				best_loss = st.valid_logloss;
+			/* lower is better: the log-loss, or minus the AUC
+			 * (NaN, no positives: never better) */
+			double crit = o->stop_auc ? -st.valid_auc
+						  : st.valid_logloss;
+			if (crit < best_loss) {
+				best_loss = crit;
 				st.best_epoch = epoch;
 				memcpy(best, n->param,
 				       n->nparam * sizeof *best);
@@ -802,7 +812,7 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 			break;
 	}
 	memcpy(n->param, best, n->nparam * sizeof *best);
-	if (valid != NULL && valid->n > 0 &&
+	if (valid != NULL &&
 	    validate(n, valid, vp, vy, &st.valid_logloss, &st.valid_auc) < 0)
 		goto fail;
 	if (stout != NULL)
@@ -878,6 +888,8 @@ igr_model *igr_mlp_to_model(const igr_mlp *n, const igr_mlp_opts *o,
 	    !cJSON_AddNumberToObject(params, "batch", o->batch) ||
 	    !cJSON_AddNumberToObject(params, "epochs", o->epochs) ||
 	    !cJSON_AddNumberToObject(params, "patience", o->patience) ||
+	    !cJSON_AddStringToObject(params, "stop",
+				     o->stop_auc ? "auc" : "logloss") ||
 	    !cJSON_AddNumberToObject(params, "neg_rate", o->neg_rate) ||
 	    !cJSON_AddNumberToObject(params, "pos_weight", o->pos_weight) ||
 	    !cJSON_AddStringToObject(params, "label", label) ||
@@ -1068,7 +1080,7 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 	igr_mlp_status st;
 	igr_mlp *n = NULL;
 	igr_model *m = NULL, *tmp;
-	const char *hidden, *act, *label, *vpath;
+	const char *hidden, *act, *label, *vpath, *stop;
 	int a;
 
 	igr_mlp_opts_init(&o);
@@ -1080,6 +1092,7 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 	act = igr_train_str(ctx, tmp, "activation", "relu");
 	label = igr_train_str(ctx, tmp, "label", "buy");
 	vpath = igr_train_str(ctx, tmp, "valid", NULL);
+	stop = igr_train_str(ctx, tmp, "stop", "auc");
 	o.dropout = igr_train_num(ctx, tmp, "dropout", o.dropout);
 	o.linear = (int)igr_train_num(ctx, tmp, "linear", o.linear);
 	o.l2 = igr_train_num(ctx, tmp, "l2", o.l2);
@@ -1100,6 +1113,11 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 		goto out;
 	}
 	o.act = a;
+	if (strcmp(stop, "auc") != 0 && strcmp(stop, "logloss") != 0) {
+		igr_error("--stop: '%s' is not auc or logloss", stop);
+		goto out;
+	}
+	o.stop_auc = strcmp(stop, "auc") == 0;
 	if (o.dropout >= 1 || o.dropout < 0 || !(o.neg_rate > 0) ||
 	    o.neg_rate > 1 || !(o.pos_weight > 0) || o.batch == 0 ||
 	    o.epochs == 0) {

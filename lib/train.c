@@ -63,7 +63,10 @@ const struct igr_train_param igr_train_params[] = {
 	  "mf, lightgcn: as many pairs as edges (40, 150)" },
 	{ "patience", IGR_P_INT, 0, 100000, "n",
 	  "mlp: stop after N epochs without a better\n"
-	  "validation log-loss (default 3; 0: never)" },
+	  "validation score (default 3; 0: never)" },
+	{ "stop", IGR_P_STR, 0, 0, "score",
+	  "mlp: the validation score of early stopping: auc\n"
+	  "(the default) or logloss" },
 	{ "neg-rate", IGR_P_NUM, 1e-6, 1, "r",
 	  "mlp: keep each negative pair with probability R\n"
 	  "(default 0.3)" },
@@ -140,7 +143,7 @@ const struct igr_trainer igr_trainers[] = {
 	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn, 0, NULL },
 	{ "mlp", "purchase ranker on pair features (igraph-pairs)",
 	  "hidden activation linear dropout l2 lr batch epochs patience "
-	  "neg-rate "
+	  "stop neg-rate "
 	  "pos-weight label valid",
 	  0, NULL, IGR_KIND_FEATURES, igr_train_mlp },
 	{ "vectors", "dot products of imported user and item vectors",

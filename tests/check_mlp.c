@@ -401,7 +401,7 @@ END_TEST
 
 START_TEST(refuses_single_class)
 {
-	igr_mlp_data *tr = problem(100, 1);
+	igr_mlp_data *tr = problem(100, 1), *va;
 	igr_mlp_opts o;
 	size_t i;
 
@@ -412,6 +412,16 @@ START_TEST(refuses_single_class)
 	ck_assert_ptr_null(igr_mlp_train(tr, NULL, &o, NULL));
 	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "positive and negative"));
 	igr_mlp_data_free(tr);
+	/* a validation cut without positives cannot stop anything */
+	tr = problem(100, 1);
+	va = problem(50, 2);
+	for (i = 0; i < va->n; i++)
+		va->y[i] = 0;
+	va->pos = 0;
+	ck_assert_ptr_null(igr_mlp_train(tr, va, &o, NULL));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "validation stream"));
+	igr_mlp_data_free(tr);
+	igr_mlp_data_free(va);
 }
 END_TEST
 
