@@ -47,6 +47,14 @@ static int group_of(int b)
 static const char *const group_names[IGR_PG_N] = { "view", "fav", "cart",
 						   "buy" };
 
+/* qsort, which must not be given a null array even for no elements. */
+static void sort_n(void *a, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(a, n, size, cmp);
+}
+
 /* ---- state ------------------------------------------------------------- */
 
 struct ev {
@@ -598,7 +606,7 @@ static int recency_ranks(igr_pairs *p)
 			r[k - a].item = (uint32_t)(k - a); /* index in the run */
 		}
 		/* ties by the index, i.e. by item id (the run is sorted) */
-		qsort(r, n, sizeof *r, recent_cmp);
+		sort_n(r, n, sizeof *r, recent_cmp);
 		for (j = 0; j < n; j++)
 			p->ui[a + r[j].item].recent = (uint32_t)j + 1;
 	}
@@ -661,7 +669,7 @@ int igr_pairs_finish(igr_pairs *p)
 			p->icat[i] = p->cat[i].category;
 
 	/* per-user, per-item aggregates */
-	qsort(p->hist, p->nhist, sizeof *p->hist, ev_cmp);
+	sort_n(p->hist, p->nhist, sizeof *p->hist, ev_cmp);
 	for (i = 0; i < p->nhist; i++)
 		nui += i == 0 || p->hist[i].user != p->hist[i - 1].user ||
 		       p->hist[i].item != p->hist[i - 1].item;
@@ -767,7 +775,7 @@ int igr_pairs_finish(igr_pairs *p)
 				p->uc[k] = p->ui[j];
 				p->uc[k++].key = c;
 			}
-			qsort(p->uc + s0, k - s0, sizeof *p->uc, agg_cmp);
+			sort_n(p->uc + s0, k - s0, sizeof *p->uc, agg_cmp);
 			/* merge runs of one category */
 			for (a = s0, b = s0; a < k; a++) {
 				int g;
@@ -800,7 +808,7 @@ int igr_pairs_finish(igr_pairs *p)
 		p->lab[i].item = p->lev[i].item;
 		p->lab[i].mask = (uint8_t)(1u << p->lev[i].behavior);
 	}
-	qsort(p->lab, p->nlev, sizeof *p->lab, lab_cmp);
+	sort_n(p->lab, p->nlev, sizeof *p->lab, lab_cmp);
 	for (i = 0, j = 0; i < p->nlev; i++) {
 		if (j > 0 && p->lab[j - 1].user == p->lab[i].user &&
 		    p->lab[j - 1].item == p->lab[i].item)
@@ -814,7 +822,7 @@ int igr_pairs_finish(igr_pairs *p)
 			p->st.truth[b] += (p->lab[j].mask >> b) & 1;
 
 	/* candidates: one per (user, item), the best rank; then by rank */
-	qsort(p->cand, p->ncand, sizeof *p->cand, cand_item_cmp);
+	sort_n(p->cand, p->ncand, sizeof *p->cand, cand_item_cmp);
 	for (i = 0, j = 0; i < p->ncand; i++) {
 		if (j > 0 && p->cand[j - 1].user == p->cand[i].user &&
 		    p->cand[j - 1].item == p->cand[i].item) {
@@ -824,7 +832,7 @@ int igr_pairs_finish(igr_pairs *p)
 		p->cand[j++] = p->cand[i];
 	}
 	p->ncand = j;
-	qsort(p->cand, p->ncand, sizeof *p->cand, cand_rank_cmp);
+	sort_n(p->cand, p->ncand, sizeof *p->cand, cand_rank_cmp);
 	p->cand_ptr = zalloc((size_t)p->nusers + 1, sizeof *p->cand_ptr);
 	if (p->cand_ptr == NULL)
 		goto oom;
@@ -1122,14 +1130,14 @@ int igr_pairs_write(igr_pairs *p, igr_writer *w, igr_pairs_stats *st)
 		}
 		if (nl == 0)
 			minscore = NAN;
-		qsort(listed, nl, sizeof *listed, u32_cmp);
+		sort_n(listed, nl, sizeof *listed, u32_cmp);
 		if (p->o.history > 0 && h1 > h0) {
 			size_t nr = 0, t;
 			for (k = h0; k < h1; k++) {
 				rec[nr].ts = p->ui[k].last_any;
 				rec[nr++].item = p->ui[k].key;
 			}
-			qsort(rec, nr, sizeof *rec, recent_cmp);
+			sort_n(rec, nr, sizeof *rec, recent_cmp);
 			for (t = 0; t < nr && nx < p->o.history; t++)
 				if (bsearch(&rec[t].item, listed, nl,
 					    sizeof *listed, u32_cmp) == NULL)

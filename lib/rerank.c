@@ -81,6 +81,14 @@ int igr_rerank_writer_setup(igr_writer *w, igr_reader *r,
 	return igr_writer_copy_pg(w, h);
 }
 
+/* qsort, which must not be given a null array even for no elements. */
+static void sort_n(void *a, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(a, n, size, cmp);
+}
+
 struct scored {
 	uint32_t user, item;
 	float p;
@@ -184,7 +192,7 @@ int igr_rerank_run(const igr_model *m, igr_reader *r, igr_writer *w,
 	st->pairs = ns;
 
 	/* each user's order */
-	qsort(s, ns, sizeof *s, scored_cmp);
+	sort_n(s, ns, sizeof *s, scored_cmp);
 	for (i = 0; i < ns; i = j) {
 		for (j = i; j < ns && s[j].user == s[i].user; j++)
 			;
@@ -199,7 +207,7 @@ int igr_rerank_run(const igr_model *m, igr_reader *r, igr_writer *w,
 			for (j = i; j < ns && s[j].user == s[i].user; j++)
 				rank[s[j].pos] = (uint32_t)(j - i + 1);
 		}
-		qsort(s, ns, sizeof *s, pos_cmp);
+		sort_n(s, ns, sizeof *s, pos_cmp);
 		for (i = 0; i < ns; i++) {
 			igr_score sc = { IGR_USER, IGR_ITEM, s[i].user,
 					 s[i].item, s[i].p, rank[i] };
