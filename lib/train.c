@@ -60,7 +60,7 @@ const struct igr_train_param igr_train_params[] = {
 	  "lightgcn: positive pairs per step (2048, 65536)" },
 	{ "epochs", IGR_P_INT, 1, 100000, "n",
 	  "mlp: passes over the training rows (default 30);\n"
-	  "mf, lightgcn: as many pairs as edges (40, 150)" },
+	  "mf, lightgcn: as many pairs as edges (40, 300)" },
 	{ "patience", IGR_P_INT, 0, 100000, "n",
 	  "mlp: stop after N epochs without a better\n"
 	  "validation score (default 3; 0: never)" },
@@ -91,13 +91,13 @@ const struct igr_train_param igr_train_params[] = {
 	  "lightgcn: propagation layers (default 3)" },
 	{ "reg", IGR_P_NUM, 0, 100, "x",
 	  "mf, lightgcn: L2 on a batch's (layer-0) embeddings\n"
-	  "(defaults 0.01, 0.0001)" },
+	  "(defaults 0.01, 0.001)" },
 	{ "lr-final", IGR_P_NUM, 0, 1, "x",
 	  "mf, lightgcn: Adam step at the end of the cosine\n"
 	  "schedule (default: a tenth of --lr)" },
 	{ "negatives", IGR_P_INT, 1, 1000, "n",
 	  "mf, lightgcn: sampled negatives per positive; the\n"
-	  "best-scored is used (default 8)" },
+	  "best-scored is used (defaults 8, 16)" },
 	{ "init-svd", IGR_P_INT, 0, 1, "0|1",
 	  "mf, lightgcn: 1 starts from the top singular\n"
 	  "vectors (defaults 0, 1)" },
