@@ -154,7 +154,7 @@ struct trainer {
 	uint32_t *active, nactive;
 	uint32_t *su, *si, *sj;
 	uint32_t *cand;       /* negatives - 1 extra candidates per sample */
-	float *sc, *sconf;
+	float *sc;
 	double *sloss;
 	/* MF: sparse rows */
 	int32_t *slot;        /* per row of e0: slot in grad, or -1 */
@@ -178,7 +178,6 @@ static void trainer_free(struct trainer *t)
 	free(t->sj);
 	free(t->cand);
 	free(t->sc);
-	free(t->sconf);
 	free(t->sloss);
 	free(t->slot);
 	free(t->rows);
