@@ -5,6 +5,9 @@
 #include "error.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1092,12 +1095,21 @@ int igr_pairs_write(igr_pairs *p, igr_writer *w, igr_pairs_stats *st)
 	size_t cap = 0, mcap = 0;
 	uint32_t u;
 	int rc = -1;
+#ifdef _OPENMP
+	int omp_threads = omp_get_max_threads();
+#endif
 
 	if (!p->finished)
 		return free(x), free(uv),
 		       igr_error("internal error: igr_pairs_finish not called");
 	if (x == NULL || (p->has_emb && uv == NULL))
 		goto oom;
+	/* The model scores a handful of items per user: its parallel
+	 * regions would cost more than the work (measured: 4 s instead of
+	 * 0.1 s for 814 users), so it runs on this thread. */
+#ifdef _OPENMP
+	omp_set_num_threads(1);
+#endif
 	for (u = 0; u < p->nusers; u++) {
 		uint64_t c0 = p->cand_ptr[u], c1 = p->cand_ptr[u + 1], k;
 		uint64_t h0 = p->ui_ptr[u], h1 = p->ui_ptr[u + 1];
@@ -1189,6 +1201,9 @@ int igr_pairs_write(igr_pairs *p, igr_writer *w, igr_pairs_stats *st)
 oom:
 	igr_error("out of memory");
 out:
+#ifdef _OPENMP
+	omp_set_num_threads(omp_threads);
+#endif
 	if (st != NULL)
 		*st = p->st;
 	free(x);

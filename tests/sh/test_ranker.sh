@@ -160,6 +160,29 @@ else
 	fail "the ranker separates next-day purchases (AUC $auc)" "$(cat "$T/out")"
 fi
 
+# an embedding model adds its vectors' dot product and cosine; its graph
+# must not hold events at or after the cut
+A8=$((D0 + 8 * DAY))
+if ig train --model mf --epochs 2 -o "$T/mf.igm" "$T/g8.igr" 2>"$T/err"; then
+	ig recommend --model "$T/mf.igm" -k 10 --exclude none "$T/g8.igr" >"$T/cmf.igr"
+	expect "pairs with an embedding model" 0 ig pairs --at "$A8" --candidates "$T/cmf.igr" \
+		--history 10 --model "$T/mf.igm" --graph "$T/g8.igr" --tsv "$T/ev.igr"
+	if awk -F '\t' '/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1
+			if (!c["emb_dot"] || !c["emb_cos"]) exit 1; next }
+		{ n++; if ($(c["emb_cos"]) != "nan" && ($(c["emb_cos"]) > 1.0001 || $(c["emb_cos"]) < -1.0001)) exit 1 }
+		END { exit !n }' "$T/out"; then
+		pass "pairs: emb_dot and emb_cos columns"
+	else
+		fail "pairs: emb_dot and emb_cos columns" "$(head -n 14 "$T/out" | cut -c 1-200)"
+	fi
+	ig featurize "$T/ev.igr" >"$T/gall.igr"
+	expect "pairs: a graph with events after the cut" 1 ig pairs --at "$A8" \
+		--candidates "$T/cmf.igr" --model "$T/mf.igm" --graph "$T/gall.igr" "$T/ev.igr"
+	expect_err "pairs: says it is look-ahead" "after the cut"
+else
+	skip "pairs with an embedding model" "no mf model: $(head -n 1 "$T/err")"
+fi
+
 # the ranker checks what it is given
 ig pairs --at $((D0 + 8 * DAY)) --candidates "$T/c8.igr" --history 30 --half-life 1d \
 	--items "$T/items.igr" "$T/ev.igr" >"$T/hl.igr"
