@@ -157,30 +157,8 @@ static inline uint64_t key_lo(int dt, uint32_t d)
  * src_type, u32 src, u8 dst_type, u32 dst, f32 weight, u32 count, i64
  * last_ts, little-endian.  Base edges that only decay are copied as
  * bytes with the new weight written over the old. */
-#define REC 26
-#define REC_W 10
-
-static void rec_decode(const unsigned char *p, igr_edge *e)
-{
-	e->src_type = p[0];
-	e->src = igr_get_u32(p + 1);
-	e->dst_type = p[5];
-	e->dst = igr_get_u32(p + 6);
-	e->weight = igr_get_f32(p + 10);
-	e->count = igr_get_u32(p + 14);
-	e->last_ts = (int64_t)igr_get_u64(p + 18);
-}
-
-static void rec_encode(unsigned char *p, const igr_edge *e)
-{
-	p[0] = e->src_type;
-	igr_put_u32(p + 1, e->src);
-	p[5] = e->dst_type;
-	igr_put_u32(p + 6, e->dst);
-	igr_put_f32(p + 10, e->weight);
-	igr_put_u32(p + 14, e->count);
-	igr_put_u64(p + 18, (uint64_t)e->last_ts);
-}
+#define REC IGR_EDGE_RECSIZE
+#define REC_W IGR_EDGE_WEIGHT_AT
 
 /* The next output slot in raw mode, or NULL. */
 static unsigned char *out_slot(struct eng *g)
@@ -203,7 +181,7 @@ static int out_edge(struct eng *g, const igr_edge *e)
 		unsigned char *p = out_slot(g);
 		if (p == NULL)
 			return -1;
-		rec_encode(p, e);
+		igr_edge_pack(p, e);
 		return 0;
 	}
 	g->obuf[g->on++] = *e;
@@ -226,7 +204,7 @@ static int base_next(struct eng *g)
 			}
 			g->rleft = (size_t)got;
 		}
-		rec_decode(g->rp, &g->be);
+		igr_edge_unpack(g->rp, &g->be);
 		g->rp += REC;
 		g->rleft--;
 		if (g->be.src_type >= IGR_NNODE || g->be.dst_type >= IGR_NNODE)

@@ -233,15 +233,8 @@ static long neighbours(const igr_csr *a, uint32_t s, int in, uint32_t k,
 		if (v == NULL)
 			return igr_error("out of memory");
 		for (r = 0; r < a->nrows; r++) {
-			uint64_t lo = a->ptr[r], hi = a->ptr[r + 1];
-			while (lo < hi) {
-				uint64_t mid = lo + (hi - lo) / 2;
-				if (a->idx[mid] < s)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo >= a->ptr[r + 1] || a->idx[lo] != s)
+			uint64_t lo = igr_csr_find(a, r, s);
+			if (lo == IGR_NOPOS)
 				continue;
 			if (n == cap) {
 				struct nb *p = realloc(v, 2 * cap * sizeof *v);

@@ -22,71 +22,28 @@
 #include "gen.h"
 
 #include "error.h"
+#include "rand.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- random numbers --------------------------------------------------- */
 
-/* splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
- * generators", OOPSLA 2014), used to expand a seed into generator state as
- * Vigna recommends for xoshiro. */
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* The splitmix64 output function alone: a bijective 64-bit mixer. */
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* xoshiro256** 1.0 (Blackman and Vigna, "Scrambled linear pseudorandom
- * number generators", ACM TOMS 47(4), 2021). */
-typedef struct rng {
-	uint64_t s[4];
-} rng;
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
+/* splitmix64, its mixer and xoshiro256** come from rand.h. */
 
 /* Independent streams: one per (purpose, index), so a user's or an item's
  * draws never depend on any other's. */
 enum { ST_COUNT = 1, ST_USER, ST_ITEM, ST_TABLE };
 
-static void rng_seed(rng *r, uint64_t seed, uint64_t stream, uint64_t index)
+static void rng_seed(igr_rng *r, uint64_t seed, uint64_t stream, uint64_t index)
 {
-	uint64_t x = mix64(mix64(seed + 0x632be59bd9b4e019ULL) ^
+	uint64_t x = igr_mix64(igr_mix64(seed + 0x632be59bd9b4e019ULL) ^
 			   (stream * 0xd1b54a32d192ed03ULL)) ^
-		     mix64(index + 0x8cb92ba72f3d8dd7ULL);
+		     igr_mix64(index + 0x8cb92ba72f3d8dd7ULL);
 	int i;
 
 	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = igr_splitmix64(&x);
 	if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
 		r->s[0] = 1; /* the one state xoshiro must not start from */
 }
@@ -94,22 +51,22 @@ static void rng_seed(rng *r, uint64_t seed, uint64_t stream, uint64_t index)
 /* Uniform in [0, n): Lemire's multiply-shift ("Fast random integer
  * generation in an interval", ACM TOMACS 2019) without the rejection step;
  * the bias, below n / 2^64, is far under anything the output can show. */
-static inline uint64_t bounded(rng *r, uint64_t n)
+static inline uint64_t bounded(igr_rng *r, uint64_t n)
 {
-	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
+	return (uint64_t)(((unsigned __int128)igr_rng_next(r) * n) >> 64);
 }
 
 /* Probabilities as 32-bit fixed point, folded by the compiler. */
 #define P32(p) ((uint32_t)((p) * 4294967296.0))
 
-static inline int chance(rng *r, uint32_t p32)
+static inline int chance(igr_rng *r, uint32_t p32)
 {
-	return (uint32_t)(rng_next(r) >> 32) < p32;
+	return (uint32_t)(igr_rng_next(r) >> 32) < p32;
 }
 
 /* A value from a quantile table of N+1 equally spaced points, linearly
  * interpolated (integer arithmetic only). */
-static uint32_t quantile(rng *r, const uint32_t *q, unsigned n)
+static uint32_t quantile(igr_rng *r, const uint32_t *q, unsigned n)
 {
 	uint64_t u = bounded(r, (uint64_t)n << 16);
 	unsigned seg = (unsigned)(u >> 16);
@@ -210,7 +167,7 @@ struct pending {
 };
 
 struct user {
-	rng r;
+	igr_rng r;
 	uint32_t d0, d1;       /* active days */
 	uint64_t daykey;       /* hashes idle days and day weights */
 	struct interest in[MAX_INTERESTS];
@@ -275,7 +232,7 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 
 /* An affine permutation x -> (a x + b) mod range: distinct indices get
  * distinct ids scattered over the range. */
-static void affine_init(rng *r, uint64_t range, uint64_t *a, uint64_t *b)
+static void affine_init(igr_rng *r, uint64_t range, uint64_t *a, uint64_t *b)
 {
 	*a = range / 3 + bounded(r, range / 3 + 1);
 	while (*a == 0 || gcd64(*a, range) != 1)
@@ -331,12 +288,12 @@ static uint32_t cum_find(const uint64_t *cum, uint32_t n, uint64_t u)
 	return lo;
 }
 
-static uint32_t draw_category(const igr_gen *g, rng *r)
+static uint32_t draw_category(const igr_gen *g, igr_rng *r)
 {
 	return cum_find(g->cat_cum, g->ncat, bounded(r, g->cat_cum[g->ncat]));
 }
 
-static uint32_t draw_item(const igr_gen *g, rng *r, uint32_t cat)
+static uint32_t draw_item(const igr_gen *g, igr_rng *r, uint32_t cat)
 {
 	uint32_t n = g->cat_start[cat + 1] - g->cat_start[cat];
 
@@ -375,7 +332,7 @@ igr_gen *igr_gen_new(const igr_gen_opts *opts)
 	igr_gen_opts o = *opts;
 	uint64_t *tmp = NULL;
 	uint32_t i;
-	rng r;
+	igr_rng r;
 
 	if (o.users < 1 || o.users > 100000000)
 		return igr_error("users: %llu is out of range (1-100000000)",
@@ -604,7 +561,7 @@ static uint32_t draw_day(struct user *us)
 	for (tries = 0; tries < 32; tries++) {
 		uint64_t h;
 		d = us->d0 + (uint32_t)bounded(&us->r, span);
-		h = mix64(us->daykey ^ d);
+		h = igr_mix64(us->daykey ^ d);
 		if ((h & 0xff) < 21)
 			continue;
 		if (bounded(&us->r, 5) <= 1 + ((h >> 8) & 3))
@@ -623,12 +580,12 @@ static int has_interest(const struct user *us, uint32_t cat)
 	return 0;
 }
 
-static uint32_t days_to_drift(const igr_gen *g, rng *r)
+static uint32_t days_to_drift(const igr_gen *g, igr_rng *r)
 {
 	uint64_t k = 0;
 
 	for (;;) {
-		uint32_t u = (uint32_t)(rng_next(r) >> 32);
+		uint32_t u = (uint32_t)(igr_rng_next(r) >> 32);
 		unsigned i;
 		for (i = 0; i < 64; i++)
 			if (u < g->drift_cdf[i])
@@ -827,7 +784,7 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 	nev = g->nev[u];
 	memset(us, 0, sizeof *us);
 	rng_seed(&us->r, g->o.seed, ST_USER, u);
-	us->daykey = rng_next(&us->r);
+	us->daykey = igr_rng_next(&us->r);
 	if (chance(&us->r, P_FULL_SPAN)) {
 		us->d0 = 0;
 		us->d1 = days - 1;
@@ -933,7 +890,7 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 				}
 				continue;
 			}
-			x = (uint32_t)(rng_next(&us->r) >> 32);
+			x = (uint32_t)(igr_rng_next(&us->r) >> 32);
 			if (us->nring > 0 && x < P_CART + P_FAV) {
 				unsigned lim = us->nring < 4 ? us->nring : 4;
 				unsigned at = ring_at(us, (unsigned)bounded(
@@ -1212,13 +1169,13 @@ int igr_gen_write_items(igr_gen *g, igr_out *out)
 	for (c = 0; c < g->ncat; c++) {
 		/* a category is an audience and a kind of goods, shared by
 		 * the titles of its items so the words carry its identity */
-		uint64_t h = mix64(g->o.seed ^ mix64(c + 0x5851f42d4c957f2dULL));
+		uint64_t h = igr_mix64(g->o.seed ^ igr_mix64(c + 0x5851f42d4c957f2dULL));
 		const char *aud = audiences[h & 15];
 		const char *noun = nouns[(h >> 4) & 63];
 		uint64_t cid = igr_gen_category_id(g, c);
 
 		for (i = g->cat_start[c]; i < g->cat_start[c + 1]; i++) {
-			rng r;
+			igr_rng r;
 			uint64_t cents;
 			char *p0, *p;
 			const char *adj, *mat;

@@ -255,24 +255,7 @@ done:
 
 igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 {
-	igr_model *m = igr_model_new("gf");
-	igr_learn_opts o;
-
-	if (m == NULL)
-		return NULL;
-	if (igr_learn_opts_from_ctx(&o, "gf", ctx, m) < 0 ||
-	    igr_train_data_summary(m, g, ctx->source) < 0) {
-		igr_model_free(m);
-		return NULL;
-	}
-	igr_train_progress(ctx, "gf: singular vectors and filter");
-	if (igr_gf_fit(m, g, &o) < 0) {
-		igr_model_free(m);
-		m = NULL;
-	}
-	igr_train_progress_done(ctx);
-	igr_learn_opts_release(&o);
-	return m;
+	return igr_learn_train("gf", g, ctx, igr_gf_fit);
 }
 
 /* ---- serving -------------------------------------------------------- */

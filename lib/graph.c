@@ -232,22 +232,21 @@ igr_csr *igr_csr_transpose(const igr_csr *a)
 	return t;
 }
 
+uint64_t igr_csr_find(const igr_csr *a, uint32_t s, uint32_t d)
+{
+	uint64_t k;
+
+	if (a == NULL || s >= a->nrows)
+		return IGR_NOPOS;
+	k = igr_lower_bound_u32(a->idx, a->ptr[s], a->ptr[s + 1], d);
+	return k < a->ptr[s + 1] && a->idx[k] == d ? k : IGR_NOPOS;
+}
+
 float igr_csr_get(const igr_csr *a, uint32_t s, uint32_t d)
 {
-	uint64_t lo, hi;
+	uint64_t k = igr_csr_find(a, s, d);
 
-	if (s >= a->nrows)
-		return 0;
-	lo = a->ptr[s];
-	hi = a->ptr[s + 1];
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (a->idx[mid] < d)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < a->ptr[s + 1] && a->idx[lo] == d ? a->w[lo] : 0;
+	return k == IGR_NOPOS ? 0 : a->w[k];
 }
 
 void igr_graph_free(igr_graph *g)

@@ -98,6 +98,27 @@ static inline uint64_t igr_csr_degree(const igr_csr *a, uint32_t s)
 	return s < a->nrows ? a->ptr[s + 1] - a->ptr[s] : 0;
 }
 
+/* The first position in IDX[LO, HI) (ascending) holding a value >= KEY
+ * (HI if none): the binary search every sorted row uses. */
+static inline uint64_t igr_lower_bound_u32(const uint32_t *idx, uint64_t lo,
+					   uint64_t hi, uint32_t key)
+{
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (idx[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+#define IGR_NOPOS UINT64_MAX
+
+/* Position of edge (s, d) in A's arrays, or IGR_NOPOS if absent (A may be
+ * NULL). */
+uint64_t igr_csr_find(const igr_csr *a, uint32_t s, uint32_t d);
+
 /* Weight of edge (s, d) by binary search, or 0 if absent. */
 float igr_csr_get(const igr_csr *a, uint32_t s, uint32_t d);
 

@@ -13,6 +13,7 @@
  * so neither probing nor deletion touches the ring for other keys. */
 #include "ingest.h"
 #include "error.h"
+#include "rand.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,23 +31,12 @@ struct igr_dedup {
 	size_t nslots;       /* power of two */
 };
 
-static inline uint64_t mix(uint64_t x)
-{
-	/* splitmix64's finaliser (Steele, Lea, Flood, OOPSLA 2014) */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 uint32_t igr_dedup_hash(const unsigned char *k)
 {
 	uint64_t w[4];
 
 	memcpy(w, k, sizeof w);
-	return (uint32_t)mix(w[0] ^ mix(w[1] ^ mix(w[2] ^ mix(w[3]))));
+	return (uint32_t)igr_mix64(w[0] ^ igr_mix64(w[1] ^ igr_mix64(w[2] ^ igr_mix64(w[3]))));
 }
 
 static inline uint32_t slot_idx(uint64_t s)

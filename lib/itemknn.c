@@ -463,19 +463,11 @@ static int knn_explain(const igr_model *m, const igr_graph *g, uint32_t u,
 		return -1;
 	for (x = ui->ptr[u]; x < ui->ptr[u + 1]; x++) {
 		uint32_t i = ui->idx[x];
-		uint64_t lo, hi;
+		uint64_t lo;
 		if (i >= k->ni)
 			continue;
 		/* neighbour rows are sorted by id: binary search */
-		lo = k->ptr[i];
-		hi = k->ptr[i + 1];
-		while (lo < hi) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			if (k->nbr[mid] < item)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		lo = igr_lower_bound_u32(k->nbr, k->ptr[i], k->ptr[i + 1], item);
 		if (lo < k->ptr[i + 1] && k->nbr[lo] == item)
 			igr_topk_push(&heap, (k->binary ? 1.0f : ui->w[x]) *
 						     k->sim[lo], i);

@@ -22,32 +22,15 @@
 
 /* ---- random numbers ------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-void igr_rng_seed(igr_rng *r, uint64_t seed)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
 void igr_rng_stream(igr_rng *r, uint64_t seed, uint64_t a, uint64_t b)
 {
 	uint64_t x = seed;
-	uint64_t h = splitmix64(&x);
+	uint64_t h = igr_splitmix64(&x);
 
 	x = h ^ (a * 0xd1342543de82ef95ULL);
-	h = splitmix64(&x);
+	h = igr_splitmix64(&x);
 	x = h ^ (b * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
-	igr_rng_seed(r, splitmix64(&x));
+	igr_rng_seed(r, igr_splitmix64(&x));
 }
 
 double igr_rng_normal(igr_rng *r)
@@ -597,4 +580,33 @@ double igr_bpr_pair(const float *eu, const float *ei, const float *ej,
 	*c = (float)(1 / (1 + exp(-d)));
 	/* softplus(d) = log(1 + e^d), stable for large |d| */
 	return d > 0 ? d + log1p(exp(-d)) : log1p(exp(d));
+}
+
+igr_model *igr_learn_train(const char *name, const igr_graph *g,
+			   const struct igr_train_ctx *ctx,
+			   int (*fit)(igr_model *, const igr_graph *,
+				      const igr_learn_opts *))
+{
+	igr_model *m = igr_model_new(name);
+	igr_learn_opts o;
+	int rc;
+
+	if (m == NULL)
+		return NULL;
+	if (igr_learn_opts_from_ctx(&o, name, ctx, m) < 0) {
+		igr_model_free(m);
+		return NULL;
+	}
+	rc = igr_train_data_summary(m, g, ctx->source);
+	if (rc == 0) {
+		igr_train_progress(ctx, "%s: training", name);
+		rc = fit(m, g, &o);
+	}
+	igr_train_progress_done(ctx);
+	igr_learn_opts_release(&o);
+	if (rc < 0) {
+		igr_model_free(m);
+		return NULL;
+	}
+	return m;
 }

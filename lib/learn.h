@@ -34,53 +34,7 @@
 
 #include "graph.h"
 #include "io.h"
-
-/* ---- random numbers ------------------------------------------------- */
-
-typedef struct igr_rng {
-	uint64_t s[4];
-} igr_rng;
-
-void igr_rng_seed(igr_rng *r, uint64_t seed);
-
-static inline uint64_t igr_rng_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256** */
-static inline uint64_t igr_rng_next(igr_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t res = igr_rng_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = igr_rng_rotl(s[3], 45);
-	return res;
-}
-
-/* Uniform in 0 .. N-1 (N > 0), Lemire's multiply-shift (bias < N/2^32,
- * negligible for our N). */
-static inline uint32_t igr_rng_below(igr_rng *r, uint32_t n)
-{
-	return (uint32_t)(((igr_rng_next(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-/* Uniform in [0, 1). */
-static inline double igr_rng_unit(igr_rng *r)
-{
-	return (double)(igr_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* Standard normal (Box-Muller, one value per call). */
-double igr_rng_normal(igr_rng *r);
-
-/* A generator for stream (A, B) of SEED: independent of the others. */
-void igr_rng_stream(igr_rng *r, uint64_t seed, uint64_t a, uint64_t b);
+#include "rand.h"
 
 /* ---- settings --------------------------------------------------------- */
 
@@ -237,6 +191,14 @@ int igr_mf_fit(struct igr_model *m, const igr_graph *g,
 	       const igr_learn_opts *o) IGR_WUR;
 int igr_lightgcn_fit(struct igr_model *m, const igr_graph *g,
 		     const igr_learn_opts *o) IGR_WUR;
+/* The trainer-table entry of a learned model NAME (train.h): a new model,
+ * its settings from CTX, the training data summary, then FIT.  Returns
+ * the model or NULL with an error. */
+struct igr_model *igr_learn_train(const char *name, const igr_graph *g,
+				  const struct igr_train_ctx *ctx,
+				  int (*fit)(struct igr_model *,
+					     const igr_graph *,
+					     const igr_learn_opts *)) IGR_WUR;
 /* The BPR loop shared by LightGCN (LAYERS > 0) and MF (LAYERS 0). */
 int igr_emb_fit(struct igr_model *m, const igr_graph *g,
 		const igr_learn_opts *o, uint32_t layers,

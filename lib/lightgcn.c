@@ -800,21 +800,7 @@ int igr_lightgcn_fit(igr_model *m, const igr_graph *g,
 igr_model *igr_train_lightgcn(const igr_graph *g,
 			      const struct igr_train_ctx *ctx)
 {
-	igr_model *m = igr_model_new("lightgcn");
-	igr_learn_opts o;
-
-	if (m == NULL)
-		return NULL;
-	if (igr_learn_opts_from_ctx(&o, "lightgcn", ctx, m) < 0 ||
-	    igr_train_data_summary(m, g, ctx->source) < 0 ||
-	    igr_lightgcn_fit(m, g, &o) < 0) {
-		igr_learn_opts_release(&o);
-		igr_model_free(m);
-		return NULL;
-	}
-	igr_train_progress_done(ctx);
-	igr_learn_opts_release(&o);
-	return m;
+	return igr_learn_train("lightgcn", g, ctx, igr_lightgcn_fit);
 }
 
 /* ---- serving ---------------------------------------------------------- */

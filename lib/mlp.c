@@ -1,6 +1,7 @@
 /* mlp.c - the purchase ranker's network (see mlp.h). */
 #include "mlp.h"
 #include "error.h"
+#include "rand.h"
 #include "metrics.h"
 #include "train.h"
 
@@ -30,19 +31,11 @@ static int max_threads(void)
 #endif
 }
 
-/* ---- random numbers: splitmix64 (Steele, Lea and Flood, OOPSLA 2014) ----- */
-
-static uint64_t sm64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
+/* ---- random numbers: splitmix64 streams (rand.h) ------------------------ */
 
 static double unit(uint64_t *s)
 {
-	return (double)(sm64(s) >> 11) * 0x1.0p-53;
+	return (double)(igr_splitmix64(s) >> 11) * 0x1.0p-53;
 }
 
 static double normal(uint64_t *s)
@@ -751,7 +744,7 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 				cb[k] = yb[k] > 0 ? (float)o->pos_weight : 1.0f;
 			}
 			loss = batch_step(n, w, tgrad, nt, xb, yb, cb, m,
-					  o->l2, sm64(&s), grad);
+					  o->l2, igr_splitmix64(&s), grad);
 			if (!isfinite(loss)) {
 				igr_error("training diverged at epoch %u (loss "
 					  "%g): lower --lr",

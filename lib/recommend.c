@@ -319,20 +319,7 @@ static const igr_csr *excl_rel(const igr_rec *r)
 
 static int row_has(const igr_csr *a, uint32_t s, uint32_t d)
 {
-	uint64_t lo, hi;
-
-	if (a == NULL || s >= a->nrows)
-		return 0;
-	lo = a->ptr[s];
-	hi = a->ptr[s + 1];
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (a->idx[mid] < d)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < a->ptr[s + 1] && a->idx[lo] == d;
+	return igr_csr_find(a, s, d) != IGR_NOPOS;
 }
 
 static float floor_score(const igr_rec *r)

@@ -1,37 +1,24 @@
 /* split.c - train/test splits of an events stream (see split.h). */
 #include "split.h"
 #include "error.h"
+#include "rand.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
- * generators", OOPSLA 2014): a small, well-mixed generator whose state can
- * be seeded from any 64-bit value. */
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	return mix64(*s += 0x9e3779b97f4a7c15ULL);
-}
 
 /* Uniform integer in [0, range) without modulo bias (Lemire, "Fast random
  * integer generation in an interval", ACM TOMACS 2019). */
 static uint32_t bounded(uint64_t *s, uint32_t range)
 {
-	uint64_t m = (splitmix64(s) >> 32) * range;
+	uint64_t m = (igr_splitmix64(s) >> 32) * range;
 	uint32_t lo = (uint32_t)m;
 
 	if (lo < range) {
 		uint32_t t = (uint32_t)-range % range;
 		while (lo < t) {
-			m = (splitmix64(s) >> 32) * range;
+			m = (igr_splitmix64(s) >> 32) * range;
 			lo = (uint32_t)m;
 		}
 	}
@@ -139,8 +126,8 @@ int igr_split_assign(const igr_event *ev, size_t n, const igr_split_opts *o,
 		} else {
 			/* partial Fisher-Yates over the user's events in time
 			 * order: the last k positions are the chosen ones */
-			uint64_t s = mix64(o->seed) ^
-				     mix64(0x51a3c0de00000000ULL | u);
+			uint64_t s = igr_mix64(o->seed) ^
+				     igr_mix64(0x51a3c0de00000000ULL | u);
 			size_t j;
 			for (j = m; j > m - k; j--) {
 				uint32_t r = bounded(&s, (uint32_t)j);

@@ -1348,13 +1348,7 @@ int igr_read_edge(igr_reader *r, igr_edge *e)
 		rc = next_binary(r, &p);
 		if (rc <= 0)
 			return rc;
-		e->src_type = p[0];
-		e->src = igr_get_u32(p + 1);
-		e->dst_type = p[5];
-		e->dst = igr_get_u32(p + 6);
-		e->weight = igr_get_f32(p + 10);
-		e->count = igr_get_u32(p + 14);
-		e->last_ts = (int64_t)igr_get_u64(p + 18);
+		igr_edge_unpack(p, e);
 		if (e->src_type >= IGR_NNODE)
 			return bad_enum(r, "node type", e->src_type);
 		if (e->dst_type >= IGR_NNODE)
@@ -1437,13 +1431,7 @@ ssize_t igr_read_edges(igr_reader *r, igr_edge *e, size_t max)
 			r->blk_left--;
 			r->nread++;
 		}
-		e[n].src_type = p[0];
-		e[n].src = igr_get_u32(p + 1);
-		e[n].dst_type = p[5];
-		e[n].dst = igr_get_u32(p + 6);
-		e[n].weight = igr_get_f32(p + 10);
-		e[n].count = igr_get_u32(p + 14);
-		e[n].last_ts = (int64_t)igr_get_u64(p + 18);
+		igr_edge_unpack(p, &e[n]);
 		if (e[n].src_type >= IGR_NNODE)
 			return bad_enum(r, "node type", e[n].src_type);
 		if (e[n].dst_type >= IGR_NNODE)
@@ -1925,6 +1913,18 @@ static int put_id(igr_writer *w, char *p, int type, uint32_t id)
 	return (int)len;
 }
 
+/* "TYPE\tID" of a node; returns the length or -1. */
+static int put_node(igr_writer *w, char *p, int type, uint32_t id)
+{
+	size_t l = strlen(node_names[type]);
+	int k;
+
+	memcpy(p, node_names[type], l);
+	p[l] = '\t';
+	k = put_id(w, p + l + 1, type, id);
+	return k < 0 ? -1 : (int)(l + 1) + k;
+}
+
 /* Room a TSV id needs. */
 #define ID_ROOM (IGR_VOCAB_MAXLEN + 2)
 
@@ -2054,29 +2054,15 @@ int igr_write_edge(igr_writer *w, const igr_edge *e)
 		unsigned char *b = bin_slot(w);
 		if (b == NULL)
 			return -1;
-		b[0] = e->src_type;
-		igr_put_u32(b + 1, e->src);
-		b[5] = e->dst_type;
-		igr_put_u32(b + 6, e->dst);
-		igr_put_f32(b + 10, e->weight);
-		igr_put_u32(b + 14, e->count);
-		igr_put_u64(b + 18, (uint64_t)e->last_ts);
+		igr_edge_pack(b, e);
 	} else {
 		char *p = tsv_slot(w, 2 * ID_ROOM + 128);
-		size_t n = 0, l;
+		size_t n = 0;
 		if (p == NULL)
 			return -1;
-		l = strlen(node_names[e->src_type]);
-		memcpy(p, node_names[e->src_type], l);
-		n = l;
+		PUT(put_node(w, p + n, e->src_type, e->src));
 		TAB();
-		PUT(put_id(w, p + n, e->src_type, e->src));
-		TAB();
-		l = strlen(node_names[e->dst_type]);
-		memcpy(p + n, node_names[e->dst_type], l);
-		n += l;
-		TAB();
-		PUT(put_id(w, p + n, e->dst_type, e->dst));
+		PUT(put_node(w, p + n, e->dst_type, e->dst));
 		TAB();
 		PUT(igr_fmt_float(p + n, e->weight));
 		TAB();
@@ -2137,13 +2123,7 @@ int igr_write_edges(igr_writer *w, const igr_edge *e, size_t n)
 			const igr_edge *x = &e[i++];
 			if (x->src_type >= IGR_NNODE || x->dst_type >= IGR_NNODE)
 				return igr_error("bad node type");
-			b[0] = x->src_type;
-			igr_put_u32(b + 1, x->src);
-			b[5] = x->dst_type;
-			igr_put_u32(b + 6, x->dst);
-			igr_put_f32(b + 10, x->weight);
-			igr_put_u32(b + 14, x->count);
-			igr_put_u64(b + 18, (uint64_t)x->last_ts);
+			igr_edge_pack(b, x);
 			if (k > room)
 				break;
 			b = w->blk + (size_t)w->blk_n++ * w->recsize;
@@ -2173,14 +2153,10 @@ int igr_write_vector(igr_writer *w, const igr_vector *v)
 			igr_put_f32(b + 5 + 4 * i, v->v[i]);
 	} else {
 		char *p = tsv_slot(w, ID_ROOM + 32 + 33 * (size_t)w->h.dim);
-		size_t n = 0, l;
+		size_t n = 0;
 		if (p == NULL)
 			return -1;
-		l = strlen(node_names[v->node_type]);
-		memcpy(p, node_names[v->node_type], l);
-		n = l;
-		TAB();
-		PUT(put_id(w, p + n, v->node_type, v->node));
+		PUT(put_node(w, p + n, v->node_type, v->node));
 		for (i = 0; i < w->h.dim; i++) {
 			TAB();
 			PUT(igr_fmt_float(p + n, v->v[i]));
@@ -2210,20 +2186,12 @@ int igr_write_score(igr_writer *w, const igr_score *s)
 		igr_put_u32(b + 14, s->rank);
 	} else {
 		char *p = tsv_slot(w, 2 * ID_ROOM + 96);
-		size_t n = 0, l;
+		size_t n = 0;
 		if (p == NULL)
 			return -1;
-		l = strlen(node_names[s->query_type]);
-		memcpy(p, node_names[s->query_type], l);
-		n = l;
+		PUT(put_node(w, p + n, s->query_type, s->query));
 		TAB();
-		PUT(put_id(w, p + n, s->query_type, s->query));
-		TAB();
-		l = strlen(node_names[s->target_type]);
-		memcpy(p + n, node_names[s->target_type], l);
-		n += l;
-		TAB();
-		PUT(put_id(w, p + n, s->target_type, s->target));
+		PUT(put_node(w, p + n, s->target_type, s->target));
 		TAB();
 		PUT(igr_fmt_float(p + n, s->score));
 		TAB();

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endian.h"
 #include "io.h"
 #include "vocab.h"
 
@@ -107,6 +108,36 @@ typedef struct igr_edge {
 	uint32_t count;    /* events behind the edge */
 	int64_t last_ts;   /* time of the newest of them */
 } igr_edge;
+
+/* The binary record of a graph edge (igraph-stream(5), version 1.0):
+ * u8 src_type, u32 src, u8 dst_type, u32 dst, f32 weight, u32 count,
+ * i64 last_ts, little-endian, packed.  For stages that read or write
+ * records in place (igr_read_raw, igr_writer_raw_space); the weight sits
+ * at byte IGR_EDGE_WEIGHT_AT. */
+#define IGR_EDGE_RECSIZE 26
+#define IGR_EDGE_WEIGHT_AT 10
+
+static inline void igr_edge_unpack(const unsigned char *p, igr_edge *e)
+{
+	e->src_type = p[0];
+	e->src = igr_get_u32(p + 1);
+	e->dst_type = p[5];
+	e->dst = igr_get_u32(p + 6);
+	e->weight = igr_get_f32(p + 10);
+	e->count = igr_get_u32(p + 14);
+	e->last_ts = (int64_t)igr_get_u64(p + 18);
+}
+
+static inline void igr_edge_pack(unsigned char *p, const igr_edge *e)
+{
+	p[0] = e->src_type;
+	igr_put_u32(p + 1, e->src);
+	p[5] = e->dst_type;
+	igr_put_u32(p + 6, e->dst);
+	igr_put_f32(p + 10, e->weight);
+	igr_put_u32(p + 14, e->count);
+	igr_put_u64(p + 18, (uint64_t)e->last_ts);
+}
 
 typedef struct igr_vector {
 	uint8_t node_type;

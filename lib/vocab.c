@@ -1,6 +1,7 @@
 /* vocab.c - external id <-> dense id tables (see vocab.h). */
 #include "vocab.h"
 #include "error.h"
+#include "rand.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,16 +27,6 @@ struct igr_vocab {
 	uint32_t forgotten_cap;
 };
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 uint64_t igr_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
 	const unsigned char *c = p;
@@ -44,7 +35,7 @@ uint64_t igr_hash_bytes(const void *p, size_t n, uint64_t seed)
 	while (n >= 8) {
 		uint64_t k;
 		memcpy(&k, c, 8);
-		h = (h ^ mix64(k)) * 0x9e3779b97f4a7c15ULL;
+		h = (h ^ igr_mix64(k)) * 0x9e3779b97f4a7c15ULL;
 		h ^= h >> 32;
 		c += 8;
 		n -= 8;
@@ -52,9 +43,9 @@ uint64_t igr_hash_bytes(const void *p, size_t n, uint64_t seed)
 	if (n > 0) {
 		uint64_t k = 0;
 		memcpy(&k, c, n);
-		h = (h ^ mix64(k ^ 0x5555)) * 0x9e3779b97f4a7c15ULL;
+		h = (h ^ igr_mix64(k ^ 0x5555)) * 0x9e3779b97f4a7c15ULL;
 	}
-	return mix64(h);
+	return igr_mix64(h);
 }
 
 static uint64_t process_seed(void)
