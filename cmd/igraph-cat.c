@@ -94,7 +94,6 @@ int main(int argc, char **argv)
 	int count = 0, c, i, nfiles, kind = 0;
 	uint32_t dim = 0;
 	uint64_t total = 0;
-	char *stdin_only[] = { "-" };
 	char *features = NULL; /* names of the first features stream */
 	char **files;
 
@@ -113,15 +112,8 @@ int main(int argc, char **argv)
 	igr_cli_ready(&cli);
 	if (cli.encoding == IGR_ENC_AUTO)
 		cli.encoding = IGR_ENC_TSV;
-	nfiles = argc - optind;
-	files = nfiles > 0 ? argv + optind : stdin_only;
-	if (nfiles == 0)
-		nfiles = 1;
-	if (cli.vocab != NULL) {
-		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
-		if (vs == NULL)
-			igr_die_lib();
-	}
+	files = igr_cli_inputs(argc, argv, &nfiles);
+	vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	for (i = 0; i < nfiles; i++) {
 		igr_reader *r = igr_reader_open(files[i], kind);
 		const igr_header *h;

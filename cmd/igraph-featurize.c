@@ -1,6 +1,7 @@
 /* igraph-featurize - build or update the user interest graph from events. */
 #include "cli.h"
 #include "error.h"
+#include "mem.h"
 #include "featurize.h"
 #include "io.h"
 #include "stream.h"
@@ -102,14 +103,8 @@ static int add_forgotten(void *arg, uint32_t user)
 {
 	struct idlist *l = arg;
 
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 64;
-		uint32_t *p = realloc(l->id, nc * sizeof *p);
-		if (p == NULL)
-			return igr_error("out of memory");
-		l->id = p;
-		l->cap = nc;
-	}
+	if (igr_grow(&l->id, &l->cap, l->n + 1, sizeof *l->id) < 0)
+		return -1;
 	l->id[l->n++] = user;
 	return 0;
 }
@@ -194,7 +189,6 @@ int main(int argc, char **argv)
 	igr_writer *w = NULL;
 	igr_out *rout = NULL;
 	const char *base_path = NULL, *forget = NULL, *report = NULL;
-	char *stdin_only[] = { "-" };
 	char **files;
 	int c, i, nfiles, json = 0, nstdin = 0, names = 0;
 	igr_reader **in = NULL;
@@ -262,10 +256,7 @@ int main(int argc, char **argv)
 	igr_cli_ready(&cli);
 	if (json && report == NULL)
 		igr_usage_error("--json needs --report FILE");
-	nfiles = argc - optind;
-	files = nfiles > 0 ? argv + optind : stdin_only;
-	if (nfiles == 0)
-		nfiles = 1;
+	files = igr_cli_inputs(argc, argv, &nfiles);
 	for (i = 0; i < nfiles; i++)
 		nstdin += is_dash(files[i]);
 	nstdin += is_dash(base_path) + is_dash(forget);

@@ -204,7 +204,6 @@ int main(int argc, char **argv)
 	igr_writer *w = NULL;
 	igr_ingest *ig = NULL;
 	const char *rejects_path = NULL;
-	char *stdin_only[] = { "-" };
 	char **files;
 	char summary[1024];
 	struct ctx ctx;
@@ -340,10 +339,7 @@ int main(int argc, char **argv)
 		return igr_cli_finish(&cli);
 	}
 	igr_cli_ready(&cli);
-	nfiles = argc - optind;
-	files = nfiles > 0 ? argv + optind : stdin_only;
-	if (nfiles == 0)
-		nfiles = 1;
+	files = igr_cli_inputs(argc, argv, &nfiles);
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cli = &cli;

@@ -118,7 +118,6 @@ int main(int argc, char **argv)
 	igr_pairs_stats st;
 	const char *cand_path = NULL, *items_path = NULL, *model_path = NULL;
 	const char *graph_path = NULL;
-	char *stdin_only[] = { "-" };
 	char **files;
 	int nfiles, i, c, have_at = 0;
 	igr_vocabset *vs = NULL;
@@ -196,15 +195,8 @@ int main(int argc, char **argv)
 	if (cand_path == NULL && o.history == 0)
 		igr_usage_error("no pairs: give --candidates FILE, --history N "
 				"or both");
-	nfiles = argc - optind;
-	files = nfiles > 0 ? argv + optind : stdin_only;
-	if (nfiles == 0)
-		nfiles = 1;
-	if (cli.vocab != NULL) {
-		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
-		if (vs == NULL)
-			igr_die_lib();
-	}
+	files = igr_cli_inputs(argc, argv, &nfiles);
+	vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 
 	p = igr_pairs_new(&o);
 	if (p == NULL)

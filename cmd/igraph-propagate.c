@@ -171,11 +171,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
 	path = optind < argc ? argv[optind] : "-";
-	if (cli.vocab != NULL) {
-		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
-		if (vs == NULL)
-			igr_die_lib();
-	}
+	vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	m = igr_model_load(model_path);
 	if (m == NULL)
 		igr_die_lib();

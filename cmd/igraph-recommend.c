@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "embed.h"
 #include "error.h"
+#include "mem.h"
 #include "graph.h"
 #include "io.h"
 #include "model.h"
@@ -150,14 +151,8 @@ struct idlist {
 
 static int push_id(struct idlist *l, uint32_t id)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 256;
-		uint32_t *p = realloc(l->id, nc * sizeof *p);
-		if (p == NULL)
-			return igr_error("out of memory");
-		l->id = p;
-		l->cap = nc;
-	}
+	if (igr_grow(&l->id, &l->cap, l->n + 1, sizeof *l->id) < 0)
+		return -1;
 	l->id[l->n++] = id;
 	return 0;
 }
@@ -165,14 +160,9 @@ static int push_id(struct idlist *l, uint32_t id)
 /* Close a group (an audience line) whose ids start at index FROM. */
 static int push_line(struct idlist *l, size_t from)
 {
-	if (l->nlines + 1 >= l->lcap) {
-		size_t nc = l->lcap ? l->lcap * 2 : 256;
-		uint32_t *p = realloc(l->line_start, nc * sizeof *p);
-		if (p == NULL)
-			return igr_error("out of memory");
-		l->line_start = p;
-		l->lcap = nc;
-	}
+	if (igr_grow(&l->line_start, &l->lcap, l->nlines + 2,
+		     sizeof *l->line_start) < 0)
+		return -1;
 	l->line_start[l->nlines++] = (uint32_t)from;
 	l->line_start[l->nlines] = (uint32_t)l->n;
 	return 0;

@@ -107,11 +107,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		igr_usage_error("one graph at a time");
 	path = optind < argc ? argv[optind] : "-";
-	if (cli.vocab != NULL) {
-		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
-		if (vs == NULL)
-			igr_die_lib();
-	}
+	vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	if (user != NULL || item != NULL) {
 		type = user != NULL ? IGR_USER : IGR_ITEM;
 		id = resolve(vs, type, user != NULL ? user : item);

@@ -107,7 +107,6 @@ int main(int argc, char **argv)
 	igr_reader **in = NULL;
 	igr_writer *wtrain = NULL, *wtest = NULL;
 	const char *train = NULL, *test = NULL;
-	char *stdin_only[] = { "-" };
 	char **files, rule[96], num[32];
 	int c, nfiles, i, nmodes = 0, nstdin = 0;
 
@@ -177,19 +176,12 @@ int main(int argc, char **argv)
 			 (unsigned long long)o.seed, o.min_train);
 	}
 
-	nfiles = argc - optind;
-	files = nfiles > 0 ? argv + optind : stdin_only;
-	if (nfiles == 0)
-		nfiles = 1;
+	files = igr_cli_inputs(argc, argv, &nfiles);
 	for (i = 0; i < nfiles; i++)
 		nstdin += is_dash(files[i]);
 	if (nstdin > 1)
 		igr_usage_error("standard input ('-') given more than once");
-	if (cli.vocab != NULL) {
-		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
-		if (vs == NULL)
-			igr_die_lib();
-	}
+	vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	in = calloc((size_t)nfiles, sizeof *in);
 	if (in == NULL)
 		igr_die("out of memory");

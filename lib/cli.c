@@ -3,6 +3,7 @@
 #include "error.h"
 #include "stream.h"
 #include "timefmt.h"
+#include "vocab.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -214,6 +215,31 @@ void igr_cli_option(struct igr_cli *c, int opt, const char *arg,
 	default:
 		igr_usage_error("unhandled option (internal error)");
 	}
+}
+
+char **igr_cli_inputs(int argc, char **argv, int *n)
+{
+	static char dash[] = "-";
+	static char *stdin_only[] = { dash, NULL };
+
+	if (optind < argc) {
+		*n = argc - optind;
+		return argv + optind;
+	}
+	*n = 1;
+	return stdin_only;
+}
+
+struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode)
+{
+	igr_vocabset *vs;
+
+	if (c->vocab == NULL)
+		return NULL;
+	vs = igr_vocabset_open(c->vocab, mode);
+	if (vs == NULL)
+		igr_die_lib();
+	return vs;
 }
 
 void igr_cli_ready(struct igr_cli *c)

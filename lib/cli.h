@@ -98,6 +98,15 @@ const char *igr_cli_shortopts(struct igr_cli *c, const char *tool);
 void igr_cli_option(struct igr_cli *c, int opt, const char *arg,
 		    const char *usage);
 
+/* The input files named after the options (ARGV[optind..]), or a single
+ * "-" (standard input) when there are none; *N gets their number.  The
+ * array is ARGV's own or a static one. */
+char **igr_cli_inputs(int argc, char **argv, int *n);
+
+/* --vocab DIR opened in MODE (IGR_VOCAB_READ or IGR_VOCAB_WRITE), or NULL
+ * when --vocab was not given; an error exits 1. */
+struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode);
+
 /* After option parsing: applies --threads to OpenMP and OpenBLAS and
  * decides whether progress is shown (stderr is a terminal, or --progress;
  * never with --quiet). */

@@ -1,0 +1,30 @@
+/* mem.c - growing arrays (see mem.h). */
+#include "mem.h"
+#include "error.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int igr_grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	size_t nc = *cap ? *cap : 64;
+	void *old, *p;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2 / size)
+			return igr_error("out of memory");
+		nc *= 2;
+	}
+	/* the pointer is read and written through memcpy: PP may point at
+	 * any object pointer type */
+	memcpy(&old, pp, sizeof old);
+	p = realloc(old, nc * size);
+	if (p == NULL)
+		return igr_error("out of memory");
+	memcpy(pp, &p, sizeof p);
+	*cap = nc;
+	return 0;
+}
