@@ -295,6 +295,40 @@ static int cr_read(struct cr *r, void *p, size_t n)
 	return 0;
 }
 
+/* The next BYTES bytes of R in a new buffer.  The buffer grows as the
+ * bytes arrive, so a damaged header that claims a huge array costs a
+ * "truncated" error, not a huge allocation.  NULL on error. */
+static void *read_array(struct cr *r, size_t bytes, const char *aname)
+{
+	size_t have = 0, cap = bytes < (16u << 20) ? bytes : (16u << 20);
+	unsigned char *buf = malloc(cap ? cap : 1);
+
+	if (buf == NULL)
+		return igr_error("out of memory (model array '%s')", aname),
+		       NULL;
+	while (have < bytes) {
+		size_t part;
+		if (have == cap) {
+			size_t nc = cap * 2 < bytes ? cap * 2 : bytes;
+			unsigned char *nb = realloc(buf, nc);
+			if (nb == NULL) {
+				free(buf);
+				return igr_error("out of memory (model array "
+						 "'%s')", aname), NULL;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		part = cap - have;
+		if (cr_read(r, buf + have, part) < 0) {
+			free(buf);
+			return NULL;
+		}
+		have += part;
+	}
+	return buf;
+}
+
 igr_model *igr_model_load(const char *path)
 {
 	struct cr r = { NULL, 0, path };
@@ -392,14 +426,10 @@ igr_model *igr_model_load(const char *path)
 					  path, aname);
 				goto fail;
 			}
-			data = malloc(n ? (size_t)(n * es) : 1);
-			if (data == NULL) {
-				igr_error("out of memory (model array '%s')",
-					  aname);
+			data = read_array(&r, (size_t)(n * es), aname);
+			if (data == NULL)
 				goto fail;
-			}
-			if (cr_read(&r, data, (size_t)(n * es)) < 0 ||
-			    igr_model_add(m, aname, dt, nd, dims, data) < 0) {
+			if (igr_model_add(m, aname, dt, nd, dims, data) < 0) {
 				free(data);
 				goto fail;
 			}

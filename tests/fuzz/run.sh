@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/fuzz/run.sh [SECONDS] - build every libFuzzer target
+# tests/fuzz/run.sh [SECONDS [NAME ...]] - build every libFuzzer target
 # (tests/fuzz/fuzz_*.c) with clang, AddressSanitizer and UBSan, and run
 # each for SECONDS (default 60) from its seed corpus (tests/fuzz/corpus/
 # NAME, plus what earlier runs found, kept in build/fuzz/corpus/NAME).
@@ -8,6 +8,8 @@
 # `make fuzz FUZZ_SECONDS=N` calls this.
 set -eu
 secs=${1:-60}
+[ $# -gt 0 ] && shift
+only="$*"   # run only these targets (e.g. fuzz_stream), default all
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cd "$top"
@@ -23,6 +25,7 @@ status=0
 for src in tests/fuzz/fuzz_*.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
+	case " $only " in "  " | *" $name "*) ;; *) continue ;; esac
 	bin=$build/$name
 	# shellcheck disable=SC2086
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fopenmp \
