@@ -205,6 +205,40 @@ START_TEST(model_round_trip)
 }
 END_TEST
 
+/* A damaged header that claims a huge array is a truncated file, not a
+ * huge allocation (found by tests/fuzz/fuzz_model.c). */
+START_TEST(model_huge_claim)
+{
+	unsigned char b[256];
+	size_t n = 0;
+	const char *json = "{\"model\":\"pop\"}";
+
+	memcpy(b, "\x89IGM\r\n\x1a\n", 8);
+	b[8] = 1, b[9] = 0, b[10] = 0, b[11] = 0;
+	b[12] = (unsigned char)strlen(json), b[13] = b[14] = b[15] = 0;
+	n = 16;
+	memcpy(b + n, json, strlen(json));
+	n += strlen(json);
+	b[n++] = 1, b[n++] = 0, b[n++] = 0, b[n++] = 0; /* one array */
+	b[n++] = 3, b[n++] = 0;                         /* name "pop" */
+	memcpy(b + n, "pop", 3);
+	n += 3;
+	b[n++] = IGR_DT_F32;
+	b[n++] = 1;
+	/* 2^36 floats = 256 GiB claimed, a few bytes present */
+	memset(b + n, 0, 8);
+	b[n + 4] = 0x10;
+	n += 8;
+	memcpy(b + n, "\1\2\3\4\5\6\7\10", 8);
+	n += 8;
+	tu_write(tu_path("huge"), b, n);
+	ck_assert_ptr_null(igr_model_load(tu_path("huge")));
+	ck_assert_msg(strstr(igr_errmsg(), "truncated") ||
+			      strstr(igr_errmsg(), "damaged"),
+		      "%s", igr_errmsg());
+}
+END_TEST
+
 static Suite *graph_suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -215,6 +249,7 @@ static Suite *graph_suite(void)
 	tcase_add_test(tc, duplicate_edge_refused);
 	tcase_add_test(tc, coo_sums_duplicates);
 	tcase_add_test(tc, model_round_trip);
+	tcase_add_test(tc, model_huge_claim);
 	suite_add_tcase(s, tc);
 	return s;
 }
