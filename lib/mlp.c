@@ -451,6 +451,8 @@ void igr_mlp_data_free(igr_mlp_data *d)
 		return;
 	free(d->x);
 	free(d->y);
+	free(d->user);
+	free(d->item);
 	free(d->names);
 	free(d->meta_json);
 	free(d);
@@ -501,14 +503,25 @@ igr_mlp_data *igr_mlp_data_read(igr_reader *r, uint8_t label_mask,
 			size_t nc = d->cap ? d->cap * 2 : 4096;
 			float *x = realloc(d->x, nc * d->dim * sizeof *x);
 			float *y = x ? realloc(d->y, nc * sizeof *y) : NULL;
+			uint32_t *u, *it;
 			if (x != NULL)
 				d->x = x;
 			if (y == NULL)
 				goto oom;
 			d->y = y;
+			u = realloc(d->user, nc * sizeof *u);
+			if (u == NULL)
+				goto oom;
+			d->user = u;
+			it = realloc(d->item, nc * sizeof *it);
+			if (it == NULL)
+				goto oom;
+			d->item = it;
 			d->cap = nc;
 		}
 		memcpy(d->x + d->n * d->dim, p.v, d->dim * sizeof *p.v);
+		d->user[d->n] = p.user;
+		d->item[d->n] = p.item;
 		d->y[d->n++] = (float)pos;
 		d->pos += pos;
 	}
@@ -540,7 +553,7 @@ void igr_mlp_opts_init(igr_mlp_opts *o)
 	o->batch = 512;
 	o->epochs = 30;
 	o->patience = 3;
-	o->stop_auc = 1;
+	o->stop = IGR_MLP_STOP_AUC;
 	o->neg_rate = 0.3;
 	o->pos_weight = 5;
 	o->label_mask = 1u << IGR_BUY;
@@ -572,10 +585,105 @@ static void fit_standardisation(igr_mlp *n, const igr_mlp_data *d)
 	}
 }
 
+/* ---- grouped validation scores ---------------------------------------------- */
+
+static const char *const stop_names[] = { "auc", "logloss", "ndcg", "gauc" };
+
+const char *igr_mlp_stop_name(int stop)
+{
+	return stop >= 0 && stop <= IGR_MLP_STOP_GAUC ? stop_names[stop]
+						      : "unknown";
+}
+
+int igr_mlp_stop_parse(const char *s)
+{
+	int a;
+
+	for (a = 0; a <= IGR_MLP_STOP_GAUC; a++)
+		if (strcmp(s, stop_names[a]) == 0)
+			return a;
+	return -1;
+}
+
+struct gpair {
+	uint32_t user, item;
+	float p;
+	uint8_t y;
+};
+
+/* By user, then in the rerank order. */
+static int gpair_cmp(const void *a, const void *b)
+{
+	const struct gpair *x = a, *y = b;
+
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return igr_mlp_rank_cmp(x->p, x->item, y->p, y->item);
+}
+
+int igr_mlp_grouped(const float *p, const uint8_t *y, const uint32_t *user,
+		    const uint32_t *item, size_t n, uint32_t k, double *ndcg,
+		    double *gauc)
+{
+	struct gpair *g = malloc((n ? n : 1) * sizeof *g);
+	float *gp = malloc((n ? n : 1) * sizeof *gp);
+	uint8_t *rel = malloc(n ? n : 1);
+	double sn = 0, sa = 0, m[IGR_NMETRIC];
+	size_t un = 0, ua = 0, i, j, npos;
+	int rc = -1;
+
+	if (g == NULL || gp == NULL || rel == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (isnan(p[i])) {
+			igr_error("a NaN score");
+			goto out;
+		}
+		g[i].user = user[i];
+		g[i].item = item[i];
+		g[i].p = p[i];
+		g[i].y = y[i] != 0;
+	}
+	if (n > 1)
+		qsort(g, n, sizeof *g, gpair_cmp);
+	for (i = 0; i < n; i = j) {
+		npos = 0;
+		for (j = i; j < n && g[j].user == g[i].user; j++) {
+			rel[j - i] = g[j].y;
+			gp[j - i] = g[j].p;
+			npos += g[j].y;
+		}
+		if (npos == 0)
+			continue;
+		if (igr_metrics_user(rel, j - i, npos, &k, 1, m) < 0)
+			goto out;
+		sn += m[IGR_M_NDCG];
+		un++;
+		if (npos < j - i) {
+			double a;
+			if (igr_auc(gp, rel, j - i, &a) < 0)
+				goto out;
+			sa += a;
+			ua++;
+		}
+	}
+	*ndcg = un ? sn / (double)un : NAN;
+	*gauc = ua ? sa / (double)ua : NAN;
+	rc = 0;
+out:
+	free(g);
+	free(gp);
+	free(rel);
+	return rc;
+}
+
 /* Validation: mean log-loss (predictions clipped to [1e-7, 1 - 1e-7])
- * and AUC of the full-data probabilities. */
+ * and AUC of the full-data probabilities; the grouped scores when the
+ * rows carry their users (NaN otherwise). */
 static int validate(const igr_mlp *n, const igr_mlp_data *v, float *p,
-		    uint8_t *y8, double *logloss, double *auc)
+		    uint8_t *y8, igr_mlp_status *st)
 {
 	size_t i;
 	double s = 0;
@@ -588,8 +696,29 @@ static int validate(const igr_mlp *n, const igr_mlp_data *v, float *p,
 		s -= v->y[i] > 0 ? log(q) : log(1 - q);
 		y8[i] = v->y[i] > 0;
 	}
-	*logloss = v->n ? s / (double)v->n : NAN;
-	return igr_auc(p, y8, v->n, auc);
+	st->valid_logloss = v->n ? s / (double)v->n : NAN;
+	st->valid_ndcg = st->valid_gauc = NAN;
+	if (v->user != NULL && v->item != NULL &&
+	    igr_mlp_grouped(p, y8, v->user, v->item, v->n, IGR_MLP_NDCG_K,
+			    &st->valid_ndcg, &st->valid_gauc) < 0)
+		return -1;
+	return igr_auc(p, y8, v->n, &st->valid_auc);
+}
+
+/* The validation score to minimise: the log-loss, or minus a score where
+ * higher is better (NaN, e.g. no positives: never better). */
+static double stop_crit(int stop, const igr_mlp_status *st)
+{
+	switch (stop) {
+	case IGR_MLP_STOP_LOGLOSS:
+		return st->valid_logloss;
+	case IGR_MLP_STOP_NDCG:
+		return -st->valid_ndcg;
+	case IGR_MLP_STOP_GAUC:
+		return -st->valid_gauc;
+	default:
+		return -st->valid_auc;
+	}
 }
 
 /* Loss and gradient of one batch, its rows shared by NT threads: slice t
@@ -672,6 +801,13 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 		return igr_error("the validation stream needs positive and "
 				 "negative pairs (%zu rows, %llu positive)",
 				 valid->n, (unsigned long long)valid->pos),
+		       NULL;
+	if (valid != NULL &&
+	    (o->stop == IGR_MLP_STOP_NDCG || o->stop == IGR_MLP_STOP_GAUC) &&
+	    (valid->user == NULL || valid->item == NULL))
+		return igr_error("--stop %s: the validation rows carry no "
+				 "users",
+				 igr_mlp_stop_name(o->stop)),
 		       NULL;
 	n = igr_mlp_new(train->dim, o->hidden, o->nhidden, o->act, o->linear,
 			o->seed);
@@ -778,14 +914,11 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 							 st.elapsed
 					       : 0;
 		if (valid != NULL) {
-			if (validate(n, valid, vp, vy, &st.valid_logloss,
-				     &st.valid_auc) < 0)
+			double crit;
+			if (validate(n, valid, vp, vy, &st) < 0)
 				goto fail;
 			st.validated = 1;
-			/* lower is better: the log-loss, or minus the AUC
-			 * (NaN, no positives: never better) */
-			double crit = o->stop_auc ? -st.valid_auc
-						  : st.valid_logloss;
+			crit = stop_crit(o->stop, &st);
 			if (crit < best_loss) {
 				best_loss = crit;
 				st.best_epoch = epoch;
@@ -806,7 +939,7 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 	}
 	memcpy(n->param, best, n->nparam * sizeof *best);
 	if (valid != NULL &&
-	    validate(n, valid, vp, vy, &st.valid_logloss, &st.valid_auc) < 0)
+	    validate(n, valid, vp, vy, &st) < 0)
 		goto fail;
 	if (stout != NULL)
 		*stout = st;
@@ -882,7 +1015,7 @@ igr_model *igr_mlp_to_model(const igr_mlp *n, const igr_mlp_opts *o,
 	    !cJSON_AddNumberToObject(params, "epochs", o->epochs) ||
 	    !cJSON_AddNumberToObject(params, "patience", o->patience) ||
 	    !cJSON_AddStringToObject(params, "stop",
-				     o->stop_auc ? "auc" : "logloss") ||
+				     igr_mlp_stop_name(o->stop)) ||
 	    !cJSON_AddNumberToObject(params, "neg_rate", o->neg_rate) ||
 	    !cJSON_AddNumberToObject(params, "pos_weight", o->pos_weight) ||
 	    !cJSON_AddStringToObject(params, "label", label) ||
@@ -1055,11 +1188,13 @@ static void train_progress(void *c, const igr_mlp_status *st)
 	if (st->validated)
 		igr_train_progress(ctx,
 				   "mlp: epoch %u/%u: loss %.5f, valid "
-				   "log-loss %.5f, AUC %.4f (best epoch %u), "
-				   "%.0f rows/s",
+				   "log-loss %.5f, AUC %.4f, NDCG@%d %.4f, "
+				   "GAUC %.4f (best epoch %u), %.0f rows/s",
 				   st->epoch, st->epochs, st->loss,
 				   st->valid_logloss, st->valid_auc,
-				   st->best_epoch, st->rows_per_s);
+				   IGR_MLP_NDCG_K, st->valid_ndcg,
+				   st->valid_gauc, st->best_epoch,
+				   st->rows_per_s);
 	else
 		igr_train_progress(ctx, "mlp: epoch %u/%u: loss %.5f, %.0f rows/s",
 				   st->epoch, st->epochs, st->loss,
@@ -1106,11 +1241,13 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 		goto out;
 	}
 	o.act = a;
-	if (strcmp(stop, "auc") != 0 && strcmp(stop, "logloss") != 0) {
-		igr_error("--stop: '%s' is not auc or logloss", stop);
+	a = igr_mlp_stop_parse(stop);
+	if (a < 0) {
+		igr_error("--stop: '%s' is not auc, logloss, ndcg or gauc",
+			  stop);
 		goto out;
 	}
-	o.stop_auc = strcmp(stop, "auc") == 0;
+	o.stop = a;
 	if (o.dropout >= 1 || o.dropout < 0 || !(o.neg_rate > 0) ||
 	    o.neg_rate > 1 || !(o.pos_weight > 0) || o.batch == 0 ||
 	    o.epochs == 0) {
@@ -1163,6 +1300,14 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 		     !cJSON_AddNumberToObject(d, "valid_auc",
 					      isfinite(st.valid_auc)
 						      ? st.valid_auc
+						      : -1) ||
+		     !cJSON_AddNumberToObject(d, "valid_ndcg",
+					      isfinite(st.valid_ndcg)
+						      ? st.valid_ndcg
+						      : -1) ||
+		     !cJSON_AddNumberToObject(d, "valid_gauc",
+					      isfinite(st.valid_gauc)
+						      ? st.valid_gauc
 						      : -1))) {
 			igr_error("out of memory");
 			igr_model_free(m);

@@ -32,7 +32,9 @@
  * measured, the best parameters are kept, and training stops after
  * `patience` epochs without improvement.  The AUC is the default: the
  * ranker's use is ordering, and on the first days of the two Taobao logs
- * it chose better epochs than the log-loss.
+ * it chose better epochs than the log-loss.  The lists are judged per
+ * user, so two grouped scores are offered too: the mean NDCG@20 of each
+ * user's candidates in the network's order, and the mean per-user AUC.
  *
  * Determinism: the same seed, data and thread count give the same model
  * (OpenBLAS may sum in another order with another thread count).
@@ -123,6 +125,8 @@ typedef struct igr_mlp_data {
 	size_t n, cap;
 	float *x;        /* n x dim, raw until igr_mlp_prepare() */
 	float *y;        /* n labels, 0/1 */
+	uint32_t *user;  /* n pairs' users and items (NULL when the rows */
+	uint32_t *item;  /* were built by hand: no grouped scores) */
 	uint64_t seen;   /* records read */
 	uint64_t pos;    /* positives kept (all of them) */
 	uint64_t neg_seen;
@@ -137,11 +141,51 @@ igr_mlp_data *igr_mlp_data_read(igr_reader *r, uint8_t label_mask,
 				double neg_rate, uint64_t seed) IGR_WUR;
 void igr_mlp_data_free(igr_mlp_data *d);
 
+/* The order of one user's candidates, as igraph-recommend --rerank lists
+ * them: higher probability first, then lower item id (qsort's sign). */
+static inline int igr_mlp_rank_cmp(float pa, uint32_t ia, float pb,
+				   uint32_t ib)
+{
+	if (pa != pb)
+		return pa > pb ? -1 : 1;
+	return (ia > ib) - (ia < ib);
+}
+
+/* The cutoff of the grouped NDCG (the ranker's lists are judged at 20). */
+#define IGR_MLP_NDCG_K 20
+
+/*
+ * Grouped scores of probabilities P against labels Y, the pairs grouped
+ * by USER: each user's pairs are ordered as igraph-recommend --rerank
+ * orders them (higher P first, then lower ITEM).  *NDCG: the mean over
+ * the users with at least one positive of NDCG@K, the truth being the
+ * user's positive pairs (metrics.h).  *GAUC: the unweighted mean over the
+ * users with positives and negatives of their own AUC, the per-user AUC
+ * of Rendle et al. (BPR, UAI 2009).  Either is NaN when no user
+ * qualifies.  Returns 0, or -1 (out of memory, NaN scores).
+ */
+int igr_mlp_grouped(const float *p, const uint8_t *y, const uint32_t *user,
+		    const uint32_t *item, size_t n, uint32_t k, double *ndcg,
+		    double *gauc) IGR_WUR;
+
+/* Early stopping's validation score. */
+enum igr_mlp_stop {
+	IGR_MLP_STOP_AUC = 0,     /* AUC over every pair */
+	IGR_MLP_STOP_LOGLOSS = 1, /* log-loss over every pair */
+	IGR_MLP_STOP_NDCG = 2,    /* grouped NDCG@IGR_MLP_NDCG_K */
+	IGR_MLP_STOP_GAUC = 3,    /* grouped (per-user) AUC */
+};
+
+/* "auc", "logloss", "ndcg", "gauc"; parse returns -1 for anything else. */
+const char *igr_mlp_stop_name(int stop);
+int igr_mlp_stop_parse(const char *s);
+
 typedef struct igr_mlp_status {
 	uint32_t epoch, epochs;
 	double loss;             /* mean training loss of the epoch */
 	int validated;
 	double valid_logloss, valid_auc;
+	double valid_ndcg, valid_gauc; /* grouped (NaN without user ids) */
 	uint32_t best_epoch;
 	double elapsed;          /* seconds */
 	double rows_per_s;
@@ -158,7 +202,7 @@ typedef struct igr_mlp_opts {
 	uint32_t batch;
 	uint32_t epochs;
 	uint32_t patience;   /* epochs without a better validation score */
-	int stop_auc;        /* 1: the validation AUC decides, 0: log-loss */
+	int stop;            /* enum igr_mlp_stop: the validation score */
 	double neg_rate;     /* negatives kept (1: all) */
 	double pos_weight;   /* positive rows' weight */
 	uint8_t label_mask;  /* behaviours that make a positive */

@@ -95,17 +95,18 @@ struct scored {
 	uint32_t pos; /* input position */
 };
 
-/* Higher probability first, then lower item id. */
+/* By user, then higher probability first, then lower item id (the order
+ * igr_mlp_rank_cmp() defines, which --stop ndcg validates on). */
 static int scored_cmp(const void *a, const void *b)
 {
 	const struct scored *x = a, *y = b;
+	int c;
 
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
-	if (x->p != y->p)
-		return x->p > y->p ? -1 : 1;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
+	c = igr_mlp_rank_cmp(x->p, x->item, y->p, y->item);
+	if (c != 0)
+		return c;
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 

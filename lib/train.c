@@ -66,7 +66,8 @@ const struct igr_train_param igr_train_params[] = {
 	  "validation score (default 3; 0: never)" },
 	{ "stop", IGR_P_STR, 0, 0, "score",
 	  "mlp: the validation score of early stopping: auc\n"
-	  "(the default) or logloss" },
+	  "(the default), logloss, ndcg (mean NDCG@20 of each\n"
+	  "user's candidates) or gauc (mean per-user AUC)" },
 	{ "neg-rate", IGR_P_NUM, 1e-6, 1, "r",
 	  "mlp: keep each negative pair with probability R\n"
 	  "(default 0.3)" },

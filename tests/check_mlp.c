@@ -380,6 +380,11 @@ START_TEST(data_from_stream)
 	ck_assert_msg(d->n > 200 + 800 && d->n < 200 + 1160, "kept %zu",
 		      d->n);
 	ck_assert_str_eq(d->names, "f1,f2");
+	/* each kept row keeps its pair: user i bought when i % 50 == 0 */
+	for (i = 0; (size_t)i < d->n; i++) {
+		ck_assert_uint_eq(d->item[i], 1);
+		ck_assert_int_eq(d->y[i] > 0, d->user[i] % 50 == 0);
+	}
 	ck_assert_ptr_nonnull(strstr(d->meta_json, "\"half_life\":\"86400\""));
 	igr_mlp_data_free(d);
 	/* cart or buy: 400 positives, all rows kept */
@@ -425,6 +430,122 @@ START_TEST(refuses_single_class)
 }
 END_TEST
 
+/*
+ * The grouped scores on a hand-worked set, the users' rows interleaved:
+ * user 1 ranks items 10 (0.9, -), 11 (0.8, +), 12 (0.7, -), 13 (0.1, +):
+ * NDCG@20 = (1/log2 3 + 1/log2 5) / (1 + 1/log2 3), AUC 1/4 (0.8 beats
+ * 0.7 only); user 2 ties 0.4 on items 6 (+) and 5 (-): the lower item
+ * goes first, NDCG = 1/log2 3, AUC 1/2; user 3 has no positive (left
+ * out of both); user 4 one positive only (NDCG 1, no AUC).
+ */
+START_TEST(grouped_scores)
+{
+	static const uint32_t user[] = { 1, 2, 3, 1, 4, 2, 1, 3, 1 };
+	static const uint32_t item[] = { 10, 6, 7, 11, 9, 5, 12, 8, 13 };
+	static const float p[] = { 0.9f, 0.4f, 0.5f, 0.8f, 0.2f,
+				   0.4f, 0.7f, 0.6f, 0.1f };
+	static const uint8_t y[] = { 0, 1, 0, 1, 1, 0, 0, 0, 1 };
+	const double l3 = 1 / log2(3.0), l5 = 1 / log2(5.0);
+	double ndcg, gauc;
+	float bad[9];
+
+	ck_assert_int_eq(igr_mlp_grouped(p, y, user, item, 9, 20, &ndcg,
+					 &gauc),
+			 0);
+	ck_assert_double_eq_tol(ndcg, ((l3 + l5) / (1 + l3) + l3 + 1) / 3,
+				1e-12);
+	ck_assert_double_eq_tol(gauc, (0.25 + 0.5) / 2, 1e-12);
+	/* at 1 only user 4's first item is relevant */
+	ck_assert_int_eq(igr_mlp_grouped(p, y, user, item, 9, 1, &ndcg,
+					 &gauc),
+			 0);
+	ck_assert_double_eq_tol(ndcg, 1.0 / 3, 1e-12);
+	/* nobody qualifies: NaN; a NaN score: an error */
+	ck_assert_int_eq(igr_mlp_grouped(p, y, user, item, 3, 20, &ndcg,
+					 &gauc),
+			 0);
+	ck_assert(isnan(gauc));
+	ck_assert_double_eq_tol(ndcg, 1, 1e-12); /* user 2 alone */
+	ck_assert_int_eq(igr_mlp_grouped(p, y, user, item, 1, 20, &ndcg,
+					 &gauc),
+			 0);
+	ck_assert(isnan(ndcg) && isnan(gauc));
+	memcpy(bad, p, sizeof bad);
+	bad[4] = NAN;
+	ck_assert_int_eq(igr_mlp_grouped(bad, y, user, item, 9, 20, &ndcg,
+					 &gauc),
+			 -1);
+	ck_assert_int_eq(igr_mlp_stop_parse("ndcg"), IGR_MLP_STOP_NDCG);
+	ck_assert_int_eq(igr_mlp_stop_parse("gauc"), IGR_MLP_STOP_GAUC);
+	ck_assert_int_eq(igr_mlp_stop_parse("map"), -1);
+	ck_assert_str_eq(igr_mlp_stop_name(IGR_MLP_STOP_LOGLOSS), "logloss");
+}
+END_TEST
+
+struct epochs_seen {
+	uint32_t n;
+	double ndcg[64], auc[64];
+};
+
+static void record_epoch(void *ctx, const igr_mlp_status *st)
+{
+	struct epochs_seen *e = ctx;
+
+	ck_assert_uint_eq(st->epoch, e->n + 1);
+	e->ndcg[e->n] = st->valid_ndcg;
+	e->auc[e->n++] = st->valid_auc;
+}
+
+/* --stop ndcg keeps the epoch of the best grouped NDCG, and needs the
+ * validation rows' users. */
+START_TEST(stops_on_grouped_ndcg)
+{
+	igr_mlp_data *tr = problem(300, 6), *va = problem(3000, 7);
+	struct epochs_seen e = { 0 };
+	igr_mlp_opts o;
+	igr_mlp_status st;
+	igr_mlp *n;
+	uint32_t i, best = 0;
+
+	igr_mlp_opts_init(&o);
+	o.epochs = 40;
+	o.patience = 40;
+	o.dropout = 0;
+	o.l2 = 0;
+	o.lr = 0.03;
+	o.batch = 32;
+	o.stop = IGR_MLP_STOP_NDCG;
+	ck_assert_ptr_null(igr_mlp_train(tr, va, &o, NULL));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "carry no users"));
+	igr_mlp_data_free(tr);
+	tr = problem(300, 6);
+	/* 100 users of 30 candidate pairs */
+	va->user = malloc(va->n * sizeof *va->user);
+	va->item = malloc(va->n * sizeof *va->item);
+	for (i = 0; i < va->n; i++) {
+		va->user[i] = i % 100;
+		va->item[i] = i;
+	}
+	o.progress = record_epoch;
+	o.progress_ctx = &e;
+	n = igr_mlp_train(tr, va, &o, &st);
+	ck_assert_msg(n != NULL, "%s", igr_errmsg());
+	ck_assert_uint_eq(e.n, 40);
+	for (i = 0; i < e.n; i++) {
+		ck_assert(isfinite(e.ndcg[i]) && e.ndcg[i] > 0 &&
+			  e.ndcg[i] <= 1);
+		if (e.ndcg[i] > e.ndcg[best])
+			best = i;
+	}
+	ck_assert_uint_eq(st.best_epoch, best + 1);
+	/* the final status is the kept epoch's */
+	ck_assert_double_eq_tol(st.valid_ndcg, e.ndcg[best], 1e-12);
+	igr_mlp_free(n);
+	igr_mlp_data_free(tr);
+	igr_mlp_data_free(va);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mlp");
@@ -440,6 +561,8 @@ int main(void)
 	tcase_add_test(tc, model_round_trip);
 	tcase_add_test(tc, data_from_stream);
 	tcase_add_test(tc, refuses_single_class);
+	tcase_add_test(tc, grouped_scores);
+	tcase_add_test(tc, stops_on_grouped_ndcg);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

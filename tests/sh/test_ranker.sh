@@ -131,6 +131,20 @@ ig cat "$T/p8.igr" | grep '^#meta	features' | grep -q ',price,tok0,' &&
 ig cat --binary "$T/p4.igr" "$T/p5.igr" "$T/p6.igr" >"$T/train.igr"
 expect "train the ranker" 0 ig train --model mlp --valid "$T/p7.igr" --epochs 8 \
 	-v -o "$T/r.igm" "$T/train.igr"
+expect "train the ranker stopping on the grouped NDCG" 0 ig train --model mlp \
+	--valid "$T/p7.igr" --epochs 3 --stop ndcg -o "$T/r2.igm" "$T/train.igr"
+if grep -a -q '"stop":"ndcg"' "$T/r2.igm" &&
+	grep -a -o '"valid_ndcg":[0-9.e-]*' "$T/r2.igm" |
+	awk -F: '{ n++; if (!($2 > 0 && $2 <= 1)) bad = 1 } END { exit bad || n != 1 }'; then
+	pass "--stop ndcg: recorded with the validation NDCG"
+else
+	fail "--stop ndcg: recorded with the validation NDCG" "$(grep -a -o '"valid_[a-z]*":[^,]*' "$T/r2.igm")"
+fi
+expect "--stop: an unknown score" 1 ig train --model mlp --valid "$T/p7.igr" \
+	--stop map -o "$T/r3.igm" "$T/train.igr"
+grep -q "not auc, logloss, ndcg or gauc" "$T/err" &&
+	pass "--stop: the error names the scores" ||
+	fail "--stop: the error names the scores" "$(cat "$T/err")"
 expect "rerank" 0 ig recommend --rerank "$T/r.igm" -k 5 --tsv "$T/p8.igr"
 cp "$T/out" "$T/rr.tsv"
 grep -q '^#meta	score	probability$' "$T/rr.tsv" && grep -q '^#meta	mode	rerank$' "$T/rr.tsv" &&
