@@ -214,6 +214,15 @@ int main(int argc, char **argv)
 		igr_usage_error("the model is binary: give -o FILE or redirect "
 				"standard output");
 
+	memset(&ctx, 0, sizeof ctx);
+	ctx.params = params;
+	ctx.threads = cli.threads;
+	ctx.seed = cli.seed_set ? cli.seed : 1;
+	ctx.source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	ctx.cli = &cli;
+	if (tr->check != NULL && tr->check(&ctx) < 0)
+		igr_usage_error("%s", igr_errmsg());
+
 	r = igr_reader_open(path, tr->input_kind ? tr->input_kind
 						  : IGR_KIND_GRAPH);
 	if (r == NULL)
@@ -228,12 +237,6 @@ int main(int argc, char **argv)
 	}
 	t1 = igr_now();
 
-	memset(&ctx, 0, sizeof ctx);
-	ctx.params = params;
-	ctx.threads = cli.threads;
-	ctx.seed = cli.seed_set ? cli.seed : 1;
-	ctx.source = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	ctx.cli = &cli;
 	/* a model of another input reads the stream itself (mlp: features) */
 	m = g != NULL ? tr->train(g, &ctx) : tr->train_stream(r, &ctx);
 	if (m == NULL)

@@ -1201,6 +1201,61 @@ static void train_progress(void *c, const igr_mlp_status *st)
 				   st->rows_per_s);
 }
 
+/* The mlp options of CTX into O (and recorded in TMP's params unless TMP
+ * is NULL); *VPATH is --valid or NULL.  -1 with the error set when one is bad. */
+static int mlp_options(const struct igr_train_ctx *ctx, igr_model *tmp,
+		       igr_mlp_opts *o, const char **vpath)
+{
+	const char *hidden, *act, *label, *stop;
+	int a;
+
+	igr_mlp_opts_init(o);
+	hidden = igr_train_str(ctx, tmp, "hidden", "64,32");
+	act = igr_train_str(ctx, tmp, "activation", "relu");
+	label = igr_train_str(ctx, tmp, "label", "buy");
+	*vpath = igr_train_str(ctx, tmp, "valid", NULL);
+	stop = igr_train_str(ctx, tmp, "stop", "auc");
+	o->dropout = igr_train_num(ctx, tmp, "dropout", o->dropout);
+	o->linear = (int)igr_train_num(ctx, tmp, "linear", o->linear);
+	o->l2 = igr_train_num(ctx, tmp, "l2", o->l2);
+	o->lr = igr_train_num(ctx, tmp, "lr", o->lr);
+	o->batch = (uint32_t)igr_train_num(ctx, tmp, "batch", o->batch);
+	o->epochs = (uint32_t)igr_train_num(ctx, tmp, "epochs", o->epochs);
+	o->patience =
+		(uint32_t)igr_train_num(ctx, tmp, "patience", o->patience);
+	o->neg_rate = igr_train_num(ctx, tmp, "neg-rate", o->neg_rate);
+	o->pos_weight = igr_train_num(ctx, tmp, "pos-weight", o->pos_weight);
+	o->seed = ctx ? ctx->seed : 1;
+	if (parse_hidden(hidden, o) < 0 ||
+	    parse_label(label, &o->label_mask) < 0)
+		return -1;
+	a = igr_mlp_act_parse(act);
+	if (a < 0)
+		return igr_error("--activation: '%s' is not relu, tanh or "
+				 "sigmoid",
+				 act);
+	o->act = a;
+	a = igr_mlp_stop_parse(stop);
+	if (a < 0)
+		return igr_error("--stop: '%s' is not auc, logloss, ndcg or "
+				 "gauc",
+				 stop);
+	o->stop = a;
+	if (o->dropout >= 1 || o->dropout < 0 || !(o->neg_rate > 0) ||
+	    o->neg_rate > 1 || !(o->pos_weight > 0) || o->batch == 0 ||
+	    o->epochs == 0)
+		return igr_error("bad mlp options");
+	return 0;
+}
+
+int igr_check_mlp(const struct igr_train_ctx *ctx)
+{
+	igr_mlp_opts o;
+	const char *vpath;
+
+	return mlp_options(ctx, NULL, &o, &vpath);
+}
+
 igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 {
 	igr_mlp_opts o;
@@ -1208,52 +1263,14 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 	igr_mlp_status st;
 	igr_mlp *n = NULL;
 	igr_model *m = NULL, *tmp;
-	const char *hidden, *act, *label, *vpath, *stop;
-	int a;
+	const char *vpath;
 
-	igr_mlp_opts_init(&o);
 	/* the options, read (and recorded) through a scratch model */
 	tmp = igr_model_new("mlp");
 	if (tmp == NULL)
 		return NULL;
-	hidden = igr_train_str(ctx, tmp, "hidden", "64,32");
-	act = igr_train_str(ctx, tmp, "activation", "relu");
-	label = igr_train_str(ctx, tmp, "label", "buy");
-	vpath = igr_train_str(ctx, tmp, "valid", NULL);
-	stop = igr_train_str(ctx, tmp, "stop", "auc");
-	o.dropout = igr_train_num(ctx, tmp, "dropout", o.dropout);
-	o.linear = (int)igr_train_num(ctx, tmp, "linear", o.linear);
-	o.l2 = igr_train_num(ctx, tmp, "l2", o.l2);
-	o.lr = igr_train_num(ctx, tmp, "lr", o.lr);
-	o.batch = (uint32_t)igr_train_num(ctx, tmp, "batch", o.batch);
-	o.epochs = (uint32_t)igr_train_num(ctx, tmp, "epochs", o.epochs);
-	o.patience = (uint32_t)igr_train_num(ctx, tmp, "patience", o.patience);
-	o.neg_rate = igr_train_num(ctx, tmp, "neg-rate", o.neg_rate);
-	o.pos_weight = igr_train_num(ctx, tmp, "pos-weight", o.pos_weight);
-	o.seed = ctx ? ctx->seed : 1;
-	if (parse_hidden(hidden, &o) < 0 || parse_label(label, &o.label_mask) <
-						    0)
+	if (mlp_options(ctx, tmp, &o, &vpath) < 0)
 		goto out;
-	a = igr_mlp_act_parse(act);
-	if (a < 0) {
-		igr_error("--activation: '%s' is not relu, tanh or sigmoid",
-			  act);
-		goto out;
-	}
-	o.act = a;
-	a = igr_mlp_stop_parse(stop);
-	if (a < 0) {
-		igr_error("--stop: '%s' is not auc, logloss, ndcg or gauc",
-			  stop);
-		goto out;
-	}
-	o.stop = a;
-	if (o.dropout >= 1 || o.dropout < 0 || !(o.neg_rate > 0) ||
-	    o.neg_rate > 1 || !(o.pos_weight > 0) || o.batch == 0 ||
-	    o.epochs == 0) {
-		igr_error("bad mlp options");
-		goto out;
-	}
 	o.progress = train_progress;
 	o.progress_ctx = (void *)ctx;
 

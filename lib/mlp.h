@@ -241,5 +241,7 @@ extern const struct igr_model_ops igr_mlp_ops;
 /* igraph-train's trainer (train.h): reads the features stream R. */
 struct igr_train_ctx;
 igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx);
+/* Its options checked before any input is read (-1: error set). */
+int igr_check_mlp(const struct igr_train_ctx *ctx);
 
 #endif

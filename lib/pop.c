@@ -19,6 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int check_how(const char *how)
+{
+	if (strcmp(how, "weight") != 0 && strcmp(how, "users") != 0)
+		return igr_error("--popularity: '%s' is not 'weight' or 'users'",
+				 how);
+	return 0;
+}
+
+int igr_check_pop(const struct igr_train_ctx *ctx)
+{
+	return check_how(igr_train_str(ctx, NULL, "popularity", "weight"));
+}
+
 igr_model *igr_train_pop(const igr_graph *g, const struct igr_train_ctx *ctx)
 {
 	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
@@ -32,10 +45,8 @@ igr_model *igr_train_pop(const igr_graph *g, const struct igr_train_ctx *ctx)
 	if (m == NULL)
 		return NULL;
 	how = igr_train_str(ctx, m, "popularity", "weight");
-	if (strcmp(how, "weight") != 0 && strcmp(how, "users") != 0) {
-		igr_error("--popularity: '%s' is not 'weight' or 'users'", how);
+	if (check_how(how) < 0)
 		goto fail;
-	}
 	sum = calloc(ni ? ni : 1, sizeof *sum);
 	pop = malloc((ni ? ni : 1) * sizeof *pop);
 	if (sum == NULL || pop == NULL) {

@@ -138,30 +138,30 @@ const struct igr_train_param igr_train_params[] = {
  */
 const struct igr_trainer igr_trainers[] = {
 	{ "pop", "item popularity (the baseline)", "popularity",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_pop, 0, NULL },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_pop, 0, NULL, igr_check_pop },
 	{ "itemknn", "item-kNN: asymmetric cosine neighbourhoods",
 	  "neighbours shrink alpha user-damping locality normalise binary",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn, 0, NULL },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_itemknn, 0, NULL, NULL },
 	{ "mlp", "purchase ranker on pair features (igraph-pairs)",
 	  "hidden activation linear dropout l2 lr batch epochs patience "
 	  "stop neg-rate "
 	  "pos-weight label valid",
-	  0, NULL, IGR_KIND_FEATURES, igr_train_mlp },
+	  0, NULL, IGR_KIND_FEATURES, igr_train_mlp, igr_check_mlp },
 	{ "vectors", "dot products of imported user and item vectors",
 	  "vectors", IGR_REL(IGR_USER, IGR_ITEM), igr_train_vectors, 0,
-	  NULL },
+	  NULL, NULL },
 	{ "gf", "graph filter (GF-CF/BSPM), closed form",
 	  "weight-power rank beta sharpen order svd-iters svd-oversample",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_gf, 0, NULL },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_gf, 0, NULL, NULL },
 	{ "mf", "BPR matrix factorisation",
 	  "epochs dim lr lr-final reg batch negatives init-svd time-limit "
 	  "valid valid-every checkpoint resume weight-power",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_mf, 0, NULL },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_mf, 0, NULL, NULL },
 	{ "lightgcn", "LightGCN graph neural network (BPR)",
 	  "epochs dim layers lr lr-final reg batch negatives init-svd "
 	  "time-limit valid valid-every checkpoint resume weight-power",
-	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_lightgcn, 0, NULL },
-	{ NULL, NULL, NULL, 0, NULL, 0, NULL },
+	  IGR_REL(IGR_USER, IGR_ITEM), igr_train_lightgcn, 0, NULL, NULL },
+	{ NULL, NULL, NULL, 0, NULL, 0, NULL, NULL },
 };
 
 const struct igr_trainer *igr_trainer_find(const char *name)
@@ -198,7 +198,7 @@ static const cJSON *given(const struct igr_train_ctx *ctx, const char *name)
 
 static void record(igr_model *m, const char *name, cJSON *v)
 {
-	cJSON *p = igr_model_params(m);
+	cJSON *p = m != NULL ? igr_model_params(m) : NULL;
 
 	if (p == NULL || v == NULL) {
 		cJSON_Delete(v);

@@ -84,6 +84,11 @@ struct igr_trainer {
 	int input_kind;
 	igr_model *(*train_stream)(igr_reader *r,
 				   const struct igr_train_ctx *ctx);
+	/* Checks the options that the table's ranges cannot (a choice among
+	 * names, a list), before the input is opened, so that a bad value is
+	 * a usage error and costs no reading; -1 with the error set.  NULL:
+	 * nothing to check. */
+	int (*check)(const struct igr_train_ctx *ctx);
 };
 
 /* The table; ends with a NULL name. */
@@ -96,7 +101,8 @@ const struct igr_trainer *igr_trainer_find(const char *name);
 int igr_trainer_accepts(const struct igr_trainer *t, const char *name);
 
 /* The value of option NAME from ctx->params, or DEF when not given;
- * the value used is recorded in M's "params" under NAME. */
+ * the value used is recorded in M's "params" under NAME (M may be NULL:
+ * nothing recorded). */
 double igr_train_num(const struct igr_train_ctx *ctx, igr_model *m,
 		     const char *name, double def);
 const char *igr_train_str(const struct igr_train_ctx *ctx, igr_model *m,
@@ -123,6 +129,7 @@ void igr_train_progress_done(const struct igr_train_ctx *ctx);
 
 /* pop.c: item popularity (sum of user->item weights, or user count). */
 igr_model *igr_train_pop(const igr_graph *g, const struct igr_train_ctx *ctx);
+int igr_check_pop(const struct igr_train_ctx *ctx);
 /* itemknn.c: item-item cosine neighbourhoods. */
 igr_model *igr_train_itemknn(const igr_graph *g,
 			     const struct igr_train_ctx *ctx);

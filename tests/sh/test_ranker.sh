@@ -140,7 +140,7 @@ if grep -a -q '"stop":"ndcg"' "$T/r2.igm" &&
 else
 	fail "--stop ndcg: recorded with the validation NDCG" "$(grep -a -o '"valid_[a-z]*":[^,]*' "$T/r2.igm")"
 fi
-expect "--stop: an unknown score" 1 ig train --model mlp --valid "$T/p7.igr" \
+expect "--stop: an unknown score is a usage error" 2 ig train --model mlp --valid "$T/p7.igr" \
 	--stop map -o "$T/r3.igm" "$T/train.igr"
 grep -q "not auc, logloss, ndcg or gauc" "$T/err" &&
 	pass "--stop: the error names the scores" ||
@@ -212,9 +212,17 @@ expect_err "and says so" "mlp"
 expect "--rerank with graph options" 2 ig recommend --rerank "$T/r.igm" --exclude seen "$T/p8.igr"
 expect "--predict alone" 2 ig recommend --predict "$T/p8.igr"
 expect "mlp from a graph stream" 1 ig train --model mlp -o "$T/x.igm" "$T/g8.igr"
-expect "mlp: bad --hidden" 1 ig train --model mlp --hidden 64,x -o "$T/x.igm" "$T/train.igr"
-expect "mlp: bad --label" 1 ig train --model mlp --label bye -o "$T/x.igm" "$T/train.igr"
+expect "mlp: bad --hidden" 2 ig train --model mlp --hidden 64,x -o "$T/x.igm" "$T/train.igr"
+expect "mlp: bad --label" 2 ig train --model mlp --label bye -o "$T/x.igm" "$T/train.igr"
 expect "mlp: --dropout out of range" 2 ig train --model mlp --dropout 1 -o "$T/x.igm" "$T/train.igr"
+expect "mlp: bad --activation, refused before the input is opened" 2 \
+	ig train --model mlp --activation swish -o "$T/x.igm" "$T/no-such-file.igr"
+expect_err "mlp: names the activations" "not relu, tanh or sigmoid"
+expect "pop: bad --popularity, refused before the input is opened" 2 \
+	ig train --model pop --popularity clicks -o "$T/x.igm" "$T/no-such-file.igr"
+expect_err "pop: names the choices" "not 'weight' or 'users'"
+[ ! -e "$T/x.igm" ] && pass "no model file is left by a refused option" ||
+	fail "no model file is left by a refused option" "$(ls -l "$T/x.igm")"
 expect "itemknn refuses mlp options" 2 ig train --model itemknn --hidden 8 -o "$T/x.igm" "$T/g8.igr"
 expect "mlp: no positives" 1 ig train --model mlp --label review -o "$T/x.igm" "$T/train.igr"
 expect_err "mlp: says why" "positive"
