@@ -2,6 +2,7 @@
 #include "mlp.h"
 #include "error.h"
 #include "rand.h"
+#include "mem.h"
 #include "metrics.h"
 #include "train.h"
 
@@ -500,24 +501,19 @@ igr_mlp_data *igr_mlp_data_read(igr_reader *r, uint8_t label_mask,
 				continue;
 		}
 		if (d->n == d->cap) {
-			size_t nc = d->cap ? d->cap * 2 : 4096;
-			float *x = realloc(d->x, nc * d->dim * sizeof *x);
-			float *y = x ? realloc(d->y, nc * sizeof *y) : NULL;
-			uint32_t *u, *it;
-			if (x != NULL)
-				d->x = x;
-			if (y == NULL)
-				goto oom;
-			d->y = y;
-			u = realloc(d->user, nc * sizeof *u);
-			if (u == NULL)
-				goto oom;
-			d->user = u;
-			it = realloc(d->item, nc * sizeof *it);
-			if (it == NULL)
-				goto oom;
-			d->item = it;
-			d->cap = nc;
+			/* four parallel arrays: each grows from the same room
+			 * to the same room (the stream's dim is at least 1) */
+			size_t cx = d->cap, cy = d->cap, cu = d->cap,
+			       ci = d->cap;
+			if (igr_grow(&d->x, &cx, d->n + 1,
+				     d->dim * sizeof *d->x) < 0 ||
+			    igr_grow(&d->y, &cy, d->n + 1, sizeof *d->y) < 0 ||
+			    igr_grow(&d->user, &cu, d->n + 1,
+				     sizeof *d->user) < 0 ||
+			    igr_grow(&d->item, &ci, d->n + 1,
+				     sizeof *d->item) < 0)
+				goto fail;
+			d->cap = cx;
 		}
 		memcpy(d->x + d->n * d->dim, p.v, d->dim * sizeof *p.v);
 		d->user[d->n] = p.user;
@@ -680,10 +676,11 @@ out:
 }
 
 /* Validation: mean log-loss (predictions clipped to [1e-7, 1 - 1e-7])
- * and AUC of the full-data probabilities; the grouped scores when the
- * rows carry their users (NaN otherwise). */
+ * and AUC of the full-data probabilities; with GROUPED, the grouped
+ * scores too when the rows carry their users (NaN otherwise: they cost a
+ * sort of the rows, so the epochs compute them only to stop on them). */
 static int validate(const igr_mlp *n, const igr_mlp_data *v, float *p,
-		    uint8_t *y8, igr_mlp_status *st)
+		    uint8_t *y8, int grouped, igr_mlp_status *st)
 {
 	size_t i;
 	double s = 0;
@@ -698,7 +695,7 @@ static int validate(const igr_mlp *n, const igr_mlp_data *v, float *p,
 	}
 	st->valid_logloss = v->n ? s / (double)v->n : NAN;
 	st->valid_ndcg = st->valid_gauc = NAN;
-	if (v->user != NULL && v->item != NULL &&
+	if (grouped && v->user != NULL && v->item != NULL &&
 	    igr_mlp_grouped(p, y8, v->user, v->item, v->n, IGR_MLP_NDCG_K,
 			    &st->valid_ndcg, &st->valid_gauc) < 0)
 		return -1;
@@ -773,6 +770,10 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 	uint32_t epoch, since_best = 0, batch = o->batch ? o->batch : 1;
 	igr_mlp_status st;
 	double start = 0;
+	/* every epoch's validation computes the grouped scores only when
+	 * they decide the stop */
+	int grouped = valid != NULL && (o->stop == IGR_MLP_STOP_NDCG ||
+					o->stop == IGR_MLP_STOP_GAUC);
 	/* Threads share a batch in slices of at least 2048 rows: a smaller
 	 * slice is under a millisecond of work, less than what a thread
 	 * waiting at the batch's barrier costs on a busy machine (measured:
@@ -802,9 +803,7 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 				 "negative pairs (%zu rows, %llu positive)",
 				 valid->n, (unsigned long long)valid->pos),
 		       NULL;
-	if (valid != NULL &&
-	    (o->stop == IGR_MLP_STOP_NDCG || o->stop == IGR_MLP_STOP_GAUC) &&
-	    (valid->user == NULL || valid->item == NULL))
+	if (grouped && (valid->user == NULL || valid->item == NULL))
 		return igr_error("--stop %s: the validation rows carry no "
 				 "users",
 				 igr_mlp_stop_name(o->stop)),
@@ -915,7 +914,7 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 					       : 0;
 		if (valid != NULL) {
 			double crit;
-			if (validate(n, valid, vp, vy, &st) < 0)
+			if (validate(n, valid, vp, vy, grouped, &st) < 0)
 				goto fail;
 			st.validated = 1;
 			crit = stop_crit(o->stop, &st);
@@ -939,7 +938,7 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 	}
 	memcpy(n->param, best, n->nparam * sizeof *best);
 	if (valid != NULL &&
-	    validate(n, valid, vp, vy, &st) < 0)
+	    validate(n, valid, vp, vy, 1, &st) < 0)
 		goto fail;
 	if (stout != NULL)
 		*stout = st;
@@ -1184,17 +1183,19 @@ static int parse_label(const char *s, uint8_t *mask)
 static void train_progress(void *c, const igr_mlp_status *st)
 {
 	const struct igr_train_ctx *ctx = c;
+	char grouped[64] = "";
 
+	if (isfinite(st->valid_ndcg))
+		snprintf(grouped, sizeof grouped, ", NDCG@%d %.4f, GAUC %.4f",
+			 IGR_MLP_NDCG_K, st->valid_ndcg, st->valid_gauc);
 	if (st->validated)
 		igr_train_progress(ctx,
 				   "mlp: epoch %u/%u: loss %.5f, valid "
-				   "log-loss %.5f, AUC %.4f, NDCG@%d %.4f, "
-				   "GAUC %.4f (best epoch %u), %.0f rows/s",
+				   "log-loss %.5f, AUC %.4f%s (best epoch %u), "
+				   "%.0f rows/s",
 				   st->epoch, st->epochs, st->loss,
-				   st->valid_logloss, st->valid_auc,
-				   IGR_MLP_NDCG_K, st->valid_ndcg,
-				   st->valid_gauc, st->best_epoch,
-				   st->rows_per_s);
+				   st->valid_logloss, st->valid_auc, grouped,
+				   st->best_epoch, st->rows_per_s);
 	else
 		igr_train_progress(ctx, "mlp: epoch %u/%u: loss %.5f, %.0f rows/s",
 				   st->epoch, st->epochs, st->loss,

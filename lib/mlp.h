@@ -185,7 +185,9 @@ typedef struct igr_mlp_status {
 	double loss;             /* mean training loss of the epoch */
 	int validated;
 	double valid_logloss, valid_auc;
-	double valid_ndcg, valid_gauc; /* grouped (NaN without user ids) */
+	double valid_ndcg, valid_gauc; /* grouped: NaN without user ids,
+					 * and in the epochs unless --stop
+					 * is one of them */
 	uint32_t best_epoch;
 	double elapsed;          /* seconds */
 	double rows_per_s;
