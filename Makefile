@@ -28,11 +28,14 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fopenmp -Ilib $(PKG_CFLAGS) $(WARN) \
 	     $(CFLAGS) $(EXTRA_CFLAGS)
 LIBS = $(PKG_LIBS) -lcsv -llapacke -lm -fopenmp
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c lib/models/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_A := $(BUILD)/libigr.a
 CMD_SRC := $(sort $(wildcard cmd/igraph-*.c))
 CMDS := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
+# the commands' front end (options, messages, exit statuses): the one place
+# that prints, so it lives beside the commands, not in the library
+CLI_OBJ := $(BUILD)/obj/cmd/cli.o
 CHECK_SRC := $(sort $(wildcard tests/check_*.c))
 CHECKS := $(CHECK_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -56,9 +59,9 @@ $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(LIB_A)
+$(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(CLI_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(LIB_A) $(LIBS) $(EXTRA_LDFLAGS) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(CLI_OBJ) $(LIB_A) $(LIBS) $(EXTRA_LDFLAGS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB_A) tests/testutil.h
 	@mkdir -p $(@D)
@@ -71,7 +74,7 @@ $(INJECT): tests/inject.c
 	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -O1 -g -Wall $< -o $@ -ldl
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=$(BUILD)/obj/cmd/%.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=$(BUILD)/obj/cmd/%.d) $(CLI_OBJ:.o=.d)
 
 # The test suite: Check unit suites, then the shell tests, one summary.
 check: $(CMDS) $(CHECKS) $(INJECT)

@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 	ctx.threads = cli.threads;
 	ctx.seed = cli.seed_set ? cli.seed : 1;
 	ctx.source = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	ctx.cli = &cli;
+	ctx.report = igr_cli_report(&cli);
 	if (tr->check != NULL && tr->check(&ctx) < 0)
 		igr_usage_error("%s", igr_errmsg());
 

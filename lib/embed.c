@@ -1,6 +1,6 @@
 /* embed.c - blocked sgemm scoring fused with top-K (see embed.h). */
 #include "embed.h"
-#include "cli.h"
+#include "clock.h"
 #include "error.h"
 #include "model.h"
 #include "train.h"

@@ -99,7 +99,7 @@ static inline void igr_out_commit(igr_out *out, size_t n) { out->len += n; }
 
 /* Flush and finish.  For a file: fsync, rename into place, fsync the
  * directory.  For stdout: flush only (the command closes stdout at exit,
- * see cli.h).  Frees OUT in every case; returns 0 or -1. */
+ * see cmd/cli.h).  Frees OUT in every case; returns 0 or -1. */
 int igr_out_close(igr_out *out) IGR_WUR;
 
 /* Discard: remove the temporary file (stdout: drop the buffer). Frees OUT. */

@@ -157,7 +157,7 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 		npow[i] = pow(norm[i], 1 - p.alpha);
 		norm[i] = pow(norm[i], p.alpha);
 	}
-	igr_train_progress(ctx, "item-kNN: similarities of %u items", ni);
+	igr_report_progress(ctx->report, "item-kNN: similarities of %u items", ni);
 #pragma omp parallel reduction(| : failed)
 	{
 		igr_acc acc;
@@ -216,7 +216,7 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 #pragma omp atomic
 			done++;
 			if (thread_is_main())
-				igr_train_progress(ctx, "item-kNN: %u of %u "
+				igr_report_progress(ctx->report, "item-kNN: %u of %u "
 						   "items", done, ni);
 		}
 		if (ok) {
@@ -224,7 +224,7 @@ igr_model *igr_train_itemknn(const igr_graph *g,
 			igr_topk_release(&heap);
 		}
 	}
-	igr_train_progress_done(ctx);
+	igr_report_progress_done(ctx->report);
 	if (failed) {
 		igr_error("out of memory (item neighbourhoods)");
 		goto fail;

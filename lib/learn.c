@@ -1,7 +1,7 @@
 /* learn.c - settings, sampling, validation and reports for the learned
  * models (see learn.h). */
 #include "learn.h"
-#include "cli.h"
+#include "clock.h"
 #include "error.h"
 #include "metrics.h"
 #include "model.h"
@@ -124,12 +124,12 @@ static void ctx_progress(void *c, const igr_learn_status *st)
 	if (st->validated)
 		snprintf(rb, sizeof rb, ", recall@20 %.4f ndcg@20 %.4f",
 			 st->recall, st->ndcg);
-	igr_train_progress(ctx, "%s: epoch %u/%u, loss %.4f, %.0f examples/s, "
+	igr_report_progress(ctx->report, "%s: epoch %u/%u, loss %.4f, %.0f examples/s, "
 			   "%.0fs left%s", st->model, st->epoch, st->epochs,
 			   st->loss, st->examples_per_s, st->eta, rb);
-	if (st->validated && ctx->cli != NULL) {
-		igr_train_progress_done(ctx);
-		igr_info(ctx->cli, "%s: epoch %u, %.1fs: recall@20 %.4f "
+	if (st->validated) {
+		igr_report_progress_done(ctx->report);
+		igr_report_info(ctx->report, "%s: epoch %u, %.1fs: recall@20 %.4f "
 			 "ndcg@20 %.4f (best %.4f at epoch %u)", st->model,
 			 st->epoch, st->elapsed, st->recall, st->ndcg,
 			 st->best_recall, st->best_epoch);
@@ -599,10 +599,10 @@ igr_model *igr_learn_train(const char *name, const igr_graph *g,
 	}
 	rc = igr_train_data_summary(m, g, ctx->source);
 	if (rc == 0) {
-		igr_train_progress(ctx, "%s: training", name);
+		igr_report_progress(ctx->report, "%s: training", name);
 		rc = fit(m, g, &o);
 	}
-	igr_train_progress_done(ctx);
+	igr_report_progress_done(ctx->report);
 	igr_learn_opts_release(&o);
 	if (rc < 0) {
 		igr_model_free(m);

@@ -47,7 +47,7 @@
  * seed gives the same model whatever the thread count.
  */
 #include "adam.h"
-#include "cli.h"
+#include "clock.h"
 #include "embed.h"
 #include "error.h"
 #include "learn.h"

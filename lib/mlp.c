@@ -1189,7 +1189,7 @@ static void train_progress(void *c, const igr_mlp_status *st)
 		snprintf(grouped, sizeof grouped, ", NDCG@%d %.4f, GAUC %.4f",
 			 IGR_MLP_NDCG_K, st->valid_ndcg, st->valid_gauc);
 	if (st->validated)
-		igr_train_progress(ctx,
+		igr_report_progress(ctx->report,
 				   "mlp: epoch %u/%u: loss %.5f, valid "
 				   "log-loss %.5f, AUC %.4f%s (best epoch %u), "
 				   "%.0f rows/s",
@@ -1197,7 +1197,7 @@ static void train_progress(void *c, const igr_mlp_status *st)
 				   st->valid_logloss, st->valid_auc, grouped,
 				   st->best_epoch, st->rows_per_s);
 	else
-		igr_train_progress(ctx, "mlp: epoch %u/%u: loss %.5f, %.0f rows/s",
+		igr_report_progress(ctx->report, "mlp: epoch %u/%u: loss %.5f, %.0f rows/s",
 				   st->epoch, st->epochs, st->loss,
 				   st->rows_per_s);
 }
@@ -1288,7 +1288,7 @@ igr_model *igr_train_mlp(igr_reader *r, const struct igr_train_ctx *ctx)
 			goto out;
 	}
 	n = igr_mlp_train(train, valid, &o, &st);
-	igr_train_progress_done(ctx);
+	igr_report_progress_done(ctx->report);
 	if (n == NULL)
 		goto out;
 	m = igr_mlp_to_model(n, &o, train);

@@ -1,6 +1,6 @@
 /* model.c - the model file container (see model.h). */
 #include "model.h"
-#include "cli.h"
+#include "version.h"
 #include "endian.h"
 #include "error.h"
 

@@ -1,7 +1,7 @@
 /* rerank.c - order candidate pairs by a ranker's probability (see
  * rerank.h). */
 #include "rerank.h"
-#include "cli.h"
+#include "clock.h"
 #include "error.h"
 #include "mlp.h"
 #include "pairs.h"

@@ -1,13 +1,11 @@
 /* train.c - igraph-train's model and option tables (see train.h). */
 #include "train.h"
-#include "cli.h"
 #include "error.h"
 #include "learn.h"
 #include "mlp.h"
 #include "vecmodel.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -297,21 +295,3 @@ uint32_t igr_model_nitems(const igr_model *m)
 	return data_u32(m, "items");
 }
 
-void igr_train_progress(const struct igr_train_ctx *ctx, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (ctx == NULL || ctx->cli == NULL || !ctx->cli->progress)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	igr_progress(ctx->cli, "%s", buf);
-}
-
-void igr_train_progress_done(const struct igr_train_ctx *ctx)
-{
-	if (ctx != NULL && ctx->cli != NULL)
-		igr_progress_done(ctx->cli);
-}

@@ -25,8 +25,8 @@
  *      list (tests/sh/test_man.sh checks --help against the SYNOPSIS).
  *
  * The library never prints: trainers report progress through
- * igr_train_progress() (shown on stderr by the command when it is a
- * terminal or with --progress).
+ * igr_report_progress(ctx->report, ...) (report.h; shown on stderr by the
+ * command when it is a terminal or with --progress).
  *
  * Ownership: trainers return a model the caller frees with
  * igr_model_free(), or NULL with the error set.  ctx and its params stay
@@ -41,8 +41,7 @@
 #include "graph.h"
 #include "io.h"
 #include "model.h"
-
-struct igr_cli;
+#include "report.h"
 
 enum igr_param_type {
 	IGR_P_INT = 1,      /* integer in [min, max] */
@@ -68,7 +67,7 @@ struct igr_train_ctx {
 	int threads;               /* 0 = all cores */
 	uint64_t seed;             /* --seed (default 1) */
 	const char *source;        /* graph file name, for the summary */
-	const struct igr_cli *cli; /* progress (may be NULL: silent) */
+	const igr_report *report;  /* progress and -v lines (may be NULL) */
 };
 
 struct igr_trainer {
@@ -119,11 +118,6 @@ int igr_train_data_summary(igr_model *m, const igr_graph *g,
 /* Id bounds recorded by igr_train_data_summary() (0 when absent). */
 uint32_t igr_model_nusers(const igr_model *m);
 uint32_t igr_model_nitems(const igr_model *m);
-
-/* Progress line through the command (no-op without ctx->cli). */
-void igr_train_progress(const struct igr_train_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void igr_train_progress_done(const struct igr_train_ctx *ctx);
 
 /* ---- the trainers -------------------------------------------------- */
 

@@ -331,14 +331,6 @@ int igr_opt_u32_list(const char *arg, uint32_t *out, int max, uint32_t lo,
 	return n;
 }
 
-double igr_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static double progress_last;
 static int progress_shown;
 
@@ -367,6 +359,27 @@ void igr_progress_done(const struct igr_cli *c)
 		fputs("\r\033[K", stderr);
 	progress_shown = 0;
 	progress_last = 0;
+}
+
+static void report_progress(void *arg, const char *msg)
+{
+	if (msg == NULL)
+		igr_progress_done(arg);
+	else
+		igr_progress(arg, "%s", msg);
+}
+
+static void report_info(void *arg, const char *msg)
+{
+	igr_info(arg, "%s", msg);
+}
+
+const igr_report *igr_cli_report(struct igr_cli *c)
+{
+	c->report.progress = c->progress ? report_progress : NULL;
+	c->report.info = c->verbose ? report_info : NULL;
+	c->report.arg = c;
+	return &c->report;
 }
 
 int igr_cli_finish(struct igr_cli *c)

@@ -25,7 +25,9 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-#define IGR_VERSION "0.1.0"
+#include "clock.h"
+#include "report.h"
+#include "version.h"
 
 /* Which common options a command accepts (IGR_CO_* bits). */
 enum {
@@ -82,6 +84,7 @@ struct igr_cli {
 	int argc;
 	char **argv;
 	char shortopts[128];
+	igr_report report;  /* igr_cli_report() */
 };
 
 /* Set up: C locale for numbers, program name for messages, defaults. */
@@ -147,8 +150,9 @@ void igr_progress(const struct igr_cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void igr_progress_done(const struct igr_cli *c);
 
-/* Seconds since an arbitrary start (monotonic clock). */
-double igr_now(void);
+/* The library's reports (report.h) shown as C's progress line and -v
+ * lines.  Valid while C is (call after igr_cli_ready()). */
+const igr_report *igr_cli_report(struct igr_cli *c);
 
 /* End of main: flush and close stdout, report a write error (exit 1) or
  * re-raise SIGPIPE on EPIPE.  Returns the exit status to return. */
