@@ -17,8 +17,33 @@
 
 enum { OPT_MODEL = 'm', OPT_PARAM = IGR_OPT_TOOL + 0x10 };
 
-/* The usage text is made from the model and option tables (train.c), so
- * a new model's options appear in --help without touching this file. */
+/* Every model type's options, each once, in registry order: a model's
+ * new options appear in --help and become options without touching this
+ * file. */
+#define MAXPARAMS 256
+static const struct igr_train_param *params_all[MAXPARAMS];
+static size_t nparams_all;
+
+static void collect_params(void)
+{
+	const struct igr_model_type *const *t;
+	size_t i, j;
+
+	for (t = igr_model_types; *t != NULL; t++)
+		for (i = 0; (*t)->params[i] != NULL; i++) {
+			const struct igr_train_param *p = (*t)->params[i];
+			for (j = 0; j < nparams_all; j++)
+				if (strcmp(params_all[j]->name, p->name) == 0)
+					break;
+			if (j < nparams_all)
+				continue; /* shared: declared once */
+			if (nparams_all == MAXPARAMS)
+				igr_die("too many model options");
+			params_all[nparams_all++] = p;
+		}
+}
+
+/* The usage text is made from the registry and the options' own help. */
 static char *build_usage(void)
 {
 	static const char head[] =
@@ -27,7 +52,8 @@ static char *build_usage(void)
 	size_t cap = 8192, len;
 	char *u = malloc(cap);
 	const struct igr_train_param *p;
-	const struct igr_trainer *t;
+	const struct igr_model_type *const *t;
+	size_t k;
 	int col;
 
 	if (u == NULL)
@@ -35,8 +61,9 @@ static char *build_usage(void)
 	len = (size_t)snprintf(u, cap, "%s", head);
 	col = 40;
 #define ADD(...) (len += (size_t)snprintf(u + len, cap - len, __VA_ARGS__))
-	for (p = igr_train_params; p->name != NULL; p++) {
+	for (k = 0; k < nparams_all; k++) {
 		char item[96];
+		p = params_all[k];
 		int n = p->type == IGR_P_FLAG
 				? snprintf(item, sizeof item, "[--%s]", p->name)
 				: snprintf(item, sizeof item, "[--%s %s]",
@@ -53,11 +80,14 @@ static char *build_usage(void)
 	ADD(" [graph]\n\nBuild a model from a graph stream (igraph-featurize) "
 	    "and write it to\nFILE (-o) or standard output.\n\n");
 	ADD("  -m, --model NAME         the model to build:\n");
-	for (t = igr_trainers; t->name != NULL; t++)
-		ADD("                           %-9s %s\n", t->name, t->help);
-	for (p = igr_train_params; p->name != NULL; p++) {
+	for (t = igr_model_types; *t != NULL; t++)
+		ADD("                           %-9s %s\n", (*t)->name,
+		    (*t)->help);
+	for (k = 0; k < nparams_all; k++) {
 		char opt[64];
-		const char *h = p->help;
+		const char *h;
+		p = params_all[k];
+		h = p->help;
 		if (p->type == IGR_P_FLAG) {
 			snprintf(opt, sizeof opt, "--%s", p->name);
 		} else {
@@ -105,7 +135,7 @@ int main(int argc, char **argv)
 	static struct option *longopts;
 	static char *usage;
 	const struct igr_train_param *p;
-	const struct igr_trainer *tr;
+	const struct igr_model_type *tr;
 	struct igr_train_ctx ctx;
 	const char *model = NULL, *path;
 	cJSON *params = cJSON_CreateObject();
@@ -116,6 +146,7 @@ int main(int argc, char **argv)
 	int c;
 	double t0 = igr_now(), t1, t2;
 
+	collect_params();
 	usage = build_usage();
 	if (usage == NULL || params == NULL) {
 		fprintf(stderr, "igraph-train: out of memory\n");
@@ -124,8 +155,7 @@ int main(int argc, char **argv)
 	igr_cli_init(&cli, "igraph-train", argc, argv,
 		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
 			     IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED);
-	for (p = igr_train_params; p->name != NULL; p++)
-		np++;
+	np = nparams_all;
 	{
 		static const struct option common[] = { IGR_COMMON_LONGOPTS };
 		size_t nc = sizeof common / sizeof common[0];
@@ -137,7 +167,7 @@ int main(int argc, char **argv)
 		longopts[nc].has_arg = required_argument;
 		longopts[nc].val = OPT_MODEL;
 		for (i = 0; i < np; i++) {
-			p = &igr_train_params[i];
+			p = params_all[i];
 			longopts[nc + 1 + i].name = p->name;
 			longopts[nc + 1 + i].has_arg = p->type == IGR_P_FLAG
 							       ? no_argument
@@ -152,7 +182,7 @@ int main(int argc, char **argv)
 		} else if (c >= OPT_PARAM && c < OPT_PARAM + (int)np) {
 			char name[80];
 			cJSON *v = NULL;
-			p = &igr_train_params[c - OPT_PARAM];
+			p = params_all[c - OPT_PARAM];
 			snprintf(name, sizeof name, "--%s", p->name);
 			switch (p->type) {
 			case IGR_P_INT:
@@ -186,13 +216,14 @@ int main(int argc, char **argv)
 	igr_cli_ready(&cli);
 	if (model == NULL)
 		igr_usage_error("--model is required (pop, itemknn ...)");
-	tr = igr_trainer_find(model);
+	tr = igr_model_type_find(model);
 	if (tr == NULL) {
 		char names[512] = "";
-		const struct igr_trainer *t;
-		for (t = igr_trainers; t->name != NULL; t++) {
-			strncat(names, t->name, sizeof names - strlen(names) - 3);
-			if (t[1].name != NULL)
+		const struct igr_model_type *const *t;
+		for (t = igr_model_types; *t != NULL; t++) {
+			strncat(names, (*t)->name,
+				sizeof names - strlen(names) - 3);
+			if (t[1] != NULL)
 				strcat(names, ", ");
 		}
 		igr_usage_error("--model: unknown model '%s' (known: %s)", model,
@@ -202,7 +233,7 @@ int main(int argc, char **argv)
 		const cJSON *it;
 		cJSON_ArrayForEach(it, params)
 		{
-			if (!igr_trainer_accepts(tr, it->string))
+			if (!igr_model_type_accepts(tr, it->string))
 				igr_usage_error("--%s does not apply to model "
 						"%s", it->string, tr->name);
 		}

@@ -3,7 +3,6 @@
 #include "clock.h"
 #include "error.h"
 #include "model.h"
-#include "train.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -20,28 +20,6 @@
 #define IGR_VEC_L
 #endif
 
-/* ---- random numbers ------------------------------------------------- */
-
-void igr_rng_stream(igr_rng *r, uint64_t seed, uint64_t a, uint64_t b)
-{
-	uint64_t x = seed;
-	uint64_t h = igr_splitmix64(&x);
-
-	x = h ^ (a * 0xd1342543de82ef95ULL);
-	h = igr_splitmix64(&x);
-	x = h ^ (b * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
-	igr_rng_seed(r, igr_splitmix64(&x));
-}
-
-double igr_rng_normal(igr_rng *r)
-{
-	double u1 = igr_rng_unit(r), u2 = igr_rng_unit(r);
-
-	if (u1 < 1e-300)
-		u1 = 1e-300;
-	return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
 /* ---- settings --------------------------------------------------------- */
 
 void igr_learn_defaults(igr_learn_opts *o, const char *name)
@@ -610,3 +588,34 @@ igr_model *igr_learn_train(const char *name, const igr_graph *g,
 	}
 	return m;
 }
+
+/* ---- options the learned models share (learn.h) ---------------------- */
+
+const struct igr_train_param igr_param_dim = { "dim", IGR_P_INT, 1, 4096, "n",
+	  "mf, lightgcn: embedding dimension (default 64)" };
+const struct igr_train_param igr_param_reg = { "reg", IGR_P_NUM, 0, 100, "x",
+	  "mf, lightgcn: L2 on a batch's (layer-0) embeddings\n"
+	  "(defaults 0.01, 0.001)" };
+const struct igr_train_param igr_param_lr_final = { "lr-final", IGR_P_NUM, 0, 1, "x",
+	  "mf, lightgcn: Adam step at the end of the cosine\n"
+	  "schedule (default: a tenth of --lr)" };
+const struct igr_train_param igr_param_negatives = { "negatives", IGR_P_INT, 1, 1000, "n",
+	  "mf, lightgcn: sampled negatives per positive; the\n"
+	  "best-scored is used (defaults 8, 16)" };
+const struct igr_train_param igr_param_init_svd = { "init-svd", IGR_P_INT, 0, 1, "0|1",
+	  "mf, lightgcn: 1 starts from the top singular\n"
+	  "vectors (defaults 0, 1)" };
+const struct igr_train_param igr_param_time_limit = { "time-limit", IGR_P_DURATION, 0, 0, "time",
+	  "mf, lightgcn: stop after this much training\n"
+	  "(e.g. 25m; default none)" };
+const struct igr_train_param igr_param_valid_every = { "valid-every", IGR_P_INT, 0, 100000, "n",
+	  "mf, lightgcn: epochs between --valid checks\n"
+	  "(default 5; 0: at the end only)" };
+const struct igr_train_param igr_param_checkpoint = { "checkpoint", IGR_P_STR, 0, 0, "file",
+	  "mf, lightgcn: save the training state there\n"
+	  "(every --valid-every epochs and at the end)" };
+const struct igr_train_param igr_param_resume = { "resume", IGR_P_FLAG, 0, 0, NULL,
+	  "mf, lightgcn: continue from --checkpoint" };
+const struct igr_train_param igr_param_weight_power = { "weight-power", IGR_P_NUM, 0, 4, "x",
+	  "gf, mf, lightgcn: an edge counts weight^x\n"
+	  "(default 0: every edge 1)" };

@@ -3,8 +3,8 @@
  * generator, BPR sampling, validation while training, progress reports
  * and checkpoints.
  *
- * The graph filter (gf.c), BPR matrix factorisation (mf.c) and LightGCN
- * (lightgcn.c) train from the user -> item relation of an interest graph.
+ * The graph filter (models/gf.c), BPR matrix factorisation (models/mf.c)
+ * and LightGCN (models/lightgcn.c) train from the user -> item relation of an interest graph.
  * igraph-train fills an igr_learn_opts (igr_learn_defaults() gives each
  * model's documented defaults), calls the model's train function and
  * saves the model it returns.
@@ -180,18 +180,17 @@ float igr_dot(const float *a, const float *b, size_t n);
 double igr_bpr_pair(const float *eu, const float *ei, const float *ej,
 		    size_t dim, float *c);
 
-/* ---- the trainers and their ops (gf.c, mf.c, lightgcn.c) ----------- */
+/* ---- options the learned models share (their help names the models) */
 
-struct igr_model_ops;
-/* Fit model M (new, of the right name) on the user -> item relation of G
- * with settings O: adds the model's arrays.  0 or -1. */
-int igr_gf_fit(struct igr_model *m, const igr_graph *g,
-	       const igr_learn_opts *o) IGR_WUR;
-int igr_mf_fit(struct igr_model *m, const igr_graph *g,
-	       const igr_learn_opts *o) IGR_WUR;
-int igr_lightgcn_fit(struct igr_model *m, const igr_graph *g,
-		     const igr_learn_opts *o) IGR_WUR;
-/* The trainer-table entry of a learned model NAME (train.h): a new model,
+struct igr_train_param;
+extern const struct igr_train_param igr_param_dim, igr_param_reg,
+	igr_param_lr_final, igr_param_negatives, igr_param_init_svd,
+	igr_param_time_limit, igr_param_valid_every, igr_param_checkpoint,
+	igr_param_resume, igr_param_weight_power;
+
+/* ---- what the learned models share to train ------------------------- */
+
+/* The train function of a learned model NAME (train.h): a new model,
  * its settings from CTX, the training data summary, then FIT.  Returns
  * the model or NULL with an error. */
 struct igr_model *igr_learn_train(const char *name, const igr_graph *g,
@@ -199,27 +198,5 @@ struct igr_model *igr_learn_train(const char *name, const igr_graph *g,
 				  int (*fit)(struct igr_model *,
 					     const igr_graph *,
 					     const igr_learn_opts *)) IGR_WUR;
-/* The BPR loop shared by LightGCN (LAYERS > 0) and MF (LAYERS 0). */
-int igr_emb_fit(struct igr_model *m, const igr_graph *g,
-		const igr_learn_opts *o, uint32_t layers,
-		const char *name) IGR_WUR;
-/* For the gradient checks: the loss (BPR mean + reg/2 * squared norms of
- * the batch's layer-0 rows / B) of the fixed triples (U, I, J)[0..B) for
- * layer-0 embeddings E0 ((nrows + ncols) x D, users first) of a LightGCN
- * with LAYERS on R (0: MF), and its gradient into GRAD (same shape).
- * NaN on failure. */
-double igr_emb_loss_grad(const igr_csr *r, uint32_t layers, const float *e0,
-			 uint32_t d, const uint32_t *u, const uint32_t *i,
-			 const uint32_t *j, size_t b, double reg, float *grad);
-/* The igraph-train entries (train.h): options from CTX, then fit. */
-struct igr_model *igr_train_gf(const igr_graph *g,
-			       const struct igr_train_ctx *ctx);
-struct igr_model *igr_train_mf(const igr_graph *g,
-			       const struct igr_train_ctx *ctx);
-struct igr_model *igr_train_lightgcn(const igr_graph *g,
-				     const struct igr_train_ctx *ctx);
-extern const struct igr_model_ops igr_gf_ops;
-extern const struct igr_model_ops igr_mf_ops;
-extern const struct igr_model_ops igr_lightgcn_ops;
 
 #endif

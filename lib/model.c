@@ -482,3 +482,24 @@ fail:
 	igr_in_close(r.in);
 	return NULL;
 }
+
+static uint32_t data_u32(const igr_model *m, const char *key)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->meta, "data");
+	const cJSON *v = d ? cJSON_GetObjectItemCaseSensitive(d, key) : NULL;
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > UINT32_MAX)
+		return 0;
+	return (uint32_t)v->valuedouble;
+}
+
+uint32_t igr_model_nusers(const igr_model *m)
+{
+	return data_u32(m, "users");
+}
+
+uint32_t igr_model_nitems(const igr_model *m)
+{
+	return data_u32(m, "items");
+}

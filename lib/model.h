@@ -71,6 +71,10 @@ cJSON *igr_model_params(igr_model *m);
 cJSON *igr_model_data(igr_model *m);
 /* Numeric member of "params" (or DEF when absent). */
 double igr_model_param_num(const igr_model *m, const char *key, double def);
+/* Id bounds of the training graph, from "data" (train.h
+ * igr_train_data_summary(); 0 when absent). */
+uint32_t igr_model_nusers(const igr_model *m);
+uint32_t igr_model_nitems(const igr_model *m);
 
 /* Add an array (takes ownership of DATA).  0 or -1 (duplicate name, bad
  * dims). */
@@ -90,10 +94,11 @@ igr_model *igr_model_load(const char *path) IGR_WUR;
 
 /*
  * What each model type implements.  Training lives in the model's own
- * module (lib/train.h has the table igraph-train dispatches on); these
- * are what the serving tools (igraph-propagate, igraph-recommend) call on
- * a loaded model.  Optional members may be NULL.  A model type registers
- * its ops in lib/model_registry.c (one line).
+ * module (lib/models/NAME.c; train.h has struct igr_model_type, which
+ * ties a model's training to these ops); these are what the serving
+ * tools (igraph-propagate, igraph-recommend) call on a loaded model.
+ * Optional members may be NULL.  A model type is listed once, in
+ * lib/model_registry.c.
  *
  * Conventions every model keeps:
  * - The description's "data" object records the training graph summary,
@@ -169,7 +174,7 @@ struct igr_model_ops {
 		       uint32_t item, igr_contrib *out, size_t max);
 };
 
-/* The ops of model type NAME, or NULL. */
+/* The ops of model type NAME, or NULL (model_registry.c). */
 const struct igr_model_ops *igr_model_ops_find(const char *name);
 
 #endif

@@ -2,7 +2,6 @@
 #include "recommend.h"
 #include "embed.h"
 #include "error.h"
-#include "train.h"
 
 #include <cblas.h>
 #include <float.h>

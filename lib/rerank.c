@@ -3,7 +3,7 @@
 #include "rerank.h"
 #include "clock.h"
 #include "error.h"
-#include "mlp.h"
+#include "models/mlp.h"
 #include "pairs.h"
 
 #include <cJSON.h>

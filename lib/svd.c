@@ -1,7 +1,7 @@
 /* svd.c - randomised truncated SVD of a sparse matrix (see svd.h). */
 #include "svd.h"
 #include "error.h"
-#include "learn.h"
+#include "rand.h"
 #include "sparse.h"
 
 #include <cblas.h>

@@ -1,27 +1,30 @@
 /*
  * train.h - the models igraph-train can build, and what trainers share.
  *
- * igraph-train --model NAME looks NAME up in igr_trainers[] (train.c) and
- * calls its train function on the graph it loaded.  Hyper-parameters are
- * long options declared once in igr_train_params[] (train.c): igraph-train
- * turns every entry into an option "--NAME ARG" (or "--NAME" for a flag)
- * and its --help line, range-checks the value, and hands the options that
- * were given to the trainer in ctx->params (a cJSON object: numbers,
- * strings, true for flags).  An option given to a model that does not
- * list it in its trainer's `params` is a usage error.
+ * Each model is a file pair lib/models/NAME.c / NAME.h that defines one
+ * struct igr_model_type: its name and --help line, the hyper-parameter
+ * options it accepts (each declared once, with its help text, as a
+ * struct igr_train_param), its train function and its serving ops
+ * (model.h).  The registry (model_registry.c) lists every type; that list
+ * is all igraph-train and the serving tools know of the models.
+ * igraph-train turns every option of every type into "--NAME ARG" (or
+ * "--NAME" for a flag) and its --help line, range-checks the value, and
+ * hands the options that were given to the trainer in ctx->params (a
+ * cJSON object: numbers, strings, true for flags).  An option given to a
+ * model that does not list it is a usage error.
  *
- * Adding a model (gf, mf, lightgcn, mlp ...):
- *   1. write `igr_model *igr_train_NAME(const igr_graph *g,
- *      const struct igr_train_ctx *ctx)` in the model's module (its
- *      prototype goes below), reading each hyper-parameter with
- *      igr_train_num()/igr_train_str()/igr_train_flag() (which also record
- *      the value used in the model's "params"), and calling
- *      igr_train_data_summary();
- *   2. add one line to igr_trainers[] in train.c;
- *   3. add any new option to igr_train_params[] in train.c (options are
- *      shared: --dim serves mf and lightgcn alike);
- *   4. add the model's serving ops to lib/model_registry.c (model.h);
- *   5. document the options in man/man1/igraph-train.1, SYNOPSIS and
+ * Adding a model (the way gf, mf, lightgcn, mlp were added):
+ *   1. write lib/models/NAME.c and NAME.h: `igr_model *train(const
+ *      igr_graph *g, const struct igr_train_ctx *ctx)` reading each
+ *      hyper-parameter with igr_train_num()/igr_train_str()/
+ *      igr_train_flag() (which also record the value used in the model's
+ *      "params") and calling igr_train_data_summary(); the serving ops;
+ *      the options only it takes; and `const struct igr_model_type
+ *      igr_NAME_model` tying them together.  Options several models
+ *      share are declared once where they are shared (igr_param_lr and
+ *      the others below; learn.h for the learned models);
+ *   2. add `&igr_NAME_model,` to the list in lib/model_registry.c;
+ *   3. document the options in man/man1/igraph-train.1, SYNOPSIS and
  *      list (tests/sh/test_man.sh checks --help against the SYNOPSIS).
  *
  * The library never prints: trainers report progress through
@@ -59,8 +62,10 @@ struct igr_train_param {
 	const char *help;    /* --help description (name the models) */
 };
 
-/* Every hyper-parameter option; the list ends with a NULL name. */
-extern const struct igr_train_param igr_train_params[];
+/* Options more than one kind of model takes (mlp and the learned models
+ * of learn.h); their help text names the models. */
+extern const struct igr_train_param igr_param_lr, igr_param_batch,
+	igr_param_epochs, igr_param_valid;
 
 struct igr_train_ctx {
 	const cJSON *params;       /* options given: name -> value */
@@ -70,10 +75,13 @@ struct igr_train_ctx {
 	const igr_report *report;  /* progress and -v lines (may be NULL) */
 };
 
-struct igr_trainer {
+/* A model type: what igraph-train needs to build it and the serving
+ * tools to use it. */
+struct igr_model_type {
 	const char *name;    /* --model NAME */
 	const char *help;    /* one line for --help and errors */
-	const char *params;  /* space-separated option names it accepts */
+	/* The hyper-parameter options it accepts, NULL-terminated. */
+	const struct igr_train_param *const *params;
 	unsigned rels;       /* graph relations to load (IGR_REL bits) */
 	igr_model *(*train)(const igr_graph *g,
 			    const struct igr_train_ctx *ctx);
@@ -88,16 +96,19 @@ struct igr_trainer {
 	 * a usage error and costs no reading; -1 with the error set.  NULL:
 	 * nothing to check. */
 	int (*check)(const struct igr_train_ctx *ctx);
+	/* Serving (model.h); its name is the type's. */
+	const struct igr_model_ops *ops;
 };
 
-/* The table; ends with a NULL name. */
-extern const struct igr_trainer igr_trainers[];
+/* The registry (model_registry.c): every model type, in --help order,
+ * NULL-terminated. */
+extern const struct igr_model_type *const igr_model_types[];
 
-/* The trainer called NAME, or NULL. */
-const struct igr_trainer *igr_trainer_find(const char *name);
+/* The model type called NAME, or NULL. */
+const struct igr_model_type *igr_model_type_find(const char *name);
 
-/* 1 if trainer T accepts option NAME. */
-int igr_trainer_accepts(const struct igr_trainer *t, const char *name);
+/* 1 if model type T accepts option NAME. */
+int igr_model_type_accepts(const struct igr_model_type *t, const char *name);
 
 /* The value of option NAME from ctx->params, or DEF when not given;
  * the value used is recorded in M's "params" under NAME (M may be NULL:
@@ -114,22 +125,5 @@ int igr_train_flag(const struct igr_train_ctx *ctx, igr_model *m,
  * half_life (when the graph has them), source.  0 or -1. */
 int igr_train_data_summary(igr_model *m, const igr_graph *g,
 			   const char *source) IGR_WUR;
-
-/* Id bounds recorded by igr_train_data_summary() (0 when absent). */
-uint32_t igr_model_nusers(const igr_model *m);
-uint32_t igr_model_nitems(const igr_model *m);
-
-/* ---- the trainers -------------------------------------------------- */
-
-/* pop.c: item popularity (sum of user->item weights, or user count). */
-igr_model *igr_train_pop(const igr_graph *g, const struct igr_train_ctx *ctx);
-int igr_check_pop(const struct igr_train_ctx *ctx);
-/* itemknn.c: item-item cosine neighbourhoods. */
-igr_model *igr_train_itemknn(const igr_graph *g,
-			     const struct igr_train_ctx *ctx);
-
-/* Serving ops of the models above (model_registry.c). */
-extern const struct igr_model_ops igr_pop_ops;
-extern const struct igr_model_ops igr_itemknn_ops;
 
 #endif

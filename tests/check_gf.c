@@ -5,6 +5,7 @@
 #include "error.h"
 #include "graph.h"
 #include "learn.h"
+#include "models/gf.h"
 #include "model.h"
 #include "sparse.h"
 #include "svd.h"

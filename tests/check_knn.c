@@ -6,6 +6,7 @@
 #include "graph.h"
 #include "model.h"
 #include "topk.h"
+#include "models/itemknn.h"
 #include "train.h"
 
 #include <math.h>

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "graph.h"
 #include "learn.h"
+#include "models/lightgcn.h"
 #include "model.h"
 
 #include <math.h>

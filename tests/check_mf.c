@@ -5,6 +5,8 @@
 #include "error.h"
 #include "graph.h"
 #include "learn.h"
+#include "models/lightgcn.h"
+#include "models/mf.h"
 #include "model.h"
 
 #include <math.h>

@@ -5,7 +5,7 @@
 
 #include "error.h"
 #include "metrics.h"
-#include "mlp.h"
+#include "models/mlp.h"
 #include "model.h"
 #include "stream.h"
 

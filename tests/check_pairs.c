@@ -7,6 +7,7 @@
 #include "model.h"
 #include "pairs.h"
 #include "stream.h"
+#include "models/pop.h"
 #include "train.h"
 
 #include <math.h>

@@ -8,6 +8,7 @@
 #include "model.h"
 #include "recommend.h"
 #include "topk.h"
+#include "models/itemknn.h"
 #include "train.h"
 
 #include <math.h>

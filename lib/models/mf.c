@@ -15,9 +15,11 @@
  * over their positives against sampled negatives (seeded by the user id,
  * so serving is deterministic).
  */
+#include "mf.h"
 #include "embed.h"
 #include "error.h"
 #include "learn.h"
+#include "lightgcn.h"
 #include "model.h"
 #include "train.h"
 
@@ -274,4 +276,34 @@ const struct igr_model_ops igr_mf_ops = {
 	.user_vector = mf_user_vector,
 	.release = mf_release,
 	.embedding = mf_embedding,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+
+static const struct igr_train_param *const mf_params[] = {
+	&igr_param_epochs,
+	&igr_param_dim,
+	&igr_param_lr,
+	&igr_param_lr_final,
+	&igr_param_reg,
+	&igr_param_batch,
+	&igr_param_negatives,
+	&igr_param_init_svd,
+	&igr_param_time_limit,
+	&igr_param_valid,
+	&igr_param_valid_every,
+	&igr_param_checkpoint,
+	&igr_param_resume,
+	&igr_param_weight_power,
+	NULL,
+};
+
+const struct igr_model_type igr_mf_model = {
+	.name = "mf",
+	.help = "BPR matrix factorisation",
+	.params = mf_params,
+	.rels = IGR_REL(IGR_USER, IGR_ITEM),
+	.train = igr_train_mf,
+	.ops = &igr_mf_ops,
 };

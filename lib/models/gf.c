@@ -38,6 +38,7 @@
  * users and new edges score at once; V, M and the item normalisation of
  * the low-pass part stay those of training until the next retrain.
  */
+#include "gf.h"
 #include "error.h"
 #include "learn.h"
 #include "model.h"
@@ -477,4 +478,41 @@ const struct igr_model_ops igr_gf_ops = {
 	.dim = gf_dim,
 	.user_vector = gf_user_vector,
 	.release = gf_release,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_rank = { "rank", IGR_P_INT, 1, 4096, "n",
+	  "gf: singular vectors of the low-pass term\n"
+	  "(default 448)" };
+static const struct igr_train_param p_beta = { "beta", IGR_P_NUM, 0, 100, "x",
+	  "gf: weight of the ideal low-pass term (default 0.2)" };
+static const struct igr_train_param p_sharpen = { "sharpen", IGR_P_NUM, 0, 100, "t",
+	  "gf: sharpening time, 0 for none (default 2.5)" };
+static const struct igr_train_param p_order = { "order", IGR_P_INT, 0, 8, "n",
+	  "gf: Runge-Kutta/Taylor order of the sharpening\n"
+	  "step (default 4)" };
+static const struct igr_train_param p_svd_iters = { "svd-iters", IGR_P_INT, 0, 50, "n",
+	  "gf: subspace iterations of the SVD (default 4)" };
+static const struct igr_train_param p_svd_oversample = { "svd-oversample", IGR_P_INT, 0, 1024, "n",
+	  "gf: extra vectors of the SVD (default 64)" };
+
+static const struct igr_train_param *const gf_params[] = {
+	&igr_param_weight_power,
+	&p_rank,
+	&p_beta,
+	&p_sharpen,
+	&p_order,
+	&p_svd_iters,
+	&p_svd_oversample,
+	NULL,
+};
+
+const struct igr_model_type igr_gf_model = {
+	.name = "gf",
+	.help = "graph filter (GF-CF/BSPM), closed form",
+	.params = gf_params,
+	.rels = IGR_REL(IGR_USER, IGR_ITEM),
+	.train = igr_train_gf,
+	.ops = &igr_gf_ops,
 };

@@ -1339,3 +1339,64 @@ out:
 	igr_mlp_data_free(valid);
 	return m;
 }
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_hidden = { "hidden", IGR_P_STR, 0, 0, "sizes",
+	  "mlp: hidden layer sizes, e.g. 64,32 (the default;\n"
+	  "0: none, logistic regression)" };
+static const struct igr_train_param p_activation = { "activation", IGR_P_STR, 0, 0, "name",
+	  "mlp: relu (the default), tanh or sigmoid" };
+static const struct igr_train_param p_linear = { "linear", IGR_P_INT, 0, 1, "0|1",
+	  "mlp: 1 adds a linear term of the inputs to the\n"
+	  "output (wide and deep; default 0)" };
+static const struct igr_train_param p_dropout = { "dropout", IGR_P_NUM, 0, 0.9, "p",
+	  "mlp: dropout of hidden units while training\n"
+	  "(default 0.1)" };
+static const struct igr_train_param p_l2 = { "l2", IGR_P_NUM, 0, 10, "x",
+	  "mlp: L2 penalty on the weights (default 1e-4)" };
+static const struct igr_train_param p_patience = { "patience", IGR_P_INT, 0, 100000, "n",
+	  "mlp: stop after N epochs without a better\n"
+	  "validation score (default 3; 0: never)" };
+static const struct igr_train_param p_stop = { "stop", IGR_P_STR, 0, 0, "score",
+	  "mlp: the validation score of early stopping: auc\n"
+	  "(the default), logloss, ndcg (mean NDCG@20 of each\n"
+	  "user's candidates) or gauc (mean per-user AUC)" };
+static const struct igr_train_param p_neg_rate = { "neg-rate", IGR_P_NUM, 1e-6, 1, "r",
+	  "mlp: keep each negative pair with probability R\n"
+	  "(default 0.3)" };
+static const struct igr_train_param p_pos_weight = { "pos-weight", IGR_P_NUM, 1e-3, 1e6, "w",
+	  "mlp: weight of positive pairs in the loss\n"
+	  "(default 5)" };
+static const struct igr_train_param p_label = { "label", IGR_P_STR, 0, 0, "list",
+	  "mlp: behaviours in the label period that make a\n"
+	  "positive: buy (the default), cart, cart,buy ..." };
+
+static const struct igr_train_param *const mlp_params[] = {
+	&p_hidden,
+	&p_activation,
+	&p_linear,
+	&p_dropout,
+	&p_l2,
+	&igr_param_lr,
+	&igr_param_batch,
+	&igr_param_epochs,
+	&p_patience,
+	&p_stop,
+	&p_neg_rate,
+	&p_pos_weight,
+	&p_label,
+	&igr_param_valid,
+	NULL,
+};
+
+const struct igr_model_type igr_mlp_model = {
+	.name = "mlp",
+	.help = "purchase ranker on pair features (igraph-pairs)",
+	.params = mlp_params,
+	.rels = 0,
+	.input_kind = IGR_KIND_FEATURES,
+	.train_stream = igr_train_mlp,
+	.check = igr_check_mlp,
+	.ops = &igr_mlp_ops,
+};

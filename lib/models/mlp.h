@@ -44,8 +44,8 @@
  * model (model.h).  A dataset from igr_mlp_data_read() is freed with
  * igr_mlp_data_free().
  */
-#ifndef IGR_MLP_H
-#define IGR_MLP_H
+#ifndef IGR_MODELS_MLP_H
+#define IGR_MODELS_MLP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +53,7 @@
 #include "io.h"
 #include "model.h"
 #include "stream.h"
+#include "train.h"
 
 #define IGR_MLP_MAXHIDDEN 8
 
@@ -238,6 +239,7 @@ const char *igr_mlp_model_features(const igr_model *m);
 
 /* The serving ops (model.h): a ranker does not score users from a graph;
  * its prepare says so and points to igraph-recommend --rerank. */
+extern const struct igr_model_type igr_mlp_model;
 extern const struct igr_model_ops igr_mlp_ops;
 
 /* igraph-train's trainer (train.h): reads the features stream R. */

@@ -11,6 +11,7 @@
  * [pop(i)]), so it goes through the same blocked scorer as the learned
  * models and every rule of igraph-recommend applies unchanged.
  */
+#include "pop.h"
 #include "embed.h"
 #include "error.h"
 #include "train.h"
@@ -124,4 +125,25 @@ const struct igr_model_ops igr_pop_ops = {
 	.embedding = pop_embedding,
 	.score_user_sparse = NULL,
 	.explain = NULL,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_popularity = { "popularity", IGR_P_STR, 0, 0, "how",
+	  "pop: rank items by 'weight' (sum of edge weights,\n"
+	  "the default) or 'users' (number of users)" };
+
+static const struct igr_train_param *const pop_params[] = {
+	&p_popularity,
+	NULL,
+};
+
+const struct igr_model_type igr_pop_model = {
+	.name = "pop",
+	.help = "item popularity (the baseline)",
+	.params = pop_params,
+	.rels = IGR_REL(IGR_USER, IGR_ITEM),
+	.train = igr_train_pop,
+	.check = igr_check_pop,
+	.ops = &igr_pop_ops,
 };

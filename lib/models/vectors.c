@@ -15,11 +15,11 @@
  * Model arrays: "user" (f32, users x dim, zero rows for users without a
  * vector), "user_known" (u8, users), "item" (f32, items x dim).
  */
+#include "vectors.h"
 #include "embed.h"
 #include "error.h"
 #include "stream.h"
 #include "train.h"
-#include "vecmodel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -288,4 +288,24 @@ const struct igr_model_ops igr_vectors_ops = {
 	.embedding = vm_embedding,
 	.score_user_sparse = NULL,
 	.explain = NULL,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_vectors = { "vectors", IGR_P_STR, 0, 0, "file",
+	  "vectors: the vectors stream of user and item\n"
+	  "vectors to serve (trained elsewhere)" };
+
+static const struct igr_train_param *const vectors_params[] = {
+	&p_vectors,
+	NULL,
+};
+
+const struct igr_model_type igr_vectors_model = {
+	.name = "vectors",
+	.help = "dot products of imported user and item vectors",
+	.params = vectors_params,
+	.rels = IGR_REL(IGR_USER, IGR_ITEM),
+	.train = igr_train_vectors,
+	.ops = &igr_vectors_ops,
 };

@@ -46,6 +46,7 @@
  * sparse products and Adam are thread-count independent; so the same
  * seed gives the same model whatever the thread count.
  */
+#include "lightgcn.h"
 #include "adam.h"
 #include "clock.h"
 #include "embed.h"
@@ -934,4 +935,37 @@ const struct igr_model_ops igr_lightgcn_ops = {
 	.user_vector = lgn_user_vector,
 	.release = lgn_release,
 	.embedding = lgn_embedding,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_layers = { "layers", IGR_P_INT, 1, 8, "n",
+	  "lightgcn: propagation layers (default 3)" };
+
+static const struct igr_train_param *const lightgcn_params[] = {
+	&igr_param_epochs,
+	&igr_param_dim,
+	&p_layers,
+	&igr_param_lr,
+	&igr_param_lr_final,
+	&igr_param_reg,
+	&igr_param_batch,
+	&igr_param_negatives,
+	&igr_param_init_svd,
+	&igr_param_time_limit,
+	&igr_param_valid,
+	&igr_param_valid_every,
+	&igr_param_checkpoint,
+	&igr_param_resume,
+	&igr_param_weight_power,
+	NULL,
+};
+
+const struct igr_model_type igr_lightgcn_model = {
+	.name = "lightgcn",
+	.help = "LightGCN graph neural network (BPR)",
+	.params = lightgcn_params,
+	.rels = IGR_REL(IGR_USER, IGR_ITEM),
+	.train = igr_train_lightgcn,
+	.ops = &igr_lightgcn_ops,
 };

@@ -32,6 +32,7 @@
  *
  * Model arrays: "nbr_ptr" (u64, items + 1), "nbr" (u32), "sim" (f32).
  */
+#include "itemknn.h"
 #include "embed.h"
 #include "error.h"
 #include "topk.h"
@@ -499,4 +500,46 @@ const struct igr_model_ops igr_itemknn_ops = {
 	.embedding = NULL,
 	.score_user_sparse = knn_sparse,
 	.explain = knn_explain,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_neighbours = { "neighbours", IGR_P_INT, 1, 100000, "n",
+	  "itemknn: neighbours kept per item (default 200)" };
+static const struct igr_train_param p_shrink = { "shrink", IGR_P_NUM, 0, 1e9, "x",
+	  "itemknn: shrinkage added to the cosine denominator\n"
+	  "(default 0)" };
+static const struct igr_train_param p_alpha = { "alpha", IGR_P_NUM, 0, 1, "x",
+	  "itemknn: asymmetric cosine exponent, 0.5 = cosine\n"
+	  "(default 0.85)" };
+static const struct igr_train_param p_user_damping = { "user-damping", IGR_P_NUM, 0, 4, "x",
+	  "itemknn: a user of degree d counts d^-x in\n"
+	  "co-occurrences (default 1)" };
+static const struct igr_train_param p_locality = { "locality", IGR_P_NUM, 0.1, 10, "x",
+	  "itemknn: similarities raised to this power\n"
+	  "(default 1)" };
+static const struct igr_train_param p_normalise = { "normalise", IGR_P_INT, 0, 1, "0|1",
+	  "itemknn: 1 divides each item's similarities by\n"
+	  "its largest (default 1)" };
+static const struct igr_train_param p_binary = { "binary", IGR_P_FLAG, 0, 0, NULL,
+	  "itemknn: ignore edge weights (every edge counts 1)" };
+
+static const struct igr_train_param *const itemknn_params[] = {
+	&p_neighbours,
+	&p_shrink,
+	&p_alpha,
+	&p_user_damping,
+	&p_locality,
+	&p_normalise,
+	&p_binary,
+	NULL,
+};
+
+const struct igr_model_type igr_itemknn_model = {
+	.name = "itemknn",
+	.help = "item-kNN: asymmetric cosine neighbourhoods",
+	.params = itemknn_params,
+	.rels = IGR_REL(IGR_USER, IGR_ITEM),
+	.train = igr_train_itemknn,
+	.ops = &igr_itemknn_ops,
 };
