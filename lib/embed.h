@@ -116,4 +116,18 @@ uint32_t igr_embed_dim(const struct igr_model *m);
 int igr_embed_user_vector(const struct igr_model *m, const igr_graph *g,
 			  uint32_t u, float *out);
 
+/* Dot product summed in index order.  Scores a user sees (fold-in of new
+ * users, explanations) use it rather than a vectorised sum, whose order
+ * of additions, and so whose last bits, follow the compiler's vector
+ * width. */
+static inline float igr_dot_seq(const float *a, const float *b, size_t n)
+{
+	float s = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		s += a[k] * b[k];
+	return s;
+}
+
 #endif

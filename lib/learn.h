@@ -188,6 +188,16 @@ extern const struct igr_train_param igr_param_dim, igr_param_reg,
 	igr_param_time_limit, igr_param_valid_every, igr_param_checkpoint,
 	igr_param_resume, igr_param_weight_power;
 
+/* The options of the BPR embedding trainer (mf, lightgcn): the list
+ * entries of their struct igr_model_type params. */
+#define IGR_BPR_PARAMS                                                       \
+	&igr_param_epochs, &igr_param_dim, &igr_param_lr,                    \
+		&igr_param_lr_final, &igr_param_reg, &igr_param_batch,       \
+		&igr_param_negatives, &igr_param_init_svd,                   \
+		&igr_param_time_limit, &igr_param_valid,                     \
+		&igr_param_valid_every, &igr_param_checkpoint,               \
+		&igr_param_resume, &igr_param_weight_power
+
 /* ---- what the learned models share to train ------------------------- */
 
 /* The train function of a learned model NAME (train.h): a new model,

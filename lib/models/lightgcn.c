@@ -943,21 +943,8 @@ static const struct igr_train_param p_layers = { "layers", IGR_P_INT, 1, 8, "n",
 	  "lightgcn: propagation layers (default 3)" };
 
 static const struct igr_train_param *const lightgcn_params[] = {
-	&igr_param_epochs,
-	&igr_param_dim,
 	&p_layers,
-	&igr_param_lr,
-	&igr_param_lr_final,
-	&igr_param_reg,
-	&igr_param_batch,
-	&igr_param_negatives,
-	&igr_param_init_svd,
-	&igr_param_time_limit,
-	&igr_param_valid,
-	&igr_param_valid_every,
-	&igr_param_checkpoint,
-	&igr_param_resume,
-	&igr_param_weight_power,
+	IGR_BPR_PARAMS,
 	NULL,
 };
 

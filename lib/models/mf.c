@@ -102,16 +102,6 @@ static void mf_release(igr_model *m)
 	m->state = NULL;
 }
 
-static float dotf(const float *a, const float *b, uint32_t d)
-{
-	float s = 0;
-	uint32_t k;
-
-	for (k = 0; k < d; k++)
-		s += a[k] * b[k];
-	return s;
-}
-
 /* Fit OUT to user U's row of R with the item vectors fixed. */
 static void fold_in(const igr_csr *r, uint32_t u, const float *item,
 		    uint32_t ni, uint32_t d, uint64_t seed, float *out,
@@ -145,7 +135,7 @@ static void fold_in(const igr_csr *r, uint32_t u, const float *item,
 				continue;
 			vi = item + (size_t)i * d;
 			vj = item + (size_t)j * d;
-			x = dotf(out, vj, d) - dotf(out, vi, d);
+			x = igr_dot_seq(out, vj, d) - igr_dot_seq(out, vi, d);
 			c = 1.0f / (1.0f + expf(-x));
 			for (k = 0; k < d; k++)
 				grad[k] += c * (vj[k] - vi[k]);
@@ -282,20 +272,7 @@ const struct igr_model_ops igr_mf_ops = {
 
 
 static const struct igr_train_param *const mf_params[] = {
-	&igr_param_epochs,
-	&igr_param_dim,
-	&igr_param_lr,
-	&igr_param_lr_final,
-	&igr_param_reg,
-	&igr_param_batch,
-	&igr_param_negatives,
-	&igr_param_init_svd,
-	&igr_param_time_limit,
-	&igr_param_valid,
-	&igr_param_valid_every,
-	&igr_param_checkpoint,
-	&igr_param_resume,
-	&igr_param_weight_power,
+	IGR_BPR_PARAMS,
 	NULL,
 };
 
