@@ -1,5 +1,6 @@
 /*
- * models/itemknn.h - item-kNN, asymmetric cosine neighbourhoods (see itemknn.c).
+ * models/itemknn.h - item-kNN, asymmetric cosine neighbourhoods (see
+ * itemknn.c).
  *
  * Ownership: igr_train_itemknn() returns a model the caller frees with
  * igr_model_free().

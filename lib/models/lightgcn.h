@@ -1,6 +1,6 @@
 /*
- * models/lightgcn.h - LightGCN (He et al., SIGIR 2020) and the BPR embedding
- * trainer it shares with mf (see lightgcn.c).
+ * models/lightgcn.h - LightGCN (He et al., SIGIR 2020) and the BPR
+ * embedding trainer it shares with mf (see lightgcn.c).
  *
  * Ownership: igr_train_lightgcn() returns a model the caller frees with
  * igr_model_free(); the fit functions add arrays to the caller's model.

@@ -1,5 +1,6 @@
 /*
- * models/mf.h - BPR matrix factorisation (see mf.c): LightGCN with no layers.
+ * models/mf.h - BPR matrix factorisation (see mf.c): LightGCN with no
+ * layers.
  *
  * Ownership: igr_train_mf() returns a model the caller frees with
  * igr_model_free(); igr_mf_fit() adds arrays to the caller's model.

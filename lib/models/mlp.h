@@ -1,5 +1,5 @@
 /*
- * mlp.h - the purchase ranker: a multi-layer perceptron on pair features.
+ * models/mlp.h - the purchase ranker: a multi-layer perceptron on pair features.
  *
  * igraph-train --model mlp reads a `features` stream (igraph-pairs) and
  * learns P(label | features) for the label behaviours chosen (default:
