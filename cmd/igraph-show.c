@@ -2,9 +2,9 @@
  * item's neighbourhood as TSV or Graphviz DOT. */
 #include "cli.h"
 #include "error.h"
-#include "featurize.h"
 #include "graph.h"
 #include "io.h"
+#include "show.h"
 #include "stream.h"
 #include "vocab.h"
 

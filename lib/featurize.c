@@ -1,6 +1,6 @@
 /* featurize.c - events, aggregation into new edges, co-engagement (see
  * featurize.h; the merge with a base graph is in featurize_merge.c). */
-#include "featurize_impl.h"
+#include "featurize_internal.h"
 #include "error.h"
 
 #include <math.h>

@@ -47,10 +47,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "graph.h"
 #include "io.h"
 #include "stream.h"
 #include "vocab.h"
+#include "weighthist.h"
 
 /* Relations, in the report and internally. */
 enum {
@@ -94,20 +94,6 @@ void igr_fz_format_weights(char *buf, const double w[IGR_NBEHAVIOR]);
 
 /* ---- the report of one update --------------------------------------- */
 
-/* Weight distribution: exact count/sum/min/max and a histogram on the top
- * 13 bits of the float (sign, exponent, 4 mantissa bits: 1/16 octave, so
- * quantiles to within 3.2 %; 32 KiB, small enough to stay in cache while
- * the merge streams millions of edges). */
-#define IGR_FZ_BIN_BITS 13
-typedef struct igr_fz_dist {
-	uint64_t n;
-	double sum, min, max;
-	uint32_t *bin; /* 2^IGR_FZ_BIN_BITS counters, NULL while n == 0 */
-} igr_fz_dist;
-
-/* Approximate quantile Q (0..1) of D; 0 if empty. */
-double igr_fz_dist_quantile(const igr_fz_dist *d, double q);
-
 typedef struct igr_fz_relstats {
 	uint64_t edges;        /* written */
 	uint64_t added;        /* new edges written */
@@ -116,7 +102,7 @@ typedef struct igr_fz_relstats {
 	uint64_t pruned;       /* dropped: under min_weight or over
 				  max_degree */
 	uint64_t forgotten;    /* dropped: a forgotten user's */
-	igr_fz_dist w;         /* weights written */
+	igr_weighthist w;      /* weights written */
 } igr_fz_relstats;
 
 /* A user whose top-3 categories changed (set or order). */
@@ -183,22 +169,5 @@ int64_t igr_fz_newest(const igr_fz *f);
  * close it).  REP (may be NULL) receives what changed.  Returns 0 or -1. */
 int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		 igr_fz_report *rep) IGR_WUR;
-
-/* ---- looking at a graph (igraph-show) -------------------------------- */
-
-/* Summary of G as TSV lines "metric<TAB>key<TAB>value": per relation the
- * edges, source nodes, degrees and weights, and the K heaviest nodes of
- * each type (users by their user->item weight, items and categories by
- * the weight users give them).  Ids through VS when not NULL. */
-int igr_show_summary(const igr_graph *g, igr_out *out, uint32_t k,
-		     const igr_vocabset *vs) IGR_WUR;
-
-/* One node's neighbourhood: for a user its K strongest items and
- * categories (and the categories of those items); for an item its
- * categories, K strongest co-engaged items and K strongest users.  As TSV
- * lines "relation<TAB>node<TAB>weight<TAB>count<TAB>last_ts" strongest
- * first, or (DOT) a Graphviz digraph with edge widths by weight. */
-int igr_show_node(const igr_graph *g, int type, uint32_t id, uint32_t k,
-		  int dot, igr_out *out, const igr_vocabset *vs) IGR_WUR;
 
 #endif

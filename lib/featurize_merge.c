@@ -9,7 +9,7 @@
  * degree cap needs the row's strongest edges.  A rebuild is the same pass
  * without a base.
  */
-#include "featurize_impl.h"
+#include "featurize_internal.h"
 #include "endian.h"
 #include "error.h"
 
@@ -329,7 +329,7 @@ static int emit(struct eng *g, const struct ent *e)
 			rs->strengthened++;
 		else
 			rs->decayed++;
-		if (fz_dist_add(&rs->w, e->w) < 0)
+		if (igr_weighthist_add(&rs->w, e->w) < 0)
 			return -1;
 	}
 	return 0;
@@ -539,7 +539,7 @@ static int plain_run(struct eng *g, uint64_t lim)
 			if (out_edge(g, &o) < 0)
 				return -1;
 			kept++;
-			if (fz_dist_add(&rs->w, w) < 0)
+			if (igr_weighthist_add(&rs->w, w) < 0)
 				return -1;
 			if (uc)
 				top3_add(&g->new3, cur->dst, w);
@@ -577,7 +577,7 @@ static int plain_run(struct eng *g, uint64_t lim)
 				memcpy(o, q, REC);
 				igr_put_f32(o + REC_W, w);
 				kept++;
-				if (fz_dist_add(&rs->w, w) < 0)
+				if (igr_weighthist_add(&rs->w, w) < 0)
 					return -1;
 				if (uc)
 					top3_add(&g->new3, d, w);

@@ -1,6 +1,6 @@
 /* featurize_report.c - what one featurize update changed (see
- * featurize.h): weight distributions and the TSV / JSON report. */
-#include "featurize_impl.h"
+ * featurize.h): the TSV / JSON report. */
+#include "featurize.h"
 #include "error.h"
 
 #include <cjson/cJSON.h>
@@ -9,55 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NBIN (1u << IGR_FZ_BIN_BITS)
-
-int fz_dist_first(igr_fz_dist *d, float w)
-{
-	d->bin = calloc(NBIN, sizeof *d->bin);
-	if (d->bin == NULL)
-		return igr_error("out of memory");
-	d->min = INFINITY;
-	d->max = -INFINITY;
-	return fz_dist_add(d, w);
-}
-
-/* The middle of fine bin B. */
-static double bin_mid(uint32_t b)
-{
-	uint32_t u = b << (32 - IGR_FZ_BIN_BITS) |
-		     1u << (31 - IGR_FZ_BIN_BITS);
-	float f;
-
-	if (b == 0)
-		return 0;
-	memcpy(&f, &u, 4);
-	return f;
-}
-
-double igr_fz_dist_quantile(const igr_fz_dist *d, double q)
-{
-	uint64_t want, sum = 0;
-	uint32_t b;
-	double v;
-
-	if (d->n == 0 || d->bin == NULL)
-		return 0;
-	want = (uint64_t)ceil(q * (double)d->n);
-	if (want < 1)
-		want = 1;
-	for (b = 0; b < NBIN; b++) {
-		sum += d->bin[b];
-		if (sum >= want)
-			break;
-	}
-	v = bin_mid(b);
-	if (v < d->min)
-		v = d->min;
-	if (v > d->max)
-		v = d->max;
-	return v;
-}
-
 void igr_fz_report_free(igr_fz_report *rep)
 {
 	int r;
@@ -65,27 +16,9 @@ void igr_fz_report_free(igr_fz_report *rep)
 	if (rep == NULL)
 		return;
 	for (r = 0; r < IGR_FZ_NREL; r++)
-		free(rep->rel[r].w.bin);
+		igr_weighthist_release(&rep->rel[r].w);
 	free(rep->changed);
 	memset(rep, 0, sizeof *rep);
-}
-
-/* Power-of-two bins [2^e, 2^(e+1)) of D: counts into CNT[256] by biased
- * exponent (0: zero and subnormal weights). */
-static void octaves(const igr_fz_dist *d, uint64_t cnt[256])
-{
-	uint32_t b;
-
-	memset(cnt, 0, 256 * sizeof *cnt);
-	if (d->bin == NULL)
-		return;
-	for (b = 0; b < NBIN; b++)
-		cnt[(b >> (IGR_FZ_BIN_BITS - 9)) & 0xff] += d->bin[b];
-}
-
-static double octave_lo(int e)
-{
-	return e == 0 ? 0 : ldexp(1, e - 127);
 }
 
 static const char *name_of(const igr_vocabset *vs, int type, uint32_t id,
@@ -185,19 +118,19 @@ static int write_tsv(const igr_fz_report *rep, igr_out *out,
 		if (put_num(out, "weight_sum", k, s->w.sum) < 0 ||
 		    put_num(out, "weight_min", k, s->w.min) < 0 ||
 		    put_num(out, "weight_p50", k,
-			    igr_fz_dist_quantile(&s->w, 0.5)) < 0 ||
+			    igr_weighthist_quantile(&s->w, 0.5)) < 0 ||
 		    put_num(out, "weight_p90", k,
-			    igr_fz_dist_quantile(&s->w, 0.9)) < 0 ||
+			    igr_weighthist_quantile(&s->w, 0.9)) < 0 ||
 		    put_num(out, "weight_p99", k,
-			    igr_fz_dist_quantile(&s->w, 0.99)) < 0 ||
+			    igr_weighthist_quantile(&s->w, 0.99)) < 0 ||
 		    put_num(out, "weight_max", k, s->w.max) < 0)
 			return -1;
-		octaves(&s->w, oct);
+		igr_weighthist_octaves(&s->w, oct);
 		for (e = 0; e < 256; e++) {
 			char lo[40], hi[40];
 			if (oct[e] == 0)
 				continue;
-			igr_fmt_double(lo, octave_lo(e));
+			igr_fmt_double(lo, igr_weighthist_octave_lo(e));
 			igr_fmt_double(hi, ldexp(1, e - 126));
 			if (igr_out_printf(out, "weight_hist\t%s:[%s,%s)\t%llu\n",
 					   k, lo, hi,
@@ -289,13 +222,13 @@ static cJSON *json_report(const igr_fz_report *rep, const igr_vocabset *vs)
 		ok &= cJSON_AddNumberToObject(wt, "sum", s->w.sum) != NULL;
 		ok &= cJSON_AddNumberToObject(wt, "min", s->w.min) != NULL;
 		ok &= cJSON_AddNumberToObject(
-			      wt, "p50", igr_fz_dist_quantile(&s->w, 0.5)) !=
+			      wt, "p50", igr_weighthist_quantile(&s->w, 0.5)) !=
 		      NULL;
 		ok &= cJSON_AddNumberToObject(
-			      wt, "p90", igr_fz_dist_quantile(&s->w, 0.9)) !=
+			      wt, "p90", igr_weighthist_quantile(&s->w, 0.9)) !=
 		      NULL;
 		ok &= cJSON_AddNumberToObject(
-			      wt, "p99", igr_fz_dist_quantile(&s->w, 0.99)) !=
+			      wt, "p99", igr_weighthist_quantile(&s->w, 0.99)) !=
 		      NULL;
 		ok &= cJSON_AddNumberToObject(wt, "max", s->w.max) != NULL;
 		h = cJSON_AddArrayToObject(wt, "hist");
@@ -303,7 +236,7 @@ static cJSON *json_report(const igr_fz_report *rep, const igr_vocabset *vs)
 			ok = 0;
 			break;
 		}
-		octaves(&s->w, oct);
+		igr_weighthist_octaves(&s->w, oct);
 		for (e = 0; ok && e < 256; e++) {
 			cJSON *b;
 			if (oct[e] == 0)
@@ -314,7 +247,8 @@ static cJSON *json_report(const igr_fz_report *rep, const igr_vocabset *vs)
 				ok = 0;
 				break;
 			}
-			ok &= cJSON_AddNumberToObject(b, "lo", octave_lo(e)) !=
+			ok &= cJSON_AddNumberToObject(
+				      b, "lo", igr_weighthist_octave_lo(e)) !=
 			      NULL;
 			ok &= cJSON_AddNumberToObject(b, "hi",
 						      ldexp(1, e - 126)) != NULL;

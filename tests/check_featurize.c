@@ -639,12 +639,12 @@ START_TEST(distribution_quantiles)
 	igr_event *e = malloc(1000 * sizeof *e);
 	igr_fz_opts o;
 	igr_fz_report rep;
-	igr_fz_dist d;
-	const igr_fz_dist *w;
+	igr_weighthist d;
+	const igr_weighthist *w;
 	int i;
 
 	memset(&d, 0, sizeof d);
-	ck_assert(igr_fz_dist_quantile(&d, 0.5) == 0);
+	ck_assert(igr_weighthist_quantile(&d, 0.5) == 0);
 	for (i = 0; i < 1000; i++)
 		e[i] = ev(-(int64_t)i * 864, (uint32_t)i, 0, IGR_NONE,
 			  IGR_VIEW);
@@ -661,9 +661,9 @@ START_TEST(distribution_quantiles)
 	ck_assert_float_eq_tol(w->max, 1, 1e-7);
 	ck_assert_float_eq_tol(w->min, exp2(-9.99), 1e-7);
 	/* the 500th smallest is i = 500 */
-	ck_assert_float_eq_tol(igr_fz_dist_quantile(w, 0.5), exp2(-5.0),
+	ck_assert_float_eq_tol(igr_weighthist_quantile(w, 0.5), exp2(-5.0),
 			       0.032 * exp2(-5.0));
-	ck_assert_float_eq_tol(igr_fz_dist_quantile(w, 0.9), exp2(-1.0),
+	ck_assert_float_eq_tol(igr_weighthist_quantile(w, 0.9), exp2(-1.0),
 			       0.032 * exp2(-1.0));
 	igr_fz_report_free(&rep);
 }

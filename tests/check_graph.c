@@ -1,9 +1,8 @@
-/* check_graph.c - the CSR graph store and the model file container. */
+/* check_graph.c - the CSR graph store. */
 #include "testutil.h"
 
 #include "error.h"
 #include "graph.h"
-#include "model.h"
 
 #include <math.h>
 
@@ -147,98 +146,6 @@ START_TEST(coo_sums_duplicates)
 }
 END_TEST
 
-START_TEST(model_round_trip)
-{
-	igr_model *m = igr_model_new("pop"), *l;
-	float *f = malloc(5 * sizeof *f);
-	uint32_t *u = malloc(6 * sizeof *u);
-	uint64_t d1[] = { 5 }, d2[] = { 2, 3 };
-	const igr_array *a;
-	unsigned char *b;
-	size_t n;
-	int i;
-
-	for (i = 0; i < 5; i++)
-		f[i] = 0.5f * (float)i;
-	for (i = 0; i < 6; i++)
-		u[i] = (uint32_t)i * 1000000u;
-	cJSON_AddNumberToObject(igr_model_params(m), "neighbours", 200);
-	cJSON_AddNumberToObject(igr_model_data(m), "users", 3);
-	ck_assert_int_eq(igr_model_add(m, "pop", IGR_DT_F32, 1, d1, f), 0);
-	ck_assert_int_eq(igr_model_add(m, "ids", IGR_DT_U32, 2, d2, u), 0);
-	ck_assert_int_eq(igr_model_add(m, "ids", IGR_DT_U32, 2, d2, NULL), -1);
-	ck_assert_int_eq(igr_model_save(m, tu_path("m")), 0);
-	igr_model_free(m);
-	/* no model type registered yet for "pop" may be fine later: the
-	 * container itself is what is tested, through a raw re-read */
-	b = tu_read(tu_path("m"), &n);
-	ck_assert_mem_eq(b, "\x89IGM\r\n\x1a\n", 8);
-	/* truncation anywhere is an error */
-	for (size_t cut = 0; cut < n; cut += 7) {
-		tu_write(tu_path("cut"), b, cut);
-		ck_assert_ptr_null(igr_model_load(tu_path("cut")));
-	}
-	/* corruption in the data is caught by the CRC */
-	b[n - 12] ^= 0x40;
-	tu_write(tu_path("bad"), b, n);
-	ck_assert_ptr_null(igr_model_load(tu_path("bad")));
-	free(b);
-	l = igr_model_load(tu_path("m"));
-	if (igr_model_ops_find("pop") == NULL) {
-		ck_assert_ptr_null(l);
-		ck_assert_ptr_nonnull(strstr(igr_errmsg(), "unknown model"));
-		return;
-	}
-	ck_assert_msg(l != NULL, "%s", igr_errmsg());
-	ck_assert_str_eq(igr_model_name(l), "pop");
-	ck_assert(igr_model_param_num(l, "neighbours", 0) == 200);
-	ck_assert(igr_model_param_num(l, "absent", 7) == 7);
-	a = igr_model_need(l, "pop", IGR_DT_F32, 1);
-	ck_assert_ptr_nonnull(a);
-	ck_assert_uint_eq(a->dim[0], 5);
-	ck_assert(((float *)a->data)[3] == 1.5f);
-	a = igr_model_need(l, "ids", IGR_DT_U32, 2);
-	ck_assert_uint_eq(a->dim[1], 3);
-	ck_assert_uint_eq(((uint32_t *)a->data)[5], 5000000u);
-	ck_assert_ptr_null(igr_model_need(l, "ids", IGR_DT_F32, 2));
-	igr_model_free(l);
-}
-END_TEST
-
-/* A damaged header that claims a huge array is a truncated file, not a
- * huge allocation (found by tests/fuzz/fuzz_model.c). */
-START_TEST(model_huge_claim)
-{
-	unsigned char b[256];
-	size_t n = 0;
-	const char *json = "{\"model\":\"pop\"}";
-
-	memcpy(b, "\x89IGM\r\n\x1a\n", 8);
-	b[8] = 1, b[9] = 0, b[10] = 0, b[11] = 0;
-	b[12] = (unsigned char)strlen(json), b[13] = b[14] = b[15] = 0;
-	n = 16;
-	memcpy(b + n, json, strlen(json));
-	n += strlen(json);
-	b[n++] = 1, b[n++] = 0, b[n++] = 0, b[n++] = 0; /* one array */
-	b[n++] = 3, b[n++] = 0;                         /* name "pop" */
-	memcpy(b + n, "pop", 3);
-	n += 3;
-	b[n++] = IGR_DT_F32;
-	b[n++] = 1;
-	/* 2^36 floats = 256 GiB claimed, a few bytes present */
-	memset(b + n, 0, 8);
-	b[n + 4] = 0x10;
-	n += 8;
-	memcpy(b + n, "\1\2\3\4\5\6\7\10", 8);
-	n += 8;
-	tu_write(tu_path("huge"), b, n);
-	ck_assert_ptr_null(igr_model_load(tu_path("huge")));
-	ck_assert_msg(strstr(igr_errmsg(), "truncated") ||
-			      strstr(igr_errmsg(), "damaged"),
-		      "%s", igr_errmsg());
-}
-END_TEST
-
 static Suite *graph_suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -248,8 +155,6 @@ static Suite *graph_suite(void)
 	tcase_add_test(tc, load_unsorted);
 	tcase_add_test(tc, duplicate_edge_refused);
 	tcase_add_test(tc, coo_sums_duplicates);
-	tcase_add_test(tc, model_round_trip);
-	tcase_add_test(tc, model_huge_claim);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,299 +1,18 @@
-/* check_ingest.c - the ingest parsers and cleaning: delimited records
- * (fast path and libcsv), JSON lines, times, UTF-8, the duplicate window,
- * the id index, pseudonyms, option parsers, and whole runs through
- * igr_ingest (counts, rejects, missing values, schemas). */
+/* check_ingest.c - ingest's parsing and cleaning: times, UTF-8, the
+ * duplicate window, the id index, option parsers, and whole runs through
+ * igr_ingest (counts, rejects, missing values, schemas).  The record
+ * readers it uses have their own suites: check_csvparse.c, check_jsonl.c,
+ * check_pseudo.c. */
 #include "testutil.h"
 
-#include "csvparse.h"
 #include "error.h"
 #include "ingest.h"
 #include "io.h"
-#include "jsonl.h"
 #include "pseudo.h"
 #include "stream.h"
 #include "vocab.h"
 
 #include <math.h>
-
-/* ---- delimited records ------------------------------------------------ */
-
-static igr_csv *csv_of(const char *text, int delim, int quote, igr_in **in)
-{
-	igr_csv *c;
-
-	tu_write(tu_path("csv"), text, strlen(text));
-	*in = igr_in_open(tu_path("csv"));
-	ck_assert_ptr_nonnull(*in);
-	c = igr_csv_new(*in, delim, quote);
-	ck_assert_ptr_nonnull(c);
-	return c;
-}
-
-static void field_is(const igr_csvrec *r, size_t i, const char *want)
-{
-	ck_assert_msg(i < r->nf, "field %zu of %zu", i, r->nf);
-	ck_assert_msg(r->f[i].len == strlen(want) &&
-			      memcmp(r->f[i].p, want, r->f[i].len) == 0,
-		      "field %zu is '%.*s', want '%s'", i, (int)r->f[i].len,
-		      r->f[i].p, want);
-}
-
-START_TEST(csv_plain)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("a,b,,c\n,\n\nx\n", ',', '"', &in);
-	igr_csvrec r;
-
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.nf, 4);
-	field_is(&r, 0, "a");
-	field_is(&r, 2, "");
-	field_is(&r, 3, "c");
-	ck_assert_uint_eq(r.lineno, 1);
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.nf, 2);
-	field_is(&r, 0, "");
-	field_is(&r, 1, "");
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.lineno, 4); /* line 3 is blank */
-	field_is(&r, 0, "x");
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	ck_assert_uint_eq(igr_csv_blank_lines(c), 1);
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-START_TEST(csv_quoted)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("1,\"a,b\",3\n\"x\"\"y\",\"\"\n"
-			    "7,\"two\nlines\",9\n10,11,12\n", ',', '"', &in);
-	igr_csvrec r;
-
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_null(r.bad);
-	ck_assert_uint_eq(r.nf, 3);
-	field_is(&r, 1, "a,b");
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	field_is(&r, 0, "x\"y");
-	field_is(&r, 1, "");
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.lineno, 3);
-	ck_assert_int_eq(r.nlines, 2);
-	field_is(&r, 1, "two\nlines");
-	ck_assert_uint_eq(r.rawlen, strlen("7,\"two\nlines\",9"));
-	ck_assert_int_eq(memcmp(r.raw, "7,\"two\nlines\",9", r.rawlen), 0);
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.lineno, 5);
-	field_is(&r, 2, "12");
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-START_TEST(csv_crlf_and_bom)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("\xef\xbb\xbfh1,h2\r\na\rb,\"q\r\nr\"\r\n", ',', '"',
-			    &in);
-	igr_csvrec r;
-
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	field_is(&r, 0, "h1");
-	field_is(&r, 1, "h2");
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	field_is(&r, 0, "a\rb"); /* a bare CR is data */
-	field_is(&r, 1, "q\nr"); /* CRLF inside quotes becomes LF */
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-START_TEST(csv_bad_quote_costs_one_line)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("a,b\"c,d\n\"x\"y,z\nok,1\n", ',', '"', &in);
-	igr_csvrec r;
-
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_nonnull(r.bad);
-	ck_assert_uint_eq(r.lineno, 1);
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_nonnull(r.bad);
-	ck_assert_uint_eq(r.lineno, 2);
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_null(r.bad);
-	ck_assert_uint_eq(r.lineno, 3);
-	field_is(&r, 0, "ok");
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-START_TEST(csv_unterminated_quote_resumes)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("1,\"abc\n2,3\n4,5", ',', '"', &in);
-	igr_csvrec r;
-
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_nonnull(r.bad);
-	ck_assert_uint_eq(r.lineno, 1);
-	ck_assert_uint_eq(r.rawlen, 6);
-	ck_assert_int_eq(memcmp(r.raw, "1,\"abc", 6), 0);
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_null(r.bad);
-	ck_assert_uint_eq(r.lineno, 2);
-	field_is(&r, 1, "3");
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.lineno, 3);
-	field_is(&r, 1, "5");
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-START_TEST(csv_quote_line_limit)
-{
-	/* a quote left open for longer than the limit: one bad line, then
-	 * every following line read normally */
-	char *text = malloc(200 * 8 + 16);
-	size_t n = 0;
-	igr_in *in;
-	igr_csv *c;
-	igr_csvrec r;
-	int i;
-
-	n += (size_t)sprintf(text, "x,\"open\n");
-	for (i = 0; i < 150; i++)
-		n += (size_t)sprintf(text + n, "%d,%d\n", i, i);
-	c = csv_of(text, ',', '"', &in);
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_ptr_nonnull(r.bad);
-	for (i = 0; i < 150; i++) {
-		ck_assert_int_eq(igr_csv_next(c, &r), 1);
-		ck_assert_ptr_null(r.bad);
-		ck_assert_uint_eq(r.lineno, (uint64_t)i + 2);
-		ck_assert_uint_eq(r.nf, 2);
-	}
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	igr_csv_free(c);
-	igr_in_close(in);
-	free(text);
-}
-END_TEST
-
-START_TEST(csv_peek_then_read)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("\n\nh1;h2\nx;y\n", ',', '"', &in);
-	igr_csvrec r;
-	const char *line;
-	size_t len;
-
-	ck_assert_int_eq(igr_csv_peek_line(c, &line, &len), 1);
-	ck_assert_uint_eq(len, 5);
-	ck_assert_int_eq(memcmp(line, "h1;h2", 5), 0);
-	ck_assert_int_eq(igr_csv_peek_line(c, &line, &len), 1);
-	ck_assert_int_eq(memcmp(line, "h1;h2", 5), 0);
-	igr_csv_set_dialect(c, ';', '"');
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.lineno, 3);
-	field_is(&r, 1, "h2");
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	field_is(&r, 0, "x");
-	ck_assert_int_eq(igr_csv_next(c, &r), 0);
-	ck_assert_uint_eq(igr_csv_blank_lines(c), 2);
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-START_TEST(csv_no_quote_mode)
-{
-	igr_in *in;
-	igr_csv *c = csv_of("a\t\"b\tc\"\n", '\t', IGR_CSV_NOQUOTE, &in);
-	igr_csvrec r;
-
-	ck_assert_int_eq(igr_csv_next(c, &r), 1);
-	ck_assert_uint_eq(r.nf, 3);
-	field_is(&r, 1, "\"b");
-	igr_csv_free(c);
-	igr_in_close(in);
-}
-END_TEST
-
-/* ---- JSON lines ------------------------------------------------------- */
-
-START_TEST(jsonl_exact_numbers)
-{
-	igr_jsonl *j = igr_jsonl_new();
-	const char *why = NULL;
-	const char *line = "{\"user\": 12345678901234567891, \"ts\": 1.5e9, "
-			   "\"ctx\": {\"item\": \"a\\\"b\"}, \"n\": null, "
-			   "\"b\": true, \"neg\": -0.25}";
-	igr_field f;
-
-	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(igr_jsonl_parse(j, line, strlen(line), &why), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "user", &f, &why), 1);
-	ck_assert_int_eq((int)f.len, 20);
-	ck_assert_int_eq(memcmp(f.p, "12345678901234567891", 20), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "ts", &f, &why), 1);
-	ck_assert_int_eq(memcmp(f.p, "1.5e9", 5), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "ctx.item", &f, &why), 1);
-	ck_assert_int_eq((int)f.len, 3);
-	ck_assert_int_eq(memcmp(f.p, "a\"b", 3), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "n", &f, &why), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "absent", &f, &why), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "ctx.absent", &f, &why), 0);
-	ck_assert_int_eq(igr_jsonl_get(j, "b", &f, &why), -1);
-	ck_assert_int_eq(igr_jsonl_get(j, "ctx", &f, &why), -1);
-	ck_assert_int_eq(igr_jsonl_get(j, "neg", &f, &why), 1);
-	ck_assert_int_eq(memcmp(f.p, "-0.25", 5), 0);
-	igr_jsonl_free(j);
-}
-END_TEST
-
-START_TEST(jsonl_refuses)
-{
-	static const char *const bad[] = {
-		"{\"a\": 01}", "{\"a\": 1.}", "{\"a\": -}", "{\"a\": 1e}",
-		"{\"a\": .5}", "{\"a\": \"x\\u0000y\"}", "[1, 2]", "{\"a\": 1",
-		"{\"a\" 1}", "nul", "{\"a\": 1x}", "\"str\"",
-	};
-	igr_jsonl *j = igr_jsonl_new();
-	size_t i;
-
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		const char *why = NULL;
-		ck_assert_msg(igr_jsonl_parse(j, bad[i], strlen(bad[i]), &why) ==
-				      -1,
-			      "accepted %s", bad[i]);
-		ck_assert_ptr_nonnull(why);
-	}
-	igr_jsonl_free(j);
-}
-END_TEST
-
-START_TEST(jsonl_strings_untouched)
-{
-	/* digits inside strings, escapes before quotes */
-	char out[256];
-	size_t n;
-	const char *why;
-	const char *in = "{\"k\\\"1\": \"12\\\\\", \"v\": [1,-2]}";
-
-	ck_assert_int_eq(igr_jsonl_quote_numbers(in, strlen(in), out, &n, &why),
-			 0);
-	ck_assert_str_eq(out, "{\"k\\\"1\": \"12\\\\\", \"v\": [\"1\",\"-2\"]}");
-}
-END_TEST
 
 /* ---- times ------------------------------------------------------------ */
 
@@ -504,31 +223,6 @@ START_TEST(idtab)
 	ck_assert_int_eq(igr_idtab_find(t, "x", 1, igr_idtab_hash("x", 1), &id),
 			 0);
 	igr_idtab_free(t);
-}
-END_TEST
-
-/* ---- pseudonyms ------------------------------------------------------- */
-
-START_TEST(pseudo_hmac)
-{
-	/* RFC 4231, test case 2 is too short a key for us; test case 1:
-	 * key = 20 bytes 0x0b, data "Hi There" */
-	unsigned char key[20];
-	char out[IGR_PSEUDO_LEN + 1];
-	igr_pseudo *ps;
-
-	memset(key, 0x0b, sizeof key);
-	ps = igr_pseudo_new(key, sizeof key);
-	ck_assert_ptr_nonnull(ps);
-	igr_pseudo_id(ps, "Hi There", 8, out);
-	ck_assert_str_eq(out, "b0344c61d8db38535ca8afceaf0bf12b");
-	/* the context is reusable */
-	igr_pseudo_id(ps, "Hi There", 8, out);
-	ck_assert_str_eq(out, "b0344c61d8db38535ca8afceaf0bf12b");
-	igr_pseudo_free(ps);
-	ck_assert_ptr_null(igr_pseudo_new("short", 5));
-	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "too short"));
-	ck_assert_ptr_null(igr_pseudo_open("/nonexistent/key"));
 }
 END_TEST
 
@@ -1215,24 +909,12 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, csv_plain);
-	tcase_add_test(tc, csv_quoted);
-	tcase_add_test(tc, csv_crlf_and_bom);
-	tcase_add_test(tc, csv_bad_quote_costs_one_line);
-	tcase_add_test(tc, csv_unterminated_quote_resumes);
-	tcase_add_test(tc, csv_quote_line_limit);
-	tcase_add_test(tc, csv_peek_then_read);
-	tcase_add_test(tc, csv_no_quote_mode);
-	tcase_add_test(tc, jsonl_exact_numbers);
-	tcase_add_test(tc, jsonl_refuses);
-	tcase_add_test(tc, jsonl_strings_untouched);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, times_zone_and_epoch);
 	tcase_add_test(tc, utf8);
 	tcase_add_test(tc, dedup_window_exact);
 	tcase_add_test(tc, dedup_off);
 	tcase_add_test(tc, idtab);
-	tcase_add_test(tc, pseudo_hmac);
 	tcase_add_test(tc, columns_parse);
 	tcase_add_test(tc, behaviors_parse);
 	tcase_add_test(tc, run_taobao);

@@ -1,6 +1,11 @@
 /* check_stream.c - the record stream library: round trips of every kind in
  * both encodings, truncation anywhere, corruption, version refusal, a
- * decimal-comma locale, external ids. */
+ * decimal-comma locale, external ids; the batched edge API
+ * (igr_read_edges / igr_write_edges): the same records as one at a time,
+ * in both encodings, across block boundaries, with truncation still
+ * detected; the `features` kind (stream 1.1): round trips in both
+ * encodings, the names as TSV columns, labels, truncation, bad names and
+ * bad records. */
 #include "testutil.h"
 
 #include "endian.h"
@@ -704,6 +709,477 @@ START_TEST(atomic_output)
 }
 END_TEST
 
+/* ---- the batched edge API ------------------------------------------ */
+
+#define NE 20000 /* several 64 KiB blocks of 26-byte records */
+
+static igr_edge edge_at(size_t i)
+{
+	igr_edge e;
+
+	memset(&e, 0, sizeof e);
+	e.src_type = (uint8_t)(i % 3);
+	e.dst_type = (uint8_t)((i / 3) % 3);
+	e.src = (uint32_t)(i * 2654435761u);
+	e.dst = (uint32_t)i;
+	e.weight = (float)i / 7.0f;
+	e.count = (uint32_t)(i % 1000);
+	e.last_ts = (int64_t)i * 1000003 - 5000000000LL;
+	return e;
+}
+
+/* Write NE edges in chunks of growing size (1, 2, 3 ...). */
+static void write_chunks(const char *path, int enc)
+{
+	igr_writer *w = igr_writer_open(path, IGR_KIND_GRAPH, enc);
+	igr_edge *buf = malloc(NE * sizeof *buf);
+	size_t i = 0, k = 1, j;
+
+	ck_assert_ptr_nonnull(w);
+	while (i < NE) {
+		size_t n = k < NE - i ? k : NE - i;
+		for (j = 0; j < n; j++)
+			buf[j] = edge_at(i + j);
+		ck_assert_int_eq(igr_write_edges(w, buf, n), 0);
+		i += n;
+		k = k * 3 + 1;
+	}
+	ck_assert_uint_eq(igr_writer_records(w), NE);
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	free(buf);
+}
+
+static void same_edge(const igr_edge *a, const igr_edge *b, size_t i)
+{
+	ck_assert_msg(a->src_type == b->src_type && a->dst_type == b->dst_type &&
+			      a->src == b->src && a->dst == b->dst &&
+			      a->weight == b->weight && a->count == b->count &&
+			      a->last_ts == b->last_ts,
+		      "edge %zu differs", i);
+}
+
+START_TEST(batch_round_trip)
+{
+	int enc = _i ? IGR_ENC_TSV : IGR_ENC_BINARY;
+	igr_edge buf[777], e;
+	igr_reader *r;
+	size_t i = 0, j;
+	ssize_t got;
+	int rc;
+
+	write_chunks(tu_path("g"), enc);
+	/* batches of an odd size */
+	r = igr_reader_open(tu_path("g"), IGR_KIND_GRAPH);
+	ck_assert_ptr_nonnull(r);
+	while ((got = igr_read_edges(r, buf, 777)) > 0) {
+		for (j = 0; j < (size_t)got; j++, i++) {
+			e = edge_at(i);
+			same_edge(&buf[j], &e, i);
+		}
+	}
+	ck_assert_msg(got == 0, "%s", igr_errmsg());
+	ck_assert_uint_eq(i, NE);
+	ck_assert_uint_eq(igr_reader_records(r), NE);
+	ck_assert_int_eq(igr_read_edges(r, buf, 10), 0);
+	igr_reader_close(r);
+	/* mixed with single reads */
+	r = igr_reader_open(tu_path("g"), IGR_KIND_GRAPH);
+	i = 0;
+	for (;;) {
+		rc = igr_read_edge(r, &e);
+		if (rc == 0)
+			break;
+		ck_assert_int_eq(rc, 1);
+		buf[0] = edge_at(i);
+		same_edge(&e, &buf[0], i++);
+		got = igr_read_edges(r, buf, 5);
+		ck_assert_int_ge(got, 0);
+		for (j = 0; j < (size_t)got; j++, i++) {
+			e = edge_at(i);
+			same_edge(&buf[j], &e, i);
+		}
+		if (got == 0)
+			break;
+	}
+	ck_assert_uint_eq(i, NE);
+	igr_reader_close(r);
+}
+END_TEST
+
+START_TEST(batch_truncated_and_wrong_kind)
+{
+	size_t n, cut;
+	unsigned char *b;
+	igr_edge buf[4096];
+	igr_reader *r;
+	ssize_t got;
+	igr_writer *w;
+
+	write_chunks(tu_path("g"), IGR_ENC_BINARY);
+	b = tu_read(tu_path("g"), &n);
+	/* inside the last block, and exactly before the end block */
+	for (cut = n - 1000; cut <= n - 20; cut += 980) {
+		tu_write(tu_path("cut"), b, cut);
+		r = igr_reader_open(tu_path("cut"), IGR_KIND_GRAPH);
+		ck_assert_ptr_nonnull(r);
+		while ((got = igr_read_edges(r, buf, 4096)) > 0)
+			;
+		ck_assert_int_eq(got, -1);
+		ck_assert_ptr_nonnull(strstr(igr_errmsg(), "truncated"));
+		igr_reader_close(r);
+	}
+	free(b);
+	w = igr_writer_open(tu_path("ev"), IGR_KIND_EVENTS, IGR_ENC_BINARY);
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	r = igr_reader_open(tu_path("ev"), 0);
+	ck_assert_int_eq(igr_read_edges(r, buf, 10), -1);
+	igr_reader_close(r);
+	/* a bad node type is refused on writing */
+	w = igr_writer_open(tu_path("bad"), IGR_KIND_GRAPH, IGR_ENC_BINARY);
+	buf[0] = edge_at(0);
+	buf[1] = edge_at(1);
+	buf[1].dst_type = 9;
+	ck_assert_int_eq(igr_write_edges(w, buf, 2), -1);
+	igr_writer_abort(w);
+}
+END_TEST
+
+START_TEST(batch_raw_copy)
+{
+	igr_reader *r;
+	igr_writer *w;
+	const unsigned char *p;
+	unsigned char *q;
+	ssize_t got;
+	size_t room, total = 0, i, n1, n2;
+	unsigned char *a, *b;
+	igr_edge e, want;
+
+	write_chunks(tu_path("g"), IGR_ENC_BINARY);
+	r = igr_reader_open(tu_path("g"), IGR_KIND_GRAPH);
+	w = igr_writer_open(tu_path("copy"), IGR_KIND_GRAPH, IGR_ENC_BINARY);
+	ck_assert_uint_eq(igr_reader_recsize(r), 26);
+	ck_assert_uint_eq(igr_writer_recsize(w), 26);
+	/* odd read sizes against whole-block writes */
+	while ((got = igr_read_raw(r, &p, 1000)) > 0) {
+		size_t left = (size_t)got;
+		ck_assert_uint_le(left, 1000);
+		while (left > 0) {
+			size_t k;
+			q = igr_writer_raw_space(w, &room);
+			ck_assert_ptr_nonnull(q);
+			ck_assert_uint_ge(room, 1);
+			k = room < left ? room : left;
+			memcpy(q, p, k * 26);
+			igr_writer_raw_commit(w, k);
+			p += k * 26;
+			left -= k;
+			total += k;
+		}
+	}
+	ck_assert_int_eq(got, 0);
+	ck_assert_uint_eq(total, NE);
+	ck_assert_uint_eq(igr_reader_records(r), NE);
+	igr_reader_close(r);
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	/* a valid stream with the same records */
+	r = igr_reader_open(tu_path("copy"), IGR_KIND_GRAPH);
+	ck_assert_ptr_nonnull(r);
+	for (i = 0; i < NE; i++) {
+		ck_assert_int_eq(igr_read_edge(r, &e), 1);
+		want = edge_at(i);
+		same_edge(&e, &want, i);
+	}
+	ck_assert_int_eq(igr_read_edge(r, &e), 0);
+	igr_reader_close(r);
+	a = tu_read(tu_path("g"), &n1);
+	b = tu_read(tu_path("copy"), &n2);
+	ck_assert_uint_eq(n1, n2);
+	free(a);
+	free(b);
+	/* TSV has no raw records */
+	write_chunks(tu_path("t"), IGR_ENC_TSV);
+	r = igr_reader_open(tu_path("t"), IGR_KIND_GRAPH);
+	ck_assert_uint_eq(igr_reader_recsize(r), 0);
+	ck_assert_int_eq(igr_read_raw(r, &p, 10), -1);
+	igr_reader_close(r);
+	w = igr_writer_open(tu_path("t2"), IGR_KIND_GRAPH, IGR_ENC_TSV);
+	ck_assert_ptr_null(igr_writer_raw_space(w, &room));
+	igr_writer_abort(w);
+	/* truncation is still seen */
+	a = tu_read(tu_path("g"), &n1);
+	tu_write(tu_path("cut"), a, n1 - 21);
+	free(a);
+	r = igr_reader_open(tu_path("cut"), IGR_KIND_GRAPH);
+	while ((got = igr_read_raw(r, &p, 4096)) > 0)
+		;
+	ck_assert_int_eq(got, -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "truncated"));
+	igr_reader_close(r);
+}
+END_TEST
+
+/* ---- the features kind --------------------------------------------- */
+
+#define NP 5000 /* more than one 64 KiB block at dim 4 */
+#define DIM 4
+
+static const char *const names[DIM] = { "ui_view_n", "ui_cart_age",
+					"item.pop_1d", "graph_score" };
+
+static igr_pair pair_at(int i, float *v)
+{
+	igr_pair p;
+	p.user = (uint32_t)i / 7u;
+	p.item = i == 3 ? IGR_NONE - 1 : (uint32_t)(i * 31u) % 1000u;
+	p.label = (uint8_t)(i % 5 == 0 ? 0 : (i * 11) % 64);
+	v[0] = (float)(i % 9);
+	v[1] = i % 4 == 0 ? NAN : 0.1f * (float)i;
+	v[2] = i % 3 == 0 ? -3.4e38f : 1e-30f * (float)i;
+	v[3] = i % 6 == 0 ? INFINITY : 1.0f / (float)(i + 1);
+	p.v = v;
+	return p;
+}
+
+static void write_pairs(const char *path, int enc, int n)
+{
+	igr_writer *w = igr_writer_open(path, IGR_KIND_FEATURES, enc);
+	float v[DIM];
+	int i;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_msg(igr_writer_set_features(w, DIM, names) == 0, "%s",
+		      igr_errmsg());
+	ck_assert_int_eq(igr_writer_set_meta(w, "cut", "1512230400"), 0);
+	for (i = 0; i < n; i++) {
+		igr_pair p = pair_at(i, v);
+		ck_assert_msg(igr_write_pair(w, &p) == 0, "%s", igr_errmsg());
+	}
+	ck_assert_int_eq(igr_writer_close(w), 0);
+}
+
+static int same_float(float a, float b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+static void check_pairs(const char *path, int n)
+{
+	igr_reader *r = igr_reader_open(path, IGR_KIND_FEATURES);
+	igr_pair p;
+	float want_v[DIM];
+	int i, rc, d;
+
+	ck_assert_msg(r != NULL, "%s", igr_errmsg());
+	ck_assert_uint_eq(igr_reader_header(r)->dim, DIM);
+	ck_assert_str_eq(igr_header_get(igr_reader_header(r), "features"),
+			 "ui_view_n,ui_cart_age,item.pop_1d,graph_score");
+	ck_assert_str_eq(igr_header_get(igr_reader_header(r), "cut"),
+			 "1512230400");
+	for (i = 0; i < n; i++) {
+		igr_pair want = pair_at(i, want_v);
+		rc = igr_read_pair(r, &p);
+		ck_assert_msg(rc == 1, "record %d: %d %s", i, rc, igr_errmsg());
+		ck_assert_uint_eq(p.user, want.user);
+		ck_assert_uint_eq(p.item, want.item);
+		ck_assert_uint_eq(p.label, want.label);
+		for (d = 0; d < DIM; d++)
+			ck_assert_msg(same_float(p.v[d], want_v[d]),
+				      "record %d value %d: %.9g != %.9g", i, d,
+				      p.v[d], want_v[d]);
+	}
+	rc = igr_read_pair(r, &p);
+	ck_assert_msg(rc == 0, "end: %d %s", rc, igr_errmsg());
+	ck_assert_uint_eq(igr_reader_records(r), (uint64_t)n);
+	igr_reader_close(r);
+}
+
+START_TEST(features_round_trip)
+{
+	int enc = _i ? IGR_ENC_TSV : IGR_ENC_BINARY;
+
+	write_pairs(tu_path("f"), enc, NP);
+	check_pairs(tu_path("f"), NP);
+	/* empty stream: header only */
+	write_pairs(tu_path("e"), enc, 0);
+	check_pairs(tu_path("e"), 0);
+}
+END_TEST
+
+/* The TSV names the values as columns and the labels as behaviours. */
+START_TEST(features_tsv_layout)
+{
+	size_t n;
+	unsigned char *b;
+
+	write_pairs(tu_path("t"), IGR_ENC_TSV, 3);
+	b = tu_read(tu_path("t"), &n);
+	ck_assert_msg(strstr((char *)b, "#igraph features 1.1\n") ==
+			      (char *)b,
+		      "%s", b);
+	ck_assert_ptr_nonnull(strstr(
+		(char *)b, "\nuser\titem\tlabel\tui_view_n\tui_cart_age\t"
+			   "item.pop_1d\tgraph_score\n"));
+	/* pair 0: no label; pair 1: 11 = view|click|cart */
+	ck_assert_ptr_nonnull(strstr((char *)b, "\n0\t0\t-\t0\tnan\t"));
+	ck_assert_ptr_nonnull(strstr((char *)b, "\n0\t31\tview,click,cart\t"));
+	free(b);
+}
+END_TEST
+
+/* A TSV file written by hand (the names from the column line alone). */
+START_TEST(features_tsv_by_hand)
+{
+	static const char good[] =
+		"#igraph features 1.1\n"
+		"user\titem\tlabel\ta\tb_2\n"
+		"1\t2\tbuy,cart\t0.5\t-1\n"
+		"3\t4\t-\tnan\t1e-3\n";
+	igr_reader *r;
+	igr_pair p;
+
+	tu_write(tu_path("h"), good, sizeof good - 1);
+	r = igr_reader_open(tu_path("h"), 0);
+	ck_assert_msg(r != NULL, "%s", igr_errmsg());
+	ck_assert_int_eq(igr_reader_kind(r), IGR_KIND_FEATURES);
+	ck_assert_uint_eq(igr_reader_header(r)->dim, 2);
+	ck_assert_str_eq(igr_header_get(igr_reader_header(r), "features"),
+			 "a,b_2");
+	ck_assert_int_eq(igr_read_pair(r, &p), 1);
+	ck_assert_uint_eq(p.user, 1);
+	ck_assert_uint_eq(p.item, 2);
+	ck_assert_uint_eq(p.label, (1u << IGR_BUY) | (1u << IGR_CART));
+	ck_assert(p.v[0] == 0.5f && p.v[1] == -1.0f);
+	ck_assert_int_eq(igr_read_pair(r, &p), 1);
+	ck_assert_uint_eq(p.label, 0);
+	ck_assert(isnan(p.v[0]) && p.v[1] == 1e-3f);
+	ck_assert_int_eq(igr_read_pair(r, &p), 0);
+	igr_reader_close(r);
+}
+END_TEST
+
+static const struct {
+	const char *text, *err;
+} bad_tsv[] = {
+	{ "#igraph features 1.1\nuser\titem\tlabel\n", "without feature" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\ta\n", "twice" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta b\n", "bad feature" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\titem\n",
+	  "is a column name" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\t\n", "bad feature" },
+	{ "#igraph features 1.1\n#meta\tfeatures\ta,c\n"
+	  "user\titem\tlabel\ta\tb\n", "do not match" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\n1\t2\tbuyy\t1\n",
+	  "bad label" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\n1\t2\tbuy,\t1\n",
+	  "bad label" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\n1\t2\t-\t1\t2\n",
+	  "expected 4 fields" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\n1\t2\t-\tx\n",
+	  "bad value" },
+	{ "#igraph features 1.1\nuser\titem\tlabel\ta\n1\t2\t-\t1",
+	  "truncated" },
+	{ "#igraph features 1.1\nitem\tuser\tlabel\ta\n", "do not match" },
+};
+
+START_TEST(features_bad_input)
+{
+	igr_reader *r;
+	igr_pair p;
+	int rc = 0;
+
+	tu_write(tu_path("b"), bad_tsv[_i].text, strlen(bad_tsv[_i].text));
+	r = igr_reader_open(tu_path("b"), IGR_KIND_FEATURES);
+	if (r != NULL) {
+		while ((rc = igr_read_pair(r, &p)) == 1)
+			;
+		igr_reader_close(r);
+	}
+	ck_assert_msg(r == NULL || rc < 0, "case %d accepted", _i);
+	ck_assert_msg(strstr(igr_errmsg(), bad_tsv[_i].err) != NULL,
+		      "case %d: '%s' lacks '%s'", _i, igr_errmsg(),
+		      bad_tsv[_i].err);
+}
+END_TEST
+
+/* A binary stream cut anywhere is an error, never a short valid one. */
+START_TEST(features_truncated_binary)
+{
+	size_t n, cut;
+	unsigned char *b;
+	int fails = 0, tries = 0;
+
+	write_pairs(tu_path("full"), IGR_ENC_BINARY, 50);
+	b = tu_read(tu_path("full"), &n);
+	for (cut = 0; cut < n; cut += (cut < 200 ? 1 : 7)) {
+		igr_reader *r;
+		igr_pair p;
+		int rc = 0;
+		tu_write(tu_path("cut"), b, cut);
+		r = igr_reader_open(tu_path("cut"), IGR_KIND_FEATURES);
+		if (r != NULL) {
+			while ((rc = igr_read_pair(r, &p)) == 1)
+				;
+			igr_reader_close(r);
+		}
+		tries++;
+		fails += r == NULL || rc < 0;
+	}
+	free(b);
+	ck_assert_int_eq(fails, tries);
+}
+END_TEST
+
+START_TEST(features_writer_checks)
+{
+	igr_writer *w;
+	igr_pair p;
+	float v[2] = { 1, 2 };
+	static const char *const comma[2] = { "a,b", "c" };
+	static const char *const dup[2] = { "a", "a" };
+	static const char *const ok[2] = { "a", "b" };
+
+	w = igr_writer_open(tu_path("w"), IGR_KIND_FEATURES, IGR_ENC_BINARY);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(igr_writer_set_features(w, 2, comma), -1);
+	ck_assert_int_eq(igr_writer_set_features(w, 2, dup), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "twice"));
+	ck_assert_int_eq(igr_writer_set_features(w, 2, ok), 0);
+	p.user = 1;
+	p.item = 2;
+	p.label = 1u << IGR_NBEHAVIOR;
+	p.v = v;
+	ck_assert_int_eq(igr_write_pair(w, &p), -1);
+	igr_writer_abort(w);
+	/* no names: the header cannot be written */
+	w = igr_writer_open(tu_path("w"), IGR_KIND_FEATURES, IGR_ENC_TSV);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(igr_writer_set_dim(w, 2), 0);
+	p.label = 0;
+	ck_assert_int_eq(igr_write_pair(w, &p), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "features"));
+	igr_writer_abort(w);
+	/* other kinds refuse names */
+	w = igr_writer_open(tu_path("w"), IGR_KIND_VECTORS, IGR_ENC_TSV);
+	ck_assert_int_eq(igr_writer_set_features(w, 2, ok), -1);
+	igr_writer_abort(w);
+}
+END_TEST
+
+/* A features stream is not a vectors stream (and the other way). */
+START_TEST(features_kind_checks)
+{
+	igr_reader *r;
+
+	write_pairs(tu_path("k"), IGR_ENC_BINARY, 2);
+	r = igr_reader_open(tu_path("k"), IGR_KIND_VECTORS);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "got features"));
+	ck_assert_int_eq(igr_kind_parse("features"), IGR_KIND_FEATURES);
+	ck_assert_str_eq(igr_kind_name(IGR_KIND_FEATURES), "features");
+}
+END_TEST
+
 static Suite *stream_suite(void)
 {
 	Suite *s = suite_create("stream");
@@ -729,6 +1205,26 @@ static Suite *stream_suite(void)
 	tcase_add_test(tc, external_ids);
 	tcase_add_test(tc, gzip_stream);
 	tcase_add_test(tc, atomic_output);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("batch");
+	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
+	tcase_add_loop_test(tc, batch_round_trip, 0, 2);
+	tcase_add_test(tc, batch_truncated_and_wrong_kind);
+	tcase_add_test(tc, batch_raw_copy);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("features");
+	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, features_round_trip, 0, 2);
+	tcase_add_test(tc, features_tsv_layout);
+	tcase_add_test(tc, features_tsv_by_hand);
+	tcase_add_loop_test(tc, features_bad_input, 0,
+			    (int)(sizeof bad_tsv / sizeof bad_tsv[0]));
+	tcase_add_test(tc, features_truncated_binary);
+	tcase_add_test(tc, features_writer_checks);
+	tcase_add_test(tc, features_kind_checks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,4 @@
-/* check_knn.c - item-kNN similarities against hand-computed cosines, and
+/* check_itemknn.c - item-kNN similarities against hand-computed cosines, and
  * its serving ops. */
 #include "testutil.h"
 
@@ -274,8 +274,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("knn");
-	TCase *tc = tcase_create("knn");
+	Suite *s = suite_create("itemknn");
+	TCase *tc = tcase_create("itemknn");
 	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
 	tcase_add_test(tc, plain_cosine);
 	tcase_add_test(tc, damping_asymmetry_shrink);

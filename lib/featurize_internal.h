@@ -1,14 +1,13 @@
-/*
- * featurize_impl.h - internals shared by featurize.c (events, aggregation,
- * co-engagement), featurize_merge.c (the streaming merge) and
- * featurize_report.c.  Not a public interface: see featurize.h.
+/* featurize_internal.h -- NOT the public API: see featurize.h.
+ *
+ * Internals shared by the featurize module's files only: featurize.c
+ * (events, aggregation, co-engagement) and featurize_merge.c (the
+ * streaming merge).  No other file includes this header.
  */
-#ifndef IGR_FEATURIZE_IMPL_H
-#define IGR_FEATURIZE_IMPL_H
+#ifndef IGR_FEATURIZE_INTERNAL_H
+#define IGR_FEATURIZE_INTERNAL_H
 
 #include "featurize.h"
-
-#include <string.h>
 
 /* Aggregated new edges of one relation, sorted by (src, dst). */
 struct fz_list {
@@ -90,33 +89,5 @@ int fz_cooc_segment(struct igr_fz *f, size_t k, const uint32_t *bitem,
 
 /* Turn the accumulated pairs into the sorted item->item list.  0 or -1. */
 int fz_cooc_finish(struct igr_fz *f);
-
-/* Report helpers: the first value allocates the histogram. */
-int fz_dist_first(igr_fz_dist *d, float w);
-
-static inline int fz_dist_add(igr_fz_dist *d, float w)
-{
-	uint32_t b;
-
-	if (d->bin == NULL)
-		return fz_dist_first(d, w);
-	/* positive floats order like their bit patterns: the top bits
-	 * (exponent and 4 mantissa bits) are a log-scale bin */
-	if (w > 0) {
-		memcpy(&b, &w, 4);
-		b >>= 32 - IGR_FZ_BIN_BITS;
-	} else {
-		b = 0;
-	}
-	if (d->bin[b] < UINT32_MAX)
-		d->bin[b]++;
-	d->n++;
-	d->sum += w;
-	if (w < d->min)
-		d->min = w;
-	if (w > d->max)
-		d->max = w;
-	return 0;
-}
 
 #endif

@@ -1,6 +1,6 @@
-/* featurize_show.c - summaries and one-node views of an interest graph
- * (igraph-show; see featurize.h). */
-#include "featurize.h"
+/* show.c - summaries and one-node views of an interest graph
+ * (igraph-show; see show.h). */
+#include "show.h"
 #include "error.h"
 #include "timefmt.h"
 
