@@ -24,36 +24,13 @@
 void openblas_set_num_threads(int num_threads);
 
 static const char *progname = "igraph";
+/* The getopt_long table; reachable from here when a usage error exits
+ * (LeakSanitizer). */
+static struct option *longopts_alloc;
 
 const char *igr_cli_prog(void)
 {
 	return progname;
-}
-
-void igr_cli_init(struct igr_cli *c, const char *prog, int argc, char **argv,
-		  unsigned accepts)
-{
-	/* Numbers in streams never go through the process locale (the
-	 * library uses the C locale explicitly); messages may. */
-	setlocale(LC_ALL, "");
-	setlocale(LC_NUMERIC, "C");
-	memset(c, 0, sizeof *c);
-	c->prog = prog;
-	progname = prog;
-	c->accepts = accepts;
-	c->argc = argc;
-	c->argv = argv;
-	c->encoding = IGR_ENC_AUTO;
-	c->seed = 1;
-}
-
-const char *igr_cli_shortopts(struct igr_cli *c, const char *tool)
-{
-	snprintf(c->shortopts, sizeof c->shortopts, "%s%s%s%s%s",
-		 (c->accepts & IGR_CO_OUTPUT) ? "o:" : "",
-		 (c->accepts & IGR_CO_VERBOSE) ? "v" : "",
-		 (c->accepts & IGR_CO_QUIET) ? "q" : "", "hV", tool);
-	return c->shortopts;
 }
 
 static void flush_stdout_quietly(void)
@@ -127,95 +104,8 @@ void igr_info(const struct igr_cli *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char *long_name(int opt)
-{
-	switch (opt) {
-	case 'o':
-		return "-o";
-	case 'v':
-		return "-v";
-	case 'q':
-		return "-q";
-	case IGR_OPT_TSV:
-		return "--tsv";
-	case IGR_OPT_BINARY:
-		return "--binary";
-	case IGR_OPT_THREADS:
-		return "--threads";
-	case IGR_OPT_SEED:
-		return "--seed";
-	case IGR_OPT_VOCAB:
-		return "--vocab";
-	case IGR_OPT_PROGRESS:
-		return "--progress";
-	}
-	return NULL;
-}
-
-static void need(const struct igr_cli *c, unsigned bit, int opt)
-{
-	if (!(c->accepts & bit))
-		igr_usage_error("option %s does not apply to %s",
-				long_name(opt), c->prog);
-}
-
-void igr_cli_option(struct igr_cli *c, int opt, const char *arg,
-		    const char *usage)
-{
-	switch (opt) {
-	case 'h':
-		fputs(usage, stdout);
-		fflush(stdout);
-		exit(ferror(stdout) ? 1 : 0);
-	case 'V':
-		printf("%s (igraph) %s\n", c->prog, IGR_VERSION);
-		exit(0);
-	case 'o':
-		need(c, IGR_CO_OUTPUT, opt);
-		c->output = arg;
-		return;
-	case 'v':
-		need(c, IGR_CO_VERBOSE, opt);
-		c->verbose++;
-		return;
-	case 'q':
-		need(c, IGR_CO_QUIET, opt);
-		c->quiet = 1;
-		return;
-	case IGR_OPT_TSV:
-		need(c, IGR_CO_ENCODING, opt);
-		c->encoding = IGR_ENC_TSV;
-		return;
-	case IGR_OPT_BINARY:
-		need(c, IGR_CO_ENCODING, opt);
-		c->encoding = IGR_ENC_BINARY;
-		return;
-	case IGR_OPT_THREADS:
-		need(c, IGR_CO_THREADS, opt);
-		c->threads = (int)igr_opt_u64(arg, 1, 1024, "--threads");
-		return;
-	case IGR_OPT_SEED:
-		need(c, IGR_CO_SEED, opt);
-		c->seed = igr_opt_u64(arg, 0, UINT64_MAX, "--seed");
-		c->seed_set = 1;
-		return;
-	case IGR_OPT_VOCAB:
-		need(c, IGR_CO_VOCAB, opt);
-		c->vocab = arg;
-		return;
-	case IGR_OPT_PROGRESS:
-		need(c, IGR_CO_PROGRESS, opt);
-		c->progress = 2; /* forced */
-		return;
-	case '?':
-		/* getopt_long already named the problem */
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			c->prog);
-		exit(2);
-	default:
-		igr_usage_error("unhandled option (internal error)");
-	}
-}
+/* igr_cli_init(), igr_cli_getopt() and the --help text are in the
+ * option layer below. */
 
 char **igr_cli_inputs(int argc, char **argv, int *n)
 {
@@ -384,7 +274,9 @@ const igr_report *igr_cli_report(struct igr_cli *c)
 
 int igr_cli_finish(struct igr_cli *c)
 {
-	(void)c;
+	free(longopts_alloc);
+	longopts_alloc = NULL;
+	c->longopts = NULL;
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		if (errno == EPIPE) {
 			signal(SIGPIPE, SIG_DFL);
@@ -395,4 +287,551 @@ int igr_cli_finish(struct igr_cli *c)
 		return 1;
 	}
 	return 0;
+}
+
+
+/* ---- the option layer ------------------------------------------------- */
+
+/* The common options, each declared once with its help; a command shows
+ * those its IGR_CO_* bits accept (and may reword one with
+ * IGR_OPT_COMMON).  The order is the --help order. */
+struct common_opt {
+	unsigned bit;  /* IGR_CO_*; 0: every command */
+	int val;       /* getopt_long value */
+	struct igr_cli_opt o;
+};
+
+static const struct common_opt common[] = {
+	{ IGR_CO_OUTPUT, 'o', { .name = "output", .letter = 'o',
+	  .arg = "file", .help = "write to FILE atomically instead of "
+	  "stdout" } },
+	{ IGR_CO_ENCODING, IGR_OPT_TSV, { .name = "tsv",
+	  .help = "write TSV" } },
+	{ IGR_CO_ENCODING, IGR_OPT_BINARY, { .name = "binary",
+	  .help = "write the binary encoding (the default unless writing "
+	  "to a terminal)" } },
+	{ IGR_CO_THREADS, IGR_OPT_THREADS, { .name = "threads", .arg = "n",
+	  .help = "threads (default: all cores)" } },
+	{ IGR_CO_SEED, IGR_OPT_SEED, { .name = "seed", .arg = "n",
+	  .help = "seed of the random generators (default 1)" } },
+	{ IGR_CO_VOCAB, IGR_OPT_VOCAB, { .name = "vocab", .arg = "dir",
+	  .help = "read and write external ids of vocabulary DIR" } },
+	{ IGR_CO_PROGRESS, IGR_OPT_PROGRESS, { .name = "progress",
+	  .help = "show progress even when stderr is not a terminal" } },
+	{ IGR_CO_VERBOSE, 'v', { .name = "verbose", .letter = 'v',
+	  .help = "print a summary on stderr" } },
+	{ IGR_CO_QUIET, 'q', { .name = "quiet", .letter = 'q',
+	  .help = "no warnings or progress" } },
+	{ 0, 'h', { .name = "help", .letter = 'h',
+	  .help = "show this help" } },
+	{ 0, 'V', { .name = "version", .letter = 'V',
+	  .help = "show the version" } },
+};
+#define NCOMMON (sizeof common / sizeof common[0])
+
+/* Not the IGR_OPT_END row (an option may have no long name). */
+#define LIVE(o) ((o)->name != NULL || (o)->letter != 0)
+
+static size_t nopts(const struct igr_cli_opt *opts)
+{
+	size_t n = 0;
+
+	while (opts != NULL && LIVE(&opts[n]))
+		n++;
+	return n;
+}
+
+void igr_cli_init(struct igr_cli *c, const struct igr_cli_cmd *cmd,
+		  const struct igr_cli_opt *opts, int argc, char **argv)
+{
+	size_t n = nopts(opts), i, k = 0, len;
+
+	/* Numbers in streams never go through the process locale (the
+	 * library uses the C locale explicitly); messages may. */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	memset(c, 0, sizeof *c);
+	c->prog = cmd->name;
+	progname = cmd->name;
+	c->accepts = cmd->accepts;
+	c->cmd = cmd;
+	c->opts = opts;
+	c->argc = argc;
+	c->argv = argv;
+	c->encoding = IGR_ENC_AUTO;
+	c->seed = 1;
+
+	/* every common long option is known, so that one a command does not
+	 * take is named as such; only the accepted short ones are */
+	free(longopts_alloc);
+	longopts_alloc = calloc(NCOMMON + n + 1, sizeof *longopts_alloc);
+	if (longopts_alloc == NULL)
+		igr_die("out of memory");
+	c->longopts = longopts_alloc;
+	for (i = 0; i < NCOMMON; i++, k++) {
+		c->longopts[k].name = common[i].o.name;
+		c->longopts[k].has_arg = common[i].o.arg ? required_argument
+							 : no_argument;
+		c->longopts[k].val = common[i].val;
+	}
+	snprintf(c->shortopts, sizeof c->shortopts, "%s%s%s%s",
+		 (c->accepts & IGR_CO_OUTPUT) ? "o:" : "",
+		 (c->accepts & IGR_CO_VERBOSE) ? "v" : "",
+		 (c->accepts & IGR_CO_QUIET) ? "q" : "", "hV");
+	for (i = 0; i < n; i++) {
+		const struct igr_cli_opt *o = &opts[i];
+		if (o->type == IGR_ARG_COMMON)
+			continue;
+		if (o->name != NULL) {
+			c->longopts[k].name = o->name;
+			c->longopts[k].has_arg = o->arg ? required_argument
+							: no_argument;
+			c->longopts[k++].val = o->letter ? o->letter
+							 : IGR_OPT_TOOL + (int)i;
+		}
+		if (o->letter) {
+			len = strlen(c->shortopts);
+			if (len + 3 > sizeof c->shortopts)
+				igr_die("too many short options (internal "
+					"error)");
+			c->shortopts[len] = (char)o->letter;
+			c->shortopts[len + 1] = o->arg ? ':' : '\0';
+			c->shortopts[len + 2] = '\0';
+		}
+	}
+}
+
+static const char *common_name(int opt)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMON; i++)
+		if (common[i].val == opt)
+			break;
+	if (common[i].o.letter) {
+		static char s[3] = "-";
+		s[1] = (char)common[i].o.letter;
+		return s;
+	}
+	return common[i].o.name; /* callers add the "--" */
+}
+
+static void need(const struct igr_cli *c, unsigned bit, int opt)
+{
+	if (!(c->accepts & bit)) {
+		const char *n = common_name(opt);
+		igr_usage_error("option %s%s does not apply to %s",
+				n[0] == '-' ? "" : "--", n, c->prog);
+	}
+}
+
+/* A common option: 1 if OPT was one (stored in C), 0 if not. */
+static int common_option(struct igr_cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'h':
+		igr_cli_help(c, stdout);
+		fflush(stdout);
+		exit(ferror(stdout) ? 1 : 0);
+	case 'V':
+		printf("%s (igraph) %s\n", c->prog, IGR_VERSION);
+		exit(0);
+	case 'o':
+		need(c, IGR_CO_OUTPUT, opt);
+		c->output = arg;
+		return 1;
+	case 'v':
+		need(c, IGR_CO_VERBOSE, opt);
+		c->verbose++;
+		return 1;
+	case 'q':
+		need(c, IGR_CO_QUIET, opt);
+		c->quiet = 1;
+		return 1;
+	case IGR_OPT_TSV:
+		need(c, IGR_CO_ENCODING, opt);
+		c->encoding = IGR_ENC_TSV;
+		return 1;
+	case IGR_OPT_BINARY:
+		need(c, IGR_CO_ENCODING, opt);
+		c->encoding = IGR_ENC_BINARY;
+		return 1;
+	case IGR_OPT_THREADS:
+		need(c, IGR_CO_THREADS, opt);
+		c->threads = (int)igr_opt_u64(arg, 1, 1024, "--threads");
+		return 1;
+	case IGR_OPT_SEED:
+		need(c, IGR_CO_SEED, opt);
+		c->seed = igr_opt_u64(arg, 0, UINT64_MAX, "--seed");
+		c->seed_set = 1;
+		return 1;
+	case IGR_OPT_VOCAB:
+		need(c, IGR_CO_VOCAB, opt);
+		c->vocab = arg;
+		return 1;
+	case IGR_OPT_PROGRESS:
+		need(c, IGR_CO_PROGRESS, opt);
+		c->progress = 2; /* forced */
+		return 1;
+	case '?':
+		/* getopt_long already named the problem */
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			c->prog);
+		exit(2);
+	}
+	return 0;
+}
+
+/* Store ARG as table option O says; returns its code for IGR_ARG_CODE,
+ * 0 otherwise. */
+static int store(const struct igr_cli_opt *o, const char *arg)
+{
+	char name[64];
+	uint64_t hi;
+
+	if (o->letter)
+		snprintf(name, sizeof name, "-%c", o->letter);
+	else
+		snprintf(name, sizeof name, "--%s", o->name);
+	/* the largest double below 2^64 converts; 2^64 itself would not */
+	hi = o->max >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)o->max;
+	switch (o->type) {
+	case IGR_ARG_CODE:
+		return o->code;
+	case IGR_ARG_SET:
+		*(int *)o->value = o->code;
+		break;
+	case IGR_ARG_STR:
+		*(const char **)o->value = arg;
+		break;
+	case IGR_ARG_INT:
+		*(int *)o->value = (int)igr_opt_u64(arg, (uint64_t)o->min, hi,
+						    name);
+		break;
+	case IGR_ARG_U32:
+		*(uint32_t *)o->value = (uint32_t)igr_opt_u64(
+			arg, (uint64_t)o->min, hi, name);
+		break;
+	case IGR_ARG_U64:
+		*(uint64_t *)o->value = igr_opt_u64(arg, (uint64_t)o->min, hi,
+						    name);
+		break;
+	case IGR_ARG_DOUBLE:
+		*(double *)o->value = igr_opt_double(arg, o->min, o->max, name);
+		break;
+	case IGR_ARG_FLOAT:
+		*(float *)o->value = (float)igr_opt_double(arg, o->min, o->max,
+							   name);
+		break;
+	case IGR_ARG_TIME:
+		*(int64_t *)o->value = igr_opt_time(arg, name);
+		break;
+	case IGR_ARG_DURATION:
+		*(double *)o->value = igr_opt_duration(arg, name);
+		break;
+	}
+	return 0;
+}
+
+int igr_cli_getopt(struct igr_cli *c)
+{
+	int opt, code;
+
+	while ((opt = getopt_long(c->argc, c->argv, c->shortopts, c->longopts,
+				  NULL)) != -1) {
+		const struct igr_cli_opt *o = NULL;
+		size_t i;
+		if (opt >= IGR_OPT_TOOL && opt < IGR_OPT_TOOL + 0x1000) {
+			o = &c->opts[opt - IGR_OPT_TOOL];
+		} else if (opt < 0x100) {
+			for (i = 0; c->opts != NULL && LIVE(&c->opts[i]); i++)
+				if (c->opts[i].letter == opt &&
+				    c->opts[i].type != IGR_ARG_COMMON)
+					o = &c->opts[i];
+		}
+		if (o == NULL) {
+			if (!common_option(c, opt, optarg))
+				igr_usage_error("unhandled option (internal "
+						"error)");
+			continue;
+		}
+		if ((code = store(o, optarg)) != 0)
+			return code;
+	}
+	return -1;
+}
+
+void igr_cli_parse(struct igr_cli *c)
+{
+	if (igr_cli_getopt(c) != -1)
+		igr_usage_error("unhandled option (internal error)");
+}
+
+/* ---- --help ------------------------------------------------------------- */
+
+#define HELP_WIDTH 79
+
+/* The help of common option O for this command (its IGR_OPT_COMMON). */
+static const char *common_help(const struct igr_cli *c,
+			       const struct igr_cli_opt *o)
+{
+	size_t i;
+
+	for (i = 0; c->opts != NULL && LIVE(&c->opts[i]); i++)
+		if (c->opts[i].type == IGR_ARG_COMMON &&
+		    strcmp(c->opts[i].name, o->name) == 0)
+			return c->opts[i].help;
+	if (o->letter == 'q' && !(c->accepts & IGR_CO_PROGRESS))
+		return "no warnings";
+	return o->help;
+}
+
+/* The synopsis being built: words wrapped under the first one's end. */
+struct synopsis {
+	FILE *f;
+	int col, indent;
+};
+
+static void syn_word(struct synopsis *s, const char *w)
+{
+	int n = (int)strlen(w);
+
+	if (s->col + 1 + n > HELP_WIDTH && s->col > s->indent) {
+		fprintf(s->f, "\n%*s", s->indent, "");
+		s->col = s->indent;
+	}
+	fprintf(s->f, " %s", w);
+	s->col += 1 + n;
+}
+
+/* OPTS[I] and the options grouped with it (IGR_OF_OR / IGR_OF_AND) as one
+ * synopsis word; returns the index after the group. */
+static size_t syn_group(const struct igr_cli_opt *opts, size_t i, char *buf,
+			size_t cap, int bracket)
+{
+	size_t len = 0;
+	int first = 1;
+
+	if (bracket)
+		len += (size_t)snprintf(buf + len, cap - len, "[");
+	do {
+		const struct igr_cli_opt *o = &opts[i];
+		/* a required option by its long name, an optional one by its
+		 * letter when it has one */
+		int shrt = o->letter && (o->name == NULL ||
+					 !(o->flags & IGR_OF_REQUIRED));
+		if (!first)
+			len += (size_t)snprintf(buf + len, cap - len, "%s",
+						(o->flags & IGR_OF_OR) ? " | "
+								       : " ");
+		if (shrt)
+			len += (size_t)snprintf(buf + len, cap - len, "-%c",
+						o->letter);
+		else
+			len += (size_t)snprintf(buf + len, cap - len, "--%s",
+						o->name);
+		if (o->arg != NULL)
+			len += (size_t)snprintf(buf + len, cap - len, " %s",
+						o->arg);
+		first = 0;
+		i++;
+	} while (LIVE(&opts[i]) &&
+		 (opts[i].flags & (IGR_OF_OR | IGR_OF_AND)));
+	if (bracket)
+		snprintf(buf + len, cap - len, "]");
+	return i;
+}
+
+static int in_form(const struct igr_cli_opt *o, unsigned form)
+{
+	return ((o->forms ? o->forms : 1u) & form) != 0 &&
+	       o->type != IGR_ARG_COMMON;
+}
+
+/* One synopsis line: FORM is its bit, COMMON the common options shown. */
+static void synopsis_line(const struct igr_cli *c, FILE *f, const char *lead,
+			  unsigned form, unsigned co, const char *operands)
+{
+	const struct igr_cli_opt *opts = c->opts;
+	struct synopsis s = { f, 0, 0 };
+	char buf[512], flags[16];
+	size_t i, nf = 0;
+	int pass;
+
+	fprintf(f, "%s%s", lead, c->prog);
+	s.col = s.indent = (int)(strlen(lead) + strlen(c->prog));
+	/* required options, then the flags, then the optional ones */
+	for (i = 0; opts != NULL && LIVE(&opts[i]);) {
+		if (in_form(&opts[i], form) &&
+		    (opts[i].flags & IGR_OF_REQUIRED)) {
+			i = syn_group(opts, i, buf, sizeof buf, 0);
+			syn_word(&s, buf);
+		} else {
+			i++;
+		}
+	}
+	flags[nf++] = '[';
+	flags[nf++] = '-';
+	if (co & IGR_CO_QUIET)
+		flags[nf++] = 'q';
+	if (co & IGR_CO_VERBOSE)
+		flags[nf++] = 'v';
+	if (nf > 2) {
+		flags[nf++] = ']';
+		flags[nf] = '\0';
+		syn_word(&s, flags);
+	}
+	if (co & IGR_CO_ENCODING)
+		syn_word(&s, "[--binary | --tsv]");
+	for (i = 0; opts != NULL && LIVE(&opts[i]);) {
+		if (in_form(&opts[i], form) &&
+		    !(opts[i].flags & (IGR_OF_REQUIRED | IGR_OF_OR |
+				       IGR_OF_AND))) {
+			i = syn_group(opts, i, buf, sizeof buf, 1);
+			syn_word(&s, buf);
+		} else {
+			i++;
+		}
+	}
+	for (pass = 0; pass < (int)NCOMMON; pass++) {
+		const struct igr_cli_opt *o = &common[pass].o;
+		if (!(co & common[pass].bit) || o->letter == 'q' ||
+		    o->letter == 'v' || common[pass].bit == IGR_CO_ENCODING ||
+		    common[pass].bit == 0)
+			continue;
+		/* -o and --vocab last, as the files the command works on */
+		if (o->letter == 'o' || strcmp(o->name, "vocab") == 0)
+			continue;
+		snprintf(buf, sizeof buf, "[--%s%s%s]", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		syn_word(&s, buf);
+	}
+	if (co & IGR_CO_OUTPUT)
+		syn_word(&s, "[-o file]");
+	if (co & IGR_CO_VOCAB)
+		syn_word(&s, "[--vocab dir]");
+	if (operands != NULL && *operands)
+		syn_word(&s, operands);
+	fputc('\n', f);
+}
+
+/* "  -k, --top N" */
+static void opt_spec(const struct igr_cli_opt *o, char *buf, size_t cap)
+{
+	size_t len;
+	const char *a;
+
+	if (o->letter && o->name == NULL)
+		len = (size_t)snprintf(buf, cap, "  -%c", o->letter);
+	else if (o->letter)
+		len = (size_t)snprintf(buf, cap, "  -%c, --%s", o->letter,
+				       o->name);
+	else
+		len = (size_t)snprintf(buf, cap, "      --%s", o->name);
+	a = o->metavar ? o->metavar : o->arg;
+	if (a == NULL)
+		return;
+	len += (size_t)snprintf(buf + len, cap - len, " ");
+	for (; *a && len + 1 < cap; a++)
+		buf[len++] = o->metavar ? *a
+					: (char)(*a >= 'a' && *a <= 'z'
+							 ? *a - 'a' + 'A'
+							 : *a);
+	buf[len] = '\0';
+}
+
+/* HELP from column COL (the cursor is there), wrapped at HELP_WIDTH;
+ * '\n' breaks a line, and a line with a gap of two spaces ("pop  item
+ * popularity") continues under the text after the gap. */
+static void help_text(FILE *f, const char *help, int col)
+{
+	int hang = 0;
+
+	while (*help) {
+		size_t l = strcspn(help, "\n"), cut = l;
+		int width = HELP_WIDTH - col - hang;
+		if (hang == 0) {
+			const char *gap = strstr(help, "  ");
+			if (gap != NULL && (size_t)(gap - help) < l) {
+				while (*gap == ' ')
+					gap++;
+				hang = (int)(gap - help);
+			}
+			width = HELP_WIDTH - col;
+		}
+		if ((int)l > width) {
+			/* the last space that fits */
+			cut = (size_t)width;
+			while (cut > 0 && help[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = l;
+		}
+		fprintf(f, "%.*s\n", (int)cut, help);
+		help += cut;
+		if (*help == '\n')
+			hang = 0;
+		if (*help == ' ' || *help == '\n')
+			help++;
+		if (*help)
+			fprintf(f, "%*s", col + hang, "");
+	}
+}
+
+static void option_line(FILE *f, const struct igr_cli_opt *o,
+			const char *help, int col)
+{
+	char spec[128];
+	int n;
+
+	opt_spec(o, spec, sizeof spec);
+	n = (int)strlen(spec);
+	if (n + 2 > col)
+		fprintf(f, "%s\n%*s", spec, col, "");
+	else
+		fprintf(f, "%-*s", col, spec);
+	help_text(f, help, col);
+}
+
+void igr_cli_help(const struct igr_cli *c, FILE *f)
+{
+	const struct igr_cli_cmd *cmd = c->cmd;
+	const struct igr_cli_opt *opts = c->opts;
+	const struct igr_cli_form *m;
+	char spec[128];
+	size_t i;
+	int col = 0, n;
+	unsigned form = 2;
+
+	synopsis_line(c, f, "usage: ", 1, cmd->accepts, cmd->operands);
+	for (m = cmd->more; m != NULL && m->operands != NULL; m++, form <<= 1)
+		synopsis_line(c, f, "       ", form, m->common, m->operands);
+	if (cmd->about != NULL)
+		fprintf(f, "\n%s\n", cmd->about);
+	fputc('\n', f);
+	/* the help column: after the longest option of reasonable length */
+	for (i = 0; opts != NULL && LIVE(&opts[i]); i++) {
+		if (opts[i].type == IGR_ARG_COMMON)
+			continue;
+		opt_spec(&opts[i], spec, sizeof spec);
+		n = (int)strlen(spec);
+		if (n <= 24 && n > col)
+			col = n;
+	}
+	for (i = 0; i < NCOMMON; i++) {
+		if (common[i].bit && !(c->accepts & common[i].bit))
+			continue;
+		opt_spec(&common[i].o, spec, sizeof spec);
+		n = (int)strlen(spec);
+		if (n > col)
+			col = n;
+	}
+	col += 2;
+	for (i = 0; opts != NULL && LIVE(&opts[i]); i++)
+		if (opts[i].type != IGR_ARG_COMMON)
+			option_line(f, &opts[i], opts[i].help, col);
+	for (i = 0; i < NCOMMON; i++)
+		if (!common[i].bit || (c->accepts & common[i].bit))
+			option_line(f, &common[i].o,
+				    common_help(c, &common[i].o), col);
 }

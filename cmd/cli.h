@@ -8,14 +8,21 @@
  * shows progress, and closes stdout properly at the end of main (an EPIPE
  * re-raises SIGPIPE, as git does).
  *
- * A command:
- *     struct igr_cli cli;
- *     igr_cli_init(&cli, "igraph-eval", argc, argv, IGR_CO_VERBOSE | ...);
- *     while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, "k:"),
- *                             longopts, NULL)) != -1)
- *             switch (c) { case 'k': ...; default: igr_cli_option(&cli, c,
- *                     optarg, usage_text); }
- *     ...
+ * A command (the shape of every cmd/igraph-*.c main):
+ *     static const struct igr_cli_cmd cmd = { .name = "igraph-show",
+ *             .accepts = IGR_CO_OUTPUT | IGR_CO_VOCAB,
+ *             .operands = "[file]", .about = "Print ..." };
+ *     uint32_t k = 10;
+ *     const struct igr_cli_opt opts[] = {
+ *             IGR_OPT_U32('k', "top", "n", &k, 1, 1000000,
+ *                         "neighbours per relation (default 10)"),
+ *             IGR_OPT_CODE(0, "user", "id", OPT_USER, "show user ID"),
+ *             IGR_OPT_END };
+ *     igr_cli_init(&cli, &cmd, opts, argc, argv);
+ *     while ((c = igr_cli_getopt(&cli)) != -1)   (or igr_cli_parse())
+ *             switch (c) { case OPT_USER: ... }
+ *     igr_cli_ready(&cli);
+ *     ... one library call per step ...
  *     return igr_cli_finish(&cli);
  */
 #ifndef IGR_CLI_H
@@ -23,6 +30,7 @@
 
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 #include "clock.h"
@@ -43,8 +51,7 @@ enum {
 			IGR_CO_ENCODING | IGR_CO_PROGRESS,
 };
 
-/* Codes of the common long-only options; tools number their own long-only
- * options from IGR_OPT_TOOL. */
+/* Codes of the common long-only options (getopt values inside cli.c). */
 enum {
 	IGR_OPT_TSV = 0x1000,
 	IGR_OPT_BINARY,
@@ -55,19 +62,106 @@ enum {
 	IGR_OPT_TOOL = 0x1100,
 };
 
-/* Put this first in every command's struct option table. */
-#define IGR_COMMON_LONGOPTS                                                  \
-	{ "output", required_argument, NULL, 'o' },                          \
-	{ "verbose", no_argument, NULL, 'v' },                               \
-	{ "quiet", no_argument, NULL, 'q' },                                 \
-	{ "help", no_argument, NULL, 'h' },                                  \
-	{ "version", no_argument, NULL, 'V' },                               \
-	{ "tsv", no_argument, NULL, IGR_OPT_TSV },                           \
-	{ "binary", no_argument, NULL, IGR_OPT_BINARY },                     \
-	{ "threads", required_argument, NULL, IGR_OPT_THREADS },             \
-	{ "seed", required_argument, NULL, IGR_OPT_SEED },                   \
-	{ "vocab", required_argument, NULL, IGR_OPT_VOCAB },                 \
-	{ "progress", no_argument, NULL, IGR_OPT_PROGRESS }
+/*
+ * A command's options: one table, each option declared once with its help
+ * (git's parse-options.h is the model).  The table says what an option
+ * stores (igr_cli_parse() range-checks and stores it) or the code
+ * igr_cli_getopt() returns for the command to handle; --help, the usage
+ * synopsis and the getopt_long tables are all made from it.  The common
+ * options are declared once in cli.c, with their help text; the command
+ * names the ones it accepts with IGR_CO_* bits.
+ */
+enum igr_arg_type {
+	IGR_ARG_CODE = 0,  /* igr_cli_getopt() returns .code (optarg set) */
+	IGR_ARG_SET,       /* int: = .code */
+	IGR_ARG_STR,       /* const char *: = optarg */
+	IGR_ARG_INT,       /* int, in [.min, .max] */
+	IGR_ARG_U32,       /* uint32_t, in [.min, .max] */
+	IGR_ARG_U64,       /* uint64_t, in [.min, .max] */
+	IGR_ARG_DOUBLE,    /* double, in [.min, .max] */
+	IGR_ARG_FLOAT,     /* float, in [.min, .max] (checked as double) */
+	IGR_ARG_TIME,      /* int64_t Unix seconds (igr_opt_time) */
+	IGR_ARG_DURATION,  /* double seconds (igr_opt_duration) */
+	IGR_ARG_COMMON,    /* not an option: .help replaces the help of the
+			      common option .name for this command */
+};
+
+/* How an option shows in the usage synopsis (.flags). */
+enum {
+	IGR_OF_REQUIRED = 1 << 0, /* no brackets; long name; before [-qv] */
+	IGR_OF_OR = 1 << 1,       /* "| --this" inside the previous' group */
+	IGR_OF_AND = 1 << 2,      /* " --this" inside the previous' group */
+};
+
+struct igr_cli_opt {
+	const char *name;    /* long name without "--" */
+	int letter;          /* short option, or 0 */
+	const char *arg;     /* argument in the synopsis ("file"); NULL: none */
+	int type;            /* enum igr_arg_type */
+	void *value;         /* what it stores (not IGR_ARG_CODE) */
+	double min, max;     /* range of the numeric types */
+	int code;            /* IGR_ARG_CODE: returned; IGR_ARG_SET: stored */
+	const char *help;    /* for --help; wrapped, '\n' breaks a line */
+	unsigned flags;      /* IGR_OF_* */
+	unsigned forms;      /* synopsis lines it shows in (bit 0: the first;
+				0 = the first only) */
+	const char *metavar; /* argument in the option list; NULL: ARG in
+				capitals */
+};
+
+/* Table rows.  The last argument is the help text, which may be followed
+ * by more designated initializers: `.flags = IGR_OF_REQUIRED`,
+ * `.metavar = "RULE"`, `.forms = 3`.  Pointers are type-checked. */
+#define IGR_PTR_(T, p) ((void *)(1 ? (p) : (T *)0))
+#define IGR_OPT_CODE(l, n, a, c, ...)                                        \
+	{ .letter = l, .name = n, .arg = a, .type = IGR_ARG_CODE, .code = c, \
+	  .help = __VA_ARGS__ }
+#define IGR_OPT_FLAG(l, n, p, ...)                                           \
+	{ .letter = l, .name = n, .type = IGR_ARG_SET,                       \
+	  .value = IGR_PTR_(int, p), .code = 1, .help = __VA_ARGS__ }
+#define IGR_OPT_SET(l, n, p, v, ...)                                         \
+	{ .letter = l, .name = n, .type = IGR_ARG_SET,                       \
+	  .value = IGR_PTR_(int, p), .code = v, .help = __VA_ARGS__ }
+#define IGR_OPT_STR(l, n, a, p, ...)                                         \
+	{ .letter = l, .name = n, .arg = a, .type = IGR_ARG_STR,             \
+	  .value = IGR_PTR_(const char *, p), .help = __VA_ARGS__ }
+#define IGR_OPT_NUM_(t, T, l, n, a, p, lo, hi, ...)                          \
+	{ .letter = l, .name = n, .arg = a, .type = t,                       \
+	  .value = IGR_PTR_(T, p), .min = lo, .max = hi, .help = __VA_ARGS__ }
+#define IGR_OPT_INT(...) IGR_OPT_NUM_(IGR_ARG_INT, int, __VA_ARGS__)
+#define IGR_OPT_U32(...) IGR_OPT_NUM_(IGR_ARG_U32, uint32_t, __VA_ARGS__)
+#define IGR_OPT_U64(...) IGR_OPT_NUM_(IGR_ARG_U64, uint64_t, __VA_ARGS__)
+#define IGR_OPT_DOUBLE(...) IGR_OPT_NUM_(IGR_ARG_DOUBLE, double, __VA_ARGS__)
+#define IGR_OPT_FLOAT(...) IGR_OPT_NUM_(IGR_ARG_FLOAT, float, __VA_ARGS__)
+#define IGR_OPT_TIME(l, n, a, p, ...)                                        \
+	{ .letter = l, .name = n, .arg = a, .type = IGR_ARG_TIME,            \
+	  .value = IGR_PTR_(int64_t, p), .help = __VA_ARGS__ }
+#define IGR_OPT_DURATION(l, n, a, p, ...)                                    \
+	{ .letter = l, .name = n, .arg = a, .type = IGR_ARG_DURATION,        \
+	  .value = IGR_PTR_(double, p), .help = __VA_ARGS__ }
+/* This command's help for common option N ("vocab", "output", ...). */
+#define IGR_OPT_COMMON(n, ...)                                               \
+	{ .name = n, .type = IGR_ARG_COMMON, .help = __VA_ARGS__ }
+#define IGR_OPT_END { .name = NULL }
+
+/* A further synopsis line (e.g. "igraph-ingest --list-schemas"): the
+ * common options it shows and its operands; its own options are those
+ * whose .forms have the line's bit. */
+struct igr_cli_form {
+	unsigned common;      /* IGR_CO_* shown */
+	const char *operands; /* "[features]"; "" for none */
+};
+
+/* What a command is, for its --help. */
+struct igr_cli_cmd {
+	const char *name;     /* "igraph-eval" */
+	unsigned accepts;     /* IGR_CO_* */
+	const char *operands; /* synopsis operands: "[file ...]" */
+	const char *about;    /* the paragraph after the synopsis */
+	const struct igr_cli_form *more; /* further synopsis lines, ended by
+					    an entry with NULL operands;
+					    NULL: none */
+};
 
 struct igr_cli {
 	const char *prog;   /* "igraph-eval" */
@@ -83,23 +177,33 @@ struct igr_cli {
 	const char *vocab;  /* --vocab DIR or NULL */
 	int argc;
 	char **argv;
+	const struct igr_cli_cmd *cmd;
+	const struct igr_cli_opt *opts;
+	struct option *longopts;
 	char shortopts[128];
 	igr_report report;  /* igr_cli_report() */
 };
 
-/* Set up: C locale for numbers, program name for messages, defaults. */
-void igr_cli_init(struct igr_cli *c, const char *prog, int argc, char **argv,
-		  unsigned accepts);
+/* Set up: C locale for numbers, program name for messages, defaults, and
+ * the option tables of CMD with its options OPTS (ended by IGR_OPT_END;
+ * borrowed: they must outlive the parsing). */
+void igr_cli_init(struct igr_cli *c, const struct igr_cli_cmd *cmd,
+		  const struct igr_cli_opt *opts, int argc, char **argv);
 
-/* Short option string: the common ones this command accepts plus TOOL's. */
-const char *igr_cli_shortopts(struct igr_cli *c, const char *tool);
+/* The next option of the command line that the table leaves to the
+ * command (IGR_ARG_CODE): its code, with optarg set; -1 at the end of the
+ * options (optind: the first operand).  Every other option is handled
+ * here: common options are stored in C, table options stored and
+ * range-checked (a bad value is a usage error naming the option: "-k"
+ * when it has a letter, else "--name"); -h prints the help and exits 0,
+ * -V the version; an unknown option is a usage error (exit 2). */
+int igr_cli_getopt(struct igr_cli *c);
 
-/* Handle option OPT (a getopt_long return value that the command did not
- * recognise).  Common options are stored in C; -h prints USAGE to stdout
- * and exits 0; -V prints the version and exits 0; anything else is a usage
- * error (exit 2). */
-void igr_cli_option(struct igr_cli *c, int opt, const char *arg,
-		    const char *usage);
+/* All the options, for a table without IGR_ARG_CODE rows. */
+void igr_cli_parse(struct igr_cli *c);
+
+/* The --help text: usage synopsis, about, the option list. */
+void igr_cli_help(const struct igr_cli *c, FILE *f);
 
 /* The input files named after the options (ARGV[optind..]), or a single
  * "-" (standard input) when there are none; *N gets their number.  The

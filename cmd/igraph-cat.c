@@ -8,30 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-cat [-qv] [--binary | --tsv] [--count] [-o file]\n"
-	"                  [--vocab dir] [file ...]\n"
-	"\n"
-	"Print igraph streams as TSV (the default), or convert them to binary;\n"
-	"several streams of the same kind are concatenated.\n"
-	"\n"
-	"  -o, --output FILE  write to FILE atomically instead of stdout\n"
-	"      --tsv          write TSV (the default)\n"
-	"      --binary       write the binary encoding\n"
-	"      --vocab DIR    print external ids from vocabulary DIR, and read\n"
-	"                     TSV streams that hold external ids\n"
-	"      --count        print only the number of records per input\n"
-	"  -v, --verbose      print a summary on stderr\n"
-	"  -q, --quiet        no warnings or progress\n"
-	"  -h, --help         show this help\n"
-	"  -V, --version      show the version\n";
-
-enum { OPT_COUNT = IGR_OPT_TOOL };
-
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "count", no_argument, NULL, OPT_COUNT },
-	{ NULL, 0, NULL, 0 },
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-cat",
+	.accepts = IGR_CO_STREAM | IGR_CO_VOCAB,
+	.operands = "[file ...]",
+	.about = "Print igraph streams as TSV (the default), or convert them to binary;\n"
+	"several streams of the same kind are concatenated.",
 };
 
 /* Copy every record of R to W (creating W from the first reader). */
@@ -91,24 +73,27 @@ int main(int argc, char **argv)
 	struct igr_cli cli;
 	igr_vocabset *vs = NULL;
 	igr_writer *w = NULL;
-	int count = 0, c, i, nfiles, kind = 0;
+	int count = 0, i, nfiles, kind = 0;
 	uint32_t dim = 0;
 	uint64_t total = 0;
 	char *features = NULL; /* names of the first features stream */
 	char **files;
 
-	igr_cli_init(&cli, "igraph-cat", argc, argv,
-		     IGR_CO_STREAM | IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_COUNT:
-			count = 1;
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
-	}
+	const struct igr_cli_opt opts[] = {
+		IGR_OPT_FLAG(0, "count", &count,
+			     "print only the number of records per input"),
+		IGR_OPT_COMMON("tsv", "write TSV (the default)"),
+		IGR_OPT_COMMON("progress", "accepted as by every stream "
+			       "command (igraph-cat shows none)"),
+		IGR_OPT_COMMON("binary", "write the binary encoding"),
+		IGR_OPT_COMMON("vocab", "print external ids from vocabulary "
+			       "DIR, and read TSV streams that hold external "
+			       "ids"),
+		IGR_OPT_END
+	};
+
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	igr_cli_parse(&cli);
 	igr_cli_ready(&cli);
 	if (cli.encoding == IGR_ENC_AUTO)
 		cli.encoding = IGR_ENC_TSV;

@@ -14,61 +14,17 @@
 #include <stdnoreturn.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-eval --truth file [-qv] [-k list] [--behavior list]\n"
-	"                   [--items n] [--json] [--per-user] [--probabilities]\n"
-	"                   [--bins n] [--compare file] [-o file] [--vocab dir]\n"
-	"                   [file]\n"
-	"\n"
-	"Score a scores stream of user -> item recommendations (FILE, or stdin)\n"
-	"against the truth: the distinct items of each user's events in the\n"
-	"held-out period.  Metrics are averaged over the users with truth.\n"
-	"\n"
-	"      --truth FILE      events stream of the held-out behaviour\n"
-	"  -k LIST               cutoffs, e.g. 10,20 (default 10,20)\n"
-	"      --behavior LIST   only these behaviours are relevant, e.g. buy\n"
-	"                        or cart,buy (default: every behaviour)\n"
-	"      --items N         catalogue size for item coverage (default: the\n"
-	"                        --vocab item count, else 1 + the largest id)\n"
-	"      --json            print a JSON object instead of TSV lines\n"
-	"      --per-user        print one row per user and cutoff instead\n"
-	"      --probabilities   scores are probabilities: add AUC, log-loss,\n"
-	"                        Brier score and a calibration table (implied by\n"
-	"                        the stream header meta 'score probability')\n"
-	"      --bins N          calibration bins (default 10)\n"
-	"      --compare FILE    a second run: print both, their difference, the\n"
-	"                        per-user wins and losses and paired tests\n"
-	"  -o, --output FILE     write to FILE atomically instead of stdout\n"
-	"      --vocab DIR       read streams with external ids; print users\n"
-	"                        by external id\n"
-	"  -v, --verbose         print a summary on stderr\n"
-	"  -q, --quiet           no warnings\n"
-	"  -h, --help            show this help\n"
-	"  -V, --version         show the version\n";
-
-enum {
-	OPT_TRUTH = IGR_OPT_TOOL,
-	OPT_BEHAVIOR,
-	OPT_ITEMS,
-	OPT_JSON,
-	OPT_PER_USER,
-	OPT_PROB,
-	OPT_BINS,
-	OPT_COMPARE,
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-eval",
+	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET | IGR_CO_VOCAB,
+	.operands = "[file]",
+	.about = "Score a scores stream of user -> item recommendations (FILE, "
+		 "or stdin)\nagainst the truth: the distinct items of each "
+		 "user's events in the\nheld-out period.  Metrics are averaged "
+		 "over the users with truth.",
 };
 
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "truth", required_argument, NULL, OPT_TRUTH },
-	{ "behavior", required_argument, NULL, OPT_BEHAVIOR },
-	{ "items", required_argument, NULL, OPT_ITEMS },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "per-user", no_argument, NULL, OPT_PER_USER },
-	{ "probabilities", no_argument, NULL, OPT_PROB },
-	{ "bins", required_argument, NULL, OPT_BINS },
-	{ "compare", required_argument, NULL, OPT_COMPARE },
-	{ NULL, 0, NULL, 0 },
-};
+enum { OPT_K = 1, OPT_BEHAVIOR };
 
 /* What was read, for the summary and the JSON header. */
 struct input {
@@ -587,44 +543,49 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(in, 0, sizeof in);
 	o.nbins = 10;
-	igr_cli_init(&o.cli, "igraph-eval", argc, argv,
-		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
-			     IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&o.cli, "k:"),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			nk = igr_opt_u32_list(optarg, k, IGR_EVAL_MAXK, 1,
-					      IGR_EVAL_KMAX, "-k");
-			break;
-		case OPT_TRUTH:
-			o.truth = optarg;
-			break;
-		case OPT_BEHAVIOR:
-			o.behaviors = parse_behaviors(optarg);
-			break;
-		case OPT_ITEMS:
-			o.items = igr_opt_u64(optarg, 1,
-					      (uint64_t)UINT32_MAX + 1,
-					      "--items");
-			break;
-		case OPT_JSON:
-			o.json = 1;
-			break;
-		case OPT_PER_USER:
-			o.per_user = 1;
-			break;
-		case OPT_PROB:
-			o.prob = 1;
-			break;
-		case OPT_BINS:
-			o.nbins = (int)igr_opt_u64(optarg, 1, 1000, "--bins");
-			break;
-		case OPT_COMPARE:
-			o.compare = optarg;
-			break;
-		default:
-			igr_cli_option(&o.cli, c, optarg, usage);
+	{
+		const struct igr_cli_opt opts[] = {
+			IGR_OPT_STR(0, "truth", "file", &o.truth,
+				    "events stream of the held-out behaviour",
+				    .flags = IGR_OF_REQUIRED),
+			IGR_OPT_CODE('k', NULL, "list", OPT_K,
+				     "cutoffs, e.g. 10,20 (default 10,20)"),
+			IGR_OPT_CODE(0, "behavior", "list", OPT_BEHAVIOR,
+				     "only these behaviours are relevant, e.g. "
+				     "buy or cart,buy (default: every "
+				     "behaviour)"),
+			IGR_OPT_U64(0, "items", "n", &o.items, 1,
+				    (double)UINT32_MAX + 1,
+				    "catalogue size for item coverage "
+				    "(default: the --vocab item count, else 1 "
+				    "+ the largest id)"),
+			IGR_OPT_FLAG(0, "json", &o.json,
+				     "print a JSON object instead of TSV lines"),
+			IGR_OPT_FLAG(0, "per-user", &o.per_user,
+				     "print one row per user and cutoff "
+				     "instead"),
+			IGR_OPT_FLAG(0, "probabilities", &o.prob,
+				     "scores are probabilities: add AUC, "
+				     "log-loss, Brier score and a calibration "
+				     "table (implied by the stream header meta "
+				     "'score probability')"),
+			IGR_OPT_INT(0, "bins", "n", &o.nbins, 1, 1000,
+				    "calibration bins (default 10)"),
+			IGR_OPT_STR(0, "compare", "file", &o.compare,
+				    "a second run: print both, their "
+				    "difference, the per-user wins and losses "
+				    "and paired tests"),
+			IGR_OPT_COMMON("vocab", "read streams with external "
+				       "ids; print users by external id"),
+			IGR_OPT_END
+		};
+		igr_cli_init(&o.cli, &cmd, opts, argc, argv);
+		while ((c = igr_cli_getopt(&o.cli)) != -1) {
+			if (c == OPT_K)
+				nk = igr_opt_u32_list(optarg, k, IGR_EVAL_MAXK,
+						      1, IGR_EVAL_KMAX, "-k");
+			else
+				o.behaviors = parse_behaviors(optarg);
 		}
 	}
 	igr_cli_ready(&o.cli);

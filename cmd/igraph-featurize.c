@@ -13,80 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: igraph-featurize [-qv] [--binary | --tsv] [-o file]\n"
-	"                        [--base graph] [--now time]\n"
-	"                        [--half-life duration] [--weights list]\n"
-	"                        [--min-weight w] [--max-degree n]\n"
-	"                        [--cooc-window duration] [--cooc-max n]\n"
-	"                        [--forget file] [--report file] [--json]\n"
-	"                        [--vocab dir] [--progress] [file ...]\n"
-	"\n"
-	"Turn events into the interest graph (user->item, user->category,\n"
-	"item->category and optional item->item edges, weighted by behaviour\n"
-	"and decayed with time), or merge new events into a base graph.\n"
-	"\n"
-	"  -o, --output FILE        write the graph to FILE atomically\n"
-	"      --base GRAPH         decay GRAPH to the new now and add the events\n"
-	"      --now TIME           decay reference (default: the newest event,\n"
-	"                           or the base graph's now if that is newer)\n"
-	"      --half-life DUR      weight half-life, e.g. 12h, 7d, inf (default\n"
-	"                           7d, or the base graph's)\n"
-	"      --weights LIST       behaviour weights, e.g. buy=5,cart=3 (default\n"
-	"                           view=1,click=1,fav=2,cart=3,buy=5,review=4)\n"
-	"      --min-weight W       prune edges lighter than W (default 1e-4;\n"
-	"                           0 keeps all)\n"
-	"      --max-degree N       keep each node's N strongest edges per\n"
-	"                           relation (default 0: no cap)\n"
-	"      --cooc-window DUR    item->item edges between items a user engaged\n"
-	"                           with within DUR (default 0: none)\n"
-	"      --cooc-max N         partners per event for --cooc-window\n"
-	"                           (default 10)\n"
-	"      --forget FILE        remove the users listed in FILE (one per line)\n"
-	"                           and their edges; with --vocab, mark them\n"
-	"                           forgotten in the vocabulary\n"
-	"      --report FILE        write what changed to FILE (TSV)\n"
-	"      --json               write the report as JSON\n"
-	"      --tsv                write TSV\n"
-	"      --binary             write the binary encoding (the default unless\n"
-	"                           writing to a terminal)\n"
-	"      --vocab DIR          vocabulary: node counts, external ids in TSV\n"
-	"                           and in the report, names for --forget\n"
-	"      --progress           show progress on stderr\n"
-	"  -v, --verbose            print a summary on stderr\n"
-	"  -q, --quiet              no warnings or progress\n"
-	"  -h, --help               show this help\n"
-	"  -V, --version            show the version\n";
-
-enum {
-	OPT_BASE = IGR_OPT_TOOL,
-	OPT_NOW,
-	OPT_HALF_LIFE,
-	OPT_WEIGHTS,
-	OPT_MIN_WEIGHT,
-	OPT_MAX_DEGREE,
-	OPT_COOC_WINDOW,
-	OPT_COOC_MAX,
-	OPT_FORGET,
-	OPT_REPORT,
-	OPT_JSON,
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-featurize",
+	.accepts = IGR_CO_STREAM | IGR_CO_VOCAB,
+	.operands = "[file ...]",
+	.about = "Turn events into the interest graph (user->item, "
+		 "user->category,\nitem->category and optional item->item "
+		 "edges, weighted by behaviour\nand decayed with time), or "
+		 "merge new events into a base graph.",
 };
 
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "base", required_argument, NULL, OPT_BASE },
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "half-life", required_argument, NULL, OPT_HALF_LIFE },
-	{ "weights", required_argument, NULL, OPT_WEIGHTS },
-	{ "min-weight", required_argument, NULL, OPT_MIN_WEIGHT },
-	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
-	{ "cooc-window", required_argument, NULL, OPT_COOC_WINDOW },
-	{ "cooc-max", required_argument, NULL, OPT_COOC_MAX },
-	{ "forget", required_argument, NULL, OPT_FORGET },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ NULL, 0, NULL, 0 },
-};
+enum { OPT_NOW = 1, OPT_HALF_LIFE, OPT_WEIGHTS, OPT_COOC_WINDOW,
+       OPT_COOC_MAX };
 
 static int is_dash(const char *p)
 {
@@ -178,6 +116,38 @@ fail:
 	return -1;
 }
 
+/* The options that set more than their value. */
+static void option(igr_fz_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_NOW:
+		o->now = igr_opt_time(arg, "--now");
+		o->has_now = 1;
+		break;
+	case OPT_HALF_LIFE:
+		o->half_life = igr_opt_duration(arg, "--half-life");
+		if (!(o->half_life > 0))
+			igr_usage_error("--half-life: must be more than 0 "
+					"(inf: no decay)");
+		o->half_life_set = 1;
+		break;
+	case OPT_WEIGHTS:
+		if (igr_fz_parse_weights(arg, o->weight) < 0)
+			igr_usage_error("--weights: %s", igr_errmsg());
+		o->weights_set = 1;
+		break;
+	case OPT_COOC_WINDOW:
+		o->cooc_window = igr_opt_duration(arg, "--cooc-window");
+		o->cooc_set = 1;
+		break;
+	case OPT_COOC_MAX:
+		o->cooc_max = (uint32_t)igr_opt_u64(arg, 1, 1000,
+						    "--cooc-max");
+		o->cooc_set = 1;
+		break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct igr_cli cli;
@@ -198,60 +168,55 @@ int main(int argc, char **argv)
 
 	igr_fz_opts_init(&o);
 	memset(&rep, 0, sizeof rep);
-	igr_cli_init(&cli, "igraph-featurize", argc, argv,
-		     IGR_CO_STREAM | IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_BASE:
-			base_path = optarg;
-			break;
-		case OPT_NOW:
-			o.now = igr_opt_time(optarg, "--now");
-			o.has_now = 1;
-			break;
-		case OPT_HALF_LIFE:
-			o.half_life = igr_opt_duration(optarg, "--half-life");
-			if (!(o.half_life > 0))
-				igr_usage_error("--half-life: must be more "
-						"than 0 (inf: no decay)");
-			o.half_life_set = 1;
-			break;
-		case OPT_WEIGHTS:
-			if (igr_fz_parse_weights(optarg, o.weight) < 0)
-				igr_usage_error("--weights: %s", igr_errmsg());
-			o.weights_set = 1;
-			break;
-		case OPT_MIN_WEIGHT:
-			o.min_weight = igr_opt_double(optarg, 0, 1e30,
-						      "--min-weight");
-			break;
-		case OPT_MAX_DEGREE:
-			o.max_degree = (uint32_t)igr_opt_u64(
-				optarg, 0, UINT32_MAX, "--max-degree");
-			break;
-		case OPT_COOC_WINDOW:
-			o.cooc_window = igr_opt_duration(optarg,
-							 "--cooc-window");
-			o.cooc_set = 1;
-			break;
-		case OPT_COOC_MAX:
-			o.cooc_max = (uint32_t)igr_opt_u64(optarg, 1, 1000,
-							   "--cooc-max");
-			o.cooc_set = 1;
-			break;
-		case OPT_FORGET:
-			forget = optarg;
-			break;
-		case OPT_REPORT:
-			report = optarg;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
+	{
+		const struct igr_cli_opt opts[] = {
+			IGR_OPT_STR(0, "base", "graph", &base_path,
+				    "decay GRAPH to the new now and add the "
+				    "events"),
+			IGR_OPT_CODE(0, "now", "time", OPT_NOW,
+				     "decay reference (default: the newest "
+				     "event, or the base graph's now if that "
+				     "is newer)"),
+			IGR_OPT_CODE(0, "half-life", "duration", OPT_HALF_LIFE,
+				     "weight half-life, e.g. 12h, 7d, inf "
+				     "(default 7d, or the base graph's)",
+				     .metavar = "DUR"),
+			IGR_OPT_CODE(0, "weights", "list", OPT_WEIGHTS,
+				     "behaviour weights, e.g. buy=5,cart=3 "
+				     "(default view=1,click=1,fav=2,cart=3,"
+				     "buy=5,review=4)"),
+			IGR_OPT_DOUBLE(0, "min-weight", "w", &o.min_weight, 0,
+				       1e30, "prune edges lighter than W "
+				       "(default 1e-4; 0 keeps all)"),
+			IGR_OPT_U32(0, "max-degree", "n", &o.max_degree, 0,
+				    UINT32_MAX, "keep each node's N strongest "
+				    "edges per relation (default 0: no cap)"),
+			IGR_OPT_CODE(0, "cooc-window", "duration",
+				     OPT_COOC_WINDOW,
+				     "item->item edges between items a user "
+				     "engaged with within DUR (default 0: "
+				     "none)", .metavar = "DUR"),
+			IGR_OPT_CODE(0, "cooc-max", "n", OPT_COOC_MAX,
+				     "partners per event for --cooc-window "
+				     "(default 10)"),
+			IGR_OPT_STR(0, "forget", "file", &forget,
+				    "remove the users listed in FILE (one per "
+				    "line) and their edges; with --vocab, mark "
+				    "them forgotten in the vocabulary"),
+			IGR_OPT_STR(0, "report", "file", &report,
+				    "write what changed to FILE (TSV)"),
+			IGR_OPT_FLAG(0, "json", &json,
+				     "write the report as JSON"),
+			IGR_OPT_COMMON("output", "write the graph to FILE "
+				       "atomically"),
+			IGR_OPT_COMMON("vocab", "vocabulary: node counts, "
+				       "external ids in TSV and in the report, "
+				       "names for --forget"),
+			IGR_OPT_END
+		};
+		igr_cli_init(&cli, &cmd, opts, argc, argv);
+		while ((c = igr_cli_getopt(&cli)) != -1)
+			option(&o, c, optarg);
 	}
 	igr_cli_ready(&cli);
 	if (json && report == NULL)

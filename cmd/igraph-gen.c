@@ -8,67 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-gen [-qv] [--users n] [--items n] [--categories n]\n"
-	"                  [--events n | --events-per-user n] [--days n]\n"
-	"                  [--start time] [--seed n] [--drift p]\n"
-	"                  [--order user | time] [--items-out file]\n"
-	"                  [--progress] [-o file]\n"
-	"\n"
-	"Write a synthetic behaviour log in the Taobao UserBehavior layout\n"
-	"(CSV, no header: user_id,item_id,category_id,behavior_type,timestamp;\n"
-	"behaviours pv, cart, fav, buy), the same bytes for the same options.\n"
-	"\n"
-	"      --users N            users (default 1000)\n"
-	"      --items N            items (default 4 per user, at least 100)\n"
-	"      --categories N       categories (default items/50, at most 9439)\n"
-	"      --events N           rows in all (default 100 per user)\n"
-	"      --events-per-user N  mean rows per user, instead of --events\n"
-	"      --days N             length of the log in days (default 9)\n"
-	"      --start TIME         first second, a local midnight (default\n"
-	"                           2017-11-25T00:00:00+08:00)\n"
-	"      --seed N             random seed (default 1)\n"
-	"      --drift P            chance per user and day that a new interest\n"
-	"                           takes the top place (default 0.3)\n"
-	"      --order ORDER        user: grouped by user, time-sorted within a\n"
-	"                           user (the default, as Taobao's file);\n"
-	"                           time: sorted by time\n"
-	"      --items-out FILE     also write the item catalogue\n"
-	"                           (item_id,category_id,price,title) to FILE\n"
-	"      --progress           show progress even if stderr is no terminal\n"
-	"  -o, --output FILE        write to FILE atomically instead of stdout\n"
-	"  -v, --verbose            print a summary on stderr\n"
-	"  -q, --quiet              no warnings or progress\n"
-	"  -h, --help               show this help\n"
-	"  -V, --version            show the version\n";
-
-enum {
-	OPT_USERS = IGR_OPT_TOOL,
-	OPT_ITEMS,
-	OPT_CATEGORIES,
-	OPT_EVENTS,
-	OPT_EVENTS_PER_USER,
-	OPT_DAYS,
-	OPT_START,
-	OPT_DRIFT,
-	OPT_ORDER,
-	OPT_ITEMS_OUT,
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-gen",
+	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
+		   IGR_CO_PROGRESS | IGR_CO_SEED,
+	.operands = "",
+	.about = "Write a synthetic behaviour log in the Taobao UserBehavior "
+		 "layout\n(CSV, no header: user_id,item_id,category_id,"
+		 "behavior_type,timestamp;\nbehaviours pv, cart, fav, buy), "
+		 "the same bytes for the same options.",
 };
 
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "users", required_argument, NULL, OPT_USERS },
-	{ "items", required_argument, NULL, OPT_ITEMS },
-	{ "categories", required_argument, NULL, OPT_CATEGORIES },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "events-per-user", required_argument, NULL, OPT_EVENTS_PER_USER },
-	{ "days", required_argument, NULL, OPT_DAYS },
-	{ "start", required_argument, NULL, OPT_START },
-	{ "drift", required_argument, NULL, OPT_DRIFT },
-	{ "order", required_argument, NULL, OPT_ORDER },
-	{ "items-out", required_argument, NULL, OPT_ITEMS_OUT },
-	{ NULL, 0, NULL, 0 },
-};
+enum { OPT_EVENTS_PER_USER = 1, OPT_START, OPT_ORDER };
 
 static void show_progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -96,59 +47,67 @@ int main(int argc, char **argv)
 	double t0;
 
 	igr_gen_opts_init(&o);
-	igr_cli_init(&cli, "igraph-gen", argc, argv,
-		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
-			     IGR_CO_PROGRESS | IGR_CO_SEED);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_USERS:
-			o.users = igr_opt_u64(optarg, 1, 100000000, "--users");
-			break;
-		case OPT_ITEMS:
-			o.items = igr_opt_u64(optarg, 1, 500000000, "--items");
-			break;
-		case OPT_CATEGORIES:
-			o.categories = igr_opt_u64(optarg, 1, 10000000,
-						   "--categories");
-			break;
-		case OPT_EVENTS:
-			o.events = igr_opt_u64(optarg, 1, 1000000000000ULL,
-					       "--events");
-			break;
-		case OPT_EVENTS_PER_USER:
-			o.events_per_user = igr_opt_u64(optarg, 1, 1000000,
-							"--events-per-user");
-			per_user_set = 1;
-			break;
-		case OPT_DAYS:
-			o.days = (uint32_t)igr_opt_u64(optarg, 1, 3650,
-						       "--days");
-			break;
-		case OPT_START:
-			o.start = igr_opt_time(optarg, "--start");
-			if (o.start < 0 || o.start > ((int64_t)1 << 40))
-				igr_usage_error("--start: '%s' is out of range "
-						"(1970 to about 36812)",
-						optarg);
-			break;
-		case OPT_DRIFT:
-			o.drift = igr_opt_double(optarg, 0, 1, "--drift");
-			break;
-		case OPT_ORDER:
-			if (strcmp(optarg, "user") == 0)
-				order = IGR_GEN_BY_USER;
-			else if (strcmp(optarg, "time") == 0)
-				order = IGR_GEN_BY_TIME;
-			else
-				igr_usage_error("--order: '%s' is not user or "
-						"time", optarg);
-			break;
-		case OPT_ITEMS_OUT:
-			items_out = optarg;
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
+	{
+		const struct igr_cli_opt opts[] = {
+			IGR_OPT_U64(0, "users", "n", &o.users, 1, 100000000,
+				    "users (default 1000)"),
+			IGR_OPT_U64(0, "items", "n", &o.items, 1, 500000000,
+				    "items (default 4 per user, at least 100)"),
+			IGR_OPT_U64(0, "categories", "n", &o.categories, 1,
+				    10000000, "categories (default items/50, "
+				    "at most 9439)"),
+			IGR_OPT_U64(0, "events", "n", &o.events, 1,
+				    1000000000000.0,
+				    "rows in all (default 100 per user)"),
+			IGR_OPT_CODE(0, "events-per-user", "n",
+				     OPT_EVENTS_PER_USER,
+				     "mean rows per user, instead of --events",
+				     .flags = IGR_OF_OR),
+			IGR_OPT_U32(0, "days", "n", &o.days, 1, 3650,
+				    "length of the log in days (default 9)"),
+			IGR_OPT_CODE(0, "start", "time", OPT_START,
+				     "first second, a local midnight (default "
+				     "2017-11-25T00:00:00+08:00)"),
+			IGR_OPT_DOUBLE(0, "drift", "p", &o.drift, 0, 1,
+				       "chance per user and day that a new "
+				       "interest takes the top place (default "
+				       "0.3)"),
+			IGR_OPT_CODE(0, "order", "user | time", OPT_ORDER,
+				     "user: grouped by user, time-sorted "
+				     "within a user (the default, as Taobao's "
+				     "file); time: sorted by time",
+				     .metavar = "ORDER"),
+			IGR_OPT_STR(0, "items-out", "file", &items_out,
+				    "also write the item catalogue (item_id,"
+				    "category_id,price,title) to FILE"),
+			IGR_OPT_COMMON("seed", "random seed (default 1)"),
+			IGR_OPT_END
+		};
+		igr_cli_init(&cli, &cmd, opts, argc, argv);
+		while ((c = igr_cli_getopt(&cli)) != -1) {
+			switch (c) {
+			case OPT_EVENTS_PER_USER:
+				o.events_per_user = igr_opt_u64(
+					optarg, 1, 1000000, "--events-per-user");
+				per_user_set = 1;
+				break;
+			case OPT_START:
+				o.start = igr_opt_time(optarg, "--start");
+				if (o.start < 0 || o.start > ((int64_t)1 << 40))
+					igr_usage_error("--start: '%s' is out of "
+							"range (1970 to about "
+							"36812)", optarg);
+				break;
+			case OPT_ORDER:
+				if (strcmp(optarg, "user") == 0)
+					order = IGR_GEN_BY_USER;
+				else if (strcmp(optarg, "time") == 0)
+					order = IGR_GEN_BY_TIME;
+				else
+					igr_usage_error("--order: '%s' is not "
+							"user or time", optarg);
+				break;
+			}
 		}
 	}
 	igr_cli_ready(&cli);

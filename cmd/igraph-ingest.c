@@ -11,127 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-ingest [-qv] [--binary | --tsv] [--kind events | items]\n"
-	"                     [--format csv | tsv | jsonl | adjlist] [--schema name]\n"
-	"                     [--columns map] [--behaviors map] [--behavior name]\n"
-	"                     [--time-format fmt] [--epoch date] [--utc-offset zone]\n"
-	"                     [--header | --no-header] [--delimiter c] [--quote c]\n"
-	"                     [--na list] [--latin1] [--trim] [--missing policy]\n"
-	"                     [--min-time time] [--max-time time] [--max-field n]\n"
-	"                     [--dedup-window n] [--rejects file] [--strict]\n"
-	"                     [--max-rejects n | p%] [--pseudonymize keyfile]\n"
-	"                     [--progress] [-o file] [--vocab dir] [file ...]\n"
-	"       igraph-ingest --list-schemas\n"
-	"\n"
-	"Read behaviour logs (or item catalogues) and write an igraph events (or\n"
-	"items) stream with dense ids; bad rows are rejected with file:line and\n"
-	"a reason, exact duplicates dropped, and the counts always add up.\n"
-	"\n"
-	"  -o, --output FILE      write to FILE atomically instead of stdout\n"
-	"      --tsv, --binary    output encoding (binary unless stdout is a tty)\n"
-	"      --vocab DIR        shared vocabulary of external ids (appended to)\n"
-	"      --kind KIND        events (default) or items (item catalogue)\n"
-	"      --format FMT       csv (default), tsv, jsonl or adjlist\n"
-	"      --schema NAME      preset layout: taobao, tianchi-mobile, dyhatr,\n"
-	"                         yoochoose, diginetica, movielens\n"
-	"      --list-schemas     print the presets and their layouts\n"
-	"      --columns MAP      ROLE=N (1-based) or ROLE=NAME, comma-separated;\n"
-	"                         roles user, item, category, behavior, ts,\n"
-	"                         offset_ms, value, price, title\n"
-	"      --behaviors MAP    FROM=BEHAVIOR,...: log names to view, click, fav,\n"
-	"                         cart, buy, review (default: igraph names)\n"
-	"      --behavior NAME    behaviour of rows without a behavior column\n"
-	"                         (default click)\n"
-	"      --time-format FMT  s, ms, us, iso, days, auto (default), position,\n"
-	"                         none, or a strptime pattern with %\n"
-	"      --epoch DATE       day 0 of --time-format days (default 1970-01-01)\n"
-	"      --utc-offset ZONE  zone of times written without one (default Z)\n"
-	"      --header           the first line names the columns\n"
-	"      --no-header        the first line is data\n"
-	"      --delimiter C      field delimiter (one byte, or tab)\n"
-	"      --quote C          quote character (default \"), or none\n"
-	"      --na LIST          values that mean missing besides empty ones,\n"
-	"                         e.g. NA,NULL or category:0\n"
-	"      --latin1           the input is ISO 8859-1 (converted to UTF-8)\n"
-	"      --trim             remove spaces and tabs around every field\n"
-	"      --missing POLICY   COLUMN=reject|none|previous|interpolate|VALUE,...\n"
-	"      --min-time TIME    reject earlier events (default 1970-01-01)\n"
-	"      --max-time TIME    reject events at or after (default 2100-01-01)\n"
-	"      --max-field N      longest field in bytes (default 1024)\n"
-	"      --dedup-window N   duplicates are looked for among the last N\n"
-	"                         accepted records (default 1048576; 0: off)\n"
-	"      --rejects FILE     write every rejected row with its reason\n"
-	"      --strict           stop at the first reject\n"
-	"      --max-rejects N|P% fail (exit 1) after more than N rejects, or\n"
-	"                         when more than P% of the rows are rejected\n"
-	"      --pseudonymize KEYFILE  replace user ids by HMAC-SHA-256 with the\n"
-	"                         key in KEYFILE\n"
-	"      --progress         show progress even when stderr is not a tty\n"
-	"  -v, --verbose          print the summary (rows = accepted + duplicates\n"
-	"                         + rejected) on stderr\n"
-	"  -q, --quiet            no warnings or progress\n"
-	"  -h, --help             show this help\n"
-	"  -V, --version          show the version\n";
+static const struct igr_cli_form more_forms[] = {
+	{ .common = 0, .operands = "" }, /* igraph-ingest --list-schemas */
+	{ .operands = NULL },
+};
+
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-ingest",
+	.accepts = IGR_CO_STREAM | IGR_CO_VOCAB,
+	.operands = "[file ...]",
+	.about = "Read behaviour logs (or item catalogues) and write an igraph "
+		 "events (or\nitems) stream with dense ids; bad rows are "
+		 "rejected with file:line and\na reason, exact duplicates "
+		 "dropped, and the counts always add up.",
+	.more = more_forms,
+};
 
 enum {
-	OPT_KIND = IGR_OPT_TOOL,
+	OPT_KIND = 1,
 	OPT_FORMAT,
-	OPT_SCHEMA,
-	OPT_LIST,
-	OPT_COLUMNS,
-	OPT_BEHAVIORS,
-	OPT_BEHAVIOR,
-	OPT_TIMEFMT,
-	OPT_EPOCH,
-	OPT_UTC,
-	OPT_HEADER,
-	OPT_NOHEADER,
 	OPT_DELIM,
 	OPT_QUOTE,
-	OPT_NA,
-	OPT_LATIN1,
-	OPT_TRIM,
-	OPT_MISSING,
 	OPT_MINTIME,
 	OPT_MAXTIME,
 	OPT_MAXFIELD,
-	OPT_DEDUP,
-	OPT_REJECTS,
-	OPT_STRICT,
 	OPT_MAXREJ,
-	OPT_PSEUDO,
-};
-
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "kind", required_argument, NULL, OPT_KIND },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "schema", required_argument, NULL, OPT_SCHEMA },
-	{ "list-schemas", no_argument, NULL, OPT_LIST },
-	{ "columns", required_argument, NULL, OPT_COLUMNS },
-	{ "behaviors", required_argument, NULL, OPT_BEHAVIORS },
-	{ "behavior", required_argument, NULL, OPT_BEHAVIOR },
-	{ "time-format", required_argument, NULL, OPT_TIMEFMT },
-	{ "epoch", required_argument, NULL, OPT_EPOCH },
-	{ "utc-offset", required_argument, NULL, OPT_UTC },
-	{ "header", no_argument, NULL, OPT_HEADER },
-	{ "no-header", no_argument, NULL, OPT_NOHEADER },
-	{ "delimiter", required_argument, NULL, OPT_DELIM },
-	{ "quote", required_argument, NULL, OPT_QUOTE },
-	{ "na", required_argument, NULL, OPT_NA },
-	{ "latin1", no_argument, NULL, OPT_LATIN1 },
-	{ "trim", no_argument, NULL, OPT_TRIM },
-	{ "missing", required_argument, NULL, OPT_MISSING },
-	{ "min-time", required_argument, NULL, OPT_MINTIME },
-	{ "max-time", required_argument, NULL, OPT_MAXTIME },
-	{ "max-field", required_argument, NULL, OPT_MAXFIELD },
-	{ "dedup-window", required_argument, NULL, OPT_DEDUP },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "max-rejects", required_argument, NULL, OPT_MAXREJ },
-	{ "pseudonymize", required_argument, NULL, OPT_PSEUDO },
-	{ NULL, 0, NULL, 0 },
 };
 
 /* Reject messages shown on stderr before they are only counted. */
@@ -195,6 +99,70 @@ static void list_schemas(void)
 	}
 }
 
+/* The options that are more than a value to store. */
+static void option(igr_ingest_config *cfg, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_KIND:
+		cfg->kind = igr_kind_parse(arg);
+		if (cfg->kind != IGR_KIND_EVENTS && cfg->kind != IGR_KIND_ITEMS)
+			igr_usage_error("--kind: '%s' is not events or items",
+					arg);
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "csv") == 0)
+			cfg->format = IGR_FMT_CSV;
+		else if (strcmp(arg, "tsv") == 0)
+			cfg->format = IGR_FMT_TSV;
+		else if (strcmp(arg, "jsonl") == 0 || strcmp(arg, "json") == 0)
+			cfg->format = IGR_FMT_JSONL;
+		else if (strcmp(arg, "adjlist") == 0)
+			cfg->format = IGR_FMT_ADJLIST;
+		else
+			igr_usage_error("--format: '%s' is not csv, tsv, jsonl "
+					"or adjlist", arg);
+		break;
+	case OPT_DELIM:
+		cfg->delim = parse_char(arg, "--delimiter", 0);
+		break;
+	case OPT_QUOTE:
+		cfg->quote = parse_char(arg, "--quote", 1);
+		break;
+	case OPT_MINTIME:
+		cfg->min_time = igr_opt_time(arg, "--min-time");
+		cfg->has_min_time = 1;
+		break;
+	case OPT_MAXTIME:
+		cfg->max_time = igr_opt_time(arg, "--max-time");
+		cfg->has_max_time = 1;
+		break;
+	case OPT_MAXFIELD:
+		cfg->max_field = (size_t)igr_opt_u64(arg, 1, 1u << 20,
+						     "--max-field");
+		break;
+	case OPT_MAXREJ: {
+		size_t n = strlen(arg);
+		if (n > 1 && arg[n - 1] == '%') {
+			char num[64];
+			if (n - 1 >= sizeof num)
+				igr_usage_error("--max-rejects: '%s' is too "
+						"long", arg);
+			memcpy(num, arg, n - 1);
+			num[n - 1] = '\0';
+			cfg->max_reject_frac =
+				igr_opt_double(num, 0, 100, "--max-rejects") /
+				100;
+			cfg->max_rejects_kind = 2;
+		} else {
+			cfg->max_rejects = igr_opt_u64(arg, 0, UINT64_MAX,
+						       "--max-rejects");
+			cfg->max_rejects_kind = 1;
+		}
+		break;
+	}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct igr_cli cli;
@@ -208,132 +176,85 @@ int main(int argc, char **argv)
 	char summary[1024];
 	struct ctx ctx;
 	int c, i, nfiles, usage_err, list = 0;
+	const struct igr_cli_opt opts[] = {
+		IGR_OPT_CODE(0, "kind", "events | items", OPT_KIND,
+			     "events (default) or items (item catalogue)",
+			     .metavar = "KIND"),
+		IGR_OPT_CODE(0, "format", "csv | tsv | jsonl | adjlist",
+			     OPT_FORMAT, "csv (default), tsv, jsonl or adjlist",
+			     .metavar = "FMT"),
+		IGR_OPT_STR(0, "schema", "name", &cfg.schema,
+			    "preset layout: taobao, tianchi-mobile, dyhatr, "
+			    "yoochoose, diginetica, movielens"),
+		IGR_OPT_FLAG(0, "list-schemas", &list,
+			     "print the presets and their layouts",
+			     .flags = IGR_OF_REQUIRED, .forms = 2),
+		IGR_OPT_STR(0, "columns", "map", &cfg.columns,
+			    "ROLE=N (1-based) or ROLE=NAME, comma-separated; "
+			    "roles user, item, category, behavior, ts, "
+			    "offset_ms, value, price, title"),
+		IGR_OPT_STR(0, "behaviors", "map", &cfg.behaviors,
+			    "FROM=BEHAVIOR,...: log names to view, click, fav, "
+			    "cart, buy, review (default: igraph names)"),
+		IGR_OPT_STR(0, "behavior", "name", &cfg.behavior,
+			    "behaviour of rows without a behavior column "
+			    "(default click)"),
+		IGR_OPT_STR(0, "time-format", "fmt", &cfg.time_format,
+			    "s, ms, us, iso, days, auto (default), position, "
+			    "none, or a strptime pattern with %"),
+		IGR_OPT_STR(0, "epoch", "date", &cfg.epoch,
+			    "day 0 of --time-format days (default 1970-01-01)"),
+		IGR_OPT_STR(0, "utc-offset", "zone", &cfg.utc_offset,
+			    "zone of times written without one (default Z)"),
+		IGR_OPT_SET(0, "header", &cfg.header, 1,
+			    "the first line names the columns"),
+		IGR_OPT_SET(0, "no-header", &cfg.header, 0,
+			    "the first line is data", .flags = IGR_OF_OR),
+		IGR_OPT_CODE(0, "delimiter", "c", OPT_DELIM,
+			     "field delimiter (one byte, or tab)"),
+		IGR_OPT_CODE(0, "quote", "c", OPT_QUOTE,
+			     "quote character (default \"), or none"),
+		IGR_OPT_STR(0, "na", "list", &cfg.na,
+			    "values that mean missing besides empty ones, e.g. "
+			    "NA,NULL or category:0"),
+		IGR_OPT_FLAG(0, "latin1", &cfg.latin1,
+			     "the input is ISO 8859-1 (converted to UTF-8)"),
+		IGR_OPT_FLAG(0, "trim", &cfg.trim,
+			     "remove spaces and tabs around every field"),
+		IGR_OPT_STR(0, "missing", "policy", &cfg.missing,
+			    "COLUMN=reject|none|previous|interpolate|VALUE,..."),
+		IGR_OPT_CODE(0, "min-time", "time", OPT_MINTIME,
+			     "reject earlier events (default 1970-01-01)"),
+		IGR_OPT_CODE(0, "max-time", "time", OPT_MAXTIME,
+			     "reject events at or after (default 2100-01-01)"),
+		IGR_OPT_CODE(0, "max-field", "n", OPT_MAXFIELD,
+			     "longest field in bytes (default 1024)"),
+		IGR_OPT_U64(0, "dedup-window", "n", &cfg.dedup_window, 0,
+			    1u << 30, "duplicates are looked for among the "
+			    "last N accepted records (default 1048576; 0: "
+			    "off)"),
+		IGR_OPT_STR(0, "rejects", "file", &rejects_path,
+			    "write every rejected row with its reason"),
+		IGR_OPT_FLAG(0, "strict", &cfg.strict,
+			     "stop at the first reject"),
+		IGR_OPT_CODE(0, "max-rejects", "n | p%", OPT_MAXREJ,
+			     "fail (exit 1) after more than N rejects, or when "
+			     "more than P% of the rows are rejected",
+			     .metavar = "N|P%"),
+		IGR_OPT_STR(0, "pseudonymize", "keyfile", &cfg.pseudonymize,
+			    "replace user ids by HMAC-SHA-256 with the key in "
+			    "KEYFILE"),
+		IGR_OPT_COMMON("vocab", "shared vocabulary of external ids "
+			       "(appended to)"),
+		IGR_OPT_COMMON("verbose", "print the summary (rows = accepted "
+			       "+ duplicates + rejected) on stderr"),
+		IGR_OPT_END
+	};
 
-	igr_cli_init(&cli, "igraph-ingest", argc, argv,
-		     IGR_CO_STREAM | IGR_CO_VOCAB);
 	igr_ingest_config_init(&cfg);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KIND:
-			cfg.kind = igr_kind_parse(optarg);
-			if (cfg.kind != IGR_KIND_EVENTS &&
-			    cfg.kind != IGR_KIND_ITEMS)
-				igr_usage_error("--kind: '%s' is not events or "
-						"items", optarg);
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "csv") == 0)
-				cfg.format = IGR_FMT_CSV;
-			else if (strcmp(optarg, "tsv") == 0)
-				cfg.format = IGR_FMT_TSV;
-			else if (strcmp(optarg, "jsonl") == 0 ||
-				 strcmp(optarg, "json") == 0)
-				cfg.format = IGR_FMT_JSONL;
-			else if (strcmp(optarg, "adjlist") == 0)
-				cfg.format = IGR_FMT_ADJLIST;
-			else
-				igr_usage_error("--format: '%s' is not csv, "
-						"tsv, jsonl or adjlist", optarg);
-			break;
-		case OPT_SCHEMA:
-			cfg.schema = optarg;
-			break;
-		case OPT_LIST:
-			list = 1;
-			break;
-		case OPT_COLUMNS:
-			cfg.columns = optarg;
-			break;
-		case OPT_BEHAVIORS:
-			cfg.behaviors = optarg;
-			break;
-		case OPT_BEHAVIOR:
-			cfg.behavior = optarg;
-			break;
-		case OPT_TIMEFMT:
-			cfg.time_format = optarg;
-			break;
-		case OPT_EPOCH:
-			cfg.epoch = optarg;
-			break;
-		case OPT_UTC:
-			cfg.utc_offset = optarg;
-			break;
-		case OPT_HEADER:
-			cfg.header = 1;
-			break;
-		case OPT_NOHEADER:
-			cfg.header = 0;
-			break;
-		case OPT_DELIM:
-			cfg.delim = parse_char(optarg, "--delimiter", 0);
-			break;
-		case OPT_QUOTE:
-			cfg.quote = parse_char(optarg, "--quote", 1);
-			break;
-		case OPT_NA:
-			cfg.na = optarg;
-			break;
-		case OPT_LATIN1:
-			cfg.latin1 = 1;
-			break;
-		case OPT_TRIM:
-			cfg.trim = 1;
-			break;
-		case OPT_MISSING:
-			cfg.missing = optarg;
-			break;
-		case OPT_MINTIME:
-			cfg.min_time = igr_opt_time(optarg, "--min-time");
-			cfg.has_min_time = 1;
-			break;
-		case OPT_MAXTIME:
-			cfg.max_time = igr_opt_time(optarg, "--max-time");
-			cfg.has_max_time = 1;
-			break;
-		case OPT_MAXFIELD:
-			cfg.max_field = (size_t)igr_opt_u64(optarg, 1, 1u << 20,
-							    "--max-field");
-			break;
-		case OPT_DEDUP:
-			cfg.dedup_window = igr_opt_u64(optarg, 0, 1u << 30,
-						       "--dedup-window");
-			break;
-		case OPT_REJECTS:
-			rejects_path = optarg;
-			break;
-		case OPT_STRICT:
-			cfg.strict = 1;
-			break;
-		case OPT_MAXREJ: {
-			size_t n = strlen(optarg);
-			if (n > 1 && optarg[n - 1] == '%') {
-				char num[64];
-				if (n - 1 >= sizeof num)
-					igr_usage_error("--max-rejects: '%s' is "
-							"too long", optarg);
-				memcpy(num, optarg, n - 1);
-				num[n - 1] = '\0';
-				cfg.max_reject_frac =
-					igr_opt_double(num, 0, 100,
-						       "--max-rejects") / 100;
-				cfg.max_rejects_kind = 2;
-			} else {
-				cfg.max_rejects = igr_opt_u64(optarg, 0,
-							      UINT64_MAX,
-							      "--max-rejects");
-				cfg.max_rejects_kind = 1;
-			}
-			break;
-		}
-		case OPT_PSEUDO:
-			cfg.pseudonymize = optarg;
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
-	}
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	while ((c = igr_cli_getopt(&cli)) != -1)
+		option(&cfg, c, optarg);
 	if (list) {
 		list_schemas();
 		return igr_cli_finish(&cli);

@@ -15,80 +15,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-pairs --at time [-qv] [--binary | --tsv]\n"
-	"                    [--candidates file] [--top n] [--history n]\n"
-	"                    [--items file] [--model file --graph file]\n"
-	"                    [--half-life duration] [--label-period duration]\n"
-	"                    [--short duration] [--long duration]\n"
-	"                    [--token-buckets n] [--progress] [-o file]\n"
-	"                    [--vocab dir] [events ...]\n"
-	"\n"
-	"Write the features of (user, item) pairs at a cut time: the candidates\n"
-	"of a graph model and the users' recent items, described by the\n"
-	"behaviour before the cut, labelled by the behaviour after it.\n"
-	"\n"
-	"      --at TIME            the cut: features use events before TIME\n"
-	"                           only, labels the events from TIME on\n"
-	"      --candidates FILE    scores stream of user->item candidates\n"
-	"                           (igraph-recommend)\n"
-	"      --top N              only candidates of rank <= N (default all)\n"
-	"      --history N          also each user's N items engaged with most\n"
-	"                           recently before the cut (default 0)\n"
-	"      --items FILE         items stream (catalogue): category, price,\n"
-	"                           title tokens\n"
-	"      --model FILE         the graph model: scores of the additions,\n"
-	"                           and embedding features when it has them\n"
-	"      --graph FILE         the graph the model scores from (events\n"
-	"                           before the cut only)\n"
-	"      --half-life DUR      decay of the weight features (default 3d)\n"
-	"      --label-period DUR   labels from [TIME, TIME + DUR) (default 1d;\n"
-	"                           0: no labels)\n"
-	"      --short DUR          recent popularity window (default 1d)\n"
-	"      --long DUR           longer popularity window (default 7d)\n"
-	"      --token-buckets N    hashed title token columns (default 16)\n"
-	"  -o, --output FILE        write to FILE atomically\n"
-	"      --tsv                write TSV\n"
-	"      --binary             write the binary encoding (the default\n"
-	"                           unless writing to a terminal)\n"
-	"      --vocab DIR          read and write TSV with external ids\n"
-	"      --progress           show progress on stderr\n"
-	"  -v, --verbose            print a summary on stderr\n"
-	"  -q, --quiet              no warnings or progress\n"
-	"  -h, --help               show this help\n"
-	"  -V, --version            show the version\n";
-
-enum {
-	OPT_AT = IGR_OPT_TOOL,
-	OPT_CANDIDATES,
-	OPT_TOP,
-	OPT_HISTORY,
-	OPT_ITEMS,
-	OPT_MODEL,
-	OPT_GRAPH,
-	OPT_HALF_LIFE,
-	OPT_LABEL_PERIOD,
-	OPT_SHORT,
-	OPT_LONG,
-	OPT_TOKEN_BUCKETS,
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-pairs",
+	.accepts = IGR_CO_STREAM | IGR_CO_VOCAB,
+	.operands = "[events ...]",
+	.about = "Write the features of (user, item) pairs at a cut time: the "
+		 "candidates\nof a graph model and the users' recent items, "
+		 "described by the\nbehaviour before the cut, labelled by the "
+		 "behaviour after it.",
 };
 
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "candidates", required_argument, NULL, OPT_CANDIDATES },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "history", required_argument, NULL, OPT_HISTORY },
-	{ "items", required_argument, NULL, OPT_ITEMS },
-	{ "model", required_argument, NULL, OPT_MODEL },
-	{ "graph", required_argument, NULL, OPT_GRAPH },
-	{ "half-life", required_argument, NULL, OPT_HALF_LIFE },
-	{ "label-period", required_argument, NULL, OPT_LABEL_PERIOD },
-	{ "short", required_argument, NULL, OPT_SHORT },
-	{ "long", required_argument, NULL, OPT_LONG },
-	{ "token-buckets", required_argument, NULL, OPT_TOKEN_BUCKETS },
-	{ NULL, 0, NULL, 0 },
-};
+enum { OPT_AT = 1, OPT_HALF_LIFE, OPT_LABEL_PERIOD };
+
+/* The options that are more than a value to store. */
+static void option(igr_pairs_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_AT:
+		o->cut = igr_opt_time(arg, "--at");
+		break;
+	case OPT_HALF_LIFE:
+		o->half_life = igr_opt_duration(arg, "--half-life");
+		if (!(o->half_life > 0))
+			igr_usage_error("--half-life must be more than 0");
+		break;
+	case OPT_LABEL_PERIOD:
+		o->label_period = igr_opt_duration(arg, "--label-period");
+		if (isinf(o->label_period))
+			igr_usage_error("--label-period must be finite");
+		break;
+	}
+}
 
 static igr_reader *open_stream(const char *path, int kind,
 			       const igr_vocabset *vs)
@@ -127,62 +84,52 @@ int main(int argc, char **argv)
 	igr_writer *w;
 	double t0 = igr_now();
 
+	const struct igr_cli_opt opts[] = {
+		IGR_OPT_CODE(0, "at", "time", OPT_AT,
+			     "the cut: features use events before TIME only, "
+			     "labels the events from TIME on",
+			     .flags = IGR_OF_REQUIRED),
+		IGR_OPT_STR(0, "candidates", "file", &cand_path,
+			    "scores stream of user->item candidates "
+			    "(igraph-recommend)"),
+		IGR_OPT_U32(0, "top", "n", &o.top, 1, 100000000,
+			    "only candidates of rank <= N (default all)"),
+		IGR_OPT_U32(0, "history", "n", &o.history, 0, 100000000,
+			    "also each user's N items engaged with most "
+			    "recently before the cut (default 0)"),
+		IGR_OPT_STR(0, "items", "file", &items_path,
+			    "items stream (catalogue): category, price, title "
+			    "tokens"),
+		IGR_OPT_STR(0, "model", "file", &model_path,
+			    "the graph model: scores of the additions, and "
+			    "embedding features when it has them"),
+		IGR_OPT_STR(0, "graph", "file", &graph_path,
+			    "the graph the model scores from (events before the "
+			    "cut only)", .flags = IGR_OF_AND),
+		IGR_OPT_CODE(0, "half-life", "duration", OPT_HALF_LIFE,
+			     "decay of the weight features (default 3d)",
+			     .metavar = "DUR"),
+		IGR_OPT_CODE(0, "label-period", "duration", OPT_LABEL_PERIOD,
+			     "labels from [TIME, TIME + DUR) (default 1d; 0: no "
+			     "labels)", .metavar = "DUR"),
+		IGR_OPT_DURATION(0, "short", "duration", &o.pop_short,
+				 "recent popularity window (default 1d)",
+				 .metavar = "DUR"),
+		IGR_OPT_DURATION(0, "long", "duration", &o.pop_long,
+				 "longer popularity window (default 7d)",
+				 .metavar = "DUR"),
+		IGR_OPT_U32(0, "token-buckets", "n", &o.token_buckets, 0, 256,
+			    "hashed title token columns (default 16)"),
+		IGR_OPT_COMMON("output", "write to FILE atomically"),
+		IGR_OPT_COMMON("vocab", "read and write TSV with external ids"),
+		IGR_OPT_END
+	};
+
 	igr_pairs_opts_init(&o);
-	igr_cli_init(&cli, "igraph-pairs", argc, argv,
-		     IGR_CO_STREAM | IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_AT:
-			o.cut = igr_opt_time(optarg, "--at");
-			have_at = 1;
-			break;
-		case OPT_CANDIDATES:
-			cand_path = optarg;
-			break;
-		case OPT_TOP:
-			o.top = (uint32_t)igr_opt_u64(optarg, 1, 100000000,
-						      "--top");
-			break;
-		case OPT_HISTORY:
-			o.history = (uint32_t)igr_opt_u64(optarg, 0, 100000000,
-							  "--history");
-			break;
-		case OPT_ITEMS:
-			items_path = optarg;
-			break;
-		case OPT_MODEL:
-			model_path = optarg;
-			break;
-		case OPT_GRAPH:
-			graph_path = optarg;
-			break;
-		case OPT_HALF_LIFE:
-			o.half_life = igr_opt_duration(optarg, "--half-life");
-			if (!(o.half_life > 0))
-				igr_usage_error("--half-life must be more "
-						"than 0");
-			break;
-		case OPT_LABEL_PERIOD:
-			o.label_period = igr_opt_duration(optarg,
-							  "--label-period");
-			if (isinf(o.label_period))
-				igr_usage_error("--label-period must be "
-						"finite");
-			break;
-		case OPT_SHORT:
-			o.pop_short = igr_opt_duration(optarg, "--short");
-			break;
-		case OPT_LONG:
-			o.pop_long = igr_opt_duration(optarg, "--long");
-			break;
-		case OPT_TOKEN_BUCKETS:
-			o.token_buckets = (uint32_t)igr_opt_u64(
-				optarg, 0, 256, "--token-buckets");
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	while ((c = igr_cli_getopt(&cli)) != -1) {
+		have_at |= c == OPT_AT;
+		option(&o, c, optarg);
 	}
 	igr_cli_ready(&cli);
 	if (!have_at)

@@ -13,52 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-propagate --model file [-qv] [--binary | --tsv]\n"
-	"                        [--points n] [--depth n] [--vectors file]\n"
-	"                        [--users-from file] [--threads n] [--progress]\n"
-	"                        [-o file] [--vocab dir] [graph]\n"
-	"\n"
-	"Write the graph (a graph stream from igraph-featurize) again with each\n"
-	"user's interest points (user->category edges) recomputed through the\n"
-	"model; optionally write the users' vectors (embedding models).  The\n"
-	"output is what igraph-recommend reads.\n"
-	"\n"
-	"  -m, --model FILE       the model (igraph-train)\n"
-	"      --points N         interest points kept per user (default 10)\n"
-	"      --depth N          the model's top N items per user behind them\n"
-	"                         (default 100)\n"
-	"      --vectors FILE     also write the user vectors to FILE (a vectors\n"
-	"                         stream; embedding models)\n"
-	"      --users-from FILE  recompute only the users of this events stream\n"
-	"                         (the others keep their interest points)\n"
-	"      --tsv              write TSV\n"
-	"      --binary           write the binary encoding\n"
-	"      --threads N        threads (default: all cores)\n"
-	"      --vocab DIR        read a TSV graph written with external ids,\n"
-	"                         and write TSV with external ids\n"
-	"  -o, --output FILE      write the graph to FILE atomically\n"
-	"      --progress         show progress even when stderr is not a terminal\n"
-	"  -v, --verbose          print a summary on stderr\n"
-	"  -q, --quiet            no warnings or progress\n"
-	"  -h, --help             show this help\n"
-	"  -V, --version          show the version\n";
-
-enum {
-	OPT_POINTS = IGR_OPT_TOOL,
-	OPT_DEPTH,
-	OPT_VECTORS,
-	OPT_USERS_FROM,
-};
-
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "model", required_argument, NULL, 'm' },
-	{ "points", required_argument, NULL, OPT_POINTS },
-	{ "depth", required_argument, NULL, OPT_DEPTH },
-	{ "vectors", required_argument, NULL, OPT_VECTORS },
-	{ "users-from", required_argument, NULL, OPT_USERS_FROM },
-	{ NULL, 0, NULL, 0 },
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-propagate",
+	.accepts = IGR_CO_STREAM | IGR_CO_THREADS | IGR_CO_VOCAB,
+	.operands = "[graph]",
+	.about = "Write the graph (a graph stream from igraph-featurize) again "
+		 "with each\nuser's interest points (user->category edges) "
+		 "recomputed through the\nmodel; optionally write the users' "
+		 "vectors (embedding models).  The\noutput is what "
+		 "igraph-recommend reads.",
 };
 
 #define CHUNK 8192
@@ -136,35 +99,30 @@ int main(int argc, char **argv)
 	int no_cats;
 	uint64_t nvec = 0, npoints = 0, nfallback = 0;
 	size_t cap, nnz = 0;
-	int c;
 	double t0 = igr_now();
+	const struct igr_cli_opt opts[] = {
+		IGR_OPT_STR('m', "model", "file", &model_path,
+			    "the model (igraph-train)", .flags = IGR_OF_REQUIRED),
+		IGR_OPT_U32(0, "points", "n", &points, 1, 100000,
+			    "interest points kept per user (default 10)"),
+		IGR_OPT_U32(0, "depth", "n", &depth, 1, 10000000,
+			    "the model's top N items per user behind them "
+			    "(default 100)"),
+		IGR_OPT_STR(0, "vectors", "file", &vectors,
+			    "also write the user vectors to FILE (a vectors "
+			    "stream; embedding models)"),
+		IGR_OPT_STR(0, "users-from", "file", &events,
+			    "recompute only the users of this events stream "
+			    "(the others keep their interest points)"),
+		IGR_OPT_COMMON("output", "write the graph to FILE atomically"),
+		IGR_OPT_COMMON("binary", "write the binary encoding"),
+		IGR_OPT_COMMON("vocab", "read a TSV graph written with external "
+			       "ids, and write TSV with external ids"),
+		IGR_OPT_END
+	};
 
-	igr_cli_init(&cli, "igraph-propagate", argc, argv,
-		     IGR_CO_STREAM | IGR_CO_THREADS | IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, "m:"),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			model_path = optarg;
-			break;
-		case OPT_POINTS:
-			points = (uint32_t)igr_opt_u64(optarg, 1, 100000,
-						       "--points");
-			break;
-		case OPT_DEPTH:
-			depth = (uint32_t)igr_opt_u64(optarg, 1, 10000000,
-						      "--depth");
-			break;
-		case OPT_VECTORS:
-			vectors = optarg;
-			break;
-		case OPT_USERS_FROM:
-			events = optarg;
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
-	}
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	igr_cli_parse(&cli);
 	igr_cli_ready(&cli);
 	if (model_path == NULL)
 		igr_usage_error("--model is required");

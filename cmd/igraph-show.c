@@ -12,36 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-show [-qv] [--user id | --item id] [--dot] [-k n]\n"
-	"                   [-o file] [--vocab dir] [file]\n"
-	"\n"
-	"Print a summary of a graph stream (edges, degrees, weights, the\n"
-	"heaviest nodes), or one user's or item's strongest neighbours.\n"
-	"\n"
-	"      --user ID      show user ID: its strongest items and categories\n"
-	"      --item ID      show item ID: its categories, co-engaged items\n"
-	"                     and strongest users\n"
-	"      --dot          write a Graphviz digraph (edge widths by weight)\n"
-	"                     instead of TSV, e.g. | dot -Tsvg > user.svg\n"
-	"  -k, --top N        neighbours (and heaviest nodes) per relation\n"
-	"                     (default 10)\n"
-	"  -o, --output FILE  write to FILE atomically instead of stdout\n"
-	"      --vocab DIR    ids are external ids of vocabulary DIR\n"
-	"  -v, --verbose      print a summary on stderr\n"
-	"  -q, --quiet        no warnings\n"
-	"  -h, --help         show this help\n"
-	"  -V, --version      show the version\n";
-
-enum { OPT_USER = IGR_OPT_TOOL, OPT_ITEM, OPT_DOT };
-
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "item", required_argument, NULL, OPT_ITEM },
-	{ "dot", no_argument, NULL, OPT_DOT },
-	{ "top", required_argument, NULL, 'k' },
-	{ NULL, 0, NULL, 0 },
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-show",
+	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET | IGR_CO_VOCAB,
+	.operands = "[file]",
+	.about = "Print a summary of a graph stream (edges, degrees, weights, the\n"
+	"heaviest nodes), or one user's or item's strongest neighbours.",
 };
 
 /* Dense id of NAME: through the vocabulary, or a number. */
@@ -75,30 +51,27 @@ int main(int argc, char **argv)
 	igr_out *out;
 	const char *user = NULL, *item = NULL, *path;
 	uint32_t k = 10, id = 0;
-	int c, dot = 0, rc, type = IGR_USER;
+	int dot = 0, rc, type = IGR_USER;
 
-	igr_cli_init(&cli, "igraph-show", argc, argv,
-		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
-			     IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, "k:"),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_USER:
-			user = optarg;
-			break;
-		case OPT_ITEM:
-			item = optarg;
-			break;
-		case OPT_DOT:
-			dot = 1;
-			break;
-		case 'k':
-			k = (uint32_t)igr_opt_u64(optarg, 1, 1000000, "-k");
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
-	}
+	const struct igr_cli_opt opts[] = {
+		IGR_OPT_STR(0, "user", "id", &user,
+			    "show user ID: its strongest items and categories"),
+		IGR_OPT_STR(0, "item", "id", &item,
+			    "show item ID: its categories, co-engaged items "
+			    "and strongest users", .flags = IGR_OF_OR),
+		IGR_OPT_FLAG(0, "dot", &dot,
+			     "write a Graphviz digraph (edge widths by weight) "
+			     "instead of TSV, e.g. | dot -Tsvg > user.svg"),
+		IGR_OPT_U32('k', "top", "n", &k, 1, 1000000,
+			    "neighbours (and heaviest nodes) per relation "
+			    "(default 10)"),
+		IGR_OPT_COMMON("vocab", "ids are external ids of vocabulary "
+			       "DIR"),
+		IGR_OPT_END
+	};
+
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	igr_cli_parse(&cli);
 	igr_cli_ready(&cli);
 	if (user != NULL && item != NULL)
 		igr_usage_error("give --user or --item, not both");

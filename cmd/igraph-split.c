@@ -11,53 +11,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: igraph-split [-qv] [--binary | --tsv] --at time | --last n |\n"
-	"                    --fraction f [--min-train n] [--seed n]\n"
-	"                    [--vocab dir] --train file --test file [file ...]\n"
-	"\n"
-	"Split events streams into a train and a test stream; every event goes\n"
-	"to exactly one of them, in input order.\n"
-	"\n"
-	"  --at TIME         temporal cut: ts < TIME to train, ts >= TIME to test\n"
-	"                    (Unix seconds or ISO 8601)\n"
-	"  --last N          each user's last N events (by time, ties by input\n"
-	"                    order) to test\n"
-	"  --fraction F      a seeded random round(F * n) of each user's n events\n"
-	"                    to test (0 <= F <= 1)\n"
-	"  --min-train N     per-user rules keep at least N events of a user in\n"
-	"                    train (default 1)\n"
-	"  --seed N          random seed for --fraction (default 1)\n"
-	"  --train FILE      write the train events to FILE ('-': stdout)\n"
-	"  --test FILE       write the test events to FILE ('-': stdout)\n"
-	"  --tsv             write TSV\n"
-	"  --binary          write the binary encoding (the default unless\n"
-	"                    writing to a terminal)\n"
-	"  --vocab DIR       read and write TSV with external ids of DIR\n"
-	"  -v, --verbose     print a summary on stderr\n"
-	"  -q, --quiet       no warnings\n"
-	"  -h, --help        show this help\n"
-	"  -V, --version     show the version\n";
-
-enum {
-	OPT_AT = IGR_OPT_TOOL,
-	OPT_LAST,
-	OPT_FRACTION,
-	OPT_MIN_TRAIN,
-	OPT_TRAIN,
-	OPT_TEST,
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-split",
+	.accepts = IGR_CO_VERBOSE | IGR_CO_QUIET | IGR_CO_ENCODING |
+		   IGR_CO_SEED | IGR_CO_VOCAB,
+	.operands = "[file ...]",
+	.about = "Split events streams into a train and a test stream; every "
+		 "event goes\nto exactly one of them, in input order.",
 };
 
-static const struct option longopts[] = {
-	IGR_COMMON_LONGOPTS,
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "last", required_argument, NULL, OPT_LAST },
-	{ "fraction", required_argument, NULL, OPT_FRACTION },
-	{ "min-train", required_argument, NULL, OPT_MIN_TRAIN },
-	{ "train", required_argument, NULL, OPT_TRAIN },
-	{ "test", required_argument, NULL, OPT_TEST },
-	{ NULL, 0, NULL, 0 },
-};
+enum { OPT_AT = 1, OPT_LAST, OPT_FRACTION };
+
+/* The rule options: which split, and its parameter. */
+static void option(igr_split_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_AT:
+		o->mode = IGR_SPLIT_AT;
+		o->at = igr_opt_time(arg, "--at");
+		break;
+	case OPT_LAST:
+		o->mode = IGR_SPLIT_LAST;
+		o->last = (uint32_t)igr_opt_u64(arg, 1, UINT32_MAX, "--last");
+		break;
+	case OPT_FRACTION:
+		o->mode = IGR_SPLIT_FRACTION;
+		o->fraction = igr_opt_double(arg, 0, 1, "--fraction");
+		break;
+	}
+}
 
 static int is_dash(const char *p)
 {
@@ -110,44 +92,39 @@ int main(int argc, char **argv)
 	char **files, rule[96], num[32];
 	int c, nfiles, i, nmodes = 0, nstdin = 0;
 
+	const struct igr_cli_opt opts[] = {
+		IGR_OPT_STR(0, "train", "file", &train,
+			    "write the train events to FILE ('-': stdout)",
+			    .flags = IGR_OF_REQUIRED),
+		IGR_OPT_STR(0, "test", "file", &test,
+			    "write the test events to FILE ('-': stdout)",
+			    .flags = IGR_OF_REQUIRED),
+		IGR_OPT_CODE(0, "at", "time", OPT_AT,
+			     "temporal cut: ts < TIME to train, ts >= TIME to "
+			     "test (Unix seconds or ISO 8601)",
+			     .flags = IGR_OF_REQUIRED),
+		IGR_OPT_CODE(0, "last", "n", OPT_LAST,
+			     "each user's last N events (by time, ties by input "
+			     "order) to test", .flags = IGR_OF_REQUIRED | IGR_OF_OR),
+		IGR_OPT_CODE(0, "fraction", "f", OPT_FRACTION,
+			     "a seeded random round(F * n) of each user's n "
+			     "events to test (0 <= F <= 1)",
+			     .flags = IGR_OF_REQUIRED | IGR_OF_OR),
+		IGR_OPT_U32(0, "min-train", "n", &o.min_train, 0, UINT32_MAX,
+			    "per-user rules keep at least N events of a user "
+			    "in train (default 1)"),
+		IGR_OPT_COMMON("seed", "random seed for --fraction (default 1)"),
+		IGR_OPT_COMMON("vocab", "read and write TSV with external ids "
+			       "of DIR"),
+		IGR_OPT_END
+	};
+
 	memset(&o, 0, sizeof o);
 	o.min_train = 1;
-	igr_cli_init(&cli, "igraph-split", argc, argv,
-		     IGR_CO_VERBOSE | IGR_CO_QUIET | IGR_CO_ENCODING |
-			     IGR_CO_SEED | IGR_CO_VOCAB);
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, ""),
-				longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_AT:
-			o.mode = IGR_SPLIT_AT;
-			o.at = igr_opt_time(optarg, "--at");
-			nmodes++;
-			break;
-		case OPT_LAST:
-			o.mode = IGR_SPLIT_LAST;
-			o.last = (uint32_t)igr_opt_u64(optarg, 1, UINT32_MAX,
-						       "--last");
-			nmodes++;
-			break;
-		case OPT_FRACTION:
-			o.mode = IGR_SPLIT_FRACTION;
-			o.fraction = igr_opt_double(optarg, 0, 1,
-						    "--fraction");
-			nmodes++;
-			break;
-		case OPT_MIN_TRAIN:
-			o.min_train = (uint32_t)igr_opt_u64(
-				optarg, 0, UINT32_MAX, "--min-train");
-			break;
-		case OPT_TRAIN:
-			train = optarg;
-			break;
-		case OPT_TEST:
-			test = optarg;
-			break;
-		default:
-			igr_cli_option(&cli, c, optarg, usage);
-		}
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	while ((c = igr_cli_getopt(&cli)) != -1) {
+		option(&o, c, optarg);
+		nmodes++;
 	}
 	igr_cli_ready(&cli);
 	if (nmodes != 1)

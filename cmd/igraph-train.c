@@ -15,7 +15,16 @@
 #include <omp.h>
 #endif
 
-enum { OPT_MODEL = 'm', OPT_PARAM = IGR_OPT_TOOL + 0x10 };
+enum { OPT_MODEL = 1, OPT_PARAM };
+
+static const struct igr_cli_cmd cmd = {
+	.name = "igraph-train",
+	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
+		   IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED,
+	.operands = "[graph]",
+	.about = "Build a model from a graph stream (igraph-featurize) and "
+		 "write it to\nFILE (-o) or standard output.",
+};
 
 /* Every model type's options, each once, in registry order: a model's
  * new options appear in --help and become options without touching this
@@ -43,97 +52,40 @@ static void collect_params(void)
 		}
 }
 
-/* The usage text is made from the registry and the options' own help. */
-static char *build_usage(void)
+/* The option table: --model, whose help lists the registry, then every
+ * model option with its own help (returned as OPT_PARAM + its index). */
+static struct igr_cli_opt *train_options(void)
 {
-	static const char head[] =
-		"usage: igraph-train --model name [-qv] [--progress] "
-		"[--threads n]\n                    [--seed n] [-o file]";
-	size_t cap = 8192, len;
-	char *u = malloc(cap);
-	const struct igr_train_param *p;
+	static char model_help[4096];
 	const struct igr_model_type *const *t;
-	size_t k;
-	int col;
+	struct igr_cli_opt *opts = calloc(nparams_all + 2, sizeof *opts);
+	size_t i, len;
 
-	if (u == NULL)
+	if (opts == NULL)
 		return NULL;
-	len = (size_t)snprintf(u, cap, "%s", head);
-	col = 40;
-#define ADD(...) (len += (size_t)snprintf(u + len, cap - len, __VA_ARGS__))
-	for (k = 0; k < nparams_all; k++) {
-		char item[96];
-		p = params_all[k];
-		int n = p->type == IGR_P_FLAG
-				? snprintf(item, sizeof item, "[--%s]", p->name)
-				: snprintf(item, sizeof item, "[--%s %s]",
-					   p->name, p->metavar);
-		if (col + 1 + n > 76) {
-			ADD("\n                   ");
-			col = 19;
-		}
-		ADD(" %s", item);
-		col += 1 + n;
-	}
-	if (col + 8 > 76)
-		ADD("\n                   ");
-	ADD(" [graph]\n\nBuild a model from a graph stream (igraph-featurize) "
-	    "and write it to\nFILE (-o) or standard output.\n\n");
-	ADD("  -m, --model NAME         the model to build:\n");
+	len = (size_t)snprintf(model_help, sizeof model_help,
+			       "the model to build:");
 	for (t = igr_model_types; *t != NULL; t++)
-		ADD("                           %-9s %s\n", (*t)->name,
-		    (*t)->help);
-	for (k = 0; k < nparams_all; k++) {
-		char opt[64];
-		const char *h;
-		p = params_all[k];
-		h = p->help;
-		if (p->type == IGR_P_FLAG) {
-			snprintf(opt, sizeof opt, "--%s", p->name);
-		} else {
-			/* the argument in capitals, as in the other tools */
-			int n = snprintf(opt, sizeof opt, "--%s ", p->name);
-			const char *mv = p->metavar;
-			for (; *mv && n < (int)sizeof opt - 1; mv++, n++)
-				opt[n] = (char)(*mv >= 'a' && *mv <= 'z'
-							? *mv - 'a' + 'A'
-							: *mv);
-			opt[n] = '\0';
-		}
-		ADD("      %-20s ", opt);
-		if (strlen(opt) > 20)
-			ADD("\n                           ");
-		while (*h) {
-			size_t l = strcspn(h, "\n");
-			ADD("%.*s\n", (int)l, h);
-			h += l;
-			if (*h == '\n') {
-				h++;
-				ADD("                           ");
-			}
-		}
+		len += (size_t)snprintf(model_help + len,
+					sizeof model_help - len,
+					"\n%-8s  %s", (*t)->name, (*t)->help);
+	opts[0] = (struct igr_cli_opt)IGR_OPT_CODE('m', "model", "name",
+						   OPT_MODEL, model_help,
+						   .flags = IGR_OF_REQUIRED);
+	for (i = 0; i < nparams_all; i++) {
+		const struct igr_train_param *p = params_all[i];
+		opts[1 + i] = (struct igr_cli_opt)IGR_OPT_CODE(
+			0, p->name, p->type == IGR_P_FLAG ? NULL : p->metavar,
+			OPT_PARAM + (int)i, p->help);
 	}
-	ADD("  -o, --output FILE        write the model to FILE atomically\n"
-	    "      --threads N          threads (default: all cores)\n"
-	    "      --seed N             seed of the random generators "
-	    "(default 1)\n"
-	    "      --progress           show progress even when stderr is "
-	    "not a\n"
-	    "                           terminal\n"
-	    "  -v, --verbose            print a summary on stderr\n"
-	    "  -q, --quiet              no warnings or progress\n"
-	    "  -h, --help               show this help\n"
-	    "  -V, --version            show the version\n");
-#undef ADD
-	return u;
+	return opts;
 }
 
 int main(int argc, char **argv)
 {
 	struct igr_cli cli;
 	/* static: still reachable when a usage error exits (LeakSanitizer) */
-	static struct option *longopts;
-	static char *usage;
+	static struct igr_cli_opt *opts;
 	const struct igr_train_param *p;
 	const struct igr_model_type *tr;
 	struct igr_train_ctx ctx;
@@ -142,44 +94,20 @@ int main(int argc, char **argv)
 	igr_reader *r;
 	igr_graph *g;
 	igr_model *m;
-	size_t np = 0, i;
 	int c;
 	double t0 = igr_now(), t1, t2;
 
 	collect_params();
-	usage = build_usage();
-	if (usage == NULL || params == NULL) {
+	opts = train_options();
+	if (opts == NULL || params == NULL) {
 		fprintf(stderr, "igraph-train: out of memory\n");
 		return 1;
 	}
-	igr_cli_init(&cli, "igraph-train", argc, argv,
-		     IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
-			     IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED);
-	np = nparams_all;
-	{
-		static const struct option common[] = { IGR_COMMON_LONGOPTS };
-		size_t nc = sizeof common / sizeof common[0];
-		longopts = calloc(nc + np + 2, sizeof *longopts);
-		if (longopts == NULL)
-			igr_die("out of memory");
-		memcpy(longopts, common, sizeof common);
-		longopts[nc].name = "model";
-		longopts[nc].has_arg = required_argument;
-		longopts[nc].val = OPT_MODEL;
-		for (i = 0; i < np; i++) {
-			p = params_all[i];
-			longopts[nc + 1 + i].name = p->name;
-			longopts[nc + 1 + i].has_arg = p->type == IGR_P_FLAG
-							       ? no_argument
-							       : required_argument;
-			longopts[nc + 1 + i].val = OPT_PARAM + (int)i;
-		}
-	}
-	while ((c = getopt_long(argc, argv, igr_cli_shortopts(&cli, "m:"),
-				longopts, NULL)) != -1) {
+	igr_cli_init(&cli, &cmd, opts, argc, argv);
+	while ((c = igr_cli_getopt(&cli)) != -1) {
 		if (c == OPT_MODEL) {
 			model = optarg;
-		} else if (c >= OPT_PARAM && c < OPT_PARAM + (int)np) {
+		} else {
 			char name[80];
 			cJSON *v = NULL;
 			p = params_all[c - OPT_PARAM];
@@ -209,8 +137,6 @@ int main(int argc, char **argv)
 			cJSON_DeleteItemFromObjectCaseSensitive(params,
 								p->name);
 			cJSON_AddItemToObject(params, p->name, v);
-		} else {
-			igr_cli_option(&cli, c, optarg, usage);
 		}
 	}
 	igr_cli_ready(&cli);
@@ -304,7 +230,6 @@ int main(int argc, char **argv)
 	igr_model_free(m);
 	igr_graph_free(g);
 	cJSON_Delete(params);
-	free(longopts);
-	free(usage);
+	free(opts);
 	return igr_cli_finish(&cli);
 }

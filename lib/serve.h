@@ -1,0 +1,93 @@
+/*
+ * serve.h - one run of igraph-recommend: the recommendation engine
+ * (recommend.h) between its input files and its output.
+ *
+ * A run opens the model and the current graph and binds the engine
+ * (igr_serve_open), reads the rule and query files (igr_serve_lists:
+ * --allow, --block, --users, --similar, --audience, --audience-category;
+ * one id a line, external ids through the vocabulary), then scores in
+ * batches and writes each batch as it is ready (igr_serve_run: a scores
+ * stream with its header, or JSON lines), and closes the output
+ * (igr_serve_close).  Every step returns 0 or -1 with the error set; the
+ * library never prints: progress goes to opts->report.
+ *
+ * Ownership: the options (and the vocabulary and report they point to)
+ * are borrowed and must outlive the run; igr_serve_free() releases the
+ * rest and removes an output that was not closed.
+ */
+#ifndef IGR_SERVE_H
+#define IGR_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io.h"
+#include "model.h"
+#include "recommend.h"
+#include "report.h"
+#include "vocab.h"
+
+/* Contributions per recommended item with `explain`. */
+#define IGR_SERVE_EXPLAIN 3
+
+enum igr_serve_mode {
+	IGR_SERVE_USERS,    /* top-K items per user */
+	IGR_SERVE_SIMILAR,  /* top-K items per item */
+	IGR_SERVE_AUDIENCE, /* top-K users per item, campaign or category */
+};
+
+struct igr_serve_opts {
+	const char *model;        /* model file (igraph-train) */
+	const char *graph;        /* graph stream; "-": standard input */
+	const char *events;       /* events whose buys define 'bought' */
+	const char *users;        /* user id file, or NULL: every user */
+	const char *allow, *block; /* item id files, or NULL */
+	const char *similar;      /* item id file (IGR_SERVE_SIMILAR) */
+	const char *audience;     /* item id file, tab-separated campaigns */
+	const char *audience_cat; /* category id file */
+	const char *vectors;      /* vectors stream replacing user vectors */
+	int mode;                 /* enum igr_serve_mode */
+	const char *exclude;      /* "seen", "bought" or "none" (header) */
+	int json;                 /* JSON lines instead of a scores stream */
+	int explain;              /* add each item's contributions */
+	int skip_unknown;         /* unknown ids are counted, not errors */
+	struct igr_rec_opts rec;  /* k, rules (exclude, explain and bought
+				     are set from the members above) */
+	const igr_vocabset *vs;   /* external ids, or NULL */
+	const char *output;       /* NULL: standard output */
+	int encoding;             /* IGR_ENC_* of the scores stream */
+	int argc;                 /* the command line, for the #PG line */
+	char **argv;
+	const igr_report *report; /* progress (may be NULL) */
+};
+
+typedef struct igr_serve igr_serve;
+
+struct igr_serve_stats {
+	uint64_t lists, rows, fallback_lists;
+	uint64_t skipped;          /* unknown ids left out (skip_unknown) */
+	size_t users;              /* users scored (IGR_SERVE_USERS) */
+	double t_load, t_score, t_write; /* seconds */
+};
+
+/* Load the model, read the graph, bind the engine, read the vectors and
+ * the bought items.  NULL with the error set. */
+igr_serve *igr_serve_open(const struct igr_serve_opts *o) IGR_WUR;
+/* The model (for messages) and whether it can explain its scores. */
+const igr_model *igr_serve_model(const igr_serve *s);
+int igr_serve_can_explain(const igr_serve *s);
+/* Read the allow, block, user and query files. */
+int igr_serve_lists(igr_serve *s) IGR_WUR;
+/* Open the output, write its header, score and write every list. */
+int igr_serve_run(igr_serve *s) IGR_WUR;
+/* Close the output (it is complete only now). */
+int igr_serve_close(igr_serve *s) IGR_WUR;
+void igr_serve_stats(const igr_serve *s, struct igr_serve_stats *st);
+/* For embedding models in IGR_SERVE_USERS: the arithmetic of the scoring
+ * (users x items x dim, in GFLOP) and the sgemm rate measured now
+ * (GFLOP/s).  1 with both set, or 0 when it does not apply. */
+int igr_serve_sgemm(const igr_serve *s, double *gflop, double *rate,
+		    uint32_t *nitems, uint32_t *dim);
+void igr_serve_free(igr_serve *s);
+
+#endif
