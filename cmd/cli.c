@@ -362,17 +362,28 @@ void igr_cli_init(struct igr_cli *c, const struct igr_cli_cmd *cmd,
 	c->seed = 1;
 
 	/* every common long option is known, so that one a command does not
-	 * take is named as such; only the accepted short ones are */
+	 * take is named as such, unless the command has an option of that
+	 * name itself (igraph-train's --binary of itemknn); only the
+	 * accepted short ones are */
 	free(longopts_alloc);
 	longopts_alloc = calloc(NCOMMON + n + 1, sizeof *longopts_alloc);
 	if (longopts_alloc == NULL)
 		igr_die("out of memory");
 	c->longopts = longopts_alloc;
-	for (i = 0; i < NCOMMON; i++, k++) {
+	for (i = 0; i < NCOMMON; i++) {
+		size_t j;
+		if (common[i].bit != 0 && !(c->accepts & common[i].bit)) {
+			for (j = 0; j < n; j++)
+				if (opts[j].name != NULL &&
+				    strcmp(opts[j].name, common[i].o.name) == 0)
+					break;
+			if (j < n)
+				continue;
+		}
 		c->longopts[k].name = common[i].o.name;
 		c->longopts[k].has_arg = common[i].o.arg ? required_argument
 							 : no_argument;
-		c->longopts[k].val = common[i].val;
+		c->longopts[k++].val = common[i].val;
 	}
 	snprintf(c->shortopts, sizeof c->shortopts, "%s%s%s%s",
 		 (c->accepts & IGR_CO_OUTPUT) ? "o:" : "",

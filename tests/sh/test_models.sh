@@ -102,4 +102,12 @@ expect_err "names the option" 'checkpoint'
 expect "--layers is not an mf option" 2 ig train --model mf --layers 2 -o "$T/x.igm" "$T/g1.igr"
 expect "--rank out of range" 2 ig train --model gf --rank 0 -o "$T/x.igm" "$T/g1.igr"
 
+# a model option named like a common option the command does not take
+# reaches the model (itemknn's --binary is not the stream encoding)
+expect "itemknn --binary trains" 0 "$IGRAPH_BIN/igraph-train" --model itemknn \
+	--binary -o "$T/knnb.igm" "$T/g1.igr"
+expect "pop --binary is a usage error" 2 "$IGRAPH_BIN/igraph-train" \
+	--model pop --binary -o "$T/popb.igm" "$T/g1.igr"
+expect_err "pop --binary names the option" "binary does not apply to model pop"
+
 finish
