@@ -1,141 +1,15 @@
-/* check_gf.c - the graph filter and what it is built on: sparse products,
- * the randomised SVD, and gf scores against the dense formula. */
-#include "testutil.h"
-
+/* check_gf.c - the graph filter (models/gf.c): scores against the dense
+ * formula, new users, bad weights. */
 #include "error.h"
 #include "graph.h"
 #include "learn.h"
 #include "models/gf.h"
 #include "model.h"
 #include "sparse.h"
-#include "svd.h"
 
 #include <math.h>
 
-/* A random sparse M x N matrix with about DENS of its entries set. */
-static igr_csr *random_csr(uint32_t m, uint32_t n, double dens, uint64_t seed)
-{
-	uint32_t *r = malloc((size_t)m * n * sizeof *r);
-	uint32_t *c = malloc((size_t)m * n * sizeof *c);
-	float *w = malloc((size_t)m * n * sizeof *w);
-	uint32_t i, j;
-	uint64_t nnz = 0;
-	igr_rng rng;
-	igr_csr *a;
-
-	igr_rng_seed(&rng, seed);
-	for (i = 0; i < m; i++)
-		for (j = 0; j < n; j++)
-			if (igr_rng_unit(&rng) < dens) {
-				r[nnz] = i;
-				c[nnz] = j;
-				w[nnz++] = (float)(0.5 + igr_rng_unit(&rng));
-			}
-	a = igr_csr_from_coo(m, n, nnz, r, c, w, NULL, NULL, 1);
-	ck_assert_ptr_nonnull(a);
-	free(r);
-	free(c);
-	free(w);
-	return a;
-}
-
-static double dense_at(const igr_csr *a, uint32_t i, uint32_t j)
-{
-	return igr_csr_get(a, i, j);
-}
-
-START_TEST(spmm_matches_dense)
-{
-	static const size_t ks[] = { 1, 5, 16, 33, 64, 80, 130 };
-	igr_csr *a = random_csr(37, 23, 0.2, 3);
-	size_t q;
-
-	for (q = 0; q < sizeof ks / sizeof ks[0]; q++) {
-		size_t k = ks[q], i, j, l;
-		float *x = malloc(23 * k * sizeof *x);
-		float *y = malloc(37 * k * sizeof *y);
-
-		for (i = 0; i < 23 * k; i++)
-			x[i] = (float)((int)(i * 7919 % 13) - 6) / 4;
-		for (i = 0; i < 37 * k; i++)
-			y[i] = 1;
-		igr_spmm(a, x, k, 2, 0.5f, y);
-		for (i = 0; i < 37; i++)
-			for (l = 0; l < k; l++) {
-				double s = 0;
-
-				for (j = 0; j < 23; j++)
-					s += dense_at(a, (uint32_t)i,
-						      (uint32_t)j) * x[j * k + l];
-				ck_assert_msg(fabs(y[i * k + l] - (2 * s + 0.5)) <
-						      1e-4,
-					      "k %zu (%zu, %zu): %g vs %g", k, i,
-					      l, y[i * k + l], 2 * s + 0.5);
-			}
-		free(x);
-		free(y);
-	}
-	igr_csr_free(a);
-}
-END_TEST
-
-START_TEST(gram_row_matches_dense)
-{
-	igr_csr *a = random_csr(30, 12, 0.25, 5), *at = igr_csr_transpose(a);
-	igr_gram_ws *ws = igr_gram_ws_new(30);
-	uint32_t idx[3] = { 1, 4, 9 };
-	float val[3] = { 1, 2, -0.5f }, y[12];
-	uint32_t i, j, u;
-
-	ck_assert_ptr_nonnull(ws);
-	memset(y, 0, sizeof y);
-	igr_gram_row(a, at, idx, val, 3, 1.5f, y, ws);
-	for (j = 0; j < 12; j++) {
-		double s = 0;
-
-		for (i = 0; i < 3; i++)
-			for (u = 0; u < 30; u++)
-				s += val[i] * dense_at(a, u, idx[i]) *
-				     dense_at(a, u, j);
-		ck_assert_msg(fabs(y[j] - 1.5 * s) < 1e-4, "column %u", j);
-	}
-	/* the workspace is clean again */
-	for (u = 0; u < 30; u++)
-		ck_assert(ws->acc[u] == 0);
-	igr_gram_ws_free(ws);
-	igr_csr_free(a);
-	igr_csr_free(at);
-}
-END_TEST
-
-START_TEST(svd_reconstructs)
-{
-	igr_csr *a = random_csr(40, 15, 0.3, 9), *at = igr_csr_transpose(a);
-	igr_svd_opts o = { 15, 8, 3, 11 };
-	float s[15], v[15 * 15], u[40 * 15];
-	uint32_t i, j, c;
-
-	ck_assert_int_eq(igr_svd_sparse(a, at, &o, s, v, u), 0);
-	for (c = 1; c < 15; c++)
-		ck_assert(s[c] <= s[c - 1] + 1e-5);
-	/* full rank: A = U S V^T */
-	for (i = 0; i < 40; i++)
-		for (j = 0; j < 15; j++) {
-			double x = 0;
-
-			for (c = 0; c < 15; c++)
-				x += u[i * 15 + c] * s[c] * v[j * 15 + c];
-			ck_assert_msg(fabs(x - dense_at(a, i, j)) < 1e-3,
-				      "(%u, %u): %g vs %g", i, j, x,
-				      dense_at(a, i, j));
-		}
-	/* a rank above min(m, n) is refused */
-	o.k = 16;
-	ck_assert_int_eq(igr_svd_sparse(a, at, &o, s, v, u), -1);
-	igr_csr_free(a);
-	igr_csr_free(at);
-}
-END_TEST
+#include "testutil.h"
 
 /* 8 users x 6 items. */
 static igr_graph *graph_of(const uint32_t *us, const uint32_t *is, size_t n,
@@ -175,13 +49,13 @@ static void dense_scores(const igr_graph *g, uint32_t user, double beta,
 
 	for (u = 0; u < nu; u++)
 		for (i = 0; i < 6; i++) {
-			du[u] += dense_at(r, u, i);
-			di[i] += dense_at(r, u, i);
+			du[u] += tu_dense_at(r, u, i);
+			di[i] += tu_dense_at(r, u, i);
 		}
 	for (u = 0; u < nu; u++)
 		for (i = 0; i < 6; i++)
 			rn[u][i] = du[u] > 0 && di[i] > 0
-				   ? dense_at(r, u, i) / sqrt(du[u] * di[i])
+				   ? tu_dense_at(r, u, i) / sqrt(du[u] * di[i])
 				   : 0;
 	for (i = 0; i < 6; i++)
 		for (j = 0; j < 6; j++) {
@@ -190,7 +64,7 @@ static void dense_scores(const igr_graph *g, uint32_t user, double beta,
 				p[i][j] += rn[u][i] * rn[u][j];
 		}
 	for (i = 0; i < 6; i++)
-		x[i] = dense_at(r, user, i);
+		x[i] = tu_dense_at(r, user, i);
 	/* V V^T is the projector on the row space of R~: with full rank it
 	 * is the identity on items that have edges */
 	for (j = 0; j < 6; j++) {
@@ -327,9 +201,6 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, spmm_matches_dense);
-	tcase_add_test(tc, gram_row_matches_dense);
-	tcase_add_test(tc, svd_reconstructs);
 	tcase_add_test(tc, scores_match_dense_formula);
 	tcase_add_test(tc, new_user_scored_from_own_edges);
 	tcase_add_test(tc, bad_weights_refused);

@@ -73,4 +73,65 @@ static inline int tu_run(Suite *s)
 	return failed == 0 ? 0 : 1;
 }
 
+#ifdef IGR_SPARSE_H
+/* Included after sparse.h / rand.h: test matrices (check_sparse, check_svd,
+ * check_gf). */
+/* A random sparse M x N matrix with about DENS of its entries set. */
+static inline igr_csr *tu_random_csr(uint32_t m, uint32_t n, double dens, uint64_t seed)
+{
+	uint32_t *r = malloc((size_t)m * n * sizeof *r);
+	uint32_t *c = malloc((size_t)m * n * sizeof *c);
+	float *w = malloc((size_t)m * n * sizeof *w);
+	uint32_t i, j;
+	uint64_t nnz = 0;
+	igr_rng rng;
+	igr_csr *a;
+
+	igr_rng_seed(&rng, seed);
+	for (i = 0; i < m; i++)
+		for (j = 0; j < n; j++)
+			if (igr_rng_unit(&rng) < dens) {
+				r[nnz] = i;
+				c[nnz] = j;
+				w[nnz++] = (float)(0.5 + igr_rng_unit(&rng));
+			}
+	a = igr_csr_from_coo(m, n, nnz, r, c, w, NULL, NULL, 1);
+	ck_assert_ptr_nonnull(a);
+	free(r);
+	free(c);
+	free(w);
+	return a;
+}
+
+static inline double tu_dense_at(const igr_csr *a, uint32_t i, uint32_t j)
+{
+	return igr_csr_get(a, i, j);
+}
+#endif
+
+#ifdef IGR_TOPK_H
+/* Included after topk.h (check_topk, check_embed). */
+/* A deterministic generator (the suite must not depend on rand()). */
+static uint64_t tu_st __attribute__((unused)) = 88172645463325252ull;
+static inline uint32_t tu_rnd(void)
+{
+	tu_st ^= tu_st << 13;
+	tu_st ^= tu_st >> 7;
+	tu_st ^= tu_st << 17;
+	return (uint32_t)(tu_st >> 11);
+}
+
+/* Reference order: score desc, tie rank asc, id asc. */
+static const uint32_t *tu_ref_tie __attribute__((unused));
+static inline int tu_ref_cmp(const void *a, const void *b)
+{
+	const igr_hit *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (tu_ref_tie && tu_ref_tie[x->id] != tu_ref_tie[y->id])
+		return tu_ref_tie[x->id] < tu_ref_tie[y->id] ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+#endif
+
 #endif
