@@ -1,6 +1,7 @@
 /* metrics.c - offline evaluation of recommendations (see metrics.h). */
 #include "metrics.h"
 #include "error.h"
+#include "mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -500,31 +501,12 @@ int igr_eval_set_prob(igr_eval *ev, int run, int nbins)
 	return 0;
 }
 
-/* Grow *P (elements of SIZE) to hold one more than *CAP if full. */
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t nc;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 4096;
-	if (nc > SIZE_MAX / size)
-		return igr_error("out of memory");
-	q = realloc(*p, nc * size);
-	if (q == NULL)
-		return igr_syserror("out of memory");
-	*p = q;
-	*cap = nc;
-	return 0;
-}
-
 int igr_eval_add_truth(igr_eval *ev, uint32_t user, uint32_t item)
 {
 	if (ev->done)
 		return igr_error("the evaluation has already run");
-	if (grow((void **)&ev->truth, &ev->truth_cap, ev->ntruth,
-		 sizeof *ev->truth) < 0)
+	if (igr_grow(&ev->truth, &ev->truth_cap, ev->ntruth + 1,
+		     sizeof *ev->truth) < 0)
 		return -1;
 	ev->truth[ev->ntruth++] = (uint64_t)user << 32 | item;
 	if ((int64_t)item > ev->max_item)
@@ -549,7 +531,7 @@ int igr_eval_add_rec(igr_eval *ev, int run, uint32_t user, uint32_t item,
 		return igr_error("user %u item %u: score %g is not a "
 				 "probability in [0, 1]", user, item,
 				 (double)score);
-	if (grow((void **)&r->r, &r->cap, r->n, sizeof *r->r) < 0)
+	if (igr_grow(&r->r, &r->cap, r->n + 1, sizeof *r->r) < 0)
 		return -1;
 	r->r[r->n].user = user;
 	r->r[r->n].rank = rank;
@@ -719,13 +701,8 @@ static int check_dups(struct work *w, const struct rec *r, size_t n)
 {
 	size_t i;
 
-	if (n > w->items_cap) {
-		uint32_t *q = realloc(w->items, n * sizeof *q);
-		if (q == NULL)
-			return igr_syserror("out of memory");
-		w->items = q;
-		w->items_cap = n;
-	}
+	if (igr_grow(&w->items, &w->items_cap, n, sizeof *w->items) < 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		w->items[i] = r[i].item;
 	qsort(w->items, n, sizeof *w->items, cmp_u32);

@@ -3,6 +3,7 @@
 #include "rerank.h"
 #include "clock.h"
 #include "error.h"
+#include "mem.h"
 #include "models/mlp.h"
 #include "pairs.h"
 
@@ -162,14 +163,8 @@ int igr_rerank_run(const igr_model *m, igr_reader *r, igr_writer *w,
 	if (x == NULL || p == NULL)
 		goto oom;
 	while ((got = igr_read_pair(r, &pr)) == 1) {
-		if (ns == cap) {
-			size_t nc = cap ? cap * 2 : 65536;
-			struct scored *q = realloc(s, nc * sizeof *q);
-			if (q == NULL)
-				goto oom;
-			s = q;
-			cap = nc;
-		}
+		if (igr_grow(&s, &cap, ns + 1, sizeof *s) < 0)
+			goto oom;
 		if (ns >= UINT32_MAX) {
 			igr_error("more than 4294967295 pairs");
 			goto out;

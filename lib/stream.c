@@ -4,6 +4,7 @@
 #include "crc32.h"
 #include "endian.h"
 #include "error.h"
+#include "mem.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -422,10 +423,10 @@ static int header_add_meta(igr_header *h, const char *k, size_t klen,
 			h->meta[i].value = nv;
 			return 0;
 		}
-	m = realloc(h->meta, (h->nmeta + 1) * sizeof *m);
-	if (m == NULL)
-		return igr_error("out of memory");
-	h->meta = m;
+	if (igr_grow(&h->meta, &h->meta_cap, h->nmeta + 1,
+		     sizeof *h->meta) < 0)
+		return -1;
+	m = h->meta;
 	m[h->nmeta].key = strndup(k, klen);
 	m[h->nmeta].value = strndup(v, vlen);
 	if (m[h->nmeta].key == NULL || m[h->nmeta].value == NULL) {
@@ -439,11 +440,11 @@ static int header_add_meta(igr_header *h, const char *k, size_t klen,
 
 static int header_add_pg(igr_header *h, const char *s, size_t len)
 {
-	char **pg = realloc(h->pg, (h->npg + 1) * sizeof *pg);
+	char **pg;
 
-	if (pg == NULL)
-		return igr_error("out of memory");
-	h->pg = pg;
+	if (igr_grow(&h->pg, &h->pg_cap, h->npg + 1, sizeof *h->pg) < 0)
+		return -1;
+	pg = h->pg;
 	pg[h->npg] = strndup(s, len);
 	if (pg[h->npg] == NULL)
 		return igr_error("out of memory");
@@ -505,7 +506,7 @@ struct igr_reader {
 	/* tsv */
 	int tsv_ncols;          /* columns in the stream */
 	char **fields;
-	int fields_cap;
+	size_t fields_cap;
 	int external;           /* ids are names */
 	const igr_vocabset *vs;
 	/* both */
@@ -595,16 +596,8 @@ static int read_binary_header(igr_reader *r)
 				  name);                                     \
 			goto out;                                            \
 		}                                                            \
-		if (hlen + (n) > hcap) {                                     \
-			unsigned char *nb_;                                  \
-			hcap = (hlen + (n)) * 2;                             \
-			nb_ = realloc(hbuf, hcap);                           \
-			if (nb_ == NULL) {                                   \
-				igr_error("out of memory");                  \
-				goto out;                                    \
-			}                                                    \
-			hbuf = nb_;                                          \
-		}                                                            \
+		if (igr_grow(&hbuf, &hcap, hlen + (n), 1) < 0)               \
+			goto out;                                            \
 		memcpy(hbuf + hlen, (dst), (n));                             \
 		hlen += (n);                                                 \
 	} while (0)
@@ -1105,13 +1098,9 @@ static int next_tsv(igr_reader *r, int want, size_t *lens)
 		return igr_error("%s:%llu: truncated stream (last line has no "
 				 "newline)", name,
 				 (unsigned long long)igr_in_lineno(r->in));
-	if (r->fields_cap < want + 1) {
-		char **f = realloc(r->fields, (size_t)(want + 1) * sizeof *f);
-		if (f == NULL)
-			return igr_error("out of memory");
-		r->fields = f;
-		r->fields_cap = want + 1;
-	}
+	if (igr_grow(&r->fields, &r->fields_cap, (size_t)want + 1,
+		     sizeof *r->fields) < 0)
+		return -1;
 	{
 		char *p = line, *end = line + len;
 		for (;;) {
@@ -1274,13 +1263,8 @@ static int unescape_text(igr_reader *r, const char *s, size_t len)
 {
 	size_t i, n = 0;
 
-	if (r->text_cap < len + 1) {
-		char *t = realloc(r->text, len + 1);
-		if (t == NULL)
-			return igr_error("out of memory");
-		r->text = t;
-		r->text_cap = len + 1;
-	}
+	if (igr_grow(&r->text, &r->text_cap, len + 1, 1) < 0)
+		return -1;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '\\' && i + 1 < len) {

@@ -184,6 +184,7 @@ typedef struct igr_header {
 	size_t npg;
 	char **pg;          /* provenance, oldest first:
 			       "PROGRAM\tVERSION\tCOMMAND LINE" */
+	size_t meta_cap, pg_cap; /* room of meta and pg (stream.c's) */
 } igr_header;
 
 /* Value of KEY in the header's meta lines, or NULL. */
