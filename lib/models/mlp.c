@@ -32,20 +32,6 @@ static int max_threads(void)
 #endif
 }
 
-/* ---- random numbers: splitmix64 streams (rand.h) ------------------------ */
-
-static double unit(uint64_t *s)
-{
-	return (double)(igr_splitmix64(s) >> 11) * 0x1.0p-53;
-}
-
-static double normal(uint64_t *s)
-{
-	/* Box-Muller; one value per call is enough for initialisation */
-	double u1 = unit(s), u2 = unit(s);
-	return sqrt(-2.0 * log(u1 > 0 ? u1 : 0x1.0p-53)) * cos(6.283185307179586 * u2);
-}
-
 /* ---- activations ---------------------------------------------------------- */
 
 static const char *const act_names[] = { "relu", "tanh", "sigmoid" };
@@ -189,7 +175,8 @@ igr_mlp *igr_mlp_new(uint32_t nin, const uint32_t *hidden, uint32_t nh,
 				    : sqrt(2.0 / (fin + fout));
 		size_t k, nw = (size_t)fin * fout;
 		for (k = 0; k < nw; k++)
-			n->param[n->woff[l] + k] = (float)(sd * normal(&s));
+			n->param[n->woff[l] + k] =
+				(float)(sd * igr_splitmix_normal(&s));
 	}
 	return n;
 }
@@ -308,8 +295,9 @@ static void forward(const igr_mlp *n, igr_mlp_work *w, const float *x,
 		if (dseed != 0 && n->dropout > 0) {
 			float *h = w->h[l + 1], *mk = w->mask[l + 1];
 			for (k = 0; k < m; k++) {
-				mk[k] = unit(&s) < n->dropout ? 0.0f
-							      : 1.0f / keep;
+				mk[k] = igr_splitmix_unit(&s) < n->dropout
+						? 0.0f
+						: 1.0f / keep;
 				h[k] = a[k] * mk[k];
 			}
 			in = h;
@@ -497,7 +485,7 @@ igr_mlp_data *igr_mlp_data_read(igr_reader *r, uint8_t label_mask,
 		if (!pos) {
 			d->neg_seen++;
 			/* negative sampling: keep with probability neg_rate */
-			if (neg_rate < 1 && unit(&s) >= neg_rate)
+			if (neg_rate < 1 && igr_splitmix_unit(&s) >= neg_rate)
 				continue;
 		}
 		if (d->n == d->cap) {
@@ -861,7 +849,8 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 		size_t nb = 0;
 		/* Fisher-Yates shuffle */
 		for (i = train->n; i > 1; i--) {
-			size_t j = (size_t)(unit(&s) * (double)i), tmp;
+			size_t j = (size_t)(igr_splitmix_unit(&s) * (double)i);
+			size_t tmp;
 			if (j >= i)
 				j = i - 1;
 			tmp = perm[i - 1];
