@@ -218,6 +218,82 @@ int igr_auc(const float *p, const uint8_t *y, size_t n, double *auc)
 	return 0;
 }
 
+/* ---- grouped scores -------------------------------------------------- */
+
+struct gpair {
+	uint32_t user, item;
+	float p;
+	uint8_t y;
+};
+
+/* By user, then in the rerank order. */
+static int gpair_cmp(const void *a, const void *b)
+{
+	const struct gpair *x = a, *y = b;
+
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return igr_rank_cmp(x->p, x->item, y->p, y->item);
+}
+
+int igr_grouped_scores(const float *p, const uint8_t *y, const uint32_t *user,
+		       const uint32_t *item, size_t n, uint32_t k, double *ndcg,
+		       double *gauc)
+{
+	struct gpair *g = malloc((n ? n : 1) * sizeof *g);
+	float *gp = malloc((n ? n : 1) * sizeof *gp);
+	uint8_t *rel = malloc(n ? n : 1);
+	double sn = 0, sa = 0, m[IGR_NMETRIC];
+	size_t un = 0, ua = 0, i, j, npos;
+	int rc = -1;
+
+	if (g == NULL || gp == NULL || rel == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (isnan(p[i])) {
+			igr_error("a NaN score");
+			goto out;
+		}
+		g[i].user = user[i];
+		g[i].item = item[i];
+		g[i].p = p[i];
+		g[i].y = y[i] != 0;
+	}
+	if (n > 1)
+		qsort(g, n, sizeof *g, gpair_cmp);
+	for (i = 0; i < n; i = j) {
+		npos = 0;
+		for (j = i; j < n && g[j].user == g[i].user; j++) {
+			rel[j - i] = g[j].y;
+			gp[j - i] = g[j].p;
+			npos += g[j].y;
+		}
+		if (npos == 0)
+			continue;
+		if (igr_metrics_user(rel, j - i, npos, &k, 1, m) < 0)
+			goto out;
+		sn += m[IGR_M_NDCG];
+		un++;
+		if (npos < j - i) {
+			double a;
+			if (igr_auc(gp, rel, j - i, &a) < 0)
+				goto out;
+			sa += a;
+			ua++;
+		}
+	}
+	*ndcg = un ? sn / (double)un : NAN;
+	*gauc = ua ? sa / (double)ua : NAN;
+	rc = 0;
+out:
+	free(g);
+	free(gp);
+	free(rel);
+	return rc;
+}
+
 double igr_logloss(const float *p, const uint8_t *y, size_t n, double eps)
 {
 	double sum = 0;

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "error.h"
 #include "mem.h"
+#include "metrics.h"
 #include "models/mlp.h"
 #include "pairs.h"
 
@@ -97,7 +98,7 @@ struct scored {
 };
 
 /* By user, then higher probability first, then lower item id (the order
- * igr_mlp_rank_cmp() defines, which --stop ndcg validates on). */
+ * igr_rank_cmp() defines, which --stop ndcg validates on). */
 static int scored_cmp(const void *a, const void *b)
 {
 	const struct scored *x = a, *y = b;
@@ -105,7 +106,7 @@ static int scored_cmp(const void *a, const void *b)
 
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
-	c = igr_mlp_rank_cmp(x->p, x->item, y->p, y->item);
+	c = igr_rank_cmp(x->p, x->item, y->p, y->item);
 	if (c != 0)
 		return c;
 	return (x->pos > y->pos) - (x->pos < y->pos);

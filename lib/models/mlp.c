@@ -589,80 +589,6 @@ int igr_mlp_stop_parse(const char *s)
 	return -1;
 }
 
-struct gpair {
-	uint32_t user, item;
-	float p;
-	uint8_t y;
-};
-
-/* By user, then in the rerank order. */
-static int gpair_cmp(const void *a, const void *b)
-{
-	const struct gpair *x = a, *y = b;
-
-	if (x->user != y->user)
-		return x->user < y->user ? -1 : 1;
-	return igr_mlp_rank_cmp(x->p, x->item, y->p, y->item);
-}
-
-int igr_mlp_grouped(const float *p, const uint8_t *y, const uint32_t *user,
-		    const uint32_t *item, size_t n, uint32_t k, double *ndcg,
-		    double *gauc)
-{
-	struct gpair *g = malloc((n ? n : 1) * sizeof *g);
-	float *gp = malloc((n ? n : 1) * sizeof *gp);
-	uint8_t *rel = malloc(n ? n : 1);
-	double sn = 0, sa = 0, m[IGR_NMETRIC];
-	size_t un = 0, ua = 0, i, j, npos;
-	int rc = -1;
-
-	if (g == NULL || gp == NULL || rel == NULL) {
-		igr_error("out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (isnan(p[i])) {
-			igr_error("a NaN score");
-			goto out;
-		}
-		g[i].user = user[i];
-		g[i].item = item[i];
-		g[i].p = p[i];
-		g[i].y = y[i] != 0;
-	}
-	if (n > 1)
-		qsort(g, n, sizeof *g, gpair_cmp);
-	for (i = 0; i < n; i = j) {
-		npos = 0;
-		for (j = i; j < n && g[j].user == g[i].user; j++) {
-			rel[j - i] = g[j].y;
-			gp[j - i] = g[j].p;
-			npos += g[j].y;
-		}
-		if (npos == 0)
-			continue;
-		if (igr_metrics_user(rel, j - i, npos, &k, 1, m) < 0)
-			goto out;
-		sn += m[IGR_M_NDCG];
-		un++;
-		if (npos < j - i) {
-			double a;
-			if (igr_auc(gp, rel, j - i, &a) < 0)
-				goto out;
-			sa += a;
-			ua++;
-		}
-	}
-	*ndcg = un ? sn / (double)un : NAN;
-	*gauc = ua ? sa / (double)ua : NAN;
-	rc = 0;
-out:
-	free(g);
-	free(gp);
-	free(rel);
-	return rc;
-}
-
 /* Validation: mean log-loss (predictions clipped to [1e-7, 1 - 1e-7])
  * and AUC of the full-data probabilities; with GROUPED, the grouped
  * scores too when the rows carry their users (NaN otherwise: they cost a
@@ -684,8 +610,8 @@ static int validate(const igr_mlp *n, const igr_mlp_data *v, float *p,
 	st->valid_logloss = v->n ? s / (double)v->n : NAN;
 	st->valid_ndcg = st->valid_gauc = NAN;
 	if (grouped && v->user != NULL && v->item != NULL &&
-	    igr_mlp_grouped(p, y8, v->user, v->item, v->n, IGR_MLP_NDCG_K,
-			    &st->valid_ndcg, &st->valid_gauc) < 0)
+	    igr_grouped_scores(p, y8, v->user, v->item, v->n, IGR_MLP_NDCG_K,
+			       &st->valid_ndcg, &st->valid_gauc) < 0)
 		return -1;
 	return igr_auc(p, y8, v->n, &st->valid_auc);
 }
