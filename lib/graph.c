@@ -2,6 +2,7 @@
 #include "graph.h"
 #include "error.h"
 #include "mem.h"
+#include "numtext.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "jsonl.h"
 #include "mem.h"
+#include "numtext.h"
 #include "pseudo.h"
 #include "timefmt.h"
 

@@ -4,6 +4,7 @@
 #include "embed.h"
 #include "error.h"
 #include "mem.h"
+#include "numtext.h"
 
 #include <math.h>
 #ifdef _OPENMP
