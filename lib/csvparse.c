@@ -2,6 +2,7 @@
  * quoted ones (see csvparse.h). */
 #include "csvparse.h"
 #include "error.h"
+#include "mem.h"
 
 #include <csv.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ struct igr_csv {
 	char *fb;
 	size_t fblen, fbcap;
 	size_t *fo, *fl;
-	size_t fon, focap;
+	size_t fon, focap, flcap;
 	int toomany;
 	int done; /* libcsv ended the record */
 	struct lines cur;    /* lines of the record being built */
@@ -45,25 +46,9 @@ struct igr_csv {
 static int lines_add(struct lines *ls, const char *p, size_t len,
 		     uint64_t lineno)
 {
-	if (ls->n == ls->ncap) {
-		size_t nc = ls->ncap ? ls->ncap * 2 : 16;
-		struct line *nl = realloc(ls->l, nc * sizeof *nl);
-		if (nl == NULL)
-			return igr_error("out of memory");
-		ls->l = nl;
-		ls->ncap = nc;
-	}
-	if (ls->cap - ls->len < len + 1) {
-		size_t nc = ls->cap ? ls->cap : 4096;
-		char *nb;
-		while (nc - ls->len < len + 1)
-			nc *= 2;
-		nb = realloc(ls->buf, nc);
-		if (nb == NULL)
-			return igr_error("out of memory");
-		ls->buf = nb;
-		ls->cap = nc;
-	}
+	if (igr_grow(&ls->l, &ls->ncap, ls->n + 1, sizeof *ls->l) < 0 ||
+	    igr_grow(&ls->buf, &ls->cap, ls->len + len + 1, 1) < 0)
+		return -1;
 	memmove(ls->buf + ls->len, p, len); /* p may be inside buf */
 	ls->buf[ls->len + len] = '\0';
 	ls->l[ls->n].off = ls->len;
@@ -95,11 +80,9 @@ igr_csv *igr_csv_new(igr_in *in, int delim, int quote)
 	c->in = in;
 	c->delim = delim;
 	c->quote = quote;
-	c->fcap = 64;
-	c->f = malloc(c->fcap * sizeof *c->f);
-	if (c->f == NULL) {
+	if (igr_grow(&c->f, &c->fcap, 64, sizeof *c->f) < 0) {
 		free(c);
-		return igr_error("out of memory"), NULL;
+		return NULL;
 	}
 	return c;
 }
@@ -234,19 +217,11 @@ size_t igr_csv_split_plain(const char *line, size_t len, int delim,
 	}
 }
 
+/* fcap is also the split limit of the fast path: it starts at 64 and
+ * doubles, so it reaches MAX_FIELDS + 1 exactly when a record needs it */
 static int grow_fields(igr_csv *c, size_t need)
 {
-	size_t nc = c->fcap;
-	igr_field *nf;
-
-	while (nc < need)
-		nc *= 2;
-	nf = realloc(c->f, nc * sizeof *nf);
-	if (nf == NULL)
-		return igr_error("out of memory");
-	c->f = nf;
-	c->fcap = nc;
-	return 0;
+	return igr_grow(&c->f, &c->fcap, need, sizeof *c->f);
 }
 
 /* ---- libcsv path ------------------------------------------------------ */
@@ -270,30 +245,10 @@ static void on_field(void *s, size_t len, void *data)
 		c->toomany = 1;
 		return;
 	}
-	if (c->fon == c->focap) {
-		size_t nc = c->focap ? c->focap * 2 : 64;
-		size_t *no = realloc(c->fo, nc * sizeof *no);
-		size_t *nl;
-		if (no == NULL)
-			goto oom;
-		c->fo = no;
-		nl = realloc(c->fl, nc * sizeof *nl);
-		if (nl == NULL)
-			goto oom;
-		c->fl = nl;
-		c->focap = nc;
-	}
-	if (c->fbcap - c->fblen < len + 1) {
-		size_t nc = c->fbcap ? c->fbcap : 4096;
-		char *nb;
-		while (nc - c->fblen < len + 1)
-			nc *= 2;
-		nb = realloc(c->fb, nc);
-		if (nb == NULL)
-			goto oom;
-		c->fb = nb;
-		c->fbcap = nc;
-	}
+	if (igr_grow(&c->fo, &c->focap, c->fon + 1, sizeof *c->fo) < 0 ||
+	    igr_grow(&c->fl, &c->flcap, c->fon + 1, sizeof *c->fl) < 0 ||
+	    igr_grow(&c->fb, &c->fbcap, c->fblen + len + 1, 1) < 0)
+		goto oom;
 	if (len > 0)
 		memcpy(c->fb + c->fblen, s, len);
 	c->fo[c->fon] = c->fblen;

@@ -22,6 +22,7 @@
 #include "gen.h"
 
 #include "error.h"
+#include "mem.h"
 #include "rand.h"
 
 #include <stdlib.h>
@@ -29,46 +30,21 @@
 
 /* ---- random numbers --------------------------------------------------- */
 
-/* splitmix64, its mixer and xoshiro256** come from rand.h. */
+/* The generators, igraph-gen's stream derivation and its bounded draws
+ * come from rand.h. */
 
 /* Independent streams: one per (purpose, index), so a user's or an item's
  * draws never depend on any other's. */
 enum { ST_COUNT = 1, ST_USER, ST_ITEM, ST_TABLE };
 
-static void rng_seed(igr_rng *r, uint64_t seed, uint64_t stream, uint64_t index)
-{
-	uint64_t x = igr_mix64(igr_mix64(seed + 0x632be59bd9b4e019ULL) ^
-			   (stream * 0xd1b54a32d192ed03ULL)) ^
-		     igr_mix64(index + 0x8cb92ba72f3d8dd7ULL);
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = igr_splitmix64(&x);
-	if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
-		r->s[0] = 1; /* the one state xoshiro must not start from */
-}
-
-/* Uniform in [0, n): Lemire's multiply-shift ("Fast random integer
- * generation in an interval", ACM TOMACS 2019) without the rejection step;
- * the bias, below n / 2^64, is far under anything the output can show. */
-static inline uint64_t bounded(igr_rng *r, uint64_t n)
-{
-	return (uint64_t)(((unsigned __int128)igr_rng_next(r) * n) >> 64);
-}
-
 /* Probabilities as 32-bit fixed point, folded by the compiler. */
 #define P32(p) ((uint32_t)((p) * 4294967296.0))
-
-static inline int chance(igr_rng *r, uint32_t p32)
-{
-	return (uint32_t)(igr_rng_next(r) >> 32) < p32;
-}
 
 /* A value from a quantile table of N+1 equally spaced points, linearly
  * interpolated (integer arithmetic only). */
 static uint32_t quantile(igr_rng *r, const uint32_t *q, unsigned n)
 {
-	uint64_t u = bounded(r, (uint64_t)n << 16);
+	uint64_t u = igr_rng_below64(r, (uint64_t)n << 16);
 	unsigned seg = (unsigned)(u >> 16);
 	uint64_t frac = u & 0xffff;
 
@@ -234,13 +210,13 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
  * distinct ids scattered over the range. */
 static void affine_init(igr_rng *r, uint64_t range, uint64_t *a, uint64_t *b)
 {
-	*a = range / 3 + bounded(r, range / 3 + 1);
+	*a = range / 3 + igr_rng_below64(r, range / 3 + 1);
 	while (*a == 0 || gcd64(*a, range) != 1)
 		(*a)++;
 	*a %= range;
 	if (*a == 0)
 		*a = 1;
-	*b = bounded(r, range);
+	*b = igr_rng_below64(r, range);
 }
 
 /* floor(sqrt(x)), integer only */
@@ -290,7 +266,8 @@ static uint32_t cum_find(const uint64_t *cum, uint32_t n, uint64_t u)
 
 static uint32_t draw_category(const igr_gen *g, igr_rng *r)
 {
-	return cum_find(g->cat_cum, g->ncat, bounded(r, g->cat_cum[g->ncat]));
+	return cum_find(g->cat_cum, g->ncat,
+			igr_rng_below64(r, g->cat_cum[g->ncat]));
 }
 
 static uint32_t draw_item(const igr_gen *g, igr_rng *r, uint32_t cat)
@@ -298,7 +275,7 @@ static uint32_t draw_item(const igr_gen *g, igr_rng *r, uint32_t cat)
 	uint32_t n = g->cat_start[cat + 1] - g->cat_start[cat];
 
 	return g->cat_start[cat] +
-	       cum_find(g->rank_cum, n, bounded(r, g->rank_cum[n]));
+	       cum_find(g->rank_cum, n, igr_rng_below64(r, g->rank_cum[n]));
 }
 
 /* Split TOTAL into n parts proportional to W (cumulative rounding, so the
@@ -392,7 +369,7 @@ igr_gen *igr_gen_new(const igr_gen_opts *opts)
 	{
 		uint64_t sum = 0, prev = 0, cum = 0, rest = o.events - o.users;
 		for (i = 0; i < g->nusers; i++) {
-			rng_seed(&r, o.seed, ST_COUNT, i);
+			igr_rng_gen_stream(&r, o.seed, ST_COUNT, i);
 			g->nev[i] = quantile(&r, q_user_events, 20);
 			sum += g->nev[i];
 		}
@@ -419,14 +396,15 @@ igr_gen *igr_gen_new(const igr_gen_opts *opts)
 	g->cat_price = malloc(sizeof *g->cat_price * g->ncat);
 	if (g->cat_cum == NULL || g->cat_start == NULL || g->cat_price == NULL)
 		goto oom;
-	rng_seed(&r, o.seed, ST_TABLE, 0);
+	igr_rng_gen_stream(&r, o.seed, ST_TABLE, 0);
 	g->cat_cum[0] = 0;
 	for (i = 0; i < g->ncat; i++) {
 		uint64_t w = cat_weight(i);
 		g->cat_cum[i + 1] = g->cat_cum[i] + w;
-		tmp[i] = w * (2 + bounded(&r, 5));
+		tmp[i] = w * (2 + igr_rng_below64(&r, 5));
 		/* cheap goods are the common ones */
-		g->cat_price[i] = price_points[bounded(&r, 1 + bounded(&r, 16))];
+		g->cat_price[i] = price_points[igr_rng_below64(
+			&r, 1 + igr_rng_below64(&r, 16))];
 	}
 	apportion(tmp, g->ncat, o.items - o.categories, tmp);
 	g->cat_start[0] = 0;
@@ -560,11 +538,11 @@ static uint32_t draw_day(struct user *us)
 
 	for (tries = 0; tries < 32; tries++) {
 		uint64_t h;
-		d = us->d0 + (uint32_t)bounded(&us->r, span);
+		d = us->d0 + (uint32_t)igr_rng_below64(&us->r, span);
 		h = igr_mix64(us->daykey ^ d);
 		if ((h & 0xff) < 21)
 			continue;
-		if (bounded(&us->r, 5) <= 1 + ((h >> 8) & 3))
+		if (igr_rng_below64(&us->r, 5) <= 1 + ((h >> 8) & 3))
 			return d;
 	}
 	return d;
@@ -608,11 +586,13 @@ static void drift(const igr_gen *g, struct user *us)
 			top = i;
 		}
 	for (tries = 0; tries < 8; tries++) {
-		if (us->nin > 0 && g->ncat > 1 && chance(&us->r, P_RELATED)) {
+		if (us->nin > 0 && g->ncat > 1 &&
+		    igr_rng_chance(&us->r, P_RELATED)) {
 			/* neighbours in popularity rank stand in for related
 			 * categories (a coat after a scarf) */
-			uint32_t base = us->in[bounded(&us->r, us->nin)].cat;
-			cat = (uint32_t)((base + 1 + bounded(&us->r, 8)) %
+			uint32_t base =
+				us->in[igr_rng_below64(&us->r, us->nin)].cat;
+			cat = (uint32_t)((base + 1 + igr_rng_below64(&us->r, 8)) %
 					 g->ncat);
 		} else {
 			cat = draw_category(g, &us->r);
@@ -623,7 +603,7 @@ static void drift(const igr_gen *g, struct user *us)
 	if (tries == 8)
 		return;
 	if (us->nin > 0) {
-		if (chance(&us->r, P_DROP_TOP)) {
+		if (igr_rng_chance(&us->r, P_DROP_TOP)) {
 			us->in[top] = us->in[--us->nin];
 		} else {
 			us->in[top].w = us->in[top].w / 3 + 1;
@@ -638,7 +618,7 @@ static void drift(const igr_gen *g, struct user *us)
 	}
 	us->in[us->nin].cat = cat;
 	us->in[us->nin].w = topw + topw / 2 + 1 +
-			    (uint32_t)bounded(&us->r, topw + 1);
+			    (uint32_t)igr_rng_below64(&us->r, topw + 1);
 	us->nin++;
 	if (us->in[us->nin - 1].w > (1u << 24))
 		for (i = 0; i < us->nin; i++)
@@ -659,11 +639,11 @@ static uint32_t pick_category(const igr_gen *g, struct user *us)
 	uint64_t total = 0, x;
 	unsigned i;
 
-	if (us->nin == 0 || chance(&us->r, P_EXPLORE))
+	if (us->nin == 0 || igr_rng_chance(&us->r, P_EXPLORE))
 		return draw_category(g, &us->r);
 	for (i = 0; i < us->nin; i++)
 		total += us->in[i].w;
-	x = bounded(&us->r, total);
+	x = igr_rng_below64(&us->r, total);
 	for (i = 0; i + 1 < us->nin; i++) {
 		if (x < us->in[i].w)
 			break;
@@ -783,14 +763,14 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 		return igr_error("user %u is out of range", u);
 	nev = g->nev[u];
 	memset(us, 0, sizeof *us);
-	rng_seed(&us->r, g->o.seed, ST_USER, u);
+	igr_rng_gen_stream(&us->r, g->o.seed, ST_USER, u);
 	us->daykey = igr_rng_next(&us->r);
-	if (chance(&us->r, P_FULL_SPAN)) {
+	if (igr_rng_chance(&us->r, P_FULL_SPAN)) {
 		us->d0 = 0;
 		us->d1 = days - 1;
 	} else {
-		uint32_t a = (uint32_t)bounded(&us->r, days);
-		uint32_t b = (uint32_t)bounded(&us->r, days);
+		uint32_t a = (uint32_t)igr_rng_below64(&us->r, days);
+		uint32_t b = (uint32_t)igr_rng_below64(&us->r, days);
 		us->d0 = a < b ? a : b;
 		us->d1 = a < b ? b : a;
 	}
@@ -805,36 +785,35 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 			size = 1;
 		if (size > left)
 			size = left;
-		if (ns == g->sesscap) {
-			size_t cap = g->sesscap ? g->sesscap * 2 : 64;
-			struct session *s = realloc(g->sess, cap * sizeof *s);
-			if (s == NULL)
-				return igr_error("out of memory");
-			g->sess = s;
-			g->sesscap = cap;
-		}
+		if (igr_grow(&g->sess, &g->sesscap, (size_t)ns + 1,
+			     sizeof *g->sess) < 0)
+			return -1;
 		g->sess[ns].size = size;
 		g->sess[ns].idx = ns;
 		left -= size;
 	}
 	for (k = 0; k < ns; k++) {
 		uint32_t day = draw_day(us);
-		uint32_t hour = cum_find(g->hour_cum, 24,
-					 bounded(&us->r, g->hour_cum[24]));
+		uint32_t hour = cum_find(
+			g->hour_cum, 24,
+			igr_rng_below64(&us->r, g->hour_cum[24]));
 		g->sess[k].ts = g->o.start + (int64_t)day * 86400 +
-				hour * 3600 + (int64_t)bounded(&us->r, 3600);
+				hour * 3600 +
+				(int64_t)igr_rng_below64(&us->r, 3600);
 	}
 	qsort(g->sess, ns, sizeof *g->sess, session_cmp);
 
 	/* interests at the start, and the first drift day */
 	{
-		unsigned want = 2 + (unsigned)bounded(&us->r, 4), tries = 0;
+		unsigned want = 2 + (unsigned)igr_rng_below64(&us->r, 4);
+		unsigned tries = 0;
 		while (us->nin < want && tries++ < 32) {
 			uint32_t cat = draw_category(g, &us->r);
 			if (has_interest(us, cat))
 				continue;
 			us->in[us->nin].cat = cat;
-			us->in[us->nin].w = 16 + (uint32_t)bounded(&us->r, 48);
+			us->in[us->nin].w =
+				16 + (uint32_t)igr_rng_below64(&us->r, 48);
 			us->nin++;
 		}
 		us->in[0].w *= 2; /* one clear favourite */
@@ -853,8 +832,8 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 			advance_day(g, us, day);
 		t = s->ts;
 		if (k > 0 && t < last + SESSION_GAP)
-			t = last + SESSION_GAP + (int64_t)bounded(&us->r,
-								  SESSION_GAP);
+			t = last + SESSION_GAP +
+			    (int64_t)igr_rng_below64(&us->r, SESSION_GAP);
 		cur = pick_category(g, us);
 		for (j = 0; j < s->size; j++) {
 			uint32_t remaining = s->size - j, x, item, cat;
@@ -872,12 +851,12 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 				if (us->pend[i].due <= t && ndue++ == 0)
 					first = i;
 			if (ndue > 0 && (remaining <= 2 * ndue ||
-					 chance(&us->r, P_DUE))) {
+					 igr_rng_chance(&us->r, P_DUE))) {
 				item = us->pend[first].item;
 				cat = us->pend[first].cat;
 				us->pend[first] = us->pend[--us->npend];
 				if (remaining >= 2 &&
-				    chance(&us->r, P_VIEW_FIRST)) {
+				    igr_rng_chance(&us->r, P_VIEW_FIRST)) {
 					emit(ev, &n, &t, u, item, cat,
 					     IGR_GEN_PV);
 					ring_push(us, item, cat);
@@ -893,14 +872,16 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 			x = (uint32_t)(igr_rng_next(&us->r) >> 32);
 			if (us->nring > 0 && x < P_CART + P_FAV) {
 				unsigned lim = us->nring < 4 ? us->nring : 4;
-				unsigned at = ring_at(us, (unsigned)bounded(
-								  &us->r, lim));
+				unsigned at = ring_at(
+					us, (unsigned)igr_rng_below64(&us->r,
+								      lim));
 				int b = x < P_CART ? IGR_GEN_CART : IGR_GEN_FAV;
 				item = us->ring_item[at];
 				cat = us->ring_cat[at];
 				emit(ev, &n, &t, u, item, cat, b);
-				if (chance(&us->r, b == IGR_GEN_CART ? P_BUY_CART
-								     : P_BUY_FAV))
+				if (igr_rng_chance(&us->r, b == IGR_GEN_CART
+								   ? P_BUY_CART
+								   : P_BUY_FAV))
 					schedule_buy(us, item, cat, t);
 				continue;
 			}
@@ -911,19 +892,20 @@ int igr_gen_user(igr_gen *g, uint32_t u, const igr_gen_event **evp,
 				continue;
 			}
 			/* a view */
-			if (us->nring > 0 && chance(&us->r, P_REPEAT)) {
+			if (us->nring > 0 && igr_rng_chance(&us->r, P_REPEAT)) {
 				unsigned at = ring_at(
-					us, (unsigned)bounded(&us->r, us->nring));
+					us, (unsigned)igr_rng_below64(
+						    &us->r, us->nring));
 				item = us->ring_item[at];
 				cur = us->ring_cat[at];
 			} else {
-				if (j > 0 && chance(&us->r, P_SWITCH))
+				if (j > 0 && igr_rng_chance(&us->r, P_SWITCH))
 					cur = pick_category(g, us);
 				item = draw_item(g, &us->r, cur);
 			}
 			emit(ev, &n, &t, u, item, cur, IGR_GEN_PV);
 			ring_push(us, item, cur);
-			if (chance(&us->r, P_IMPULSE))
+			if (igr_rng_chance(&us->r, P_IMPULSE))
 				schedule_buy(us, item, cur, t);
 		}
 		last = t;
@@ -1035,17 +1017,8 @@ static int sort_by_time(igr_gen_event *a, size_t n, int64_t lo, int64_t hi)
 static int append_events(igr_gen_event **buf, size_t *cap, size_t *n,
 			 const igr_gen_event *ev, size_t m)
 {
-	if (*n + m > *cap) {
-		size_t nc = *cap ? *cap : 1024;
-		igr_gen_event *nb;
-		while (nc < *n + m)
-			nc *= 2;
-		nb = realloc(*buf, nc * sizeof *nb);
-		if (nb == NULL)
-			return igr_error("out of memory");
-		*buf = nb;
-		*cap = nc;
-	}
+	if (igr_grow(buf, cap, *n + m, sizeof **buf) < 0)
+		return -1;
 	memcpy(*buf + *n, ev, m * sizeof *ev);
 	*n += m;
 	return 0;
@@ -1181,14 +1154,14 @@ int igr_gen_write_items(igr_gen *g, igr_out *out)
 			const char *adj, *mat;
 			size_t len;
 
-			rng_seed(&r, g->o.seed, ST_ITEM, i);
+			igr_rng_gen_stream(&r, g->o.seed, ST_ITEM, i);
 			cents = (uint64_t)g->cat_price[c] *
-				(60 + bounded(&r, 121)) / 100;
+				(60 + igr_rng_below64(&r, 121)) / 100;
 			cents = cents / 10 * 10; /* prices end in 0 fen */
 			if (cents == 0)
 				cents = 10;
-			adj = adjectives[bounded(&r, 32)];
-			mat = materials[bounded(&r, 24)];
+			adj = adjectives[igr_rng_below64(&r, 32)];
+			mat = materials[igr_rng_below64(&r, 24)];
 			p0 = p = igr_out_space(out, 192);
 			if (p == NULL)
 				return -1;
@@ -1218,8 +1191,8 @@ int igr_gen_write_items(igr_gen *g, igr_out *out)
 			p += len;
 			*p++ = ' ';
 			/* a model code such as K218 */
-			*p++ = (char)('A' + bounded(&r, 26));
-			p = put_u64(p, 10 + bounded(&r, 9990));
+			*p++ = (char)('A' + igr_rng_below64(&r, 26));
+			p = put_u64(p, 10 + igr_rng_below64(&r, 9990));
 			*p++ = '\n';
 			igr_out_commit(out, (size_t)(p - p0));
 		}

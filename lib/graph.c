@@ -1,6 +1,8 @@
 /* graph.c - CSR interest graph (see graph.h). */
 #include "graph.h"
 #include "error.h"
+#include "mem.h"
+#include "numtext.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -266,31 +268,20 @@ struct coo {
 	uint32_t *r, *c, *count;
 	float *w;
 	int64_t *ts;
-	uint64_t n, cap;
+	uint64_t n;
+	size_t cap;
 };
 
 static int coo_push(struct coo *l, const igr_edge *e, int details)
 {
-	if (l->n == l->cap) {
-		uint64_t nc = l->cap ? l->cap * 2 : 4096;
-		void *p;
-#define GROW(f)                                                              \
-	do {                                                                 \
-		p = realloc(l->f, (size_t)nc * sizeof *l->f);                \
-		if (p == NULL)                                               \
-			return igr_error("out of memory");                   \
-		l->f = p;                                                    \
-	} while (0)
-		GROW(r);
-		GROW(c);
-		GROW(w);
-		if (details) {
-			GROW(count);
-			GROW(ts);
-		}
-#undef GROW
-		l->cap = nc;
-	}
+	const struct igr_growing a[] = {
+		IGR_GROWING(&l->r), IGR_GROWING(&l->c), IGR_GROWING(&l->w),
+		IGR_GROWING(&l->count), IGR_GROWING(&l->ts),
+	};
+
+	/* count and ts are kept only with details */
+	if (igr_grow_each(&l->cap, (size_t)l->n + 1, a, details ? 5 : 3) < 0)
+		return -1;
 	l->r[l->n] = e->src;
 	l->c[l->n] = e->dst;
 	l->w[l->n] = e->weight;

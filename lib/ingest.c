@@ -3,6 +3,8 @@
 #include "csvparse.h"
 #include "error.h"
 #include "jsonl.h"
+#include "mem.h"
+#include "numtext.h"
 #include "pseudo.h"
 #include "timefmt.h"
 
@@ -67,6 +69,7 @@ struct layout {
 	igr_timefmt tf;
 	struct na *na;
 	int nna;
+	size_t nacap;
 	char cat_list_sep;
 	int latin1;
 };
@@ -144,6 +147,7 @@ struct igr_ingest {
 	/* inputs, for file:line of held-back rows */
 	char **files;
 	uint32_t nfiles;
+	size_t files_cap;
 	uint64_t position;
 	int have_prev;
 	int64_t prev_ms;
@@ -230,23 +234,6 @@ static const char *cur_file(const igr_ingest *ig)
 	return ig->nfiles ? ig->files[ig->nfiles - 1] : "?";
 }
 
-static int grow_buf(char **buf, size_t *cap, size_t need)
-{
-	size_t nc = *cap ? *cap : 256;
-	char *nb;
-
-	if (need <= *cap)
-		return 0;
-	while (nc < need)
-		nc *= 2;
-	nb = realloc(*buf, nc);
-	if (nb == NULL)
-		return igr_error("out of memory");
-	*buf = nb;
-	*cap = nc;
-	return 0;
-}
-
 /* ---- rejects ---------------------------------------------------------- */
 
 /* Record a reject of the row at FILE:LINENO.  Returns 0, or -1 when the
@@ -274,8 +261,8 @@ static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
 		/* "FILE:LINE<TAB>REASON<TAB>ROW"; newlines, CRs, NULs and
 		 * backslashes of the row escaped so it stays one text line */
 		size_t i, n = 0, wl = strlen(where), rl = strlen(reason);
-		if (grow_buf(&ig->rbuf, &ig->rcap,
-			     wl + rl + 2 * rawlen + 4) < 0)
+		if (igr_grow(&ig->rbuf, &ig->rcap,
+			     wl + rl + 2 * rawlen + 4, 1) < 0)
 			return -1;
 		memcpy(ig->rbuf, where, wl);
 		n = wl;
@@ -429,8 +416,8 @@ static int hold_back(igr_ingest *ig, const igr_event *e, uint32_t file,
 		if (ig->pq == NULL)
 			return igr_error("out of memory");
 	}
-	if (grow_buf(&ig->praw_buf, &ig->praw_cap,
-		     ig->praw_len + rawlen + 1) < 0)
+	if (igr_grow(&ig->praw_buf, &ig->praw_cap,
+		     ig->praw_len + rawlen + 1, 1) < 0)
 		return -1;
 	p = &ig->pq[ig->npq++];
 	p->e = *e;
@@ -575,7 +562,8 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 		    has_high_bit(v[r].p, v[r].len)) {
 			/* ISO 8859-1 byte c is code point c: two UTF-8 bytes */
 			size_t k, n = 0;
-			if (grow_buf(&ig->l1[r], &ig->l1cap[r], 2 * v[r].len) < 0)
+			if (igr_grow(&ig->l1[r], &ig->l1cap[r], 2 * v[r].len,
+				     1) < 0)
 				return -1;
 			for (k = 0; k < v[r].len; k++) {
 				unsigned char c = (unsigned char)v[r].p[k];
@@ -668,7 +656,7 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 static int arena_put(igr_ingest *ig, const char *p, size_t len,
 		     size_t *off)
 {
-	if (grow_buf(&ig->arena, &ig->acap, ig->alen + len + 1) < 0)
+	if (igr_grow(&ig->arena, &ig->acap, ig->alen + len + 1, 1) < 0)
 		return -1;
 	memcpy(ig->arena + ig->alen, p, len);
 	ig->arena[ig->alen + len] = '\0';
@@ -954,11 +942,12 @@ static int na_parse(struct layout *L, const char *spec)
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		const char *colon = memchr(p, ':', len);
-		struct na *nn = realloc(L->na, (size_t)(L->nna + 1) * sizeof *nn);
+		struct na *nn;
 		int role = -1;
-		if (nn == NULL)
-			return igr_error("out of memory");
-		L->na = nn;
+		if (igr_grow(&L->na, &L->nacap, (size_t)L->nna + 1,
+			     sizeof *L->na) < 0)
+			return -1;
+		nn = L->na;
 		if (colon != NULL) {
 			role = igr_role_parse(p, (size_t)(colon - p));
 			if (role >= 0) {
@@ -1652,7 +1641,7 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 				p++;
 			il = p - is;
 			/* the row is the pair: "user item" */
-			if (grow_buf(&ig->tbuf, &ig->tcap, ul + il + 2) < 0)
+			if (igr_grow(&ig->tbuf, &ig->tcap, ul + il + 2, 1) < 0)
 				return -1;
 			memcpy(ig->tbuf, line + us, ul);
 			ig->tbuf[ul] = ' ';
@@ -1685,13 +1674,11 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 
 int igr_ingest_input(igr_ingest *ig, igr_in *in)
 {
-	char **nf;
 	int rc;
 
-	nf = realloc(ig->files, (ig->nfiles + 1) * sizeof *nf);
-	if (nf == NULL)
-		return igr_error("out of memory");
-	ig->files = nf;
+	if (igr_grow(&ig->files, &ig->files_cap, (size_t)ig->nfiles + 1,
+		     sizeof *ig->files) < 0)
+		return -1;
 	ig->files[ig->nfiles] = strdup(igr_in_name(in));
 	if (ig->files[ig->nfiles] == NULL)
 		return igr_error("out of memory");

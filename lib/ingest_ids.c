@@ -10,6 +10,7 @@
  * live in an arena of the index's own. */
 #include "ingest.h"
 #include "error.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -117,17 +118,8 @@ int igr_idtab_add(igr_idtab *t, const char *s, size_t len, uint64_t h,
 	} else {
 		uint64_t off = t->alen;
 		uint32_t l = (uint32_t)len;
-		if (t->acap - t->alen < len) {
-			size_t nc = t->acap ? t->acap * 2 : 65536;
-			char *na;
-			while (nc - t->alen < len)
-				nc *= 2;
-			na = realloc(t->arena, nc);
-			if (na == NULL)
-				return igr_error("out of memory");
-			t->arena = na;
-			t->acap = nc;
-		}
+		if (igr_grow(&t->arena, &t->acap, t->alen + len, 1) < 0)
+			return -1;
 		memcpy(t->arena + t->alen, s, len);
 		t->alen += len;
 		e.len = 255;

@@ -5,6 +5,7 @@
 #include "ingest.h"
 #include "csvparse.h"
 #include "error.h"
+#include "numtext.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 #include "learn.h"
 #include "clock.h"
 #include "error.h"
+#include "mem.h"
 #include "metrics.h"
 #include "model.h"
 #include "sparse.h"
@@ -292,6 +293,7 @@ igr_valid *igr_valid_read(const char *path)
 {
 	igr_reader *r = igr_reader_open(path, 0);
 	uint32_t *us = NULL, *is = NULL;
+	const struct igr_growing a[] = { IGR_GROWING(&us), IGR_GROWING(&is) };
 	size_t n = 0, cap = 0;
 	igr_valid *v = NULL;
 	int kind, rc;
@@ -328,19 +330,8 @@ igr_valid *igr_valid_read(const char *path)
 			goto out;
 		if (rc == 0)
 			break;
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 4096;
-			uint32_t *a = realloc(us, nc * sizeof *a);
-
-			if (a == NULL)
-				goto oom;
-			us = a;
-			a = realloc(is, nc * sizeof *a);
-			if (a == NULL)
-				goto oom;
-			is = a;
-			cap = nc;
-		}
+		if (igr_grow_each(&cap, n + 1, a, 2) < 0)
+			goto oom;
 		us[n] = u;
 		is[n++] = i;
 	}

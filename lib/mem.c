@@ -28,3 +28,17 @@ int igr_grow(void *pp, size_t *cap, size_t need, size_t size)
 	*cap = nc;
 	return 0;
 }
+
+int igr_grow_each(size_t *cap, size_t need, const struct igr_growing *a,
+		  size_t n)
+{
+	size_t nc = *cap, i;
+
+	for (i = 0; i < n; i++) {
+		nc = *cap;
+		if (igr_grow(a[i].pp, &nc, need, a[i].size) < 0)
+			return -1;
+	}
+	*cap = nc;
+	return 0;
+}

@@ -14,4 +14,20 @@
  * -1 with "out of memory" (the array is then unchanged). */
 int igr_grow(void *pp, size_t *cap, size_t need, size_t size) IGR_WUR;
 
+/* One of several parallel arrays that share one count and one room:
+ * PP is the address of the array pointer, SIZE its element size.
+ * IGR_GROWING(&l->ts) fills both. */
+struct igr_growing {
+	void *pp;
+	size_t size;
+};
+#define IGR_GROWING(pp) { (pp), sizeof **(pp) }
+
+/* igr_grow for the N parallel arrays A[0..N-1] sharing the room *CAP.
+ * *CAP is updated only when every array grew; on error an array that did
+ * grow keeps its larger room, which is harmless.  Returns 0, or -1 with
+ * "out of memory". */
+int igr_grow_each(size_t *cap, size_t need, const struct igr_growing *a,
+		  size_t n) IGR_WUR;
+
 #endif

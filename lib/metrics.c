@@ -1,6 +1,7 @@
 /* metrics.c - offline evaluation of recommendations (see metrics.h). */
 #include "metrics.h"
 #include "error.h"
+#include "mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -215,6 +216,82 @@ int igr_auc(const float *p, const uint8_t *y, size_t n, double *auc)
 	if (npos > 0 && nneg > 0)
 		*auc = u / (npos * nneg);
 	return 0;
+}
+
+/* ---- grouped scores -------------------------------------------------- */
+
+struct gpair {
+	uint32_t user, item;
+	float p;
+	uint8_t y;
+};
+
+/* By user, then in the rerank order. */
+static int gpair_cmp(const void *a, const void *b)
+{
+	const struct gpair *x = a, *y = b;
+
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return igr_rank_cmp(x->p, x->item, y->p, y->item);
+}
+
+int igr_grouped_scores(const float *p, const uint8_t *y, const uint32_t *user,
+		       const uint32_t *item, size_t n, uint32_t k, double *ndcg,
+		       double *gauc)
+{
+	struct gpair *g = malloc((n ? n : 1) * sizeof *g);
+	float *gp = malloc((n ? n : 1) * sizeof *gp);
+	uint8_t *rel = malloc(n ? n : 1);
+	double sn = 0, sa = 0, m[IGR_NMETRIC];
+	size_t un = 0, ua = 0, i, j, npos;
+	int rc = -1;
+
+	if (g == NULL || gp == NULL || rel == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (isnan(p[i])) {
+			igr_error("a NaN score");
+			goto out;
+		}
+		g[i].user = user[i];
+		g[i].item = item[i];
+		g[i].p = p[i];
+		g[i].y = y[i] != 0;
+	}
+	if (n > 1)
+		qsort(g, n, sizeof *g, gpair_cmp);
+	for (i = 0; i < n; i = j) {
+		npos = 0;
+		for (j = i; j < n && g[j].user == g[i].user; j++) {
+			rel[j - i] = g[j].y;
+			gp[j - i] = g[j].p;
+			npos += g[j].y;
+		}
+		if (npos == 0)
+			continue;
+		if (igr_metrics_user(rel, j - i, npos, &k, 1, m) < 0)
+			goto out;
+		sn += m[IGR_M_NDCG];
+		un++;
+		if (npos < j - i) {
+			double a;
+			if (igr_auc(gp, rel, j - i, &a) < 0)
+				goto out;
+			sa += a;
+			ua++;
+		}
+	}
+	*ndcg = un ? sn / (double)un : NAN;
+	*gauc = ua ? sa / (double)ua : NAN;
+	rc = 0;
+out:
+	free(g);
+	free(gp);
+	free(rel);
+	return rc;
 }
 
 double igr_logloss(const float *p, const uint8_t *y, size_t n, double eps)
@@ -500,31 +577,12 @@ int igr_eval_set_prob(igr_eval *ev, int run, int nbins)
 	return 0;
 }
 
-/* Grow *P (elements of SIZE) to hold one more than *CAP if full. */
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t nc;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 4096;
-	if (nc > SIZE_MAX / size)
-		return igr_error("out of memory");
-	q = realloc(*p, nc * size);
-	if (q == NULL)
-		return igr_syserror("out of memory");
-	*p = q;
-	*cap = nc;
-	return 0;
-}
-
 int igr_eval_add_truth(igr_eval *ev, uint32_t user, uint32_t item)
 {
 	if (ev->done)
 		return igr_error("the evaluation has already run");
-	if (grow((void **)&ev->truth, &ev->truth_cap, ev->ntruth,
-		 sizeof *ev->truth) < 0)
+	if (igr_grow(&ev->truth, &ev->truth_cap, ev->ntruth + 1,
+		     sizeof *ev->truth) < 0)
 		return -1;
 	ev->truth[ev->ntruth++] = (uint64_t)user << 32 | item;
 	if ((int64_t)item > ev->max_item)
@@ -549,7 +607,7 @@ int igr_eval_add_rec(igr_eval *ev, int run, uint32_t user, uint32_t item,
 		return igr_error("user %u item %u: score %g is not a "
 				 "probability in [0, 1]", user, item,
 				 (double)score);
-	if (grow((void **)&r->r, &r->cap, r->n, sizeof *r->r) < 0)
+	if (igr_grow(&r->r, &r->cap, r->n + 1, sizeof *r->r) < 0)
 		return -1;
 	r->r[r->n].user = user;
 	r->r[r->n].rank = rank;
@@ -719,13 +777,8 @@ static int check_dups(struct work *w, const struct rec *r, size_t n)
 {
 	size_t i;
 
-	if (n > w->items_cap) {
-		uint32_t *q = realloc(w->items, n * sizeof *q);
-		if (q == NULL)
-			return igr_syserror("out of memory");
-		w->items = q;
-		w->items_cap = n;
-	}
+	if (igr_grow(&w->items, &w->items_cap, n, sizeof *w->items) < 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		w->items[i] = r[i].item;
 	qsort(w->items, n, sizeof *w->items, cmp_u32);

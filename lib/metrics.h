@@ -5,9 +5,10 @@
  * average precision, reciprocal rank, item coverage) of per-user ranked
  * lists against per-user truth sets; probability metrics (AUC, log-loss,
  * Brier score, calibration) of scores that estimate the probability that a
- * (user, item) pair occurs in the truth; and a paired comparison of two
- * runs over the same users.  igraph-eval(1) is the front end; its man page
- * gives every formula with its source.
+ * (user, item) pair occurs in the truth; a paired comparison of two
+ * runs over the same users; and a ranker's grouped scores (mean per-user
+ * NDCG and AUC of scored candidate pairs).  igraph-eval(1) is the front
+ * end; its man page gives every formula with its source.
  *
  * Definitions shared by everything below.  A user's truth T is a set of
  * distinct items (|T| >= 1).  A user's list is ordered by rank (1 = best;
@@ -78,6 +79,33 @@ int igr_auc(const float *p, const uint8_t *y, size_t n, double *auc) IGR_WUR;
  * to [EPS, 1 - EPS] so a confident mistake costs -ln(EPS) instead of
  * infinity.  NaN for N = 0. */
 double igr_logloss(const float *p, const uint8_t *y, size_t n, double eps);
+
+/* ---- grouped scores of a ranker ---------------------------------------- */
+
+/* The order of one user's scored candidates, as igraph-recommend --rerank
+ * lists them and the grouped scores judge them: higher score PA/PB first,
+ * then lower item id IA/IB (qsort's sign). */
+static inline int igr_rank_cmp(float pa, uint32_t ia, float pb, uint32_t ib)
+{
+	if (pa != pb)
+		return pa > pb ? -1 : 1;
+	return (ia > ib) - (ia < ib);
+}
+
+/*
+ * Grouped scores of probabilities P against labels Y, the N pairs grouped
+ * by USER: each user's pairs are ordered by igr_rank_cmp (higher P first,
+ * then lower ITEM).  *NDCG: the mean over the users with at least one
+ * positive of NDCG@K, the truth being the user's positive pairs (as
+ * igr_metrics_user).  *GAUC: the unweighted mean over the users with
+ * positives and negatives of their own AUC, the per-user AUC of Rendle et
+ * al. (BPR, UAI 2009).  Either is NaN when no user qualifies.  The mlp
+ * ranker stops early on them (--stop ndcg|gauc).  Returns 0, or -1 (out of
+ * memory, NaN scores).
+ */
+int igr_grouped_scores(const float *p, const uint8_t *y, const uint32_t *user,
+		       const uint32_t *item, size_t n, uint32_t k, double *ndcg,
+		       double *gauc) IGR_WUR;
 
 /* Brier score: mean (p - y)^2 (Brier 1950).  NaN for N = 0. */
 double igr_brier(const float *p, const uint8_t *y, size_t n);

@@ -3,6 +3,7 @@
 #include "version.h"
 #include "endian.h"
 #include "error.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -116,10 +117,8 @@ int igr_model_add(igr_model *m, const char *name, int dtype, int ndim,
 	if (ndim < 1 || ndim > 4 || igr_dtype_size(dtype) == 0 ||
 	    strlen(name) > 255)
 		return igr_error("bad model array '%s'", name);
-	a = realloc(m->arr, (m->narr + 1) * sizeof *a);
-	if (a == NULL)
-		return igr_error("out of memory");
-	m->arr = a;
+	if (igr_grow(&m->arr, &m->arr_cap, m->narr + 1, sizeof *m->arr) < 0)
+		return -1;
 	a = &m->arr[m->narr];
 	memset(a, 0, sizeof *a);
 	a->name = strdup(name);

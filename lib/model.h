@@ -55,6 +55,7 @@ typedef struct igr_model {
 	cJSON *meta;                     /* the description */
 	size_t narr;
 	igr_array *arr;
+	size_t arr_cap;                  /* room of arr (model.c's) */
 	/* runtime, not saved: the model type's code and its working state */
 	const struct igr_model_ops *ops;
 	void *state;

@@ -3,6 +3,8 @@
 #include "pairs.h"
 #include "embed.h"
 #include "error.h"
+#include "mem.h"
+#include "numtext.h"
 
 #include <math.h>
 #ifdef _OPENMP
@@ -106,7 +108,7 @@ struct igr_pairs {
 	struct cand *cand;
 	size_t ncand, capcand;
 	struct catalog *cat;
-	uint32_t ncat_items;
+	size_t ncat_items;
 	int has_items, has_titles;
 	igr_model *model;
 	const igr_graph *graph;
@@ -188,21 +190,6 @@ void igr_pairs_free(igr_pairs *p)
 	free(p);
 }
 
-static int grow(void **a, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	{
-		size_t nc = *cap ? *cap * 2 : 1024;
-		void *q = realloc(*a, nc * size);
-		if (q == NULL)
-			return igr_error("out of memory");
-		*a = q;
-		*cap = nc;
-	}
-	return 0;
-}
-
 static int not_finished(const igr_pairs *p)
 {
 	if (p->finished)
@@ -232,13 +219,13 @@ int igr_pairs_add_event(igr_pairs *p, const igr_event *e)
 	/* The only place an event is filed: before the cut it may feed the
 	 * features; at or after it, only the label. */
 	if (e->ts < p->o.cut) {
-		if (grow((void **)&p->hist, &p->caphist, p->nhist,
+		if (igr_grow(&p->hist, &p->caphist, p->nhist + 1,
 			 sizeof *p->hist) < 0)
 			return -1;
 		p->hist[p->nhist++] = v;
 		p->st.history_events++;
 	} else if ((double)(e->ts - p->o.cut) < p->o.label_period) {
-		if (grow((void **)&p->lev, &p->caplev, p->nlev,
+		if (igr_grow(&p->lev, &p->caplev, p->nlev + 1,
 			 sizeof *p->lev) < 0)
 			return -1;
 		p->lev[p->nlev++] = v;
@@ -258,17 +245,12 @@ int igr_pairs_add_item(igr_pairs *p, const igr_item *it)
 	if (it->item == IGR_NONE)
 		return igr_error("catalogue entry without an item");
 	if (it->item >= p->ncat_items) {
-		uint32_t n = p->ncat_items ? p->ncat_items : 1024;
-		struct catalog *q;
-		while (n <= it->item)
-			n = n > UINT32_MAX / 2 ? IGR_NONE : n * 2;
-		q = realloc(p->cat, (size_t)n * sizeof *q);
-		if (q == NULL)
-			return igr_error("out of memory");
-		memset(q + p->ncat_items, 0,
-		       (size_t)(n - p->ncat_items) * sizeof *q);
-		p->cat = q;
-		p->ncat_items = n;
+		size_t n = p->ncat_items;
+		if (igr_grow(&p->cat, &p->ncat_items, (size_t)it->item + 1,
+			     sizeof *p->cat) < 0)
+			return -1;
+		/* the whole room is in use: unknown items are zero entries */
+		memset(p->cat + n, 0, (p->ncat_items - n) * sizeof *p->cat);
 	}
 	c = &p->cat[it->item];
 	c->category = it->category;
@@ -300,8 +282,8 @@ int igr_pairs_add_candidate(igr_pairs *p, const igr_score *s)
 		p->st.candidates_cut++;
 		return 0;
 	}
-	if (grow((void **)&p->cand, &p->capcand, p->ncand, sizeof *p->cand) <
-	    0)
+	if (igr_grow(&p->cand, &p->capcand, p->ncand + 1,
+		     sizeof *p->cand) < 0)
 		return -1;
 	c.user = s->query;
 	c.item = s->target;
@@ -478,22 +460,16 @@ static void *zalloc(size_t n, size_t size)
 	return calloc(n ? n : 1, size);
 }
 
-static int add_name(igr_pairs *p, uint32_t *cap, const char *fmt, ...)
+static int add_name(igr_pairs *p, size_t *cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int add_name(igr_pairs *p, uint32_t *cap, const char *fmt, ...)
+static int add_name(igr_pairs *p, size_t *cap, const char *fmt, ...)
 {
 	char buf[80];
 	va_list ap;
 
-	if (p->dim == *cap) {
-		uint32_t nc = *cap ? *cap * 2 : 64;
-		char **q = realloc(p->names, nc * sizeof *q);
-		if (q == NULL)
-			return igr_error("out of memory");
-		p->names = q;
-		*cap = nc;
-	}
+	if (igr_grow(&p->names, cap, (size_t)p->dim + 1, sizeof *p->names) < 0)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
@@ -507,7 +483,8 @@ static int add_name(igr_pairs *p, uint32_t *cap, const char *fmt, ...)
 /* Columns, in the order of pairs.h. */
 static int make_names(igr_pairs *p)
 {
-	uint32_t cap = 0, b;
+	size_t cap = 0;
+	uint32_t b;
 	int g;
 	const char *lvl[2] = { "ui", "uc" };
 	int l;
@@ -595,14 +572,9 @@ static int recency_ranks(igr_pairs *p)
 	for (u = 0; u < p->nusers; u++) {
 		uint64_t a = p->ui_ptr[u], b = p->ui_ptr[u + 1], k;
 		size_t n = (size_t)(b - a), j;
-		if (n > cap) {
-			struct recent *q = realloc(r, n * sizeof *q);
-			if (q == NULL) {
-				free(r);
-				return -1;
-			}
-			r = q;
-			cap = n;
+		if (igr_grow(&r, &cap, n, sizeof *r) < 0) {
+			free(r);
+			return -1;
 		}
 		for (k = a; k < b; k++) {
 			r[k - a].ts = p->ui[k].last_any;
@@ -1091,6 +1063,9 @@ int igr_pairs_write(igr_pairs *p, igr_writer *w, igr_pairs_stats *st)
 	float *uv = p->has_emb ? malloc(p->emb.dim * sizeof *uv) : NULL;
 	uint32_t *listed = NULL, *extra = NULL;
 	struct recent *rec = NULL;
+	const struct igr_growing grown[] = {
+		IGR_GROWING(&listed), IGR_GROWING(&extra), IGR_GROWING(&rec),
+	};
 	float *mscore = NULL;
 	size_t cap = 0, mcap = 0;
 	uint32_t u;
@@ -1121,20 +1096,8 @@ int igr_pairs_write(igr_pairs *p, igr_writer *w, igr_pairs_stats *st)
 		if (nl == 0 && (p->o.history == 0 || h0 == h1))
 			continue;
 		need = nl + (size_t)(h1 - h0) + 1;
-		if (need > cap) {
-			uint32_t *a = realloc(listed, need * sizeof *a);
-			uint32_t *b = a ? realloc(extra, need * sizeof *b) : NULL;
-			struct recent *r2 = b ? realloc(rec, need * sizeof *r2)
-					      : NULL;
-			if (a)
-				listed = a;
-			if (b)
-				extra = b;
-			if (r2 == NULL)
-				goto oom;
-			rec = r2;
-			cap = need;
-		}
+		if (igr_grow_each(&cap, need, grown, 3) < 0)
+			goto oom;
 		for (k = c0; k < c1; k++) {
 			listed[k - c0] = p->cand[k].item;
 			if (p->cand[k].score < minscore)
@@ -1156,13 +1119,8 @@ int igr_pairs_write(igr_pairs *p, igr_writer *w, igr_pairs_stats *st)
 					extra[nx++] = rec[t].item;
 		}
 		/* the model's own scores of the additions */
-		if (nx > mcap) {
-			float *q = realloc(mscore, nx * sizeof *q);
-			if (q == NULL)
-				goto oom;
-			mscore = q;
-			mcap = nx;
-		}
+		if (igr_grow(&mscore, &mcap, nx, sizeof *mscore) < 0)
+			goto oom;
 		for (k = 0; k < nx; k++)
 			mscore[k] = minscore;
 		if (nx > 0 && p->model != NULL && p->graph != NULL &&

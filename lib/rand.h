@@ -10,6 +10,14 @@
  *     mixer (hash tables);
  *   - xoshiro256** 1.0 (Blackman and Vigna, "Scrambled linear pseudorandom
  *     number generators", ACM TOMS 47(4), 2021): the general generator.
+ * Two stages kept the draws they were written with, because their output
+ * is compared byte for byte and a different sequence would change it:
+ *   - igraph-gen (sample-data/ and the tests are its output) derives its
+ *     streams with igr_rng_gen_stream and draws bounded integers with
+ *     igr_rng_below64;
+ *   - the mlp model draws its initial weights, dropout masks, negative
+ *     sampling and shuffles straight from splitmix64 (igr_splitmix_unit,
+ *     igr_splitmix_normal): seeded training gives the same model bytes.
  * No state is shared between threads: each owns its igr_rng.
  */
 #ifndef IGR_RAND_H
@@ -29,6 +37,17 @@ static inline uint64_t igr_splitmix64(uint64_t *s)
 {
 	return igr_mix64(*s += 0x9e3779b97f4a7c15ULL);
 }
+
+/* Uniform in [0, 1) from the splitmix64 generator whose state is *S. */
+static inline double igr_splitmix_unit(uint64_t *s)
+{
+	return (double)(igr_splitmix64(s) >> 11) * 0x1.0p-53;
+}
+
+/* Standard normal from the splitmix64 generator whose state is *S
+ * (Box-Muller, two uniforms per value; a zero first uniform counts as
+ * 2^-53). */
+double igr_splitmix_normal(uint64_t *s);
 
 typedef struct igr_rng {
 	uint64_t s[4];
@@ -74,6 +93,19 @@ static inline uint32_t igr_rng_below(igr_rng *r, uint32_t n)
 	return (uint32_t)(((igr_rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
 
+/* Uniform in 0 .. N-1 (N > 0) over 64 bits: the same multiply-shift on
+ * the whole output, whose bias, below N / 2^64, nothing can show. */
+static inline uint64_t igr_rng_below64(igr_rng *r, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)igr_rng_next(r) * n) >> 64);
+}
+
+/* 1 with probability P32 / 2^32 (P32 a 32-bit fixed-point fraction). */
+static inline int igr_rng_chance(igr_rng *r, uint32_t p32)
+{
+	return (uint32_t)(igr_rng_next(r) >> 32) < p32;
+}
+
 /* Uniform in [0, 1). */
 static inline double igr_rng_unit(igr_rng *r)
 {
@@ -85,5 +117,11 @@ double igr_rng_normal(igr_rng *r);
 
 /* A generator for stream (A, B) of SEED: independent of the others. */
 void igr_rng_stream(igr_rng *r, uint64_t seed, uint64_t a, uint64_t b);
+
+/* igraph-gen's generator for stream (PURPOSE, INDEX) of SEED, e.g. one
+ * per user: independent of the others like igr_rng_stream, but derived
+ * differently; igraph-gen keeps it so its output stays the same. */
+void igr_rng_gen_stream(igr_rng *r, uint64_t seed, uint64_t purpose,
+			uint64_t index);
 
 #endif

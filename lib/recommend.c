@@ -2,6 +2,7 @@
 #include "recommend.h"
 #include "embed.h"
 #include "error.h"
+#include "mem.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -442,13 +443,8 @@ static int batch_reserve(igr_rec_batch *b, size_t n, uint32_t k, uint32_t e)
 {
 	size_t slots = n * k, j;
 
-	if (n > b->cap) {
-		igr_rec_list *l = realloc(b->lists, n * sizeof *l);
-		if (l == NULL)
-			return igr_error("out of memory");
-		b->lists = l;
-		b->cap = n;
-	}
+	if (igr_grow(&b->lists, &b->cap, n, sizeof *b->lists) < 0)
+		return -1;
 	if (slots > b->slots || (e && b->why == NULL)) {
 		size_t s = slots > b->slots ? slots : b->slots;
 		igr_hit *h = realloc(b->hits, (s ? s : 1) * sizeof *h);
@@ -1198,6 +1194,8 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		float *qbest = alloc_n(nq, sizeof *qbest);
 		uint32_t *qlist = alloc_n(nq, sizeof *qlist);
 		uint32_t *xq = NULL, *xj = NULL, *xptr = NULL;
+		const struct igr_growing xg[] = { IGR_GROWING(&xq),
+						  IGR_GROWING(&xj) };
 		size_t xcap = 0;
 		igr_acc acc;
 		int ok, have_acc = 0;
@@ -1341,24 +1339,11 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 					if (i >= r->ni || (c = col[i]) == IGR_NONE)
 						continue;
 					for (p = iq_ptr[c]; p < iq_ptr[c + 1]; p++) {
-						if (nx == xcap) {
-							size_t ncap = xcap ? 2 * xcap
-									   : 4096;
-							uint32_t *a1 = realloc(
-								xq, ncap * sizeof *a1);
-							uint32_t *a2 =
-								a1 ? realloc(xj,
-									     ncap * sizeof *a2)
-								   : NULL;
-							if (a1)
-								xq = a1;
-							if (a2 == NULL) {
-								errbox_set(&eb);
-								ok = 0;
-								break;
-							}
-							xj = a2;
-							xcap = ncap;
+						if (igr_grow_each(&xcap, nx + 1, xg,
+								  2) < 0) {
+							errbox_set(&eb);
+							ok = 0;
+							break;
 						}
 						xq[nx] = iq[p];
 						xj[nx++] = (uint32_t)jj;

@@ -3,6 +3,8 @@
 #include "rerank.h"
 #include "clock.h"
 #include "error.h"
+#include "mem.h"
+#include "metrics.h"
 #include "models/mlp.h"
 #include "pairs.h"
 
@@ -96,7 +98,7 @@ struct scored {
 };
 
 /* By user, then higher probability first, then lower item id (the order
- * igr_mlp_rank_cmp() defines, which --stop ndcg validates on). */
+ * igr_rank_cmp() defines, which --stop ndcg validates on). */
 static int scored_cmp(const void *a, const void *b)
 {
 	const struct scored *x = a, *y = b;
@@ -104,7 +106,7 @@ static int scored_cmp(const void *a, const void *b)
 
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
-	c = igr_mlp_rank_cmp(x->p, x->item, y->p, y->item);
+	c = igr_rank_cmp(x->p, x->item, y->p, y->item);
 	if (c != 0)
 		return c;
 	return (x->pos > y->pos) - (x->pos < y->pos);
@@ -162,14 +164,8 @@ int igr_rerank_run(const igr_model *m, igr_reader *r, igr_writer *w,
 	if (x == NULL || p == NULL)
 		goto oom;
 	while ((got = igr_read_pair(r, &pr)) == 1) {
-		if (ns == cap) {
-			size_t nc = cap ? cap * 2 : 65536;
-			struct scored *q = realloc(s, nc * sizeof *q);
-			if (q == NULL)
-				goto oom;
-			s = q;
-			cap = nc;
-		}
+		if (igr_grow(&s, &cap, ns + 1, sizeof *s) < 0)
+			goto oom;
 		if (ns >= UINT32_MAX) {
 			igr_error("more than 4294967295 pairs");
 			goto out;

@@ -1,6 +1,7 @@
 /* split.c - train/test splits of an events stream (see split.h). */
 #include "split.h"
 #include "error.h"
+#include "mem.h"
 #include "rand.h"
 
 #include <math.h>
@@ -171,16 +172,9 @@ int igr_split_run(igr_reader **in, size_t nin, const igr_split_opts *o,
 					goto fail;
 				continue;
 			}
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 65536;
-				igr_event *p = realloc(ev, nc * sizeof *ev);
-				if (p == NULL) {
-					igr_error("out of memory (%zu events)",
-						  n);
-					goto fail;
-				}
-				ev = p;
-				cap = nc;
+			if (igr_grow(&ev, &cap, n + 1, sizeof *ev) < 0) {
+				igr_error("out of memory (%zu events)", n);
+				goto fail;
 			}
 			ev[n++] = e;
 		}

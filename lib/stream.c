@@ -4,10 +4,10 @@
 #include "crc32.h"
 #include "endian.h"
 #include "error.h"
+#include "mem.h"
+#include "numtext.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,146 +82,6 @@ const char *igr_behavior_name(int b)
 int igr_behavior_parse(const char *s, size_t len)
 {
 	return name_parse(behavior_names, IGR_NBEHAVIOR, s, len);
-}
-
-/* ---- numbers in the C locale ---------------------------------------- */
-
-static locale_t c_locale;
-
-__attribute__((constructor)) static void init_c_locale(void)
-{
-	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
-int igr_fmt_float(char *buf, float f)
-{
-	locale_t old = uselocale(c_locale);
-	int n = snprintf(buf, 32, "%.6g", (double)f);
-
-	if (strtof_l(buf, NULL, c_locale) != f && !isnan(f))
-		n = snprintf(buf, 32, "%.9g", (double)f);
-	uselocale(old);
-	return n;
-}
-
-int igr_fmt_double(char *buf, double d)
-{
-	locale_t old = uselocale(c_locale);
-	int n = snprintf(buf, 32, "%.15g", d);
-
-	if (strtod_l(buf, NULL, c_locale) != d && !isnan(d))
-		n = snprintf(buf, 32, "%.17g", d);
-	uselocale(old);
-	return n;
-}
-
-static int copy_num(const char *s, size_t len, char *buf, size_t cap)
-{
-	if (len == 0 || len >= cap)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	/* strtod would skip leading blanks: a field is the number only */
-	if (isspace((unsigned char)buf[0]))
-		return -1;
-	return 0;
-}
-
-int igr_parse_double(const char *s, size_t len, double *out)
-{
-	char buf[128], *end;
-	double d;
-
-	if (copy_num(s, len, buf, sizeof buf) < 0)
-		return -1;
-	errno = 0;
-	d = strtod_l(buf, &end, c_locale);
-	if (end != buf + len)
-		return -1;
-	if (errno == ERANGE && isinf(d))
-		return -1; /* finite text too large */
-	*out = d;
-	return 0;
-}
-
-int igr_parse_float(const char *s, size_t len, float *out)
-{
-	char buf[128], *end;
-	float f;
-
-	if (copy_num(s, len, buf, sizeof buf) < 0)
-		return -1;
-	errno = 0;
-	f = strtof_l(buf, &end, c_locale);
-	if (end != buf + len)
-		return -1;
-	if (errno == ERANGE && isinf(f))
-		return -1;
-	*out = f;
-	return 0;
-}
-
-int igr_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 20)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-		if (d > 9)
-			return -1;
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int igr_parse_i64(const char *s, size_t len, int64_t *out)
-{
-	uint64_t v;
-
-	if (len > 0 && s[0] == '-') {
-		if (igr_parse_u64(s + 1, len - 1, (uint64_t)INT64_MAX + 1,
-				  &v) < 0)
-			return -1;
-		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN
-						     : -(int64_t)v;
-		return 0;
-	}
-	if (igr_parse_u64(s, len, INT64_MAX, &v) < 0)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
-/* Decimal text of V into BUF (at least 21 bytes); returns the length. */
-static int fmt_u64(char *buf, uint64_t v)
-{
-	char tmp[24];
-	int n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static int fmt_i64(char *buf, int64_t v)
-{
-	if (v < 0) {
-		buf[0] = '-';
-		return 1 + fmt_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
-	}
-	return fmt_u64(buf, (uint64_t)v);
 }
 
 /* ---- title tokens ----------------------------------------------------- */
@@ -422,10 +282,10 @@ static int header_add_meta(igr_header *h, const char *k, size_t klen,
 			h->meta[i].value = nv;
 			return 0;
 		}
-	m = realloc(h->meta, (h->nmeta + 1) * sizeof *m);
-	if (m == NULL)
-		return igr_error("out of memory");
-	h->meta = m;
+	if (igr_grow(&h->meta, &h->meta_cap, h->nmeta + 1,
+		     sizeof *h->meta) < 0)
+		return -1;
+	m = h->meta;
 	m[h->nmeta].key = strndup(k, klen);
 	m[h->nmeta].value = strndup(v, vlen);
 	if (m[h->nmeta].key == NULL || m[h->nmeta].value == NULL) {
@@ -439,11 +299,11 @@ static int header_add_meta(igr_header *h, const char *k, size_t klen,
 
 static int header_add_pg(igr_header *h, const char *s, size_t len)
 {
-	char **pg = realloc(h->pg, (h->npg + 1) * sizeof *pg);
+	char **pg;
 
-	if (pg == NULL)
-		return igr_error("out of memory");
-	h->pg = pg;
+	if (igr_grow(&h->pg, &h->pg_cap, h->npg + 1, sizeof *h->pg) < 0)
+		return -1;
+	pg = h->pg;
 	pg[h->npg] = strndup(s, len);
 	if (pg[h->npg] == NULL)
 		return igr_error("out of memory");
@@ -505,7 +365,7 @@ struct igr_reader {
 	/* tsv */
 	int tsv_ncols;          /* columns in the stream */
 	char **fields;
-	int fields_cap;
+	size_t fields_cap;
 	int external;           /* ids are names */
 	const igr_vocabset *vs;
 	/* both */
@@ -595,16 +455,8 @@ static int read_binary_header(igr_reader *r)
 				  name);                                     \
 			goto out;                                            \
 		}                                                            \
-		if (hlen + (n) > hcap) {                                     \
-			unsigned char *nb_;                                  \
-			hcap = (hlen + (n)) * 2;                             \
-			nb_ = realloc(hbuf, hcap);                           \
-			if (nb_ == NULL) {                                   \
-				igr_error("out of memory");                  \
-				goto out;                                    \
-			}                                                    \
-			hbuf = nb_;                                          \
-		}                                                            \
+		if (igr_grow(&hbuf, &hcap, hlen + (n), 1) < 0)               \
+			goto out;                                            \
 		memcpy(hbuf + hlen, (dst), (n));                             \
 		hlen += (n);                                                 \
 	} while (0)
@@ -1105,13 +957,9 @@ static int next_tsv(igr_reader *r, int want, size_t *lens)
 		return igr_error("%s:%llu: truncated stream (last line has no "
 				 "newline)", name,
 				 (unsigned long long)igr_in_lineno(r->in));
-	if (r->fields_cap < want + 1) {
-		char **f = realloc(r->fields, (size_t)(want + 1) * sizeof *f);
-		if (f == NULL)
-			return igr_error("out of memory");
-		r->fields = f;
-		r->fields_cap = want + 1;
-	}
+	if (igr_grow(&r->fields, &r->fields_cap, (size_t)want + 1,
+		     sizeof *r->fields) < 0)
+		return -1;
 	{
 		char *p = line, *end = line + len;
 		for (;;) {
@@ -1274,13 +1122,8 @@ static int unescape_text(igr_reader *r, const char *s, size_t len)
 {
 	size_t i, n = 0;
 
-	if (r->text_cap < len + 1) {
-		char *t = realloc(r->text, len + 1);
-		if (t == NULL)
-			return igr_error("out of memory");
-		r->text = t;
-		r->text_cap = len + 1;
-	}
+	if (igr_grow(&r->text, &r->text_cap, len + 1, 1) < 0)
+		return -1;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '\\' && i + 1 < len) {
@@ -1900,7 +1743,7 @@ static int put_id(igr_writer *w, char *p, int type, uint32_t id)
 		return 1;
 	}
 	if (w->vs == NULL)
-		return fmt_u64(p, id);
+		return igr_fmt_u64(p, id);
 	name = igr_vocab_name(w->vs->v[type], id);
 	if (name == NULL)
 		return igr_error("%s %u is not in the vocabulary",
@@ -1959,7 +1802,7 @@ int igr_write_event(igr_writer *w, const igr_event *e)
 		size_t n = 0;
 		if (p == NULL)
 			return -1;
-		PUT(fmt_i64(p, e->ts));
+		PUT(igr_fmt_i64(p, e->ts));
 		TAB();
 		PUT(put_id(w, p + n, IGR_USER, e->user));
 		TAB();
@@ -2066,9 +1909,9 @@ int igr_write_edge(igr_writer *w, const igr_edge *e)
 		TAB();
 		PUT(igr_fmt_float(p + n, e->weight));
 		TAB();
-		PUT(fmt_u64(p + n, e->count));
+		PUT(igr_fmt_u64(p + n, e->count));
 		TAB();
-		PUT(fmt_i64(p + n, e->last_ts));
+		PUT(igr_fmt_i64(p + n, e->last_ts));
 		p[n++] = '\n';
 		igr_out_commit(w->out, n);
 	}
@@ -2195,7 +2038,7 @@ int igr_write_score(igr_writer *w, const igr_score *s)
 		TAB();
 		PUT(igr_fmt_float(p + n, s->score));
 		TAB();
-		PUT(fmt_u64(p + n, s->rank));
+		PUT(igr_fmt_u64(p + n, s->rank));
 		p[n++] = '\n';
 		igr_out_commit(w->out, n);
 	}

@@ -20,7 +20,7 @@
  * "#PG\tPROGRAM\tVERSION\tCOMMAND" lines, one line of column names, then
  * one record per line.  A last line without a newline is a truncation.
  * Numbers are written and read in the C locale whatever the process
- * locale is; floats read back to the same value.
+ * locale is; floats read back to the same value (numtext.h).
  *
  * All read functions return 1 (a record), 0 (clean end of stream), or -1
  * (error, message in igr_errmsg()).  Write functions return 0 or -1.
@@ -39,6 +39,7 @@
 
 #include "endian.h"
 #include "io.h"
+#include "numtext.h" /* the text twin's numbers; callers use it through here */
 #include "vocab.h"
 
 #define IGR_STREAM_MAJOR 1
@@ -184,6 +185,7 @@ typedef struct igr_header {
 	size_t npg;
 	char **pg;          /* provenance, oldest first:
 			       "PROGRAM\tVERSION\tCOMMAND LINE" */
+	size_t meta_cap, pg_cap; /* room of meta and pg (stream.c's) */
 } igr_header;
 
 /* Value of KEY in the header's meta lines, or NULL. */
@@ -281,20 +283,5 @@ uint64_t igr_writer_records(const igr_writer *w);
 int igr_writer_close(igr_writer *w) IGR_WUR;
 /* Abandon the output (a named file keeps its old contents); frees W. */
 void igr_writer_abort(igr_writer *w);
-
-/* ---- float text ----------------------------------------------------- */
-
-/* Shortest of %.6g / %.9g that reads back to F, in the C locale.  BUF
- * needs 32 bytes; returns the length. */
-int igr_fmt_float(char *buf, float f);
-/* Shortest round-trip text of a double (%.15g or %.17g), C locale. */
-int igr_fmt_double(char *buf, double d);
-/* Strict parse of a whole string as a float/double in the C locale
- * (accepts nan/inf).  Returns 0 or -1 (no message set). */
-int igr_parse_float(const char *s, size_t len, float *out);
-int igr_parse_double(const char *s, size_t len, double *out);
-/* Strict decimal integers: optional '-' (signed only), digits only. */
-int igr_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
-int igr_parse_i64(const char *s, size_t len, int64_t *out);
 
 #endif

@@ -1,6 +1,6 @@
 /* timefmt.c - ISO 8601 times and durations (see timefmt.h). */
 #include "timefmt.h"
-#include "stream.h"
+#include "numtext.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* vocab.c - external id <-> dense id tables (see vocab.h). */
 #include "vocab.h"
 #include "error.h"
+#include "mem.h"
 #include "rand.h"
 
 #include <errno.h>
@@ -18,13 +19,14 @@ struct igr_vocab {
 	size_t arena_len, arena_cap;
 	uint64_t *off;      /* off[id] = offset of name in arena */
 	uint32_t *len;      /* len[id] = name length */
-	uint32_t n, cap;
+	uint32_t n;
+	size_t cap;         /* room of off and len */
 	uint32_t *slots;    /* open addressing table of ids, IGR_NONE = empty */
 	uint32_t *hfrag;    /* high hash bits per slot for quick rejection */
 	size_t nslots;      /* power of two */
 	uint64_t seed;
 	uint8_t *forgotten; /* bitmap, NULL until first mark */
-	uint32_t forgotten_cap;
+	size_t forgotten_cap;
 };
 
 uint64_t igr_hash_bytes(const void *p, size_t n, uint64_t seed)
@@ -164,6 +166,8 @@ static int valid_name(const char *s, size_t len)
 
 int igr_vocab_intern(igr_vocab *v, const char *s, size_t len, uint32_t *id)
 {
+	const struct igr_growing grown[] = { IGR_GROWING(&v->off),
+					     IGR_GROWING(&v->len) };
 	uint64_t h;
 	size_t slot;
 
@@ -177,32 +181,9 @@ int igr_vocab_intern(igr_vocab *v, const char *s, size_t len, uint32_t *id)
 		return -1;
 	if (v->n >= IGR_NONE - 1)
 		return igr_error("vocabulary full (2^32 - 1 ids)");
-	if (v->n == v->cap) {
-		uint32_t nc = v->cap ? (v->cap > IGR_NONE / 2 ? IGR_NONE - 1
-							     : v->cap * 2)
-				     : 1024;
-		uint64_t *off = realloc(v->off, (size_t)nc * sizeof *off);
-		uint32_t *ln;
-		if (off == NULL)
-			return igr_error("out of memory");
-		v->off = off;
-		ln = realloc(v->len, (size_t)nc * sizeof *ln);
-		if (ln == NULL)
-			return igr_error("out of memory");
-		v->len = ln;
-		v->cap = nc;
-	}
-	if (v->arena_cap - v->arena_len < len + 1) {
-		size_t nc = v->arena_cap ? v->arena_cap * 2 : 65536;
-		char *a;
-		while (nc - v->arena_len < len + 1)
-			nc *= 2;
-		a = realloc(v->arena, nc);
-		if (a == NULL)
-			return igr_error("out of memory");
-		v->arena = a;
-		v->arena_cap = nc;
-	}
+	if (igr_grow_each(&v->cap, (size_t)v->n + 1, grown, 2) < 0 ||
+	    igr_grow(&v->arena, &v->arena_cap, v->arena_len + len + 1, 1) < 0)
+		return -1;
 	memcpy(v->arena + v->arena_len, s, len);
 	v->arena[v->arena_len + len] = '\0';
 	v->off[v->n] = v->arena_len;
@@ -236,13 +217,11 @@ void igr_vocab_forget(igr_vocab *v, uint32_t id)
 	if (id >= v->n)
 		return;
 	if (v->forgotten_cap <= id / 8) {
-		uint32_t nc = v->n / 8 + 1;
-		uint8_t *f = realloc(v->forgotten, nc);
-		if (f == NULL)
+		size_t old = v->forgotten_cap;
+		if (igr_grow(&v->forgotten, &v->forgotten_cap,
+			     (size_t)v->n / 8 + 1, 1) < 0)
 			return; /* caller checks with igr_vocab_is_forgotten */
-		memset(f + v->forgotten_cap, 0, nc - v->forgotten_cap);
-		v->forgotten = f;
-		v->forgotten_cap = nc;
+		memset(v->forgotten + old, 0, v->forgotten_cap - old);
 	}
 	v->forgotten[id / 8] |= (uint8_t)(1u << (id % 8));
 }

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #define EPS 1e-9
 
@@ -652,6 +653,54 @@ START_TEST(names)
 }
 END_TEST
 
+/*
+ * The grouped scores on a hand-worked set, the users' rows interleaved:
+ * user 1 ranks items 10 (0.9, -), 11 (0.8, +), 12 (0.7, -), 13 (0.1, +):
+ * NDCG@20 = (1/log2 3 + 1/log2 5) / (1 + 1/log2 3), AUC 1/4 (0.8 beats
+ * 0.7 only); user 2 ties 0.4 on items 6 (+) and 5 (-): the lower item
+ * goes first, NDCG = 1/log2 3, AUC 1/2; user 3 has no positive (left
+ * out of both); user 4 one positive only (NDCG 1, no AUC).
+ */
+START_TEST(grouped_scores)
+{
+	static const uint32_t user[] = { 1, 2, 3, 1, 4, 2, 1, 3, 1 };
+	static const uint32_t item[] = { 10, 6, 7, 11, 9, 5, 12, 8, 13 };
+	static const float p[] = { 0.9f, 0.4f, 0.5f, 0.8f, 0.2f,
+				   0.4f, 0.7f, 0.6f, 0.1f };
+	static const uint8_t y[] = { 0, 1, 0, 1, 1, 0, 0, 0, 1 };
+	const double l3 = 1 / log2(3.0), l5 = 1 / log2(5.0);
+	double ndcg, gauc;
+	float bad[9];
+
+	ck_assert_int_eq(igr_grouped_scores(p, y, user, item, 9, 20, &ndcg,
+					    &gauc),
+			 0);
+	ck_assert_double_eq_tol(ndcg, ((l3 + l5) / (1 + l3) + l3 + 1) / 3,
+				1e-12);
+	ck_assert_double_eq_tol(gauc, (0.25 + 0.5) / 2, 1e-12);
+	/* at 1 only user 4's first item is relevant */
+	ck_assert_int_eq(igr_grouped_scores(p, y, user, item, 9, 1, &ndcg,
+					    &gauc),
+			 0);
+	ck_assert_double_eq_tol(ndcg, 1.0 / 3, 1e-12);
+	/* nobody qualifies: NaN; a NaN score: an error */
+	ck_assert_int_eq(igr_grouped_scores(p, y, user, item, 3, 20, &ndcg,
+					    &gauc),
+			 0);
+	ck_assert(isnan(gauc));
+	ck_assert_double_eq_tol(ndcg, 1, 1e-12); /* user 2 alone */
+	ck_assert_int_eq(igr_grouped_scores(p, y, user, item, 1, 20, &ndcg,
+					    &gauc),
+			 0);
+	ck_assert(isnan(ndcg) && isnan(gauc));
+	memcpy(bad, p, sizeof bad);
+	bad[4] = NAN;
+	ck_assert_int_eq(igr_grouped_scores(bad, y, user, item, 9, 20, &ndcg,
+					    &gauc),
+			 -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -675,6 +724,7 @@ int main(void)
 	tcase_add_test(tc, eval_two_runs);
 	tcase_add_test(tc, eval_random_cross_check);
 	tcase_add_test(tc, names);
+	tcase_add_test(tc, grouped_scores);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

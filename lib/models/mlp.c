@@ -32,20 +32,6 @@ static int max_threads(void)
 #endif
 }
 
-/* ---- random numbers: splitmix64 streams (rand.h) ------------------------ */
-
-static double unit(uint64_t *s)
-{
-	return (double)(igr_splitmix64(s) >> 11) * 0x1.0p-53;
-}
-
-static double normal(uint64_t *s)
-{
-	/* Box-Muller; one value per call is enough for initialisation */
-	double u1 = unit(s), u2 = unit(s);
-	return sqrt(-2.0 * log(u1 > 0 ? u1 : 0x1.0p-53)) * cos(6.283185307179586 * u2);
-}
-
 /* ---- activations ---------------------------------------------------------- */
 
 static const char *const act_names[] = { "relu", "tanh", "sigmoid" };
@@ -189,7 +175,8 @@ igr_mlp *igr_mlp_new(uint32_t nin, const uint32_t *hidden, uint32_t nh,
 				    : sqrt(2.0 / (fin + fout));
 		size_t k, nw = (size_t)fin * fout;
 		for (k = 0; k < nw; k++)
-			n->param[n->woff[l] + k] = (float)(sd * normal(&s));
+			n->param[n->woff[l] + k] =
+				(float)(sd * igr_splitmix_normal(&s));
 	}
 	return n;
 }
@@ -308,8 +295,9 @@ static void forward(const igr_mlp *n, igr_mlp_work *w, const float *x,
 		if (dseed != 0 && n->dropout > 0) {
 			float *h = w->h[l + 1], *mk = w->mask[l + 1];
 			for (k = 0; k < m; k++) {
-				mk[k] = unit(&s) < n->dropout ? 0.0f
-							      : 1.0f / keep;
+				mk[k] = igr_splitmix_unit(&s) < n->dropout
+						? 0.0f
+						: 1.0f / keep;
 				h[k] = a[k] * mk[k];
 			}
 			in = h;
@@ -497,7 +485,7 @@ igr_mlp_data *igr_mlp_data_read(igr_reader *r, uint8_t label_mask,
 		if (!pos) {
 			d->neg_seen++;
 			/* negative sampling: keep with probability neg_rate */
-			if (neg_rate < 1 && unit(&s) >= neg_rate)
+			if (neg_rate < 1 && igr_splitmix_unit(&s) >= neg_rate)
 				continue;
 		}
 		if (d->n == d->cap) {
@@ -601,80 +589,6 @@ int igr_mlp_stop_parse(const char *s)
 	return -1;
 }
 
-struct gpair {
-	uint32_t user, item;
-	float p;
-	uint8_t y;
-};
-
-/* By user, then in the rerank order. */
-static int gpair_cmp(const void *a, const void *b)
-{
-	const struct gpair *x = a, *y = b;
-
-	if (x->user != y->user)
-		return x->user < y->user ? -1 : 1;
-	return igr_mlp_rank_cmp(x->p, x->item, y->p, y->item);
-}
-
-int igr_mlp_grouped(const float *p, const uint8_t *y, const uint32_t *user,
-		    const uint32_t *item, size_t n, uint32_t k, double *ndcg,
-		    double *gauc)
-{
-	struct gpair *g = malloc((n ? n : 1) * sizeof *g);
-	float *gp = malloc((n ? n : 1) * sizeof *gp);
-	uint8_t *rel = malloc(n ? n : 1);
-	double sn = 0, sa = 0, m[IGR_NMETRIC];
-	size_t un = 0, ua = 0, i, j, npos;
-	int rc = -1;
-
-	if (g == NULL || gp == NULL || rel == NULL) {
-		igr_error("out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (isnan(p[i])) {
-			igr_error("a NaN score");
-			goto out;
-		}
-		g[i].user = user[i];
-		g[i].item = item[i];
-		g[i].p = p[i];
-		g[i].y = y[i] != 0;
-	}
-	if (n > 1)
-		qsort(g, n, sizeof *g, gpair_cmp);
-	for (i = 0; i < n; i = j) {
-		npos = 0;
-		for (j = i; j < n && g[j].user == g[i].user; j++) {
-			rel[j - i] = g[j].y;
-			gp[j - i] = g[j].p;
-			npos += g[j].y;
-		}
-		if (npos == 0)
-			continue;
-		if (igr_metrics_user(rel, j - i, npos, &k, 1, m) < 0)
-			goto out;
-		sn += m[IGR_M_NDCG];
-		un++;
-		if (npos < j - i) {
-			double a;
-			if (igr_auc(gp, rel, j - i, &a) < 0)
-				goto out;
-			sa += a;
-			ua++;
-		}
-	}
-	*ndcg = un ? sn / (double)un : NAN;
-	*gauc = ua ? sa / (double)ua : NAN;
-	rc = 0;
-out:
-	free(g);
-	free(gp);
-	free(rel);
-	return rc;
-}
-
 /* Validation: mean log-loss (predictions clipped to [1e-7, 1 - 1e-7])
  * and AUC of the full-data probabilities; with GROUPED, the grouped
  * scores too when the rows carry their users (NaN otherwise: they cost a
@@ -696,8 +610,8 @@ static int validate(const igr_mlp *n, const igr_mlp_data *v, float *p,
 	st->valid_logloss = v->n ? s / (double)v->n : NAN;
 	st->valid_ndcg = st->valid_gauc = NAN;
 	if (grouped && v->user != NULL && v->item != NULL &&
-	    igr_mlp_grouped(p, y8, v->user, v->item, v->n, IGR_MLP_NDCG_K,
-			    &st->valid_ndcg, &st->valid_gauc) < 0)
+	    igr_grouped_scores(p, y8, v->user, v->item, v->n, IGR_MLP_NDCG_K,
+			       &st->valid_ndcg, &st->valid_gauc) < 0)
 		return -1;
 	return igr_auc(p, y8, v->n, &st->valid_auc);
 }
@@ -861,7 +775,8 @@ igr_mlp *igr_mlp_train(igr_mlp_data *train, igr_mlp_data *valid,
 		size_t nb = 0;
 		/* Fisher-Yates shuffle */
 		for (i = train->n; i > 1; i--) {
-			size_t j = (size_t)(unit(&s) * (double)i), tmp;
+			size_t j = (size_t)(igr_splitmix_unit(&s) * (double)i);
+			size_t tmp;
 			if (j >= i)
 				j = i - 1;
 			tmp = perm[i - 1];

@@ -142,32 +142,8 @@ igr_mlp_data *igr_mlp_data_read(igr_reader *r, uint8_t label_mask,
 				double neg_rate, uint64_t seed) IGR_WUR;
 void igr_mlp_data_free(igr_mlp_data *d);
 
-/* The order of one user's candidates, as igraph-recommend --rerank lists
- * them: higher probability first, then lower item id (qsort's sign). */
-static inline int igr_mlp_rank_cmp(float pa, uint32_t ia, float pb,
-				   uint32_t ib)
-{
-	if (pa != pb)
-		return pa > pb ? -1 : 1;
-	return (ia > ib) - (ia < ib);
-}
-
 /* The cutoff of the grouped NDCG (the ranker's lists are judged at 20). */
 #define IGR_MLP_NDCG_K 20
-
-/*
- * Grouped scores of probabilities P against labels Y, the pairs grouped
- * by USER: each user's pairs are ordered as igraph-recommend --rerank
- * orders them (higher P first, then lower ITEM).  *NDCG: the mean over
- * the users with at least one positive of NDCG@K, the truth being the
- * user's positive pairs (metrics.h).  *GAUC: the unweighted mean over the
- * users with positives and negatives of their own AUC, the per-user AUC
- * of Rendle et al. (BPR, UAI 2009).  Either is NaN when no user
- * qualifies.  Returns 0, or -1 (out of memory, NaN scores).
- */
-int igr_mlp_grouped(const float *p, const uint8_t *y, const uint32_t *user,
-		    const uint32_t *item, size_t n, uint32_t k, double *ndcg,
-		    double *gauc) IGR_WUR;
 
 /* Early stopping's validation score. */
 enum igr_mlp_stop {

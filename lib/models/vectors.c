@@ -18,6 +18,7 @@
 #include "vectors.h"
 #include "embed.h"
 #include "error.h"
+#include "mem.h"
 #include "stream.h"
 #include "train.h"
 
@@ -35,7 +36,7 @@ igr_model *igr_train_vectors(const igr_graph *g,
 	uint32_t nu = g->n[IGR_USER], ni = g->n[IGR_ITEM], d;
 	float *uv = NULL, *iv = NULL;
 	uint8_t *known = NULL, *iknown = NULL;
-	uint64_t nuv = 0, niv = 0;
+	size_t nuv = 0, niv = 0;
 	igr_vector v;
 	int rc;
 
@@ -71,30 +72,20 @@ igr_model *igr_train_vectors(const igr_graph *g,
 			uint32_t n = v.node_type == IGR_USER ? nu : ni;
 			float **a = v.node_type == IGR_USER ? &uv : &iv;
 			uint8_t **k = v.node_type == IGR_USER ? &known : &iknown;
-			uint64_t *cap = v.node_type == IGR_USER ? &nuv : &niv;
+			size_t *cap = v.node_type == IGR_USER ? &nuv : &niv;
 			uint32_t c;
 			if (n > *cap) {
-				uint64_t nc = *cap ? *cap : 1024;
-				float *na;
-				uint8_t *nk;
-				while (nc < n)
-					nc *= 2;
-				na = realloc(*a, (size_t)nc * d * sizeof *na);
-				if (na == NULL) {
-					igr_error("out of memory");
+				/* a vector row and its known flag per node;
+				 * rows not in the file stay zero, unknown */
+				const struct igr_growing rows[] = {
+					{ a, (size_t)d * sizeof **a }, { k, 1 }
+				};
+				size_t old = *cap;
+				if (igr_grow_each(cap, n, rows, 2) < 0)
 					goto fail;
-				}
-				*a = na;
-				nk = realloc(*k, (size_t)nc);
-				if (nk == NULL) {
-					igr_error("out of memory");
-					goto fail;
-				}
-				*k = nk;
-				memset(*a + *cap * d, 0,
-				       (size_t)(nc - *cap) * d * sizeof **a);
-				memset(*k + *cap, 0, (size_t)(nc - *cap));
-				*cap = nc;
+				memset(*a + old * d, 0,
+				       (*cap - old) * d * sizeof **a);
+				memset(*k + old, 0, *cap - old);
 			}
 			for (c = 0; c < d; c++)
 				if (!isfinite(v.v[c])) {
