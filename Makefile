@@ -132,3 +132,8 @@ uninstall:
 clean:
 	rm -rf build
 .SECONDARY:
+
+# every output byte-identical to another build's: make compare-outputs OLD=dir [GOWALLA=1]
+compare-outputs: all
+	./scripts/compare-outputs $(OLD) $(BUILD)/bin $(if $(GOWALLA),--gowalla)
+.PHONY: compare-outputs
