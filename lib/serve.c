@@ -371,9 +371,13 @@ igr_serve *igr_serve_open(const struct igr_serve_opts *o)
 		goto fail;
 	if (o->vectors != NULL) {
 		igr_reader *vr = igr_reader_open(o->vectors, IGR_KIND_VECTORS);
-		if (vr == NULL || igr_rec_load_vectors(s->rec, vr) < 0)
-			goto fail; /* the command exits: no need to close VR */
-		igr_reader_close(vr);
+		int rc;
+		if (vr == NULL)
+			goto fail;
+		rc = igr_rec_load_vectors(s->rec, vr);
+		igr_reader_close(vr); /* sets no error: REC's stays */
+		if (rc < 0)
+			goto fail;
 	}
 	if (o->events != NULL) {
 		s->bought = read_bought(o->events, s->g->n[IGR_USER],
