@@ -1,0 +1,407 @@
+/* propagate.c - one run of igraph-propagate: interest points and vectors
+ * recomputed through a model (see propagate.h). */
+#include "propagate.h"
+#include "error.h"
+#include "graph.h"
+#include "model.h"
+#include "recommend.h"
+#include "stream.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 8192
+
+struct igr_propagate {
+	const struct igr_propagate_opts *o;
+	igr_model *m;
+	igr_reader *r;
+	igr_graph *g;
+	igr_rec *rec;
+	igr_writer *w, *vw;
+	uint32_t dim;      /* vector length (with vectors) */
+	float *vec;        /* one user's vector */
+	uint32_t *users;   /* the users to recompute, ascending */
+	size_t nusers;
+	struct igr_propagate_stats st;
+};
+
+/* The new user->category relation while it is built. */
+struct rows {
+	uint64_t *ptr;
+	uint32_t *idx, *cnt;
+	float *wt;
+	int64_t *ts;
+	size_t nnz;
+};
+
+/* The distinct users of an events stream that the graph holds, sorted. */
+static uint32_t *users_from(const char *path, uint32_t nu, size_t *n)
+{
+	igr_reader *r = igr_reader_open(path, IGR_KIND_EVENTS);
+	uint8_t *mark = calloc(nu ? nu : 1, 1);
+	uint32_t *out = NULL, u;
+	igr_event e;
+	int rc;
+
+	*n = 0;
+	if (r == NULL || mark == NULL) {
+		if (mark == NULL)
+			igr_error("out of memory");
+		igr_reader_close(r);
+		free(mark);
+		return NULL;
+	}
+	while ((rc = igr_read_event(r, &e)) == 1)
+		if (e.user < nu)
+			mark[e.user] = 1;
+	igr_reader_close(r);
+	if (rc < 0) {
+		free(mark);
+		return NULL;
+	}
+	out = malloc((nu ? nu : 1) * sizeof *out);
+	if (out == NULL) {
+		free(mark);
+		igr_error("out of memory");
+		return NULL;
+	}
+	for (u = 0; u < nu; u++)
+		if (mark[u])
+			out[(*n)++] = u;
+	free(mark);
+	return out;
+}
+
+igr_propagate *igr_propagate_open(const struct igr_propagate_opts *o)
+{
+	igr_propagate *p = calloc(1, sizeof *p);
+	uint32_t nu;
+
+	if (p == NULL)
+		return igr_error("out of memory"), NULL;
+	p->o = o;
+	p->m = igr_model_load(o->model);
+	if (p->m == NULL)
+		goto fail;
+	p->r = igr_reader_open(o->graph, IGR_KIND_GRAPH);
+	if (p->r == NULL)
+		goto fail;
+	if (o->vs != NULL)
+		igr_reader_set_vocab(p->r, o->vs);
+	p->g = igr_graph_read(p->r, IGR_REL_ALL, IGR_GRAPH_DETAILS);
+	if (p->g == NULL)
+		goto fail;
+	p->rec = igr_rec_new(p->m, p->g);
+	if (p->rec == NULL)
+		goto fail;
+	nu = p->g->n[IGR_USER];
+	if (o->vectors != NULL) {
+		p->dim = igr_rec_dim(p->rec);
+		if (p->dim == 0) {
+			igr_error("the %s model has no user vectors (--vectors "
+				  "needs an embedding model)",
+				  igr_model_name(p->m));
+			goto fail;
+		}
+		p->vec = malloc(p->dim * sizeof *p->vec);
+		if (p->vec == NULL) {
+			igr_error("out of memory");
+			goto fail;
+		}
+	}
+	if (o->users_from != NULL) {
+		p->users = users_from(o->users_from, nu, &p->nusers);
+		if (p->users == NULL)
+			goto fail;
+	} else {
+		p->users = malloc((nu ? nu : 1) * sizeof *p->users);
+		if (p->users == NULL) {
+			igr_error("out of memory");
+			goto fail;
+		}
+		for (p->nusers = 0; p->nusers < nu; p->nusers++)
+			p->users[p->nusers] = (uint32_t)p->nusers;
+	}
+	return p;
+fail:
+	igr_propagate_free(p);
+	return NULL;
+}
+
+int igr_propagate_no_categories(const igr_propagate *p)
+{
+	return p->g->rel[IGR_ITEM][IGR_CATEGORY] == NULL;
+}
+
+int igr_propagate_outputs(igr_propagate *p)
+{
+	const struct igr_propagate_opts *o = p->o;
+	const igr_header *h = igr_reader_header(p->r);
+	char buf[256];
+	size_t j;
+
+	p->w = igr_writer_open(o->output, IGR_KIND_GRAPH, o->encoding);
+	if (p->w == NULL)
+		return -1;
+	for (j = 0; j < h->nmeta; j++)
+		if (strcmp(h->meta[j].key, "ids") != 0 &&
+		    strcmp(h->meta[j].key, "interest") != 0 &&
+		    igr_writer_set_meta(p->w, h->meta[j].key,
+					h->meta[j].value) < 0)
+			return -1;
+	snprintf(buf, sizeof buf, "model %s, top %u items, %u points per user",
+		 igr_model_name(p->m), o->depth, o->points);
+	if (igr_writer_set_meta(p->w, "interest", buf) < 0 ||
+	    igr_writer_copy_pg(p->w, h) < 0 ||
+	    igr_writer_add_pg(p->w, "igraph-propagate", IGR_VERSION, o->argc,
+			      o->argv) < 0)
+		return -1;
+	if (o->vs != NULL)
+		igr_writer_set_vocab(p->w, o->vs);
+	if (o->vectors != NULL) {
+		p->vw = igr_writer_open(o->vectors, IGR_KIND_VECTORS,
+					o->encoding);
+		if (p->vw == NULL || igr_writer_set_dim(p->vw, p->dim) < 0 ||
+		    igr_writer_set_meta(p->vw, "model", igr_model_name(p->m)) <
+			    0 ||
+		    igr_writer_copy_pg(p->vw, h) < 0 ||
+		    igr_writer_add_pg(p->vw, "igraph-propagate", IGR_VERSION,
+				      o->argc, o->argv) < 0)
+			return -1;
+		if (o->vs != NULL)
+			igr_writer_set_vocab(p->vw, o->vs);
+	}
+	igr_reader_close(p->r);
+	p->r = NULL;
+	return 0;
+}
+
+/* User U's row of OLD, unchanged. */
+static void copy_old_row(struct rows *x, const igr_csr *old, uint32_t u)
+{
+	uint64_t k;
+
+	for (k = old->ptr[u]; k < old->ptr[u + 1]; k++) {
+		x->idx[x->nnz] = old->idx[k];
+		x->wt[x->nnz] = old->w[k];
+		x->cnt[x->nnz] = old->count ? old->count[k] : 1;
+		x->ts[x->nnz++] = old->last_ts ? old->last_ts[k] : 0;
+	}
+}
+
+/* User U's new interest points L, stamped with the time of the user's
+ * newest edge to an item (else the graph's time), sorted by category id
+ * as rows are. */
+static void add_points(igr_propagate *p, struct rows *x, uint32_t u,
+		       const igr_rec_list *l)
+{
+	const igr_csr *ui = p->g->rel[IGR_USER][IGR_ITEM];
+	int64_t newest = p->g->has_now ? p->g->now : 0;
+	size_t s0 = x->nnz, q;
+	uint32_t hh;
+
+	if (ui != NULL && u < ui->nrows && ui->last_ts != NULL &&
+	    ui->ptr[u + 1] > ui->ptr[u]) {
+		uint64_t k;
+		newest = INT64_MIN;
+		for (k = ui->ptr[u]; k < ui->ptr[u + 1]; k++)
+			if (ui->last_ts[k] > newest)
+				newest = ui->last_ts[k];
+	}
+	p->st.fallback += l->fallback;
+	for (hh = 0; hh < l->n; hh++) {
+		x->idx[x->nnz] = l->hits[hh].id;
+		x->wt[x->nnz] = l->hits[hh].score;
+		x->cnt[x->nnz] = l->nwhy[hh];
+		x->ts[x->nnz++] = newest;
+	}
+	p->st.points += l->n;
+	/* insertion sort: a row holds at most --points entries */
+	for (q = s0 + 1; q < x->nnz; q++) {
+		size_t y = q;
+		while (y > s0 && x->idx[y - 1] > x->idx[y]) {
+			uint32_t ti = x->idx[y], tc = x->cnt[y];
+			float tw = x->wt[y];
+			int64_t tt = x->ts[y];
+			x->idx[y] = x->idx[y - 1];
+			x->wt[y] = x->wt[y - 1];
+			x->cnt[y] = x->cnt[y - 1];
+			x->ts[y] = x->ts[y - 1];
+			x->idx[y - 1] = ti;
+			x->wt[y - 1] = tw;
+			x->cnt[y - 1] = tc;
+			x->ts[y - 1] = tt;
+			y--;
+		}
+	}
+}
+
+/* User U's vector, when the model has one for U. */
+static int write_vector(igr_propagate *p, uint32_t u)
+{
+	igr_vector v;
+	int x = igr_rec_user_vector(p->rec, u, p->vec);
+
+	if (x < 0)
+		return -1;
+	if (x == 0) {
+		v.node_type = IGR_USER;
+		v.node = u;
+		v.v = p->vec;
+		if (igr_write_vector(p->vw, &v) < 0)
+			return -1;
+		p->st.vectors++;
+	}
+	return 0;
+}
+
+/* Fill X with every user's row in order, recomputing the chosen users'
+ * rows in batches of CHUNK. */
+static int fill_rows(igr_propagate *p, struct rows *x, uint8_t *redo,
+		     uint8_t *redo_points)
+{
+	const igr_csr *uc_old = p->g->rel[IGR_USER][IGR_CATEGORY];
+	uint32_t nu = p->g->n[IGR_USER], next = 0; /* next row to fill */
+	const uint32_t *users = p->users;
+	size_t nusers = p->nusers, u0, j;
+	int no_cats = igr_propagate_no_categories(p), rc = 0;
+	igr_rec_batch b;
+
+	igr_rec_batch_init(&b);
+	for (u0 = 0; u0 < nusers || next < nu; u0 += CHUNK) {
+		size_t n = u0 < nusers ? (nusers - u0 < CHUNK ? nusers - u0
+							      : CHUNK)
+				       : 0;
+		uint32_t upto = u0 + n < nusers ? users[u0 + n] : nu;
+		if (n > 0 && no_cats) {
+			/* nothing to compute: keep the rows */
+			size_t q;
+			for (q = u0; q < u0 + n; q++)
+				redo_points[users[q]] = 0;
+		} else if (n > 0 &&
+			   igr_rec_interest(p->rec, users + u0, n,
+					    p->o->depth, p->o->points, &b) < 0) {
+			rc = -1;
+			break;
+		}
+		/* rows next .. upto-1 in order: old or new */
+		for (j = 0; next < upto; next++) {
+			uint32_t u = next;
+			x->ptr[u] = x->nnz;
+			if (!redo_points[u] && uc_old != NULL &&
+			    u < uc_old->nrows)
+				copy_old_row(x, uc_old, u);
+			if (redo_points[u])
+				add_points(p, x, u, &b.lists[j++]);
+			if (p->vw != NULL && redo[u] && write_vector(p, u) < 0) {
+				rc = -1;
+				goto out;
+			}
+		}
+		igr_report_progress(p->o->report, "%zu of %zu users",
+				    u0 + n < nusers ? u0 + n : nusers, nusers);
+		if (n == 0)
+			break;
+	}
+	x->ptr[nu] = x->nnz;
+out:
+	igr_rec_batch_free(&b);
+	return rc;
+}
+
+int igr_propagate_run(igr_propagate *p)
+{
+	igr_graph *g = p->g;
+	igr_csr *uc_old = g->rel[IGR_USER][IGR_CATEGORY], *uc = NULL;
+	uint32_t nu = g->n[IGR_USER];
+	size_t cap, j;
+	uint8_t *redo, *redo_points;
+	struct rows x;
+	int rc = -1;
+
+	p->st.users = p->nusers;
+	memset(&x, 0, sizeof x);
+	redo = calloc(nu ? nu : 1, 1);
+	redo_points = calloc(nu ? nu : 1, 1);
+	cap = (size_t)p->nusers * p->o->points + (uc_old ? uc_old->nnz : 0) +
+	      1;
+	x.ptr = calloc((size_t)nu + 1, sizeof *x.ptr);
+	x.idx = malloc(cap * sizeof *x.idx);
+	x.wt = malloc(cap * sizeof *x.wt);
+	x.cnt = malloc(cap * sizeof *x.cnt);
+	x.ts = malloc(cap * sizeof *x.ts);
+	if (!redo || !redo_points || !x.ptr || !x.idx || !x.wt || !x.cnt ||
+	    !x.ts) {
+		igr_error("out of memory");
+		goto out;
+	}
+	for (j = 0; j < p->nusers; j++)
+		redo[p->users[j]] = redo_points[p->users[j]] = 1;
+	if (fill_rows(p, &x, redo, redo_points) < 0)
+		goto out;
+	igr_report_progress_done(p->o->report);
+	uc = calloc(1, sizeof *uc);
+	if (uc == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	uc->nrows = nu;
+	uc->ncols = g->n[IGR_CATEGORY];
+	uc->nnz = x.nnz;
+	uc->ptr = x.ptr;
+	uc->idx = x.idx;
+	uc->w = x.wt;
+	uc->count = x.cnt;
+	uc->last_ts = x.ts;
+	memset(&x, 0, sizeof x); /* the graph owns them now */
+	igr_csr_free(uc_old);
+	g->rel[IGR_USER][IGR_CATEGORY] = uc;
+	rc = igr_graph_write(g, p->w);
+out:
+	free(x.ptr);
+	free(x.idx);
+	free(x.wt);
+	free(x.cnt);
+	free(x.ts);
+	free(redo);
+	free(redo_points);
+	return rc;
+}
+
+int igr_propagate_close(igr_propagate *p)
+{
+	int rc = igr_writer_close(p->w);
+
+	p->w = NULL;
+	if (rc < 0)
+		return -1;
+	if (p->vw != NULL) {
+		rc = igr_writer_close(p->vw);
+		p->vw = NULL;
+	}
+	return rc;
+}
+
+void igr_propagate_stats(const igr_propagate *p,
+			 struct igr_propagate_stats *st)
+{
+	*st = p->st;
+}
+
+void igr_propagate_free(igr_propagate *p)
+{
+	if (p == NULL)
+		return;
+	igr_writer_abort(p->w);
+	igr_writer_abort(p->vw);
+	igr_reader_close(p->r);
+	igr_rec_free(p->rec);
+	igr_model_free(p->m);
+	igr_graph_free(p->g);
+	free(p->users);
+	free(p->vec);
+	free(p);
+}
