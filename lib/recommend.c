@@ -232,17 +232,26 @@ static int ensure_blocked(igr_rec *r, int initial)
 	return 0;
 }
 
+/* The rules' item lists name items the engine knows; then the blocked
+ * table exists.  0 or -1. */
+static int rule_items(igr_rec *r, const uint32_t *items, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (items[j] >= r->ni)
+			return igr_error("item %u is not in the model or the "
+					 "graph (%u items)", items[j], r->ni);
+	return ensure_blocked(r, 0);
+}
+
 int igr_rec_allow(igr_rec *r, const uint32_t *items, size_t n)
 {
 	uint8_t *keep;
 	size_t j;
 	uint32_t i;
 
-	for (j = 0; j < n; j++)
-		if (items[j] >= r->ni)
-			return igr_error("item %u is not in the model or the "
-					 "graph (%u items)", items[j], r->ni);
-	if (ensure_blocked(r, 0) < 0)
+	if (rule_items(r, items, n) < 0)
 		return -1;
 	keep = calloc(r->ni ? r->ni : 1, 1);
 	if (keep == NULL)
@@ -260,11 +269,7 @@ int igr_rec_block(igr_rec *r, const uint32_t *items, size_t n)
 {
 	size_t j;
 
-	for (j = 0; j < n; j++)
-		if (items[j] >= r->ni)
-			return igr_error("item %u is not in the model or the "
-					 "graph (%u items)", items[j], r->ni);
-	if (ensure_blocked(r, 0) < 0)
+	if (rule_items(r, items, n) < 0)
 		return -1;
 	for (j = 0; j < n; j++)
 		r->blocked[items[j]] = 1;
