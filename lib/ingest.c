@@ -115,11 +115,17 @@ struct prow {
 	uint32_t kh;
 };
 
-/* The row being processed, for messages and the rejects file. */
+/* The row being processed, for messages and the rejects file.  Under
+ * --pseudonymize RAW is shown only when SAFE (its user id is already a
+ * pseudonym); otherwise the row is shown with USER, the user field as
+ * read, pseudonymized (private_row), and withheld before the row was split
+ * into fields (USER.state V_ABSENT). */
 struct where {
 	uint64_t lineno;
 	const char *raw;
 	size_t rawlen;
+	int safe;
+	struct val user;
 };
 
 struct igr_ingest {
@@ -159,6 +165,8 @@ struct igr_ingest {
 	size_t tcap;
 	char *rbuf;            /* reject line */
 	size_t rcap;
+	char *xbuf;            /* a row with its user id pseudonymized */
+	size_t xcap;
 	struct prow batch[BATCH];
 	size_t nbatch;
 	char *arena;           /* the batch's strings */
@@ -236,18 +244,27 @@ static const char *cur_file(const igr_ingest *ig)
 
 /* ---- rejects ---------------------------------------------------------- */
 
-/* Record a reject of the row at FILE:LINENO.  Returns 0, or -1 when the
- * run must stop (--strict, --max-rejects N, a write error). */
-static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
-		     const char *raw, size_t rawlen, int why,
-		     const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+/* The rejects file's row when --pseudonymize cannot show it safely. */
+#define WITHHELD "[row withheld: --pseudonymize]"
 
-static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
-		     const char *raw, size_t rawlen, int why,
-		     const char *fmt, ...)
+static int private_row(igr_ingest *ig, const struct where *wh,
+		       const char **raw, size_t *rawlen);
+static int is_na(const struct layout *L, int role, const char *p,
+		 size_t len);
+
+/* Record a reject of the row WH of input FILE.  Returns 0, or -1 when the
+ * run must stop (--strict, --max-rejects N, a write error). */
+static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
+		     int why, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
+		     int why, const char *fmt, ...)
 {
 	char reason[512], where[512];
+	const char *raw = wh->raw;
+	size_t rawlen = wh->rawlen;
+	uint64_t lineno = wh->lineno;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -261,6 +278,9 @@ static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
 		/* "FILE:LINE<TAB>REASON<TAB>ROW"; newlines, CRs, NULs and
 		 * backslashes of the row escaped so it stays one text line */
 		size_t i, n = 0, wl = strlen(where), rl = strlen(reason);
+		if (ig->ps != NULL && !wh->safe &&
+		    private_row(ig, wh, &raw, &rawlen) < 0)
+			return -1;
 		if (igr_grow(&ig->rbuf, &ig->rcap,
 			     wl + rl + 2 * rawlen + 4, 1) < 0)
 			return -1;
@@ -297,8 +317,7 @@ static int reject_at(igr_ingest *ig, uint32_t file, uint64_t lineno,
 }
 
 #define REJECT(ig, wh, why, ...)                                             \
-	reject_at(ig, (ig)->nfiles - 1, (wh)->lineno, (wh)->raw,             \
-		  (wh)->rawlen, why, __VA_ARGS__)
+	reject_at(ig, (ig)->nfiles - 1, wh, why, __VA_ARGS__)
 
 /* Quote a field for a message: at most 40 bytes, control bytes escaped. */
 static const char *q(const struct val *v, char *buf)
@@ -318,6 +337,95 @@ static const char *q(const struct val *v, char *buf)
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+/* Under --pseudonymize, the row WH as the rejects file shows it: the user
+ * field's text replaced by its pseudonym (the one the vocabulary gets for
+ * it): the field's own bytes when they lie in the row as read (plain CSV,
+ * adjacency lists), else every occurrence of its text in the row (quoted
+ * CSV fields, JSON strings).  Withheld when the row was never split into
+ * fields, or when the text is not in it verbatim (an escape inside it).  A
+ * row without a user id is shown as read.  Only rejects pay for this.
+ * 0 or -1. */
+static int private_row(igr_ingest *ig, const struct where *wh,
+		       const char **raw, size_t *rawlen)
+{
+	const char *p = wh->user.p, *text, *r = wh->raw;
+	size_t len = wh->user.len, tlen, rl = wh->rawlen, i, n = 0, k;
+	char pn[IGR_PSEUDO_LEN + 1];
+
+	*raw = WITHHELD;
+	*rawlen = strlen(WITHHELD);
+	if (wh->user.state == V_ABSENT || r == NULL)
+		return 0;
+	text = p;
+	tlen = len;
+	if (ig->cfg.trim) {
+		while (tlen > 0 && (text[0] == ' ' || text[0] == '\t')) {
+			text++;
+			tlen--;
+		}
+		while (tlen > 0 && (text[tlen - 1] == ' ' ||
+				    text[tlen - 1] == '\t'))
+			tlen--;
+	}
+	if (wh->user.state != V_PRESENT || tlen == 0 ||
+	    (ig->L->nna && is_na(ig->L, IGR_ROLE_USER, text, tlen))) {
+		*raw = r; /* no id in it */
+		*rawlen = rl;
+		return 0;
+	}
+	if (ig->L->latin1 && has_high_bit(text, tlen)) {
+		/* the text intern_user() sees, converted as process_row()
+		 * converts it */
+		char *u = malloc(2 * tlen);
+		if (u == NULL)
+			return igr_error("out of memory");
+		for (i = 0; i < tlen; i++) {
+			unsigned char c = (unsigned char)text[i];
+			if (c < 0x80) {
+				u[n++] = (char)c;
+			} else {
+				u[n++] = (char)(0xc0 | c >> 6);
+				u[n++] = (char)(0x80 | (c & 0x3f));
+			}
+		}
+		igr_pseudo_id(ig->ps, u, n, pn);
+		free(u);
+		n = 0;
+	} else {
+		igr_pseudo_id(ig->ps, text, tlen, pn);
+	}
+	/* at most one pseudonym per byte of the row */
+	if (igr_grow(&ig->xbuf, &ig->xcap, rl * (IGR_PSEUDO_LEN + 1) + 1,
+		     1) < 0)
+		return -1;
+	if (len > 0 && p >= r && p + len <= r + rl) {
+		k = (size_t)(p - r);
+		memcpy(ig->xbuf, r, k);
+		memcpy(ig->xbuf + k, pn, IGR_PSEUDO_LEN);
+		memcpy(ig->xbuf + k + IGR_PSEUDO_LEN, p + len,
+		       rl - k - len);
+		n = rl - len + IGR_PSEUDO_LEN;
+	} else {
+		int found = 0;
+		for (i = 0; i < rl;) {
+			if (len > 0 && rl - i >= len &&
+			    memcmp(r + i, p, len) == 0) {
+				memcpy(ig->xbuf + n, pn, IGR_PSEUDO_LEN);
+				n += IGR_PSEUDO_LEN;
+				i += len;
+				found = 1;
+			} else {
+				ig->xbuf[n++] = r[i++];
+			}
+		}
+		if (!found)
+			return 0; /* withheld */
+	}
+	*raw = ig->xbuf;
+	*rawlen = n;
+	return 0;
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -381,10 +489,13 @@ static int flush_pending(igr_ingest *ig, int have_next, int64_t next)
 		struct pend *p = &ig->pq[i];
 		int64_t lo, ms;
 		if (!have_next && !ig->have_prev) {
-			rc = reject_at(ig, p->file, p->lineno,
-				       ig->praw_buf + p->raw_off, p->raw_len,
-				       R_NOTIME, "missing ts and no time to "
-				       "interpolate from");
+			struct where wh = { p->lineno,
+					    ig->praw_buf + p->raw_off,
+					    p->raw_len, 1, { V_ABSENT, NULL,
+							     0 } };
+			rc = reject_at(ig, p->file, &wh, R_NOTIME,
+				       "missing ts and no time to interpolate "
+				       "from");
 			continue;
 		}
 		if (!have_next) {
@@ -453,7 +564,7 @@ static int check_field(igr_ingest *ig, const struct where *wh, int role,
 	int is_id = role == IGR_ROLE_USER || role == IGR_ROLE_ITEM ||
 		    role == IGR_ROLE_CATEGORY;
 	unsigned odd = 0; /* bytes >= 0x80, control bytes seen */
-	char b[200];
+	char b[200], what[260];
 
 	if (is_id && limit > IGR_VOCAB_MAXLEN)
 		limit = IGR_VOCAB_MAXLEN;
@@ -475,15 +586,25 @@ static int check_field(igr_ingest *ig, const struct where *wh, int role,
 	if (memchr(v->p, '\0', v->len) != NULL)
 		return REJECT(ig, wh, R_ID, "%s contains a NUL byte",
 			      igr_role_name(role));
+	/* a raw user id is never quoted under --pseudonymize */
+	if (role == IGR_ROLE_USER && ig->ps != NULL)
+		snprintf(what, sizeof what, "%s", igr_role_name(role));
+	else
+		snprintf(what, sizeof what, "%s '%s'", igr_role_name(role),
+			 q(v, b));
 	if ((odd & 1) && !igr_utf8_valid(v->p, v->len))
-		return REJECT(ig, wh, R_UTF8, "%s '%s' is not valid UTF-8",
-			      igr_role_name(role), q(v, b));
+		return REJECT(ig, wh, R_UTF8, "%s is not valid UTF-8", what);
+	if (role == IGR_ROLE_USER && ig->ps != NULL)
+		snprintf(what, sizeof what, "%s id", igr_role_name(role));
+	else
+		snprintf(what, sizeof what, "%s id '%s'", igr_role_name(role),
+			 q(v, b));
 	if (is_id && (v->p[0] == ' ' || v->p[v->len - 1] == ' '))
-		return REJECT(ig, wh, R_ID, "%s id '%s' has spaces around it "
-			      "(see --trim)", igr_role_name(role), q(v, b));
+		return REJECT(ig, wh, R_ID, "%s has spaces around it (see "
+			      "--trim)", what);
 	if (is_id && (odd & 2))
-		return REJECT(ig, wh, R_ID, "%s id '%s' contains a control "
-			      "character", igr_role_name(role), q(v, b));
+		return REJECT(ig, wh, R_ID, "%s contains a control character",
+			      what);
 	*bad = 0;
 	return 0;
 }
@@ -518,14 +639,17 @@ static void range_text(const igr_ingest *ig, char *buf, size_t n)
 
 /* Validate, convert and write one row whose fields are in V.  0, or -1
  * to stop (a reject under --strict, a write error ...). */
-static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
+static int process_row(igr_ingest *ig, struct val *v,
+		       const struct where *row)
 {
+	struct where w = *row, *wh = &w;
 	const struct layout *L = ig->L;
 	int r, bad, beh = L->behavior, tstate = TS_ABSENT, fills = 0;
 	int64_t ms = 0;
 	float value = 1, price = NAN;
 	char b[200];
 
+	w.user = v[IGR_ROLE_USER]; /* as read, for private_row() */
 	ig->position++;
 	/* missing values and the checks every field shares */
 	for (r = 0; r < IGR_NROLE; r++) {
@@ -707,9 +831,16 @@ static int add_to_batch(igr_ingest *ig, const struct val *v,
 	pr->lineno = wh->lineno;
 	pr->rlen = 0;
 	if (tstate == TS_PREV || tstate == TS_INTERP) {
-		if (arena_put(ig, wh->raw, wh->rawlen, &pr->roff) < 0)
+		/* kept for a reject decided later, so kept as it may be
+		 * shown */
+		const char *raw = wh->raw;
+		size_t rawlen = wh->rawlen;
+		if (ig->ps != NULL && !wh->safe &&
+		    private_row(ig, wh, &raw, &rawlen) < 0)
 			return -1;
-		pr->rlen = wh->rawlen;
+		if (arena_put(ig, raw, rawlen, &pr->roff) < 0)
+			return -1;
+		pr->rlen = rawlen;
 	}
 	pr->tlen = 0;
 	if (v[IGR_ROLE_TITLE].state == V_PRESENT) {
@@ -851,10 +982,13 @@ static int flush_batch(igr_ingest *ig)
 			break;
 		case TS_PREV:
 			if (!ig->have_prev) {
-				if (reject_at(ig, pr->file, pr->lineno,
-					      ig->arena + pr->roff, pr->rlen,
-					      R_NOTIME, "missing ts and no "
-					      "earlier time") < 0)
+				struct where wh = { pr->lineno,
+						    ig->arena + pr->roff,
+						    pr->rlen, 1,
+						    { V_ABSENT, NULL, 0 } };
+				if (reject_at(ig, pr->file, &wh, R_NOTIME,
+					      "missing ts and no earlier "
+					      "time") < 0)
 					return -1;
 				break;
 			}
@@ -1315,6 +1449,7 @@ void igr_ingest_free(igr_ingest *ig)
 		free(ig->fill[i]);
 	igr_dedup_free(ig->dd);
 	igr_pseudo_free(ig->ps);
+	free(ig->xbuf);
 	igr_idtab_free(ig->praw);
 	for (i = 0; i < IGR_NNODE; i++)
 		igr_idtab_free(ig->idx[i]);
@@ -1468,7 +1603,8 @@ static int ingest_delimited(igr_ingest *ig, igr_in *in)
 	}
 	while ((r = igr_csv_next(csv, &rec)) == 1) {
 		const struct layout *L = ig->L;
-		struct where wh = { rec.lineno, rec.raw, rec.rawlen };
+		struct where wh = { rec.lineno, rec.raw, rec.rawlen, 0,
+				    { V_ABSENT, NULL, 0 } };
 		ig->st.rows++;
 		if (rec.bad != NULL) {
 			ig->position++;
@@ -1543,6 +1679,8 @@ static int ingest_jsonl(igr_ingest *ig, igr_in *in)
 		wh.lineno = igr_in_lineno(in);
 		wh.raw = line;
 		wh.rawlen = len;
+		wh.safe = 0;
+		wh.user.state = V_ABSENT;
 		ig->st.rows++;
 		r = igr_jsonl_parse(ig->json, line, len, &why);
 		if (r == -2)
@@ -1650,6 +1788,8 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 			wh.lineno = igr_in_lineno(in);
 			wh.raw = ig->tbuf;
 			wh.rawlen = ul + il + 1;
+			wh.safe = 0;
+			wh.user.state = V_ABSENT;
 			v[IGR_ROLE_USER].state = V_PRESENT;
 			v[IGR_ROLE_USER].p = line + us;
 			v[IGR_ROLE_USER].len = ul;
