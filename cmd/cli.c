@@ -129,6 +129,10 @@ struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode)
 	vs = igr_vocabset_open(c->vocab, mode);
 	if (vs == NULL)
 		igr_die_lib();
+	if (vs->missing)
+		igr_die("vocabulary '%s': %s", c->vocab, strerror(ENOENT));
+	if (vs->unchecked && mode == IGR_VOCAB_READ)
+		igr_warn(c, IGR_VOCAB_UNCHECKED_FMT, c->vocab, c->vocab);
 	return vs;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdnoreturn.h>
+#include <errno.h>
 #include <string.h>
 
 static const struct igr_cli_cmd cmd = {
@@ -132,6 +133,12 @@ int main(int argc, char **argv)
 		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
 		if (vs == NULL)
 			igr_die_lib();
+		if (vs->missing)
+			igr_die("vocabulary '%s': %s", cli.vocab,
+				strerror(ENOENT));
+		if (vs->unchecked)
+			igr_warn(&cli, IGR_VOCAB_UNCHECKED_FMT, cli.vocab,
+				 cli.vocab);
 	}
 	o.vs = vs;
 

@@ -7,6 +7,7 @@
 #include "version.h"
 #include "vocab.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,20 +76,27 @@ static void warn(const igr_fzrun *r, const char *fmt, ...)
 static int open_vocab(igr_fzrun *r, int names, struct idlist *fg)
 {
 	const struct igr_fzrun_opts *o = r->o;
-	int t;
+	int t, unchecked = 0;
 
 	if (o->vocab != NULL && names) {
 		r->vs = igr_vocabset_open(o->vocab, o->forget ? IGR_VOCAB_WRITE
 							      : IGR_VOCAB_READ);
 		if (r->vs == NULL)
 			return -1;
+		if (r->vs->missing)
+			return igr_error("vocabulary '%s': %s", o->vocab,
+					 strerror(ENOENT));
+		unchecked = r->vs->unchecked && !o->forget; /* --forget
+							       upgrades it */
 		for (t = 0; t < IGR_NNODE; t++)
 			r->fz.nodes[t] = igr_vocab_size(r->vs->v[t]);
 	} else if (o->vocab != NULL) {
 		if (igr_vocabset_stat(o->vocab, r->fz.nodes, add_forgotten,
-				      fg) < 0)
+				      fg, &unchecked) < 0)
 			return -1;
 	}
+	if (unchecked)
+		warn(r, IGR_VOCAB_UNCHECKED_FMT, o->vocab, o->vocab);
 	return 0;
 }
 
@@ -291,14 +299,18 @@ int igr_fzrun_close(igr_fzrun *r)
 	igr_writer *w = r->w;
 	igr_out *ro = r->rout;
 
+	/* the erasure marks first, durably: the graph without the users must
+	 * never be in place while the vocabulary could bring them back; if
+	 * the graph then fails, the marks stay and every later run (and
+	 * every tool printing names) applies them */
+	if (r->vs != NULL && r->o->forget != NULL &&
+	    igr_vocabset_save(r->vs) < 0)
+		return -1;
 	r->w = NULL;
 	if (igr_writer_close(w) < 0)
 		return -1;
 	r->rout = NULL;
 	if (ro != NULL && igr_out_close(ro) < 0)
-		return -1;
-	if (r->vs != NULL && r->o->forget != NULL &&
-	    igr_vocabset_save(r->vs) < 0)
 		return -1;
 	return 0;
 }

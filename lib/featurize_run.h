@@ -7,8 +7,8 @@
  * outputs need, and applies the erasures already recorded
  * (igr_fzrun_open), reads the --forget file (igr_fzrun_forget), reads the
  * base graph and the events (igr_fzrun_read), writes the graph and the
- * report (igr_fzrun_write), and closes them, saving the vocabulary's new
- * erasure marks (igr_fzrun_close).  Every step returns 0 or -1 (NULL) with
+ * report (igr_fzrun_write), and closes them after saving the vocabulary's
+ * new erasure marks (igr_fzrun_close).  Every step returns 0 or -1 (NULL) with
  * the error set; the library never prints: progress goes to opts->report
  * and warnings (a --forget name missing from the vocabulary) to
  * opts->warn.
@@ -64,8 +64,9 @@ int igr_fzrun_forget(igr_fzrun *r) IGR_WUR;
 int igr_fzrun_read(igr_fzrun *r) IGR_WUR;
 /* Open the graph output, write the graph, write the report. */
 int igr_fzrun_write(igr_fzrun *r) IGR_WUR;
-/* Close the outputs (complete only now) and save the vocabulary's
- * erasure marks. */
+/* Save the vocabulary's erasure marks (durably), then close the outputs
+ * (complete only now): a failure in between leaves the marks saved and
+ * the old graph in place, never the reverse. */
 int igr_fzrun_close(igr_fzrun *r) IGR_WUR;
 /* What the update did (valid after igr_fzrun_write, until the free);
  * users named in the --forget file in *NFORGET. */

@@ -14,6 +14,17 @@
  * same id; igr_vocabset_save() rewrites each changed file atomically
  * (temporary file + rename).
  *
+ * Integrity: DIR/sums records, per file, its number of ids and the CRC-32
+ * of its bytes, so that a damaged or hand-edited file (a line deleted,
+ * added, changed or moved; the file cut short) is an error naming the
+ * file, never a silent remapping of ids.  Each file has two entries, the
+ * committed state and the one before it: a save writes the sums with the
+ * new state next to the old, then the files, then the sums with the old
+ * state dropped, each step atomic and fsynced, so a crash anywhere leaves
+ * files a reader accepts.  A directory without DIR/sums (written before
+ * the sums existed, or by hand) is read unchecked (vs->unchecked is set
+ * for the command to warn) and gets its sums on the next save.
+ *
  * Ownership: handles are owned by the caller (igr_vocab_free,
  * igr_vocabset_close).  Names returned by igr_vocab_name() belong to the
  * vocabulary and live as long as it does.
@@ -72,24 +83,48 @@ typedef struct igr_vocabset {
 	uint32_t loaded[3]; /* sizes when loaded, to know what changed */
 	int forgot[3];      /* erasure marks changed */
 	int lockfd;
+	int unchecked;      /* no DIR/sums: read without checking */
+	int missing;        /* IGR_VOCAB_READ of a DIR that does not exist
+			       (yet): empty */
+	uint32_t sum_n[3], sum_crc[3]; /* the files as loaded */
 } igr_vocabset;
 
 /* Open DIR.  With IGR_VOCAB_WRITE the directory is created if missing and
- * locked; with IGR_VOCAB_READ it must exist.  Missing files are empty
- * vocabularies. */
+ * locked; with IGR_VOCAB_READ a directory that does not exist (yet: an
+ * ingest upstream in the same pipeline makes it) is an empty vocabulary
+ * with vs->missing set, for the command to refuse or to refresh later.
+ * Missing files are empty vocabularies. */
 igr_vocabset *igr_vocabset_open(const char *dir, int mode) IGR_WUR;
 
-/* Write the files that changed.  Returns 0 or -1. */
+/* Write the files that changed and the sums, durably (every file and the
+ * directory fsynced before it returns 0).  Returns 0 or -1. */
 int igr_vocabset_save(igr_vocabset *vs) IGR_WUR;
+
+/* Load what a writer committed since VS was opened: the ids appended to
+ * each file (and its new erasure marks), checked against DIR/sums like an
+ * open.  Names already returned stay valid.  For a reader that meets an id
+ * beyond the vocabulary it loaded, once the stream that holds it has
+ * ended (its writer commits the vocabulary before the stream's end).
+ * Returns 0 or -1. */
+int igr_vocabset_refresh(igr_vocabset *vs) IGR_WUR;
+
+/* The warning a command prints for a vocabulary read unchecked (the
+ * directory's name twice). */
+#define IGR_VOCAB_UNCHECKED_FMT \
+	"vocabulary '%s' has no checksums (written by an older igraph): " \
+	"read unchecked; the next igraph-ingest --vocab %s adds them"
+
 
 /* The sizes of the vocabularies of DIR and its forgotten users, without
  * loading the names (a count of lines, for a tool that needs only the id
  * bounds and the erasure marks): SIZE[t] per node type; FORGOT, when not
  * NULL, is called with each forgotten user id (a negative return stops
- * with an error).  No lock is taken.  Returns 0 or -1. */
+ * with an error).  No lock is taken; the files are checked against
+ * DIR/sums, and *UNCHECKED (when not NULL) set to 1 if there is none.
+ * Returns 0 or -1. */
 int igr_vocabset_stat(const char *dir, uint32_t size[3],
 		      int (*forgot)(void *arg, uint32_t user),
-		      void *arg) IGR_WUR;
+		      void *arg, int *unchecked) IGR_WUR;
 
 /* Release (and unlock); does not save. */
 void igr_vocabset_close(igr_vocabset *vs);

@@ -8,6 +8,7 @@
  *   read@100=EIO       read() fails after 100 bytes were read
  *   fsync=EIO          every fsync() fails
  *   rename=EXDEV       every rename() fails
+ *   rename@2=EIO       rename() fails after 2 calls that succeeded
  *   close=EIO          close() of a file opened for writing fails
  * Only file descriptors above 2 are affected for write (stdout and stderr
  * keep working so the test can read the messages) unless CALL is "write1"
@@ -151,12 +152,14 @@ int fsync(int fd)
 int rename(const char *a, const char *b)
 {
 	static int (*real)(const char *, const char *);
+	static long long nrenamed;
 	const struct rule *r = find("rename");
 
-	if (r != NULL) {
+	if (r != NULL && (r->after < 0 || nrenamed >= r->after)) {
 		errno = r->err;
 		return -1;
 	}
+	nrenamed++;
 	if (real == NULL)
 		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT,
 								  "rename");
