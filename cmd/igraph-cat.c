@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct igr_cli_cmd cmd = {
 	.name = "igraph-cat",
@@ -16,56 +17,126 @@ static const struct igr_cli_cmd cmd = {
 	"several streams of the same kind are concatenated.",
 };
 
-/* Copy every record of R to W (creating W from the first reader). */
-static int copy_stream(igr_reader *r, igr_writer *w)
-{
-	int rc;
+/*
+ * Names for ids an ingest upstream is still adding.  In `igraph-ingest
+ * --vocab V | igraph-cat --vocab V` the new ids reach cat before the
+ * ingest has saved them; it saves the vocabulary before it writes the
+ * stream's end.  So a record with an id beyond the vocabulary loaded (and
+ * every record after it, to keep the order) goes to a spool, a binary
+ * stream in a temporary file; at the end of the input the vocabulary is
+ * read again and the spool printed.  Records whose ids are known cost one
+ * comparison per id.
+ */
+struct sink {
+	igr_writer *w;        /* the output, NULL for --count */
+	igr_vocabset *vs;     /* names are printed from it, or NULL */
+	const igr_header *h;  /* of the input, for the spool's header */
+	igr_writer *spool;
+	char path[4096];
+};
 
-	switch (igr_reader_kind(r)) {
-	case IGR_KIND_EVENTS: {
-		igr_event e;
-		while ((rc = igr_read_event(r, &e)) == 1)
-			if (w && igr_write_event(w, &e) < 0)
-				return -1;
-		return rc;
-	}
-	case IGR_KIND_ITEMS: {
-		igr_item it;
-		while ((rc = igr_read_item(r, &it)) == 1)
-			if (w && igr_write_item(w, &it) < 0)
-				return -1;
-		return rc;
-	}
-	case IGR_KIND_GRAPH: {
-		igr_edge e;
-		while ((rc = igr_read_edge(r, &e)) == 1)
-			if (w && igr_write_edge(w, &e) < 0)
-				return -1;
-		return rc;
-	}
-	case IGR_KIND_VECTORS: {
-		igr_vector v;
-		while ((rc = igr_read_vector(r, &v)) == 1)
-			if (w && igr_write_vector(w, &v) < 0)
-				return -1;
-		return rc;
-	}
-	case IGR_KIND_SCORES: {
-		igr_score s;
-		while ((rc = igr_read_score(r, &s)) == 1)
-			if (w && igr_write_score(w, &s) < 0)
-				return -1;
-		return rc;
-	}
-	case IGR_KIND_FEATURES: {
-		igr_pair p;
-		while ((rc = igr_read_pair(r, &p)) == 1)
-			if (w && igr_write_pair(w, &p) < 0)
-				return -1;
-		return rc;
-	}
+static int known(const struct sink *s, int type, uint32_t id)
+{
+	return id == IGR_NONE || type >= IGR_NNODE ||
+	       id < igr_vocab_size(s->vs->v[type]);
+}
+
+/* Where a record goes: the output, or the spool once a record has an id
+ * the vocabulary lacks (KNOWN 0).  NULL on error. */
+static igr_writer *dest(struct sink *s, int kind, int is_known)
+{
+	const char *tmp = getenv("TMPDIR");
+	size_t m;
+
+	if (s->spool != NULL)
+		return s->spool;
+	if (is_known || s->vs == NULL)
+		return s->w;
+	snprintf(s->path, sizeof s->path, "%s/igraph-cat-spool.%ld",
+		 tmp != NULL && *tmp != '\0' ? tmp : "/tmp", (long)getpid());
+	s->spool = igr_writer_open(s->path, kind, IGR_ENC_BINARY);
+	if (s->spool == NULL)
+		return NULL;
+	for (m = 0; m < s->h->nmeta; m++)
+		if (strcmp(s->h->meta[m].key, "ids") != 0 &&
+		    igr_writer_set_meta(s->spool, s->h->meta[m].key,
+					s->h->meta[m].value) < 0)
+			return NULL;
+	if (s->h->dim && igr_writer_set_dim(s->spool, s->h->dim) < 0)
+		return NULL;
+	return s->spool;
+}
+
+#define COPY(type, readf, writef, is_known)                                  \
+	do {                                                                 \
+		type x;                                                      \
+		while ((rc = readf(r, &x)) == 1) {                           \
+			igr_writer *to;                                      \
+			if (s->w == NULL)                                    \
+				continue;                                    \
+			to = dest(s, kind, s->vs == NULL || (is_known));     \
+			if (to == NULL || writef(to, &x) < 0)                \
+				return -1;                                   \
+		}                                                            \
+		return rc;                                                   \
+	} while (0)
+
+/* Copy every record of R to the sink. */
+static int copy_records(igr_reader *r, struct sink *s)
+{
+	int rc, kind = igr_reader_kind(r);
+
+	switch (kind) {
+	case IGR_KIND_EVENTS:
+		COPY(igr_event, igr_read_event, igr_write_event,
+		     known(s, IGR_USER, x.user) && known(s, IGR_ITEM, x.item) &&
+		     known(s, IGR_CATEGORY, x.category));
+	case IGR_KIND_ITEMS:
+		COPY(igr_item, igr_read_item, igr_write_item,
+		     known(s, IGR_ITEM, x.item) &&
+		     known(s, IGR_CATEGORY, x.category));
+	case IGR_KIND_GRAPH:
+		COPY(igr_edge, igr_read_edge, igr_write_edge,
+		     known(s, x.src_type, x.src) && known(s, x.dst_type, x.dst));
+	case IGR_KIND_VECTORS:
+		COPY(igr_vector, igr_read_vector, igr_write_vector,
+		     known(s, x.node_type, x.node));
+	case IGR_KIND_SCORES:
+		COPY(igr_score, igr_read_score, igr_write_score,
+		     known(s, x.query_type, x.query) &&
+		     known(s, x.target_type, x.target));
+	case IGR_KIND_FEATURES:
+		COPY(igr_pair, igr_read_pair, igr_write_pair,
+		     known(s, IGR_USER, x.user) && known(s, IGR_ITEM, x.item));
 	}
 	return igr_error("unknown stream kind");
+}
+
+/* Copy R to the sink; a spool is printed once R has ended. */
+static int copy_stream(igr_reader *r, struct sink *s)
+{
+	igr_reader *sr;
+	igr_writer *sw = NULL;
+	int rc;
+
+	s->h = igr_reader_header(r);
+	if (copy_records(r, s) < 0)
+		return -1;
+	if (s->spool == NULL)
+		return 0;
+	sw = s->spool;
+	s->spool = NULL;
+	if (igr_writer_close(sw) < 0 || igr_vocabset_refresh(s->vs) < 0) {
+		unlink(s->path);
+		return -1;
+	}
+	sr = igr_reader_open(s->path, 0);
+	unlink(s->path);
+	if (sr == NULL)
+		return -1;
+	rc = copy_records(sr, s);
+	igr_reader_close(sr);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -78,6 +149,7 @@ int main(int argc, char **argv)
 	uint64_t total = 0;
 	char *features = NULL; /* names of the first features stream */
 	char **files;
+	struct sink sink;
 
 	const struct igr_cli_opt opts[] = {
 		IGR_OPT_FLAG(0, "count", &count,
@@ -98,7 +170,17 @@ int main(int argc, char **argv)
 	if (cli.encoding == IGR_ENC_AUTO)
 		cli.encoding = IGR_ENC_TSV;
 	files = igr_cli_inputs(argc, argv, &nfiles);
-	vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
+	if (cli.vocab != NULL) {
+		/* not igr_cli_vocab(): the directory may be made by an
+		 * ingest upstream */
+		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_READ);
+		if (vs == NULL)
+			igr_die_lib();
+		if (vs->unchecked)
+			igr_warn(&cli, IGR_VOCAB_UNCHECKED_FMT, cli.vocab,
+				 cli.vocab);
+	}
+	memset(&sink, 0, sizeof sink);
 	for (i = 0; i < nfiles; i++) {
 		igr_reader *r = igr_reader_open(files[i], kind);
 		const igr_header *h;
@@ -146,7 +228,10 @@ int main(int argc, char **argv)
 				  "dimension %u", files[i], h->dim, dim);
 			goto fail_r;
 		}
-		rc = copy_stream(r, w);
+		sink.w = w;
+		/* names are needed only when they are printed */
+		sink.vs = cli.encoding == IGR_ENC_TSV ? vs : NULL;
+		rc = copy_stream(r, &sink);
 		if (rc < 0)
 			goto fail_r;
 		if (count)
