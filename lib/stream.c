@@ -1040,8 +1040,9 @@ static int tsv_trailer(igr_reader *r, const char *line, size_t len)
 	}
 	if (!ok)
 		return igr_error("%s:%llu: bad '#end' trailer '%.60s' (want "
-				 "#end<TAB>RECORDS<TAB>CRC-32 in 8 hex digits)",
-				 name, lineno, line);
+				 "#end<TAB>RECORDS<TAB>CRC-32 in 8 hex digits; a "
+				 "stream edited on purpose can be sealed with "
+				 SEAL_HINT ")", name, lineno, line);
 	if (count != r->nread)
 		return igr_error("%s:%llu: TSV stream damaged or edited: %llu "
 				 "records, trailer says %llu (a stream edited "
