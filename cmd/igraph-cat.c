@@ -14,7 +14,8 @@ static const struct igr_cli_cmd cmd = {
 	.accepts = IGR_CO_STREAM | IGR_CO_VOCAB,
 	.operands = "[file ...]",
 	.about = "Print igraph streams as TSV (the default), or convert them to binary;\n"
-	"several streams of the same kind are concatenated.",
+	"several streams of the same kind are concatenated.  --seal turns an old\n"
+	"or edited TSV stream into one with a correct '#end' trailer.",
 };
 
 /*
@@ -144,7 +145,7 @@ int main(int argc, char **argv)
 	struct igr_cli cli;
 	igr_vocabset *vs = NULL;
 	igr_writer *w = NULL;
-	int count = 0, i, nfiles, kind = 0;
+	int count = 0, seal = 0, i, nfiles, kind = 0;
 	uint32_t dim = 0;
 	uint64_t total = 0;
 	char *features = NULL; /* names of the first features stream */
@@ -154,6 +155,10 @@ int main(int argc, char **argv)
 	const struct igr_cli_opt opts[] = {
 		IGR_OPT_FLAG(0, "count", &count,
 			     "print only the number of records per input"),
+		IGR_OPT_FLAG(0, "seal", &seal,
+			     "accept TSV input whose '#end' trailer is missing "
+			     "or wrong (an old or edited stream) and write it "
+			     "with a correct one"),
 		IGR_OPT_COMMON("tsv", "write TSV (the default)"),
 		IGR_OPT_COMMON("progress", "accepted as by every stream "
 			       "command (igraph-cat shows none)"),
@@ -191,6 +196,8 @@ int main(int argc, char **argv)
 		h = igr_reader_header(r);
 		if (vs != NULL)
 			igr_reader_set_vocab(r, vs);
+		if (seal)
+			igr_reader_allow_unsealed(r);
 		if (kind == 0) {
 			kind = h->kind;
 			dim = h->dim;
@@ -234,6 +241,11 @@ int main(int argc, char **argv)
 		rc = copy_stream(r, &sink);
 		if (rc < 0)
 			goto fail_r;
+		if (!igr_reader_trailer_ok(r))
+			igr_info(&cli, "%s: sealed %llu records (its '#end' "
+				 "trailer was missing or wrong)",
+				 igr_reader_name(r),
+				 (unsigned long long)igr_reader_records(r));
 		if (count)
 			printf("%llu\t%s\n",
 			       (unsigned long long)igr_reader_records(r),

@@ -368,6 +368,8 @@ struct igr_reader {
 	size_t fields_cap;
 	int external;           /* ids are names */
 	const igr_vocabset *vs;
+	int unsealed_ok;        /* igraph-cat --seal: trailer may be off */
+	int trailer_ok;         /* the '#end' trailer was read and agreed */
 	/* both */
 	uint64_t nread;
 	float *vbuf;
@@ -403,6 +405,16 @@ uint64_t igr_reader_records(const igr_reader *r)
 void igr_reader_set_vocab(igr_reader *r, const igr_vocabset *vs)
 {
 	r->vs = vs;
+}
+
+void igr_reader_allow_unsealed(igr_reader *r)
+{
+	r->unsealed_ok = 1;
+}
+
+int igr_reader_trailer_ok(const igr_reader *r)
+{
+	return r->enc == IGR_ENC_BINARY ? r->done : r->trailer_ok;
 }
 
 void igr_reader_close(igr_reader *r)
@@ -700,6 +712,28 @@ static int tsv_feature_columns(igr_reader *r, const char *p)
 	return rc;
 }
 
+/* TSV: the next line, counted into the checksum the '#end' trailer
+ * holds (every byte of the stream before it). */
+static int tsv_line(igr_reader *r, char **line, size_t *len)
+{
+	int rc = igr_in_getline(r->in, line, len);
+
+	if (rc == 1) {
+		r->crc = igr_crc32(r->crc, *line, *len);
+		if (!igr_in_partial_line(r->in))
+			r->crc = igr_crc32(r->crc, "\n", 1);
+	}
+	return rc;
+}
+
+static int crlf_error(igr_reader *r)
+{
+	return igr_error("%s:%llu: CRLF line ends (a text-mode transfer?); "
+			 "TSV streams end lines with LF only",
+			 igr_in_name(r->in),
+			 (unsigned long long)igr_in_lineno(r->in));
+}
+
 static int read_tsv_header(igr_reader *r)
 {
 	const char *name = igr_in_name(r->in);
@@ -708,9 +742,11 @@ static int read_tsv_header(igr_reader *r)
 	int n, rc;
 	const struct layout *l;
 
-	rc = igr_in_getline(r->in, &line, &len);
+	rc = tsv_line(r, &line, &len);
 	if (rc <= 0)
 		return rc < 0 ? -1 : igr_error("%s: empty input", name);
+	if (len > 0 && line[len - 1] == '\r')
+		return crlf_error(r);
 	if (sscanf(line, "#igraph %31s %d.%d%n", kind, &r->h.major,
 		   &r->h.minor, &n) != 3 || (size_t)n != len)
 		return igr_error("%s:1: bad stream header '%.60s'", name, line);
@@ -721,7 +757,7 @@ static int read_tsv_header(igr_reader *r)
 		return igr_error("%s:1: unknown stream kind '%s'", name, kind);
 	l = &layouts[r->h.kind];
 	for (;;) {
-		rc = igr_in_getline(r->in, &line, &len);
+		rc = tsv_line(r, &line, &len);
 		if (rc < 0)
 			return -1;
 		if (rc == 0 || igr_in_partial_line(r->in))
@@ -941,6 +977,88 @@ static int next_binary(igr_reader *r, const unsigned char **rec)
 	return 1;
 }
 
+/* The version from which every TSV stream ends with the '#end' trailer. */
+#define TSV_TRAILER_MINOR 2
+
+#define SEAL_HINT "'igraph-cat --seal FILE > NEW'"
+
+/* TSV: the input ended where the '#end' trailer should be. */
+static int tsv_no_trailer(igr_reader *r)
+{
+	const char *name = igr_in_name(r->in);
+
+	if (r->unsealed_ok) {
+		r->done = 1;
+		return 0;
+	}
+	if (r->h.major == 1 && r->h.minor < TSV_TRAILER_MINOR)
+		return igr_error("%s: TSV stream %d.%d has no '#end' trailer "
+				 "(written before version 1.%d); convert it "
+				 "with " SEAL_HINT, name, r->h.major,
+				 r->h.minor, TSV_TRAILER_MINOR);
+	return igr_error("%s: truncated TSV stream (no '#end' trailer after "
+			 "%llu records; did the upstream stage fail? a stream "
+			 "cut on purpose can be sealed with " SEAL_HINT ")",
+			 name, (unsigned long long)r->nread);
+}
+
+/* TSV: LINE is the '#end' trailer ("#end\tRECORDS\tCRC", igraph-
+ * stream(5)): check it against what was read, and that nothing follows.
+ * Returns 0 (the clean end) or -1. */
+static int tsv_trailer(igr_reader *r, const char *line, size_t len)
+{
+	const char *name = igr_in_name(r->in);
+	unsigned long long lineno = (unsigned long long)igr_in_lineno(r->in);
+	const char *p = line + 5, *tab;
+	uint64_t count;
+	uint32_t crc = 0;
+	ssize_t got;
+	int ok = 1, i;
+
+	tab = len > 5 ? memchr(p, '\t', len - 5) : NULL;
+	if (tab == NULL || tab == p || line + len - (tab + 1) != 8 ||
+	    igr_parse_u64(p, (size_t)(tab - p), UINT64_MAX, &count) < 0)
+		ok = 0;
+	for (i = 0; ok && i < 8; i++) {
+		char c = tab[1 + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			ok = 0;
+		else
+			crc = crc << 4 | (uint32_t)hexval(c);
+	}
+	got = igr_in_fill(r->in, 1);
+	if (got < 0)
+		return -1;
+	if (got > 0)
+		return igr_error("%s:%llu: content after the '#end' trailer "
+				 "(two streams concatenated?)", name,
+				 lineno + 1);
+	r->done = 1;
+	if (r->unsealed_ok) {
+		r->trailer_ok = ok && count == r->nread && crc == r->crc;
+		return 0;
+	}
+	if (!ok)
+		return igr_error("%s:%llu: bad '#end' trailer '%.60s' (want "
+				 "#end<TAB>RECORDS<TAB>CRC-32 in 8 hex digits; a "
+				 "stream edited on purpose can be sealed with "
+				 SEAL_HINT ")", name, lineno, line);
+	if (count != r->nread)
+		return igr_error("%s:%llu: TSV stream damaged or edited: %llu "
+				 "records, trailer says %llu (a stream edited "
+				 "on purpose can be sealed with " SEAL_HINT ")",
+				 name, lineno, (unsigned long long)r->nread,
+				 (unsigned long long)count);
+	if (crc != r->crc)
+		return igr_error("%s:%llu: TSV stream damaged or edited: "
+				 "checksum mismatch (trailer says %08x, the "
+				 "stream has %08x; a stream edited on purpose "
+				 "can be sealed with " SEAL_HINT ")", name,
+				 lineno, crc, r->crc);
+	r->trailer_ok = 1;
+	return 0;
+}
+
 /* TSV: split the next line into exactly WANT fields (more are allowed
  * from a newer minor version).  Returns 1, 0 at end, -1. */
 static int next_tsv(igr_reader *r, int want, size_t *lens)
@@ -950,13 +1068,24 @@ static int next_tsv(igr_reader *r, int want, size_t *lens)
 	size_t len;
 	int rc, n = 0;
 
+	if (r->done)
+		return 0;
 	rc = igr_in_getline(r->in, &line, &len);
-	if (rc <= 0)
-		return rc;
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return tsv_no_trailer(r);
 	if (igr_in_partial_line(r->in))
 		return igr_error("%s:%llu: truncated stream (last line has no "
 				 "newline)", name,
 				 (unsigned long long)igr_in_lineno(r->in));
+	if (len > 0 && line[len - 1] == '\r')
+		return crlf_error(r);
+	if (len >= 4 && memcmp(line, "#end", 4) == 0 &&
+	    (len == 4 || line[4] == '\t'))
+		return tsv_trailer(r, line, len);
+	r->crc = igr_crc32(r->crc, line, len);
+	r->crc = igr_crc32(r->crc, "\n", 1);
 	if (igr_grow(&r->fields, &r->fields_cap, (size_t)want + 1,
 		     sizeof *r->fields) < 0)
 		return -1;
@@ -1613,6 +1742,20 @@ static int kind_minor(int kind)
 	return kind == IGR_KIND_FEATURES ? 1 : 0;
 }
 
+/* TSV: bytes of the stream, counted into the checksum of the trailer. */
+static int tsv_write(igr_writer *w, const void *p, size_t n)
+{
+	w->crc = igr_crc32(w->crc, p, n);
+	return igr_out_write(w->out, p, n);
+}
+
+/* TSV: the N bytes at P (from igr_out_space) are the next line. */
+static void tsv_commit(igr_writer *w, const char *p, size_t n)
+{
+	w->crc = igr_crc32(w->crc, p, n);
+	igr_out_commit(w->out, n);
+}
+
 static int write_header(igr_writer *w)
 {
 	const struct layout *l = &layouts[w->kind];
@@ -1634,22 +1777,39 @@ static int write_header(igr_writer *w)
 		return -1;
 	w->recsize = record_size(w->kind, w->h.dim);
 	if (w->enc == IGR_ENC_TSV) {
-		rc = igr_out_printf(w->out, "#igraph %s %d.%d\n%s%s",
-				    igr_kind_name(w->kind), IGR_STREAM_MAJOR,
-				    kind_minor(w->kind), text, l->tsv_cols);
+		char line[64];
+		int minor = kind_minor(w->kind) > TSV_TRAILER_MINOR
+				    ? kind_minor(w->kind)
+				    : TSV_TRAILER_MINOR;
+		snprintf(line, sizeof line, "#igraph %s %d.%d\n",
+			 igr_kind_name(w->kind), IGR_STREAM_MAJOR, minor);
+		rc = tsv_write(w, line, strlen(line));
+		if (rc == 0)
+			rc = tsv_write(w, text, tlen);
+		if (rc == 0)
+			rc = tsv_write(w, l->tsv_cols, strlen(l->tsv_cols));
 		for (uint32_t d = 0; rc == 0 && w->kind == IGR_KIND_VECTORS &&
-				     d < w->h.dim; d++)
-			rc = igr_out_printf(w->out, "\tv%u", d);
+				     d < w->h.dim; d++) {
+			snprintf(line, sizeof line, "\tv%u", d);
+			rc = tsv_write(w, line, strlen(line));
+		}
 		if (rc == 0 && w->kind == IGR_KIND_FEATURES) {
 			/* the names, as columns */
 			const char *f = igr_header_get(&w->h, "features");
-			rc = igr_out_write(w->out, "\t", 1);
-			for (; rc == 0 && *f != '\0'; f++)
-				rc = igr_out_write(w->out, *f == ',' ? "\t" : f,
-						   1);
+			size_t fl = strlen(f);
+			char *cols = malloc(fl + 1);
+			if (cols == NULL) {
+				free(text);
+				return igr_error("out of memory");
+			}
+			cols[0] = '\t';
+			for (size_t i = 0; i < fl; i++)
+				cols[1 + i] = f[i] == ',' ? '\t' : f[i];
+			rc = tsv_write(w, cols, fl + 1);
+			free(cols);
 		}
 		if (rc == 0)
-			rc = igr_out_write(w->out, "\n", 1);
+			rc = tsv_write(w, "\n", 1);
 	} else {
 		size_t cap = 64 + tlen + (size_t)l->ncols * 270, n = 0;
 		unsigned char *b = malloc(cap);
@@ -1819,7 +1979,7 @@ int igr_write_event(igr_writer *w, const igr_event *e)
 		TAB();
 		PUT(igr_fmt_float(p + n, e->value));
 		p[n++] = '\n';
-		igr_out_commit(w->out, n);
+		tsv_commit(w, p, n);
 	}
 	return 0;
 }
@@ -1881,7 +2041,7 @@ int igr_write_item(igr_writer *w, const igr_item *it)
 						      it->tok[i]);
 		}
 		p[n++] = '\n';
-		igr_out_commit(w->out, n);
+		tsv_commit(w, p, n);
 	}
 	return 0;
 }
@@ -1913,7 +2073,7 @@ int igr_write_edge(igr_writer *w, const igr_edge *e)
 		TAB();
 		PUT(igr_fmt_i64(p + n, e->last_ts));
 		p[n++] = '\n';
-		igr_out_commit(w->out, n);
+		tsv_commit(w, p, n);
 	}
 	return 0;
 }
@@ -2005,7 +2165,7 @@ int igr_write_vector(igr_writer *w, const igr_vector *v)
 			PUT(igr_fmt_float(p + n, v->v[i]));
 		}
 		p[n++] = '\n';
-		igr_out_commit(w->out, n);
+		tsv_commit(w, p, n);
 	}
 	return 0;
 }
@@ -2040,7 +2200,7 @@ int igr_write_score(igr_writer *w, const igr_score *s)
 		TAB();
 		PUT(igr_fmt_u64(p + n, s->rank));
 		p[n++] = '\n';
-		igr_out_commit(w->out, n);
+		tsv_commit(w, p, n);
 	}
 	return 0;
 }
@@ -2090,7 +2250,7 @@ int igr_write_pair(igr_writer *w, const igr_pair *pr)
 			PUT(igr_fmt_float(p + n, pr->v[i]));
 		}
 		p[n++] = '\n';
-		igr_out_commit(w->out, n);
+		tsv_commit(w, p, n);
 	}
 	return 0;
 }
@@ -2104,6 +2264,12 @@ int igr_writer_close(igr_writer *w)
 
 	if (!w->started)
 		rc = write_header(w);
+	if (rc == 0 && w->enc == IGR_ENC_TSV) {
+		char end[64];
+		snprintf(end, sizeof end, "#end\t%llu\t%08x\n",
+			 (unsigned long long)w->n, w->crc);
+		rc = igr_out_write(w->out, end, strlen(end));
+	}
 	if (rc == 0 && w->enc == IGR_ENC_BINARY) {
 		unsigned char end[24];
 		rc = flush_block(w);

@@ -18,7 +18,15 @@
  *
  * TSV: "#igraph KIND MAJOR.MINOR", optional "#meta\tKEY\tVALUE" and
  * "#PG\tPROGRAM\tVERSION\tCOMMAND" lines, one line of column names, then
- * one record per line.  A last line without a newline is a truncation.
+ * one record per line, then the trailer line "#end\tRECORDS\tCRC" (the
+ * record count in decimal, the CRC-32 of every byte before the trailer
+ * line in 8 lowercase hex digits; since 1.2).  A reader that reaches the
+ * end of input without the trailer reports a truncated stream, one whose
+ * count or checksum disagrees a damaged or edited one, and anything after
+ * it is an error: a TSV stream from a stage that died, or edited with
+ * awk, is refused like a cut binary one (igraph-cat --seal re-counts an
+ * edited stream on purpose, see igr_reader_allow_unsealed).  A last line
+ * without a newline is a truncation; CR before the newline is refused.
  * Numbers are written and read in the C locale whatever the process
  * locale is; floats read back to the same value (numtext.h).
  *
@@ -44,8 +52,9 @@
 
 #define IGR_STREAM_MAJOR 1
 /* The newest version this library reads.  Writers put the lowest version
- * that holds the stream's kind (1.0, or 1.1 for features, added in 1.1). */
-#define IGR_STREAM_MINOR 1
+ * that holds the stream: binary 1.0, or 1.1 for features (added in 1.1);
+ * TSV 1.2, the version that added the '#end' trailer. */
+#define IGR_STREAM_MINOR 2
 
 enum igr_kind {
 	IGR_KIND_EVENTS = 1,
@@ -211,6 +220,16 @@ uint64_t igr_reader_records(const igr_reader *r); /* read so far */
  * caller and must outlive the reader. */
 void igr_reader_set_vocab(igr_reader *r, const igr_vocabset *vs);
 
+/* igraph-cat --seal: accept a TSV stream whose '#end' trailer is missing
+ * or disagrees with the records (an old or hand-edited stream); the end
+ * of input is then its end.  Binary streams are checked as ever, and a
+ * last line without a newline or content after a trailer stay errors. */
+void igr_reader_allow_unsealed(igr_reader *r);
+/* After the clean end of the stream: 1 if its trailer (TSV) or end block
+ * (binary) was there and agreed with the records, 0 if the stream was
+ * accepted only through igr_reader_allow_unsealed(). */
+int igr_reader_trailer_ok(const igr_reader *r);
+
 int igr_read_event(igr_reader *r, igr_event *e) IGR_WUR;
 int igr_read_item(igr_reader *r, igr_item *it) IGR_WUR;
 int igr_read_edge(igr_reader *r, igr_edge *e) IGR_WUR;
@@ -279,7 +298,8 @@ int igr_write_pair(igr_writer *w, const igr_pair *p) IGR_WUR;
 
 uint64_t igr_writer_records(const igr_writer *w);
 
-/* Write the end block and commit the output; frees W.  0 or -1. */
+/* Write the end block (binary) or the '#end' trailer line (TSV) and
+ * commit the output; frees W.  0 or -1. */
 int igr_writer_close(igr_writer *w) IGR_WUR;
 /* Abandon the output (a named file keeps its old contents); frees W. */
 void igr_writer_abort(igr_writer *w);

@@ -30,8 +30,8 @@ static const uint32_t ks[] = { 1, 2 };
 static void opts_init(struct igr_evalreport_opts *o)
 {
 	memset(o, 0, sizeof *o);
-	tu_write(tu_path("truth.tsv"), truth_tsv, sizeof truth_tsv - 1);
-	tu_write(tu_path("recs.tsv"), recs_tsv, sizeof recs_tsv - 1);
+	tu_write_sealed(tu_path("truth.tsv"), truth_tsv, sizeof truth_tsv - 1);
+	tu_write_sealed(tu_path("recs.tsv"), recs_tsv, sizeof recs_tsv - 1);
 	o->truth = tu_path("truth.tsv");
 	o->runs[0] = tu_path("recs.tsv");
 	o->nruns = 1;

@@ -43,7 +43,7 @@ static void opts_init(struct igr_fzrun_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	igr_fz_opts_init(&o->fz);
-	tu_write(tu_path("ev.tsv"), events, sizeof events - 1);
+	tu_write_sealed(tu_path("ev.tsv"), events, sizeof events - 1);
 	files[0] = keep("ev.tsv");
 	o->files = files;
 	o->nfiles = 1;

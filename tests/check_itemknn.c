@@ -39,7 +39,7 @@ static igr_graph *load(const char *extra)
 		 "user\t3\titem\t2\t1\t1\t0\n"
 		 "user\t3\titem\t3\t%s\t1\t0\n",
 		 extra ? extra : "1");
-	tu_write(tu_path("g.tsv"), text, strlen(text));
+	tu_write_sealed(tu_path("g.tsv"), text, strlen(text));
 	r = igr_reader_open(tu_path("g.tsv"), IGR_KIND_GRAPH);
 	ck_assert_ptr_nonnull(r);
 	g = igr_graph_read(r, IGR_REL_ALL, 0);
@@ -261,7 +261,7 @@ START_TEST(no_edges)
 	struct igr_train_ctx ctx;
 	igr_reader *r;
 	igr_graph *g;
-	tu_write(tu_path("e.tsv"), text, strlen(text));
+	tu_write_sealed(tu_path("e.tsv"), text, strlen(text));
 	r = igr_reader_open(tu_path("e.tsv"), IGR_KIND_GRAPH);
 	g = igr_graph_read(r, IGR_REL_ALL, 0);
 	igr_reader_close(r);

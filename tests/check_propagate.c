@@ -43,7 +43,7 @@ static void write_graph(const char *name, int nocat)
 		n += (size_t)sprintf(text + n,
 				     "item\t%u\tcategory\t%u\t1\t1\t0\n", i,
 				     i % NC);
-	tu_write(tu_path(name), text, n);
+	tu_write_sealed(tu_path(name), text, n);
 }
 
 static void write_pop_model(void)
@@ -155,7 +155,7 @@ START_TEST(users_from_and_no_categories)
 	tu_setup();
 	write_graph("g.tsv", 0);
 	write_pop_model();
-	tu_write(tu_path("ev.tsv"), ev, sizeof ev - 1);
+	tu_write_sealed(tu_path("ev.tsv"), ev, sizeof ev - 1);
 	opts_init(&o);
 	o.users_from = tu_path("ev.tsv");
 	g = run(&o, &st);

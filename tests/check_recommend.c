@@ -136,7 +136,7 @@ static igr_graph *make_graph(void)
 			n += (size_t)sprintf(text + n,
 					     "item\t%u\tcategory\t%u\t1\t1\t0\n",
 					     i, i % NC);
-	tu_write(tu_path("g.tsv"), text, n);
+	tu_write_sealed(tu_path("g.tsv"), text, n);
 	free(text);
 	r = igr_reader_open(tu_path("g.tsv"), IGR_KIND_GRAPH);
 	ck_assert_ptr_nonnull(r);

@@ -430,7 +430,7 @@ START_TEST(newer_minor_extra_columns)
 		     { "rank", 2 }, { "novelty", 4 } };
 	int i;
 
-	tu_write(t, tsv, strlen(tsv));
+	tu_write_sealed(t, tsv, strlen(tsv));
 	r = igr_reader_open(t, IGR_KIND_SCORES);
 	ck_assert_msg(r != NULL, "%s", igr_errmsg());
 	ck_assert_int_eq(igr_read_score(r, &s), 1);
@@ -966,7 +966,8 @@ START_TEST(features_tsv_layout)
 
 	write_pairs(tu_path("t"), IGR_ENC_TSV, 3);
 	b = tu_read(tu_path("t"), &n);
-	ck_assert_msg(strstr((char *)b, "#igraph features 1.1\n") ==
+	/* TSV streams are written as 1.2, the version of the trailer */
+	ck_assert_msg(strstr((char *)b, "#igraph features 1.2\n") ==
 			      (char *)b,
 		      "%s", b);
 	ck_assert_ptr_nonnull(strstr(
@@ -990,7 +991,7 @@ START_TEST(features_tsv_by_hand)
 	igr_reader *r;
 	igr_pair p;
 
-	tu_write(tu_path("h"), good, sizeof good - 1);
+	tu_write_sealed(tu_path("h"), good, sizeof good - 1);
 	r = igr_reader_open(tu_path("h"), 0);
 	ck_assert_msg(r != NULL, "%s", igr_errmsg());
 	ck_assert_int_eq(igr_reader_kind(r), IGR_KIND_FEATURES);
@@ -1132,6 +1133,278 @@ START_TEST(features_kind_checks)
 }
 END_TEST
 
+/* ---- the TSV trailer (issue 12) ---------------------------------------- */
+
+static const char trail_events[] =
+	"#igraph events 1.2\n"
+	"#meta\tschema\ttest\n"
+	"ts\tuser\titem\tcategory\tbehavior\tvalue\n"
+	"10\t1\t2\t3\tview\t1\n"
+	"11\t1\t4\t-\tbuy\t2.5\n"
+	"12\t5\t2\t3\tcart\t1\n";
+
+/* Read every event of PATH, with --seal's leniency if UNSEALED: 0 at the
+ * clean end (*N the records), or -1 with the error set. */
+static int read_all_events(const char *path, int unsealed, uint64_t *n,
+			   int *trailer_ok)
+{
+	igr_reader *r = igr_reader_open(path, IGR_KIND_EVENTS);
+	igr_event e;
+	int rc;
+
+	if (r == NULL)
+		return -1;
+	if (unsealed)
+		igr_reader_allow_unsealed(r);
+	while ((rc = igr_read_event(r, &e)) == 1)
+		;
+	if (n != NULL)
+		*n = igr_reader_records(r);
+	if (trailer_ok != NULL)
+		*trailer_ok = igr_reader_trailer_ok(r);
+	/* reading on after the end stays at the end */
+	if (rc == 0)
+		ck_assert_int_eq(igr_read_event(r, &e), 0);
+	igr_reader_close(r);
+	return rc;
+}
+
+/* The writer ends every TSV stream with "#end\tRECORDS\tCRC", the CRC-32
+ * of every byte before the trailer line; an empty stream too. */
+START_TEST(tsv_trailer_written)
+{
+	for (int nrec = 0; nrec <= 3; nrec += 3) {
+		igr_writer *w = igr_writer_open(tu_path("w"), IGR_KIND_EVENTS,
+						IGR_ENC_TSV);
+		igr_event e = { 10, 1, 2, 3, IGR_VIEW, 1 };
+		unsigned char *b;
+		char want[64], *last;
+		size_t n;
+
+		ck_assert_ptr_nonnull(w);
+		for (int i = 0; i < nrec; i++)
+			ck_assert_int_eq(igr_write_event(w, &e), 0);
+		ck_assert_int_eq(igr_writer_close(w), 0);
+		b = tu_read(tu_path("w"), &n);
+		ck_assert_msg(strncmp((char *)b, "#igraph events 1.2\n", 19) == 0,
+			      "%s", b);
+		ck_assert(n > 0 && b[n - 1] == '\n');
+		b[n - 1] = '\0';
+		last = strrchr((char *)b, '\n') + 1;
+		snprintf(want, sizeof want, "#end\t%d\t%08lx", nrec,
+			 crc32(0L, b, (uInt)(last - (char *)b)));
+		ck_assert_str_eq(last, want);
+		free(b);
+		ck_assert_int_eq(read_all_events(tu_path("w"), 0, NULL, NULL), 0);
+	}
+}
+END_TEST
+
+/* A hand-written stream with a correct trailer reads; tu_sealed agrees
+ * with the writer byte for byte. */
+START_TEST(tsv_trailer_by_hand)
+{
+	igr_writer *w;
+	igr_reader *r;
+	igr_event e;
+	size_t n, m;
+	unsigned char *b;
+	char *hand;
+	uint64_t recs;
+	int ok;
+
+	tu_write_sealed(tu_path("h"), trail_events, sizeof trail_events - 1);
+	ck_assert_msg(read_all_events(tu_path("h"), 0, &recs, &ok) == 0, "%s",
+		      igr_errmsg());
+	ck_assert_uint_eq(recs, 3);
+	ck_assert_int_eq(ok, 1);
+	r = igr_reader_open(tu_path("h"), IGR_KIND_EVENTS);
+	w = igr_writer_open(tu_path("w"), IGR_KIND_EVENTS, IGR_ENC_TSV);
+	ck_assert_int_eq(igr_writer_set_meta(w, "schema", "test"), 0);
+	while (igr_read_event(r, &e) == 1)
+		ck_assert_int_eq(igr_write_event(w, &e), 0);
+	igr_reader_close(r);
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	b = tu_read(tu_path("w"), &n);
+	hand = tu_sealed(trail_events, sizeof trail_events - 1, &m);
+	ck_assert_uint_eq(n, m);
+	ck_assert(memcmp(b, hand, n) == 0);
+	free(b);
+	free(hand);
+}
+END_TEST
+
+/* Every way a TSV stream can lack a valid trailer, each with its message;
+ * and what igr_reader_allow_unsealed() (igraph-cat --seal) accepts. */
+static const struct {
+	const char *tail;   /* after trail_events; NULL: no trailer at all */
+	int drop;           /* records to cut off the end of trail_events */
+	const char *err;    /* message part */
+	int unsealed_ok;    /* accepted with allow_unsealed */
+} trailer_cases[] = {
+	{ NULL, 0, "truncated TSV stream (no '#end' trailer after 3 records",
+	  1 },
+	{ NULL, 2, "truncated TSV stream (no '#end' trailer after 1 records",
+	  1 },
+	{ "#end\t2\t00000000\n", 0, "damaged or edited: 3 records, trailer "
+	  "says 2", 1 },
+	{ "#end\t3\t00000000\n", 0, "checksum mismatch", 1 },
+	{ "#end\t3\t0000000\n", 0, "bad '#end' trailer", 1 },
+	{ "#end\t3\t0000000G\n", 0, "bad '#end' trailer", 1 },
+	{ "#end\t-3\t00000000\n", 0, "bad '#end' trailer", 1 },
+	{ "#end\n", 0, "bad '#end' trailer", 1 },
+	{ "#end\t3\t00000000", 0, "last line has no newline", 0 },
+	{ "#end\t3\t00000000\r\n", 0, "CRLF", 0 },
+	{ "#endx\n", 0, "expected 6 fields, found 1", 0 },
+};
+
+static char *trailer_case(int i, size_t *len)
+{
+	size_t n = sizeof trail_events - 1, k;
+	char *s;
+
+	for (k = 0; k < (size_t)trailer_cases[i].drop; k++) {
+		n--;
+		while (trail_events[n - 1] != '\n')
+			n--;
+	}
+	s = malloc(n + 64);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, trail_events, n);
+	if (trailer_cases[i].tail != NULL) {
+		strcpy(s + n, trailer_cases[i].tail);
+		n += strlen(trailer_cases[i].tail);
+	}
+	*len = n;
+	return s;
+}
+
+START_TEST(tsv_trailer_refused)
+{
+	size_t n;
+	char *text = trailer_case(_i, &n);
+	uint64_t recs;
+	int ok = -1;
+
+	tu_write(tu_path("t"), text, n);
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), -1);
+	ck_assert_msg(strstr(igr_errmsg(), trailer_cases[_i].err) != NULL,
+		      "case %d: %s", _i, igr_errmsg());
+	if (trailer_cases[_i].unsealed_ok) {
+		ck_assert_msg(strstr(igr_errmsg(), "igraph-cat --seal") != NULL,
+			      "%s", igr_errmsg());
+		ck_assert_msg(read_all_events(tu_path("t"), 1, &recs, &ok) == 0,
+			      "case %d: %s", _i, igr_errmsg());
+		ck_assert_uint_eq(recs, 3 - (uint64_t)trailer_cases[_i].drop);
+		ck_assert_int_eq(ok, 0);
+	} else {
+		ck_assert_int_eq(read_all_events(tu_path("t"), 1, NULL, NULL),
+				 -1);
+	}
+	free(text);
+}
+END_TEST
+
+/* A record changed, removed or added under a correct-looking trailer;
+ * content after the trailer; an old stream; CRLF anywhere. */
+START_TEST(tsv_trailer_edits)
+{
+	size_t n;
+	char *good = tu_sealed(trail_events, sizeof trail_events - 1, &n);
+	char *bad = malloc(n + 128), *p;
+	uint64_t recs;
+	int ok;
+
+	ck_assert_ptr_nonnull(bad);
+	/* a value changed: same count, checksum mismatch */
+	memcpy(bad, good, n);
+	p = strstr(bad, "\tbuy\t2.5");
+	p[7] = '6';
+	tu_write(tu_path("t"), bad, n);
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "checksum mismatch"));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), ":7:"));
+	/* a header line changed (the checksum covers the header too) */
+	memcpy(bad, good, n);
+	strstr(bad, "test")[0] = 'b';
+	tu_write(tu_path("t"), bad, n);
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "checksum mismatch"));
+	/* content after the trailer, even with --seal */
+	memcpy(bad, good, n);
+	strcpy(bad + n, "13\t1\t2\t3\tview\t1\n");
+	tu_write(tu_path("t"), bad, strlen(bad));
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "after the '#end' trailer"));
+	ck_assert_int_eq(read_all_events(tu_path("t"), 1, NULL, NULL), -1);
+	memcpy(bad + n, good, n);
+	tu_write(tu_path("t"), bad, 2 * n);
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "after the '#end' trailer"));
+	/* an old stream (1.0: before the trailer) is told how to convert */
+	memcpy(bad, trail_events, sizeof trail_events - 1);
+	memcpy(bad, "#igraph events 1.0", 18);
+	tu_write(tu_path("t"), bad, sizeof trail_events - 1);
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "TSV stream 1.0 has no "
+					"'#end' trailer"));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "convert it with "
+					"'igraph-cat --seal FILE > NEW'"));
+	ck_assert_int_eq(read_all_events(tu_path("t"), 1, &recs, &ok), 0);
+	ck_assert_uint_eq(recs, 3);
+	ck_assert_int_eq(ok, 0);
+	/* ... and with a trailer it reads like any other */
+	tu_write_sealed(tu_path("t"), bad, sizeof trail_events - 1);
+	ck_assert_int_eq(read_all_events(tu_path("t"), 0, NULL, NULL), 0);
+	/* CRLF in the header or the records */
+	tu_write(tu_path("t"), "#igraph events 1.2\r\n", 20);
+	ck_assert_ptr_null(igr_reader_open(tu_path("t"), 0));
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "CRLF"));
+	p = strstr(good, "view\t1\n");
+	memcpy(bad, good, (size_t)(p - good) + 6);
+	strcpy(bad + (p - good) + 6, "\r\n");
+	tu_write(tu_path("t"), bad, strlen(bad));
+	ck_assert_int_eq(read_all_events(tu_path("t"), 1, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(igr_errmsg(), "CRLF"));
+	free(good);
+	free(bad);
+}
+END_TEST
+
+/* The batched edge reader requires the trailer too. */
+START_TEST(tsv_trailer_batch)
+{
+	igr_edge buf[4096];
+	igr_reader *r;
+	unsigned char *b;
+	size_t n, cut;
+	ssize_t got;
+
+	write_chunks(tu_path("g"), IGR_ENC_TSV);
+	b = tu_read(tu_path("g"), &n);
+	/* drop the trailer, or the trailer and half the records: cut at a
+	 * line boundary */
+	cut = n - 1;
+	while (b[cut - 1] != '\n')
+		cut--;
+	for (int k = 0; k < 2; k++) {
+		tu_write(tu_path("cut"), b, cut);
+		r = igr_reader_open(tu_path("cut"), IGR_KIND_GRAPH);
+		ck_assert_ptr_nonnull(r);
+		while ((got = igr_read_edges(r, buf, 4096)) > 0)
+			;
+		ck_assert_int_eq(got, -1);
+		ck_assert_msg(strstr(igr_errmsg(), "no '#end' trailer") != NULL,
+			      "%s", igr_errmsg());
+		igr_reader_close(r);
+		cut /= 2;
+		while (b[cut - 1] != '\n')
+			cut--;
+	}
+	free(b);
+}
+END_TEST
+
 static Suite *stream_suite(void)
 {
 	Suite *s = suite_create("stream");
@@ -1175,6 +1448,18 @@ static Suite *stream_suite(void)
 	tcase_add_test(tc, features_truncated_binary);
 	tcase_add_test(tc, features_writer_checks);
 	tcase_add_test(tc, features_kind_checks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("trailer");
+	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tsv_trailer_written);
+	tcase_add_test(tc, tsv_trailer_by_hand);
+	tcase_add_loop_test(tc, tsv_trailer_refused, 0,
+			    (int)(sizeof trailer_cases /
+				  sizeof trailer_cases[0]));
+	tcase_add_test(tc, tsv_trailer_edits);
+	tcase_add_test(tc, tsv_trailer_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }

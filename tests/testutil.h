@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* A fresh temporary directory per test (removed by tu_cleanup). */
 static char tu_dir[256];
@@ -41,6 +42,49 @@ static inline void tu_write(const char *path, const void *data, size_t n)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(data, 1, n, f), n);
 	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A TSV stream written by hand (TEXT: the header, the column line and the
+ * records, N bytes) with the trailer every TSV stream ends with
+ * (igraph-stream(5): "#end<TAB>RECORDS<TAB>CRC-32 of the bytes before"),
+ * as a malloc'd string the caller frees; *OUTN (if not NULL) gets its
+ * length.  The records are the lines after the column line, the first
+ * line not starting with '#'. */
+static inline char *tu_sealed(const char *text, size_t n, size_t *outn)
+{
+	unsigned long long recs = 0;
+	int cols = 0;
+	size_t i = 0, len;
+	char *s;
+
+	while (i < n) {
+		const char *nl = memchr(text + i, '\n', n - i);
+		size_t next = nl ? (size_t)(nl - text) + 1 : n;
+		if (cols)
+			recs++;
+		else if (text[i] != '#')
+			cols = 1;
+		i = next;
+	}
+	s = malloc(n + 64);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, text, n);
+	len = n + (size_t)snprintf(s + n, 64, "#end\t%llu\t%08lx\n", recs,
+				   crc32(0L, (const unsigned char *)text,
+					 (uInt)n));
+	if (outn != NULL)
+		*outn = len;
+	return s;
+}
+
+/* tu_write() of tu_sealed(TEXT, N). */
+static inline void tu_write_sealed(const char *path, const char *text,
+				   size_t n)
+{
+	size_t len;
+	char *s = tu_sealed(text, n, &len);
+	tu_write(path, s, len);
+	free(s);
 }
 
 /* Whole file into a malloc'd buffer; *n gets the size. */

@@ -23,6 +23,26 @@ ig() {
 	${IGRAPH_WRAP:-} "$IGRAPH_BIN/igraph-$_t" "$@"
 }
 
+# sealed [FILE]: a TSV stream made by hand (printf, awk, sed ...) to stdout
+# with a correct '#end' trailer, the last line of every TSV stream
+# (igraph-stream(5)): igraph-cat --seal re-counts it and rewrites it.
+sealed() {
+	"$IGRAPH_BIN/igraph-cat" --seal --tsv "$@"
+}
+
+# seal_raw: the same for a stream whose records are bad on purpose (which
+# igraph-cat would refuse): stdin with the trailer appended as it is,
+# counting the lines after the column line (the first not starting with
+# '#') and the CRC-32 from gzip's trailer.
+seal_raw() {
+	cat >"$T/.seal"
+	_n=$(awk 'f { n++ } !f && !/^#/ { f = 1 } END { print n + 0 }' "$T/.seal")
+	_c=$(gzip -c <"$T/.seal" | tail -c 8 | od -An -tx1 -N4 |
+		awk '{ print $4 $3 $2 $1 }')
+	cat "$T/.seal"
+	printf '#end\t%s\t%s\n' "$_n" "$_c"
+}
+
 pass() {
 	PASS=$((PASS + 1))
 	echo "ok - $1"

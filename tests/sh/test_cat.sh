@@ -10,7 +10,7 @@ awk 'BEGIN {
 	print "query_type\tquery\ttarget_type\ttarget\tscore\trank"
 	for (i = 0; i < 5000; i++)
 		printf "user\t%d\titem\t%d\t%g\t%d\n", int(i / 20), i * 7, 1000 - i / 4, i % 20 + 1
-}' >"$T/s.tsv"
+}' | sealed >"$T/s.tsv"
 
 expect "tsv to binary" 0 ig cat --binary -o "$T/s.igr" "$T/s.tsv"
 expect "binary to tsv" 0 ig cat "$T/s.igr"
@@ -86,7 +86,7 @@ fi
 
 # A big stream for the failure tests below.
 awk 'BEGIN { print "#igraph scores 1.0"; print "query_type\tquery\ttarget_type\ttarget\tscore\trank";
-	for (i = 0; i < 400000; i++) printf "user\t%d\titem\t%d\t1\t1\n", i, i }' >"$T/big.tsv"
+	for (i = 0; i < 400000; i++) printf "user\t%d\titem\t%d\t1\t1\n", i, i }' | sealed >"$T/big.tsv"
 ig cat --binary -o "$T/big.igr" "$T/big.tsv"
 
 # Injected I/O failures (tests/inject.c): each is an error, the old output
@@ -139,7 +139,7 @@ fi
 if locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
 	LC_ALL=de_DE.UTF-8 ig cat "$T/s.igr" >"$T/de.tsv" 2>"$T/err"
 	same "decimal-comma locale prints the same TSV" "$T/s.tsv" "$T/de.tsv"
-	printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t0,5\t1\n' >"$T/comma.tsv"
+	printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t0,5\t1\n' | seal_raw >"$T/comma.tsv"
 	LC_ALL=de_DE.UTF-8 ig cat "$T/comma.tsv" >/dev/null 2>"$T/err"
 	[ $? = 1 ] && grep -q "bad score '0,5'" "$T/err" && pass "decimal comma in a stream is an error" ||
 		fail "decimal comma in a stream is an error" "$(cat "$T/err")"

@@ -52,6 +52,10 @@ gen() {
 		print "query_type", "query", "target_type", "target", "score", "rank" > recs
 		for (i = 1; i <= n; i++) print line[i] > recs
 	}'
+	# the trailer every TSV stream ends with (igraph-stream(5))
+	for _f in truth recs; do
+		seal_raw <"$T/$_f.tsv" >"$T/$_f.sealed" && mv "$T/$_f.sealed" "$T/$_f.tsv"
+	done
 }
 
 # agree NAME FILE1 FILE2: same metric lines, values within 5e-5
@@ -117,7 +121,8 @@ same "stdin, cutoffs in any order" "$T/bin.out" "$T/out"
 gzip -c "$T/recs.igr" >"$T/recs.igr.gz"
 expect "gzip input" 0 ig eval --truth "$T/truth.igr" -k 1,5,10,20,50 "$T/recs.igr.gz"
 same "gzip input gives identical metrics" "$T/bin.out" "$T/out"
-{ head -n 2 "$T/recs.cat.tsv"; tail -n +3 "$T/recs.cat.tsv" | sort -t '	' -k2,2n -k6,6n; } >"$T/sorted.tsv"
+{ head -n 2 "$T/recs.cat.tsv"; tail -n +3 "$T/recs.cat.tsv" | grep -v '^#end' | sort -t '	' -k2,2n -k6,6n; } |
+	sealed >"$T/sorted.tsv"
 expect "sorted input" 0 ig eval --truth "$T/truth.igr" -k 1,5,10,20,50 "$T/sorted.tsv"
 same "input order does not matter" "$T/bin.out" "$T/out"
 expect "JSON, binary" 0 ig eval --json --per-user --truth "$T/truth.igr" "$T/recs.igr"
@@ -146,13 +151,14 @@ done
 gen 7 150 # back to the main data set
 
 # ---- probabilities announced by the stream -------------------------------
-{ echo "#igraph scores 1.0"; printf '#meta\tscore\tprobability\n'; tail -n +2 "$T/recs.tsv"; } >"$T/pm.tsv"
+{ echo "#igraph scores 1.0"; printf '#meta\tscore\tprobability\n'; tail -n +2 "$T/recs.tsv" | grep -v '^#end'; } |
+	seal_raw >"$T/pm.tsv"
 ig cat --binary -o "$T/pm.igr" "$T/pm.tsv"
 expect "header meta score=probability" 0 ig eval --truth "$T/truth.igr" --bins 7 -k 10 "$T/pm.igr"
 same "meta gives the probability metrics" "$T/prob.out" "$T/out"
 grep -q '^auc	-	0\.' "$T/out" && grep -q '^calib_rate	0.142857-0.285714	' "$T/out" &&
 	pass "auc and calibration lines" || fail "auc and calibration lines" "$(tail -n 5 "$T/out")"
-printf '#igraph scores 1.0\n#meta\tscore\tprobability\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t1.5\t1\n' >"$T/bad.tsv"
+printf '#igraph scores 1.0\n#meta\tscore\tprobability\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t1.5\t1\n' | seal_raw >"$T/bad.tsv"
 expect "probability above 1" 1 ig eval --truth "$T/truth.igr" "$T/bad.tsv"
 expect_err "probability above 1: message" "bad.tsv: record 1: user 1 item 2: score 1.5 is not a probability"
 
@@ -176,7 +182,7 @@ else
 	fail "users without recommendations score zeros" "user '$u'"
 fi
 expect "-v summary" 0 ig eval -v --truth "$T/truth.igr" "$T/recs.igr"
-nign=$(awk -F '\t' 'NR == FNR { if (FNR > 2) t[$2] = 1; next }
+nign=$(awk -F '\t' '/^#/ { next } NR == FNR { if (FNR > 2) t[$2] = 1; next }
 	FNR > 2 && !($2 in t) && !s[$2]++ { n++ } END { print n }' "$T/truth.tsv" "$T/recs.tsv")
 expect_err "-v: users with truth" "$(grep '^users' "$T/bin.out" | cut -f 3) users with truth"
 expect_err "-v: ignored users counted" "for $nign users without truth, ignored"
@@ -192,9 +198,9 @@ else
 	fail "a run against itself: no difference, all ties" "$(head -n 5 "$T/out")"
 fi
 # a better run: the truth itself, first, for every other user
-awk -F '\t' 'NR > 2 && $2 % 2 == 0 && !seen[$2 " " $3]++ { r[$2]++; printf "user\t%s\titem\t%s\t0.9\t%d\n", $2, $3, r[$2] }' \
+awk -F '\t' 'NR > 2 && !/^#/ && $2 % 2 == 0 && !seen[$2 " " $3]++ { r[$2]++; printf "user\t%s\titem\t%s\t0.9\t%d\n", $2, $3, r[$2] }' \
 	"$T/truth.tsv" >"$T/oracle.body"
-{ head -n 2 "$T/recs.tsv"; cat "$T/oracle.body"; } >"$T/oracle.tsv"
+{ head -n 2 "$T/recs.tsv"; cat "$T/oracle.body"; } | seal_raw >"$T/oracle.tsv"
 expect "--compare with an oracle" 0 ig eval --truth "$T/truth.igr" -k 10 --compare "$T/oracle.tsv" "$T/recs.igr"
 cp "$T/out" "$T/cmp.out"
 line=$(grep '^recall	10	' "$T/cmp.out")
@@ -236,9 +242,9 @@ awk -F '\t' 'NR > 1 && $1 !~ /^u-[0-9]+$/ { bad = 1 } END { exit bad }' "$T/out"
 # block -- must exit 1 with "truncated" in the message.
 cut_all() {
 	_size=$(wc -c <"$1")
-	head -n 2 "${1%.igr}.tsv" | ig cat --binary >"$T/empty.igr"
+	head -n 2 "${1%.igr}.tsv" | ig cat --seal --binary >"$T/empty.igr"
 	_hdr=$(($(wc -c <"$T/empty.igr") - 20)) # the end block is 20 bytes
-	_n=$(($(wc -l <"${1%.igr}.tsv") - 2))
+	_n=$(($(wc -l <"${1%.igr}.tsv") - 3)) # header, columns, trailer
 	if [ $((_hdr + 4 + $2 * _n + 20)) -eq "$_size" ]; then
 		pass "$3: binary layout as expected (one block of $2-byte records)"
 	else
@@ -280,18 +286,18 @@ expect "empty recommendations file" 1 ig eval --truth "$T/truth.igr" "$T/empty"
 expect_err "empty input: message" "empty input"
 expect "empty stdin" 1 sh -c "\"$IGRAPH_BIN/igraph-eval\" --truth '$T/truth.igr' </dev/null"
 expect_err "empty stdin: message" "empty input"
-head -n 2 "$T/recs.tsv" | ig cat --binary >"$T/norecs.igr"
+head -n 2 "$T/recs.tsv" | ig cat --seal --binary >"$T/norecs.igr"
 expect "no records: every user scores 0" 0 ig eval --truth "$T/truth.igr" -k 5 "$T/norecs.igr"
 grep -q '^recall	5	0.000000$' "$T/out" && pass "no records: recall 0" || fail "no records: recall 0"
 expect "no relevant truth" 1 ig eval --truth "$T/truth.igr" --behavior review "$T/recs.igr"
 expect_err "no relevant truth: message" "behavior review: no user has truth events"
-printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t0.5\t1\nuser\t1\titem\t2\t0.4\t2\n' >"$T/dup.tsv"
+printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t0.5\t1\nuser\t1\titem\t2\t0.4\t2\n' | seal_raw >"$T/dup.tsv"
 expect "an item listed twice" 1 ig eval --truth "$T/truth.igr" "$T/dup.tsv"
 expect_err "duplicate: message" "dup.tsv: user 1: item 2 is listed twice"
-printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t0.5\t0\n' >"$T/r0.tsv"
+printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nuser\t1\titem\t2\t0.5\t0\n' | seal_raw >"$T/r0.tsv"
 expect "rank 0" 1 ig eval --truth "$T/truth.igr" "$T/r0.tsv"
 expect_err "rank 0: message" "r0.tsv: record 1: user 1 item 2: rank 0"
-printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nitem\t1\tuser\t2\t0.5\t1\n' >"$T/aud.tsv"
+printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nitem\t1\tuser\t2\t0.5\t1\n' | seal_raw >"$T/aud.tsv"
 expect "item -> user scores" 1 ig eval --truth "$T/truth.igr" "$T/aud.tsv"
 expect_err "item -> user: message" "item -> user scores"
 expect "item outside --items" 1 ig eval --truth "$T/truth.igr" --items 50 "$T/recs.igr"
@@ -349,7 +355,7 @@ elif [ -x "$IGRAPH_BIN/igraph-ingest" ] && [ -x "$IGRAPH_BIN/igraph-featurize" ]
 else
 	# the stages are not all built yet: real data, lists made here
 	awk 'BEGIN { OFS = "\t"; print "#igraph events 1.0"; print "ts", "user", "item", "category", "behavior", "value" }
-		{ for (i = 2; i <= NF; i++) print 0, $1, $i, "-", "view", 1 }' "$G/test.txt" >"$T/g.test.tsv"
+		{ for (i = 2; i <= NF; i++) print 0, $1, $i, "-", "view", 1 }' "$G/test.txt" | seal_raw >"$T/g.test.tsv"
 	awk 'NR == FNR { for (i = 2; i <= NF; i++) c[$i]++; next }
 		FNR == 1 { n = 0; for (it in c) top[++n] = it
 			# the 20 most popular training items (selection, ties by id)
@@ -359,7 +365,7 @@ else
 				t = top[r]; top[r] = top[b]; top[b] = t }
 			print "#igraph scores 1.0"; print "query_type\tquery\ttarget_type\ttarget\tscore\trank" }
 		{ for (r = 1; r <= 20; r++) printf "user\t%s\titem\t%s\t%d\t%d\n", $1, top[r], c[top[r]], r }' \
-		"$G/train.txt" "$G/test.txt" >"$T/g.recs.tsv"
+		"$G/train.txt" "$G/test.txt" | seal_raw >"$T/g.recs.tsv"
 	ig cat --binary -o "$T/g.recs.igr" "$T/g.recs.tsv"
 	ig cat --binary -o "$T/g.test.igr" "$T/g.test.tsv"
 	ig eval --truth "$T/g.test.igr" -k 10,20 "$T/g.recs.igr" >"$T/g.out" 2>"$T/err"

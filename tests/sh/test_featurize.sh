@@ -30,7 +30,7 @@ days() {
 	for d in 1 2 3 4 5 6 7 8 9; do
 		awk -F'\t' -v lo=$(($3 + (d - 1) * 86400)) -v hi=$(($3 + d * 86400)) -v d=$d '
 			/^#/ || $1 == "ts" { print; next }
-			(d == 1 || $1 >= lo) && $1 < hi' "$1" >"$2$d.tsv"
+			(d == 1 || $1 >= lo) && $1 < hi' "$1" | sealed >"$2$d.tsv"
 	done
 }
 
@@ -43,12 +43,13 @@ chain() {
 	shift 2
 	ok=1
 	ig featurize "$@" "${_p}1.tsv" >"$T/m1.igr" 2>"$T/err" || { ok=0; cat "$T/err"; }
-	cp "${_p}1.tsv" "$T/upto.tsv"
+	grep -v '^#end' "${_p}1.tsv" >"$T/upto.raw"
 	for d in 2 3 4 5 6 7 8 9; do
 		ig featurize --base "$T/m$((d - 1)).igr" --report "$T/rep$d.tsv" \
 			"${_p}$d.tsv" >"$T/m$d.igr" 2>"$T/err" || { ok=0; cat "$T/err"; break; }
-		grep -v '^#' "${_p}$d.tsv" | grep -v '^ts' >>"$T/upto.tsv"
+		grep -v '^#' "${_p}$d.tsv" | grep -v '^ts' >>"$T/upto.raw"
 		case " $CHECK " in *" $d "*) ;; *) continue ;; esac
+		sealed "$T/upto.raw" >"$T/upto.tsv"
 		ig featurize "$@" "$T/upto.tsv" >"$T/f$d.igr" || { ok=0; break; }
 		if ! graphcmp "$T/m$d.igr" "$T/f$d.igr" >"$T/cmp.out"; then
 			ok=0
@@ -96,13 +97,15 @@ awk -F'\t' '!/^#/ && $1 == "user" { s[$3] += $5 } END { d = s["item"] - s["categ
 	pass "user->item and user->category carry the same total" || fail "user->item and user->category carry the same total"
 
 expect "TSV output" 0 ig featurize --tsv "$T/ev.igr"
-grep -v '^#PG' "$T/out" >"$T/a"
+# (without the #PG lines, and so without the trailer, whose checksum
+# covers them)
+grep -v '^#PG\|^#end' "$T/out" >"$T/a"
 grep -v '^#PG' "$T/g.tsv" | sed 's/^#meta	ids	external$//' >"$T/b"
-ig featurize "$T/ev.igr" | ig cat | grep -v '^#PG' >"$T/b"
+ig featurize "$T/ev.igr" | ig cat | grep -v '^#PG\|^#end' >"$T/b"
 same "binary and TSV graphs are the same" "$T/a" "$T/b"
-ig featurize "$T/ev.tsv" | ig cat | grep -v '^#PG' >"$T/c"
+ig featurize "$T/ev.tsv" | ig cat | grep -v '^#PG\|^#end' >"$T/c"
 same "TSV events give the same graph" "$T/a" "$T/c"
-ig cat "$T/ev.igr" | ig featurize | ig cat | grep -v '^#PG' >"$T/c"
+ig cat "$T/ev.igr" | ig featurize | ig cat | grep -v '^#PG\|^#end' >"$T/c"
 same "events on stdin" "$T/a" "$T/c"
 
 # the daily merge equals the rebuild: 9 days of sample-data
@@ -210,7 +213,8 @@ expect_err "empty input message" "empty input"
 expect "base with another half-life" 1 ig featurize --half-life 1d --base "$T/g.igr" "$T/day2.tsv"
 expect_err "half-life mismatch message" "half-life"
 sort -r "$T/g.tsv" | grep -v '^#' | grep -v src_type >"$T/body"
-{ grep '^#' "$T/g.tsv" | grep -v '^#PG'; echo 'src_type	src	dst_type	dst	weight	count	last_ts'; cat "$T/body"; } >"$T/unsorted.tsv"
+{ grep '^#' "$T/g.tsv" | grep -v '^#PG\|^#end'; echo 'src_type	src	dst_type	dst	weight	count	last_ts'; cat "$T/body"; } |
+	seal_raw >"$T/unsorted.tsv"
 expect "unsorted base" 1 ig featurize --base "$T/unsorted.tsv" "$T/day2.tsv"
 expect_err "unsorted base message" "out of order"
 

@@ -22,10 +22,10 @@
 		done
 		u=$((u + 1))
 	done
-} >"$T/day1.tsv"
+} | sealed >"$T/day1.tsv"
 # user 12 appears only later, once with community 0, once with 1
-printf '#igraph events 1.0\nts\tuser\titem\tcategory\tbehavior\tvalue\n5000\t12\t0\t0\tclick\t1\n5001\t12\t1\t0\tclick\t1\n5002\t12\t2\t0\tclick\t1\n' >"$T/day2a.tsv"
-printf '#igraph events 1.0\nts\tuser\titem\tcategory\tbehavior\tvalue\n5000\t12\t6\t1\tclick\t1\n5001\t12\t7\t1\tclick\t1\n5002\t12\t8\t1\tclick\t1\n' >"$T/day2b.tsv"
+printf '#igraph events 1.0\nts\tuser\titem\tcategory\tbehavior\tvalue\n5000\t12\t0\t0\tclick\t1\n5001\t12\t1\t0\tclick\t1\n5002\t12\t2\t0\tclick\t1\n' | sealed >"$T/day2a.tsv"
+printf '#igraph events 1.0\nts\tuser\titem\tcategory\tbehavior\tvalue\n5000\t12\t6\t1\tclick\t1\n5001\t12\t7\t1\tclick\t1\n5002\t12\t8\t1\tclick\t1\n' | sealed >"$T/day2b.tsv"
 ig cat --binary -o "$T/day1.igr" "$T/day1.tsv"
 ig featurize --now 6000 -o "$T/g1.igr" "$T/day1.igr"
 for d in a b; do

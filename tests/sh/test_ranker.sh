@@ -23,11 +23,11 @@ hand=$T/hand.tsv
 	printf '%s\t1\t10\t5\tbuy\t1\n' "$C"
 	printf '%s\t1\t10\t5\tbuy\t1\n' $((C + 2 * DAY))
 	printf '%s\t2\t12\t6\tfav\t1\n' $((C + 3600))
-} >"$hand"
+} | seal_raw >"$hand"
 {
 	printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\n'
 	printf 'user\t2\titem\t12\t0.5\t1\nuser\t2\titem\t10\t0.25\t2\n'
-} >"$T/cand.tsv"
+} | seal_raw >"$T/cand.tsv"
 
 expect "pairs from history and candidates" 0 \
 	ig pairs --at "$C" --history 5 --candidates "$T/cand.tsv" --tsv "$hand"
@@ -54,10 +54,10 @@ grep -q "^#meta	cut	$C\$" "$T/p.tsv" && grep -q '^#meta	half_life	259200$' "$T/p
 
 # the cut: events at or after it change no feature
 {
-	cat "$hand"
+	grep -v '^#end' "$hand"
 	printf '%s\t1\t10\t9\tcart\t1\n' "$C" $((C + 60)) $((C + 5 * DAY))
 	printf '%s\t3\t10\t5\tview\t1\n' $((C + 10))
-} >"$T/more.tsv"
+} | seal_raw >"$T/more.tsv"
 expect "pairs with more events after the cut" 0 \
 	ig pairs --at "$C" --history 5 --candidates "$T/cand.tsv" --tsv "$T/more.tsv"
 cut -f 1,2,4- "$T/p.tsv" | grep -v '^#' >"$T/a"
@@ -67,8 +67,8 @@ same "pairs: events at or after the cut change no feature" "$T/a" "$T/b"
 # both encodings hold the same pairs
 ig pairs --at "$C" --history 5 --candidates "$T/cand.tsv" --binary "$hand" |
 	ig cat >"$T/c.tsv" 2>"$T/err"
-grep -v '^#PG' "$T/p.tsv" >"$T/a"
-grep -v '^#PG' "$T/c.tsv" >"$T/b"
+grep -v '^#PG\|^#end' "$T/p.tsv" >"$T/a"
+grep -v '^#PG\|^#end' "$T/c.tsv" >"$T/b"
 same "pairs: binary and TSV agree" "$T/a" "$T/b"
 
 expect "pairs: --label-period 0 writes no labels" 0 \
@@ -86,10 +86,10 @@ expect "pairs without candidates or history" 2 ig pairs --at "$C" "$hand"
 expect "pairs: --model without --graph" 2 ig pairs --at "$C" --history 1 --model x "$hand"
 expect "pairs: bad --half-life" 2 ig pairs --at "$C" --history 1 --half-life 0 "$hand"
 expect "pairs: --short longer than --long" 2 ig pairs --at "$C" --history 1 --short 8d "$hand"
-{ head -n 1 "$T/cand.tsv"; printf '#meta\tnow\t%s\n' $((C + 1)); tail -n +2 "$T/cand.tsv"; } >"$T/late.tsv"
+{ head -n 1 "$T/cand.tsv"; printf '#meta\tnow\t%s\n' $((C + 1)); tail -n +2 "$T/cand.tsv"; } | sealed >"$T/late.tsv"
 expect "pairs: candidates from after the cut" 1 ig pairs --at "$C" --candidates "$T/late.tsv" "$hand"
 expect_err "pairs: names the look-ahead" "after the cut"
-printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nitem\t2\tuser\t12\t0.5\t1\n' >"$T/aud.tsv"
+printf '#igraph scores 1.0\nquery_type\tquery\ttarget_type\ttarget\tscore\trank\nitem\t2\tuser\t12\t0.5\t1\n' | seal_raw >"$T/aud.tsv"
 expect "pairs: audience rows are not candidates" 1 ig pairs --at "$C" --candidates "$T/aud.tsv" "$hand"
 ig pairs --at "$C" --history 5 --binary "$hand" | head -c 200 >"$T/cut.igr"
 expect "a truncated pairs stream is an error" 1 ig cat "$T/cut.igr"
@@ -229,8 +229,8 @@ expect_err "mlp: says why" "positive"
 # the same seed gives the same ranker
 ig train --model mlp --threads 1 --epochs 2 -o "$T/s1.igm" "$T/p6.igr" 2>/dev/null
 ig train --model mlp --threads 1 --epochs 2 -o "$T/s2.igm" "$T/p6.igr" 2>/dev/null
-ig recommend --rerank "$T/s1.igm" --tsv "$T/p8.igr" | grep -v '^#PG' >"$T/a"
-ig recommend --rerank "$T/s2.igm" --tsv "$T/p8.igr" | grep -v '^#PG' >"$T/b"
+ig recommend --rerank "$T/s1.igm" --tsv "$T/p8.igr" | grep -v '^#PG\|^#end' >"$T/a"
+ig recommend --rerank "$T/s2.igm" --tsv "$T/p8.igr" | grep -v '^#PG\|^#end' >"$T/b"
 same "the same seed gives the same ranker" "$T/a" "$T/b"
 
 # ---- the real UserBehavior histories: better than the candidates' order ----

@@ -33,8 +33,8 @@ for enc in binary tsv; do
 		fail "--at cuts at the time ($enc)" "$bad train events after, $bad2 test events before"
 done
 ig cat "$T/tr.binary" >"$T/a"
-ig cat "$T/tr.tsv" | grep -v '^#PG' >"$T/b"
-grep -v '^#PG' "$T/a" >"$T/a1"
+ig cat "$T/tr.tsv" | grep -v '^#PG\|^#end' >"$T/b"
+grep -v '^#PG\|^#end' "$T/a" >"$T/a1"
 same "--at: binary and TSV outputs hold the same events" "$T/a1" "$T/b"
 grep -q '^#meta	split	train$' "$T/a" && grep -q '^#meta	split.rule	at 1512144000$' "$T/a" &&
 	pass "--at output names its part and rule" || fail "--at output names its part and rule" "$(head -5 "$T/a")"
@@ -44,8 +44,8 @@ grep -q '^#PG	igraph-split' "$T/a" && grep -q '^#PG	igraph-ingest' "$T/a" &&
 # from TSV input, through stdin, train on stdout
 ig split --at $at --train - --test "$T/te2" <"$T/ev.tsv" >"$T/tr2" 2>"$T/err"
 [ $? = 0 ] && pass "--at from TSV on stdin, train to stdout" || fail "--at from TSV on stdin" "$(cat "$T/err")"
-ig cat "$T/tr2" | grep -v '^#PG' >"$T/c"
-grep -v '^#PG' "$T/a" >"$T/a2"
+ig cat "$T/tr2" | grep -v '^#PG\|^#end' >"$T/c"
+grep -v '^#PG\|^#end' "$T/a" >"$T/a2"
 same "TSV input splits like binary" "$T/a2" "$T/c"
 
 expect "--last 2" 0 ig split -v --last 2 --train "$T/tr" --test "$T/te" "$T/ev.igr"
