@@ -13,12 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Rows without a time held back for --missing ts=interpolate, at most. */
 #define MAX_PENDING 4096
 /* The default --min-time and --max-time, Unix seconds. */
 #define DEFAULT_MIN_TIME 0
 #define DEFAULT_MAX_TIME 4102444800LL /* 2100-01-01T00:00:00Z */
+/* The default --max-future: a day after the clock (or --now) covers any
+ * zone written wrongly and clocks a little ahead, never a date decades
+ * ahead that would become the graph's now. */
+#define DEFAULT_MAX_FUTURE 86400.0
 
 enum reason {
 	R_FIELDS,
@@ -33,6 +38,7 @@ enum reason {
 	R_ID,
 	R_JSON,
 	R_NOTIME,
+	R_FUTURE,
 	R_NREASON
 };
 
@@ -40,8 +46,12 @@ static const char *const reason_names[R_NREASON] = {
 	"field count", "bad quoting", "missing value", "bad time",
 	"time out of range", "unknown behavior", "not a number",
 	"field too long", "bad UTF-8", "bad id", "bad JSON",
-	"no time to interpolate",
+	"no time to interpolate", "time in the future",
 };
+
+_Static_assert(R_NREASON <= (int)(sizeof ((igr_ingest_stats *)0)->reasons /
+				  sizeof(uint64_t)),
+	       "igr_ingest_stats.reasons is too short");
 
 const char *igr_ingest_reason(int i)
 {
@@ -135,6 +145,7 @@ struct igr_ingest {
 	float fill_value, fill_price;
 	int fill_behavior;
 	int64_t min_ms, max_ms;
+	int64_t future_ms;     /* the horizon; INT64_MAX: none */
 	size_t max_field;
 	igr_vocab *v[3];
 	igr_writer *w;
@@ -634,6 +645,14 @@ static int process_row(igr_ingest *ig, struct val *v, const struct where *wh)
 						"--time-format"
 					      : "");
 		}
+		if (tstate == TS_SET && ms > ig->future_ms) {
+			char hz[64];
+			igr_fmt_iso8601(hz, igr_ms_to_s(ig->future_ms));
+			return REJECT(ig, wh, R_FUTURE,
+				      "time %lld is in the future (after %s, "
+				      "see --max-future)",
+				      (long long)igr_ms_to_s(ms), hz);
+		}
 		if (v[IGR_ROLE_VALUE].state == V_PRESENT &&
 		    parse_number(&v[IGR_ROLE_VALUE], &value) < 0)
 			return REJECT(ig, wh, R_NUMBER,
@@ -979,6 +998,7 @@ void igr_ingest_config_init(igr_ingest_config *cfg)
 	cfg->quote = -2;
 	cfg->latin1 = -1;
 	cfg->dedup_window = 1u << 20;
+	cfg->max_future = DEFAULT_MAX_FUTURE;
 }
 
 /* Apply the options to one layout (from a preset or the generic one). */
@@ -1201,6 +1221,17 @@ igr_ingest *igr_ingest_new(const igr_ingest_config *cfg, igr_vocab *v[3],
 		     1000;
 	ig->max_field = cfg->max_field ? cfg->max_field : IGR_VOCAB_MAXLEN;
 	*usage = 1;
+	if (!(cfg->max_future >= 0)) {
+		igr_error("--max-future must be 0 or more");
+		goto fail;
+	}
+	{
+		/* the horizon, in milliseconds, saturating */
+		double now = cfg->has_now ? (double)cfg->now
+					  : (double)time(NULL);
+		double h = (now + cfg->max_future) * 1000;
+		ig->future_ms = h >= 9.2e18 ? INT64_MAX : (int64_t)h;
+	}
 	if (ig->min_ms >= ig->max_ms) {
 		igr_error("--min-time must be before --max-time");
 		goto fail;
