@@ -240,6 +240,8 @@ typedef struct igr_ingest_stats {
 	uint64_t filled;        /* missing values filled */
 	uint64_t interpolated;  /* times interpolated or carried forward */
 	uint64_t headers, blank, empty_users; /* lines that are not rows */
+	uint64_t boms;          /* byte order marks after the first line
+				   (skipped: a file appended to another) */
 	uint64_t partial_files; /* inputs whose last line had no newline */
 	uint64_t reasons[24];   /* rejects per reason (igr_ingest_reason) */
 	uint64_t bytes;
