@@ -418,11 +418,10 @@ int igr_csv_next(igr_csv *c, igr_csvrec *rec)
 		/* a byte order mark at the start of a record after the first
 		 * line starts a file that was appended to this one */
 		bom = 0;
-		if (lineno > 1 && len >= 3 &&
-		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		while (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 			line += 3;
 			len -= 3;
-			bom = 1;
+			bom |= lineno > 1;
 		}
 		if (len > 0)
 			break;
