@@ -20,7 +20,7 @@ static const struct igr_cli_cmd cmd = {
 };
 
 enum { OPT_NOW = 1, OPT_HALF_LIFE, OPT_WEIGHTS, OPT_COOC_WINDOW,
-       OPT_COOC_MAX };
+       OPT_COOC_MAX, OPT_MAX_FUTURE };
 
 static int is_dash(const char *p)
 {
@@ -67,6 +67,12 @@ static void option(igr_fz_opts *o, int c, const char *arg)
 		o->cooc_window = igr_opt_duration(arg, "--cooc-window");
 		o->cooc_set = 1;
 		break;
+	case OPT_MAX_FUTURE:
+		o->max_future = igr_opt_duration(arg, "--max-future");
+		if (!(o->max_future >= 0))
+			igr_usage_error("--max-future: must be 0 or more (inf: "
+					"no horizon)");
+		break;
 	case OPT_COOC_MAX:
 		o->cooc_max = (uint32_t)igr_opt_u64(arg, 1, 1000,
 						    "--cooc-max");
@@ -92,6 +98,13 @@ int main(int argc, char **argv)
 		IGR_OPT_CODE(0, "now", "time", OPT_NOW,
 			     "decay reference (default: the newest event, or "
 			     "the base graph's now if that is newer)"),
+		IGR_OPT_CODE(0, "max-future", "duration", OPT_MAX_FUTURE,
+			     "an event (or base graph) more than DUR after the "
+			     "clock is an error (default 1d; inf: none)",
+			     .metavar = "DUR"),
+		IGR_OPT_FLAG(0, "allow-prune", &o->allow_prune,
+			     "let a merge prune more than 90% of the base "
+			     "graph's edges"),
 		IGR_OPT_CODE(0, "half-life", "duration", OPT_HALF_LIFE,
 			     "weight half-life, e.g. 12h, 7d, inf (default 7d, "
 			     "or the base graph's)", .metavar = "DUR"),

@@ -36,6 +36,8 @@ enum {
 	OPT_MAXTIME,
 	OPT_MAXFIELD,
 	OPT_MAXREJ,
+	OPT_NOW,
+	OPT_MAXFUTURE,
 };
 
 /* Reject messages shown on stderr before they are only counted. */
@@ -136,6 +138,16 @@ static void option(igr_ingest_config *cfg, int c, const char *arg)
 		cfg->max_time = igr_opt_time(arg, "--max-time");
 		cfg->has_max_time = 1;
 		break;
+	case OPT_NOW:
+		cfg->now = igr_opt_time(arg, "--now");
+		cfg->has_now = 1;
+		break;
+	case OPT_MAXFUTURE:
+		cfg->max_future = igr_opt_duration(arg, "--max-future");
+		if (!(cfg->max_future >= 0))
+			igr_usage_error("--max-future: must be 0 or more (inf: "
+					"no horizon)");
+		break;
 	case OPT_MAXFIELD:
 		cfg->max_field = (size_t)igr_opt_u64(arg, 1, 1u << 20,
 						     "--max-field");
@@ -227,6 +239,12 @@ int main(int argc, char **argv)
 			     "reject earlier events (default 1970-01-01)"),
 		IGR_OPT_CODE(0, "max-time", "time", OPT_MAXTIME,
 			     "reject events at or after (default 2100-01-01)"),
+		IGR_OPT_CODE(0, "max-future", "duration", OPT_MAXFUTURE,
+			     "reject events more than DUR after now (default "
+			     "1d; inf: no horizon)", .metavar = "DUR"),
+		IGR_OPT_CODE(0, "now", "time", OPT_NOW,
+			     "the time --max-future counts from (default: the "
+			     "clock)"),
 		IGR_OPT_CODE(0, "max-field", "n", OPT_MAXFIELD,
 			     "longest field in bytes (default 1024)"),
 		IGR_OPT_U64(0, "dedup-window", "n", &cfg.dedup_window, 0,

@@ -409,16 +409,29 @@ int igr_csv_next(igr_csv *c, igr_csvrec *rec)
 	uint64_t lineno;
 	int r;
 
+	int bom = 0;
+
 	for (;;) {
 		r = next_line(c, &line, &len, &lineno);
 		if (r <= 0)
 			return r;
+		/* a byte order mark at the start of a record after the first
+		 * line starts a file that was appended to this one */
+		bom = 0;
+		while (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			line += 3;
+			len -= 3;
+			bom |= lineno > 1;
+		}
 		if (len > 0)
 			break;
 		c->blank++;
 	}
-	if (c->quote >= 0 && memchr(line, c->quote, len) != NULL)
-		return quoted_record(c, rec, line, len, lineno);
+	if (c->quote >= 0 && memchr(line, c->quote, len) != NULL) {
+		r = quoted_record(c, rec, line, len, lineno);
+		rec->bom = bom;
+		return r;
+	}
 	n = igr_csv_split_plain(line, len, c->delim, c->f, c->fcap);
 	if (n > c->fcap) {
 		if (c->fcap < MAX_FIELDS + 1 &&
@@ -434,6 +447,7 @@ int igr_csv_next(igr_csv *c, igr_csvrec *rec)
 	rec->lineno = lineno;
 	rec->nlines = 1;
 	rec->bad = NULL;
+	rec->bom = bom;
 	if (n > MAX_FIELDS) {
 		rec->nf = 0;
 		rec->bad = "more than 4096 fields";

@@ -49,6 +49,9 @@ typedef struct igr_csvrec {
 	uint64_t lineno;  /* line of the input where the record starts */
 	int nlines;       /* physical lines it spans */
 	const char *bad;  /* NULL, or why the record cannot be split */
+	int bom;          /* a UTF-8 byte order mark began the record after
+			     the first line (a file appended to another:
+			     `cat a.csv b.csv`); it is not in raw or f */
 } igr_csvrec;
 
 typedef struct igr_csv igr_csv;

@@ -2,11 +2,13 @@
  * featurize.h; the merge with a base graph is in featurize_merge.c). */
 #include "featurize_internal.h"
 #include "error.h"
+#include "timefmt.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const rel_names[IGR_FZ_NREL] = {
 	"user-item", "user-category", "item-item", "item-category", "other",
@@ -29,6 +31,42 @@ void igr_fz_opts_init(igr_fz_opts *o)
 	o->half_life = 7 * 86400.0;
 	o->min_weight = 1e-4;
 	o->cooc_max = 10;
+	o->max_future = 86400;
+	o->clock = (int64_t)time(NULL);
+}
+
+/* The latest time an event (or a base graph's now) may have: --now, else
+ * the clock plus max_future; INT64_MAX: none. */
+static int64_t horizon(const igr_fz_opts *o)
+{
+	double h;
+
+	if (o->has_now)
+		return o->now;
+	if (isinf(o->max_future))
+		return INT64_MAX;
+	h = (double)o->clock + o->max_future;
+	return h >= 9.2e18 ? INT64_MAX : (int64_t)h;
+}
+
+/* The error of a time T after the horizon; WHAT is "event at" or "base
+ * graph's now". */
+static int future_error(const igr_fz_opts *o, const char *what, int64_t t)
+{
+	char a[64], b[64];
+
+	igr_fmt_iso8601(a, t);
+	if (o->has_now) {
+		igr_fmt_iso8601(b, o->now);
+		return igr_error("%s %lld is after --now %lld (%s > %s): its "
+				 "weight would grow with time", what,
+				 (long long)t, (long long)o->now, a, b);
+	}
+	igr_fmt_iso8601(b, horizon(o));
+	return igr_error("%s %lld is in the future (%s, after %s, the clock "
+			 "plus --max-future): it would become the graph's now "
+			 "and decay every real edge", what, (long long)t, a,
+			 b);
 }
 
 int igr_fz_parse_weights(const char *s, double w[IGR_NBEHAVIOR])
@@ -262,6 +300,17 @@ igr_fz *igr_fz_new(const igr_fz_opts *o)
 		return igr_error("out of memory"), NULL;
 	f->o = *o;
 	f->newest = INT64_MIN;
+	f->horizon = horizon(o);
+	if (o->has_now && !isinf(o->max_future) &&
+	    (double)o->now > (double)o->clock + o->max_future) {
+		char a[64], b[64];
+		igr_fmt_iso8601(a, o->now);
+		igr_fmt_iso8601(b, o->clock);
+		free(f);
+		return igr_error("--now %lld (%s) is in the future (the clock "
+				 "says %s; see --max-future)",
+				 (long long)o->now, a, b), NULL;
+	}
 	return f;
 }
 
@@ -335,6 +384,8 @@ int igr_fz_add_event(igr_fz *f, const igr_event *e)
 		return igr_error("event without a user or an item");
 	if (e->behavior >= IGR_NBEHAVIOR)
 		return igr_error("bad behavior %u", e->behavior);
+	if (e->ts > f->horizon)
+		return future_error(&f->o, "event at", e->ts);
 	if (f->n == f->cap && grow_events(f) < 0)
 		return -1;
 	f->ts[f->n] = e->ts;
@@ -362,7 +413,10 @@ int igr_fz_read_events(igr_fz *f, igr_reader *r)
 					 (unsigned long long)
 						 igr_reader_records(r));
 		if (igr_fz_add_event(f, &e) < 0)
-			return -1;
+			return igr_error_prefix("%s: record %llu",
+						igr_reader_name(r),
+						(unsigned long long)
+							igr_reader_records(r));
 	}
 	return rc;
 }
@@ -422,6 +476,10 @@ int igr_fz_use_base(igr_fz *f, igr_reader *base)
 		return igr_error("%s: base graph has no valid 'now' (not "
 				 "written by igraph-featurize?)", name);
 	f->base_has_now = 1;
+	if (f->base_now > f->horizon) {
+		future_error(&f->o, "base graph's now", f->base_now);
+		return igr_error_prefix("%s", name);
+	}
 	if ((rc = meta_double(h, "half_life", &hl, name)) < 0)
 		return -1;
 	if (rc == 0)

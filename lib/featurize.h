@@ -70,6 +70,14 @@ typedef struct igr_fz_opts {
 	double half_life;             /* seconds, > 0; INFINITY: no decay */
 	int has_now;
 	int64_t now;                  /* decay reference (has_now) */
+	/* times that cannot be right are errors, never weights: an event
+	 * after now (has_now), or after clock + max_future (seconds;
+	 * INFINITY: no horizon), and a base graph whose now is after them */
+	double max_future;
+	int64_t clock;                /* the time of the run (Unix seconds) */
+	/* a merge whose decay and pruning drop more than IGR_FZ_MAX_PRUNE of
+	 * the base graph's weighted edges is an error unless allow_prune */
+	int allow_prune;
 	double min_weight;            /* prune below; 0: never */
 	uint32_t max_degree;          /* per (node, relation); 0: no cap */
 	double cooc_window;           /* seconds; 0: no item->item edges */
@@ -80,9 +88,17 @@ typedef struct igr_fz_opts {
 	int weights_set, half_life_set, cooc_set;
 } igr_fz_opts;
 
+/* The share of a base graph's user-item, user-category and item-item
+ * edges a merge may drop (decay below min_weight, degree cap) before it
+ * is an error: a daily merge drops well under 1% (only edges ~3 months
+ * old at the default half-life and min_weight), a now years ahead drops
+ * nearly all. */
+#define IGR_FZ_MAX_PRUNE 0.9
+
 /* Defaults: view 1, click 1, fav 2, cart 3, buy 5, review 4; half-life
  * 7 days; min_weight 1e-4; no degree cap; no co-engagement (cooc_max 10
- * once a window is set). */
+ * once a window is set); max_future 1 day after clock, which is the
+ * current time. */
 void igr_fz_opts_init(igr_fz_opts *o);
 
 /* Parse "buy=5,cart=3" (unnamed behaviours keep their weight) into W.

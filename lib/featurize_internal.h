@@ -42,6 +42,7 @@ struct igr_fz {
 	uint32_t *user, *item, *cat;
 	uint8_t *beh;
 	int64_t newest;
+	int64_t horizon; /* no event after it (igr_fz_opts: max_future) */
 	uint64_t nread;
 
 	/* forgotten users: bitmap */

@@ -737,6 +737,37 @@ static int set_meta_u64(igr_writer *w, const char *key, uint64_t v)
 	return igr_writer_set_meta(w, key, buf);
 }
 
+/* A merge that dropped more than IGR_FZ_MAX_PRUNE of the base graph's
+ * prunable edges (all but item->category, which are never pruned) is an
+ * error: a now far after the base's, not a daily update. */
+static int check_prune(const igr_fz *f, igr_reader *base,
+		       const igr_fz_report *rep)
+{
+	uint64_t read = igr_reader_records(base), kept = 0, ic, lost;
+	int r;
+
+	for (r = 0; r < IGR_FZ_NREL; r++) {
+		const igr_fz_relstats *s = &rep->rel[r];
+		kept += s->decayed + s->strengthened + s->forgotten;
+	}
+	ic = rep->rel[IGR_FZ_IC].decayed + rep->rel[IGR_FZ_IC].strengthened;
+	if (read <= kept || read - ic == 0)
+		return 0;
+	lost = read - kept;
+	if ((double)lost <= IGR_FZ_MAX_PRUNE * (double)(read - ic))
+		return 0;
+	return igr_error("%s: the merge would prune %llu of the base graph's "
+			 "%llu edges (%.1f%%; the new now %lld is %.1f days "
+			 "after the base's %lld): not a daily update; "
+			 "--allow-prune if it is meant", igr_reader_name(base),
+			 (unsigned long long)lost,
+			 (unsigned long long)(read - ic),
+			 100.0 * (double)lost / (double)(read - ic),
+			 (long long)f->now,
+			 ((double)f->now - (double)f->base_now) / 86400,
+			 (long long)f->base_now);
+}
+
 int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		 igr_fz_report *rep)
 {
@@ -824,6 +855,8 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		rc = run(&g);
 	if (rc == 0 && g.on > 0)
 		rc = igr_write_edges(w, g.obuf, g.on);
+	if (rc == 0 && base != NULL && !f->o.allow_prune)
+		rc = check_prune(f, base, rep);
 	if (g.op != NULL)
 		igr_writer_raw_commit(w, g.oused);
 	free(g.bbuf);

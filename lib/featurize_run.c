@@ -240,6 +240,9 @@ static int read_events(igr_fzrun *r, int i)
 			break;
 		}
 		if (igr_fz_add_event(r->f, &e) < 0) {
+			igr_error_prefix("%s: record %llu", r->o->files[i],
+					 (unsigned long long)
+						 igr_reader_records(rd));
 			rc = -1;
 			break;
 		}

@@ -13,12 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Rows without a time held back for --missing ts=interpolate, at most. */
 #define MAX_PENDING 4096
 /* The default --min-time and --max-time, Unix seconds. */
 #define DEFAULT_MIN_TIME 0
 #define DEFAULT_MAX_TIME 4102444800LL /* 2100-01-01T00:00:00Z */
+/* The default --max-future: a day after the clock (or --now) covers any
+ * zone written wrongly and clocks a little ahead, never a date decades
+ * ahead that would become the graph's now. */
+#define DEFAULT_MAX_FUTURE 86400.0
 
 enum reason {
 	R_FIELDS,
@@ -33,6 +38,9 @@ enum reason {
 	R_ID,
 	R_JSON,
 	R_NOTIME,
+	R_FUTURE,
+	R_HEADER,
+	R_BINARY,
 	R_NREASON
 };
 
@@ -40,8 +48,13 @@ static const char *const reason_names[R_NREASON] = {
 	"field count", "bad quoting", "missing value", "bad time",
 	"time out of range", "unknown behavior", "not a number",
 	"field too long", "bad UTF-8", "bad id", "bad JSON",
-	"no time to interpolate",
+	"no time to interpolate", "time in the future", "repeated header",
+	"not text",
 };
+
+_Static_assert(R_NREASON <= (int)(sizeof ((igr_ingest_stats *)0)->reasons /
+				  sizeof(uint64_t)),
+	       "igr_ingest_stats.reasons is too short");
 
 const char *igr_ingest_reason(int i)
 {
@@ -141,6 +154,7 @@ struct igr_ingest {
 	float fill_value, fill_price;
 	int fill_behavior;
 	int64_t min_ms, max_ms;
+	int64_t future_ms;     /* the horizon; INT64_MAX: none */
 	size_t max_field;
 	igr_vocab *v[3];
 	igr_writer *w;
@@ -173,6 +187,8 @@ struct igr_ingest {
 	size_t alen, acap;
 	char *l1[IGR_NROLE];   /* fields converted from ISO 8859-1 */
 	size_t l1cap[IGR_NROLE];
+	char *hdr;             /* the header line of the current file */
+	size_t hdrlen, hdrcap;
 };
 
 static int add_to_batch(igr_ingest *ig, const struct val *v,
@@ -318,6 +334,38 @@ static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
 
 #define REJECT(ig, wh, why, ...)                                             \
 	reject_at(ig, (ig)->nfiles - 1, wh, why, __VA_ARGS__)
+
+/* Whole-row checks: binary data (the start of gzip data, a NUL byte)
+ * and, unless the layout is ISO 8859-1, bytes that are not UTF-8
+ * anywhere in the row, used columns or not, so that garbage is a reject
+ * with a reason, never an id.  GZIP_ONLY: only the first (done before
+ * the fields are split; the rest after the fields' own checks, whose
+ * messages name the field).  0 (text), 1 (rejected) or -1 (stop). */
+static int text_check(igr_ingest *ig, const struct where *wh, int latin1,
+		      int gzip_only)
+{
+	const unsigned char *p = (const unsigned char *)wh->raw;
+	size_t i, n = wh->rawlen;
+	unsigned odd = 0;
+
+	for (i = 0; i < n; i++)
+		odd |= (p[i] >= 0x80) | (p[i] == 0) << 1 | (p[i] == 0x1f) << 2;
+	if (odd == 0)
+		return 0;
+	if ((odd & 4) && memmem(p, n, "\x1f\x8b", 2) != NULL)
+		return REJECT(ig, wh, R_BINARY, "not text: gzip data (a "
+			      "compressed file appended to a plain one?)")
+		       < 0 ? -1 : 1;
+	if (gzip_only)
+		return 0;
+	if (odd & 2)
+		return REJECT(ig, wh, R_BINARY, "not text: NUL byte") < 0 ? -1
+									  : 1;
+	if ((odd & 1) && !latin1 && !igr_utf8_valid(wh->raw, n))
+		return REJECT(ig, wh, R_UTF8, "row is not valid UTF-8 (binary "
+			      "data? see --latin1)") < 0 ? -1 : 1;
+	return 0;
+}
 
 /* Quote a field for a message: at most 40 bytes, control bytes escaped. */
 static const char *q(const struct val *v, char *buf)
@@ -708,6 +756,9 @@ static int process_row(igr_ingest *ig, struct val *v,
 				return 0;
 		}
 	}
+	/* the rest of the row, columns used or not */
+	if ((r = text_check(ig, wh, L->latin1, 0)) != 0)
+		return r < 0 ? -1 : 0;
 	if (ig->cfg.kind == IGR_KIND_EVENTS) {
 		/* behaviour */
 		if (v[IGR_ROLE_BEHAVIOR].state == V_PRESENT) {
@@ -757,6 +808,14 @@ static int process_row(igr_ingest *ig, struct val *v,
 					      ? "; milliseconds? see "
 						"--time-format"
 					      : "");
+		}
+		if (tstate == TS_SET && ms > ig->future_ms) {
+			char hz[64];
+			igr_fmt_iso8601(hz, igr_ms_to_s(ig->future_ms));
+			return REJECT(ig, wh, R_FUTURE,
+				      "time %lld is in the future (after %s, "
+				      "see --max-future)",
+				      (long long)igr_ms_to_s(ms), hz);
 		}
 		if (v[IGR_ROLE_VALUE].state == V_PRESENT &&
 		    parse_number(&v[IGR_ROLE_VALUE], &value) < 0)
@@ -1113,6 +1172,7 @@ void igr_ingest_config_init(igr_ingest_config *cfg)
 	cfg->quote = -2;
 	cfg->latin1 = -1;
 	cfg->dedup_window = 1u << 20;
+	cfg->max_future = DEFAULT_MAX_FUTURE;
 }
 
 /* Apply the options to one layout (from a preset or the generic one). */
@@ -1335,6 +1395,17 @@ igr_ingest *igr_ingest_new(const igr_ingest_config *cfg, igr_vocab *v[3],
 		     1000;
 	ig->max_field = cfg->max_field ? cfg->max_field : IGR_VOCAB_MAXLEN;
 	*usage = 1;
+	if (!(cfg->max_future >= 0)) {
+		igr_error("--max-future must be 0 or more");
+		goto fail;
+	}
+	{
+		/* the horizon, in milliseconds, saturating */
+		double now = cfg->has_now ? (double)cfg->now
+					  : (double)time(NULL);
+		double h = (now + cfg->max_future) * 1000;
+		ig->future_ms = h >= 9.2e18 ? INT64_MAX : (int64_t)h;
+	}
 	if (ig->min_ms >= ig->max_ms) {
 		igr_error("--min-time must be before --max-time");
 		goto fail;
@@ -1461,6 +1532,7 @@ void igr_ingest_free(igr_ingest *ig)
 	free(ig->praw_buf);
 	free(ig->tbuf);
 	free(ig->rbuf);
+	free(ig->hdr);
 	free(ig->arena);
 	for (i = 0; i < IGR_NROLE; i++)
 		free(ig->l1[i]);
@@ -1582,6 +1654,7 @@ static int ingest_delimited(igr_ingest *ig, igr_in *in)
 	if (choose_layout(ig, csv) < 0)
 		goto out;
 	igr_csv_set_dialect(csv, ig->L->delim, ig->L->quote);
+	ig->hdrlen = (size_t)-1; /* no header (yet) */
 	for (i = 0; i < IGR_NROLE; i++)
 		named |= ig->L->names[i] != NULL;
 	if (ig->L->has_header) {
@@ -1590,6 +1663,11 @@ static int ingest_delimited(igr_ingest *ig, igr_in *in)
 			goto out;
 		if (r == 1) {
 			ig->st.headers++;
+			if (igr_grow(&ig->hdr, &ig->hdrcap, rec.rawlen + 1,
+				     1) < 0)
+				goto out;
+			memcpy(ig->hdr, rec.raw, rec.rawlen);
+			ig->hdrlen = rec.rawlen;
 			if (named && rec.bad) {
 				igr_error("%s:%llu: cannot read the header: %s",
 					  cur_file(ig),
@@ -1606,6 +1684,22 @@ static int ingest_delimited(igr_ingest *ig, igr_in *in)
 		struct where wh = { rec.lineno, rec.raw, rec.rawlen, 0,
 				    { V_ABSENT, NULL, 0 } };
 		ig->st.rows++;
+		ig->st.boms += rec.bom;
+		if (rec.rawlen == ig->hdrlen &&
+		    memcmp(rec.raw, ig->hdr, rec.rawlen) == 0) {
+			/* cat day1.csv day2.csv: never a user 'user_id' */
+			ig->position++;
+			if (REJECT(ig, &wh, R_HEADER, "repeated header (files "
+				   "with headers concatenated?)") < 0)
+				goto out;
+			continue;
+		}
+		if ((r = text_check(ig, &wh, L->latin1, 1)) != 0) {
+			ig->position++;
+			if (r < 0)
+				goto out;
+			continue;
+		}
 		if (rec.bad != NULL) {
 			ig->position++;
 			if (REJECT(ig, &wh, rec.nf == 0 && rec.bad[0] == 'm'
@@ -1667,10 +1761,12 @@ static int ingest_jsonl(igr_ingest *ig, igr_in *in)
 		const char *why = NULL;
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		if (igr_in_lineno(in) == 1 && len >= 3 &&
-		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-			line += 3; /* byte order mark */
+		if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			/* byte order mark; after the first line, the start of
+			 * a file appended to another */
+			line += 3;
 			len -= 3;
+			ig->st.boms += igr_in_lineno(in) > 1;
 		}
 		if (len == 0) {
 			ig->st.blank++;
@@ -1682,6 +1778,12 @@ static int ingest_jsonl(igr_ingest *ig, igr_in *in)
 		wh.safe = 0;
 		wh.user.state = V_ABSENT;
 		ig->st.rows++;
+		if ((r = text_check(ig, &wh, L->latin1, 1)) != 0) {
+			ig->position++;
+			if (r < 0)
+				return -1;
+			continue;
+		}
 		r = igr_jsonl_parse(ig->json, line, len, &why);
 		if (r == -2)
 			return -1;
@@ -1754,9 +1856,11 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 		size_t p = 0, us, ul, nitems;
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		if (igr_in_lineno(in) == 1 && len >= 3 &&
-		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
-			p = 3; /* byte order mark */
+		if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			p = 3; /* byte order mark (after the first line: a
+				  file appended to another) */
+			ig->st.boms += igr_in_lineno(in) > 1;
+		}
 		while (p < len && is_space(line[p]))
 			p++;
 		if (p == len) {
@@ -1804,8 +1908,17 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 						    &ig->st,
 						    igr_in_offset(in));
 		}
-		if (nitems == 0)
-			ig->st.empty_users++;
+		if (nitems == 0) {
+			/* a lone word that is not text is a reject, not a
+			 * user without items */
+			struct where lw = { igr_in_lineno(in), line, len };
+			if ((r = text_check(ig, &lw, ig->L->latin1, 0)) < 0)
+				return -1;
+			if (r == 1)
+				ig->st.rows++;
+			else
+				ig->st.empty_users++;
+		}
 	}
 	return r < 0 ? -1 : 0;
 }
@@ -1940,6 +2053,10 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t size)
 		    (unsigned long long)s->headers,
 		    (unsigned long long)s->blank,
 		    (unsigned long long)s->empty_users);
+	if (s->boms)
+		ADD("; %llu byte order mark%s inside the input (files "
+		    "concatenated?)", (unsigned long long)s->boms,
+		    s->boms == 1 ? "" : "s");
 	if (ig->cfg.kind == IGR_KIND_EVENTS && s->accepted > 0) {
 		char a[64], b[64];
 		igr_fmt_iso8601(a, s->min_ts);

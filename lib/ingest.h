@@ -210,6 +210,12 @@ typedef struct igr_ingest_config {
 	const char *missing;    /* "category=unknown,ts=reject" */
 	int has_min_time, has_max_time;
 	int64_t min_time, max_time; /* Unix seconds, inclusive / exclusive */
+	/* the horizon: an event after now + max_future is a reject ("time in
+	 * the future"); now is the clock unless has_now; max_future is in
+	 * seconds (default 86400, INFINITY: no horizon) */
+	int has_now;
+	int64_t now;
+	double max_future;
 	size_t max_field;       /* longest field in bytes, 0: 1024 */
 	uint64_t dedup_window;
 	int strict;
@@ -234,8 +240,10 @@ typedef struct igr_ingest_stats {
 	uint64_t filled;        /* missing values filled */
 	uint64_t interpolated;  /* times interpolated or carried forward */
 	uint64_t headers, blank, empty_users; /* lines that are not rows */
+	uint64_t boms;          /* byte order marks after the first line
+				   (skipped: a file appended to another) */
 	uint64_t partial_files; /* inputs whose last line had no newline */
-	uint64_t reasons[16];   /* rejects per reason (igr_ingest_reason) */
+	uint64_t reasons[24];   /* rejects per reason (igr_ingest_reason) */
 	uint64_t bytes;
 	uint32_t nodes[IGR_NNODE], new_nodes[IGR_NNODE];
 	int64_t min_ts, max_ts; /* of accepted events */

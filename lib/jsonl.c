@@ -138,10 +138,26 @@ int igr_jsonl_parse(igr_jsonl *j, const char *line, size_t len,
 	}
 	if (igr_jsonl_quote_numbers(line, len, j->buf, &n, why) < 0)
 		return -1;
-	j->root = cJSON_ParseWithLength(j->buf, n);
-	if (j->root == NULL) {
-		*why = "invalid JSON";
-		return -1;
+	{
+		/* the object must be all of the line: cJSON stops after the
+		 * first value and would ignore "{..} trailing" or "{..}{..}" */
+		const char *end = NULL;
+		size_t k;
+		j->root = cJSON_ParseWithLengthOpts(j->buf, n, &end, 0);
+		if (j->root == NULL) {
+			*why = "invalid JSON";
+			return -1;
+		}
+		for (k = (size_t)(end - j->buf); k < n; k++)
+			if (j->buf[k] != ' ' && j->buf[k] != '\t' &&
+			    j->buf[k] != '\r' && j->buf[k] != '\n')
+				break;
+		if (k < n) {
+			*why = "content after the JSON object";
+			cJSON_Delete(j->root);
+			j->root = NULL;
+			return -1;
+		}
 	}
 	if (!cJSON_IsObject(j->root)) {
 		*why = "not a JSON object";

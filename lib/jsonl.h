@@ -31,8 +31,10 @@ void igr_jsonl_free(igr_jsonl *j);
 int igr_jsonl_quote_numbers(const char *in, size_t len, char *out,
 			    size_t *outlen, const char **why);
 
-/* Parse one line, which must hold one JSON object.  0, or -1 with *WHY
- * set to the reason (a static string); -2 when out of memory. */
+/* Parse one line, which must hold one JSON object and nothing after it
+ * but white space ("content after the JSON object": "{..} x", "{..}{..}").
+ * 0, or -1 with *WHY set to the reason (a static string); -2 when out of
+ * memory. */
 int igr_jsonl_parse(igr_jsonl *j, const char *line, size_t len,
 		    const char **why) IGR_WUR;
 

@@ -41,6 +41,9 @@ START_TEST(jsonl_refuses)
 		"{\"a\": 01}", "{\"a\": 1.}", "{\"a\": -}", "{\"a\": 1e}",
 		"{\"a\": .5}", "{\"a\": \"x\\u0000y\"}", "[1, 2]", "{\"a\": 1",
 		"{\"a\" 1}", "nul", "{\"a\": 1x}", "\"str\"",
+		/* issue 12: content after the object */
+		"{\"a\": 1} trailing", "{\"a\": 1}{\"b\": 2}", "{} x",
+		"{\"a\": 1} 2", "{\"a\": 1}\t,",
 	};
 	igr_jsonl *j = igr_jsonl_new();
 	size_t i;
@@ -51,6 +54,30 @@ START_TEST(jsonl_refuses)
 				      -1,
 			      "accepted %s", bad[i]);
 		ck_assert_ptr_nonnull(why);
+	}
+	igr_jsonl_free(j);
+}
+END_TEST
+
+START_TEST(jsonl_trailing_space_ok)
+{
+	static const char *const good[] = {
+		"{\"a\": 1}   ", "{\"a\": 1}\t", " {\"a\": 1} \r",
+	};
+	igr_jsonl *j = igr_jsonl_new();
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		const char *why = NULL;
+		ck_assert_msg(igr_jsonl_parse(j, good[i], strlen(good[i]),
+					      &why) == 0,
+			      "refused %s: %s", good[i], why ? why : "");
+	}
+	{
+		const char *why = NULL;
+		const char *l = "{\"a\": 1} x";
+		ck_assert_int_eq(igr_jsonl_parse(j, l, strlen(l), &why), -1);
+		ck_assert_str_eq(why, "content after the JSON object");
 	}
 	igr_jsonl_free(j);
 }
@@ -78,6 +105,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
 	tcase_add_test(tc, jsonl_exact_numbers);
 	tcase_add_test(tc, jsonl_refuses);
+	tcase_add_test(tc, jsonl_trailing_space_ok);
 	tcase_add_test(tc, jsonl_strings_untouched);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

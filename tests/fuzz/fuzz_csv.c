@@ -116,6 +116,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		last = rec.lineno + (uint64_t)rec.nlines - 1;
 		covered += (uint64_t)rec.nlines;
 		FUZZ_ASSERT(rec.bad != NULL || rec.nf >= 1);
+		/* issue 12: a byte order mark (a file appended to another)
+		 * never reaches a record, where it would become an id */
+		FUZZ_ASSERT(rec.rawlen < 3 ||
+			    memcmp(rec.raw, "\xef\xbb\xbf", 3) != 0);
+		FUZZ_ASSERT(rec.bom == 0 || rec.lineno > 1);
 		if (rec.bad == NULL &&
 		    (quote < 0 || memchr(rec.raw, '"', rec.rawlen) == NULL) &&
 		    memchr(rec.raw, '"', rec.rawlen) == NULL)

@@ -4,7 +4,10 @@
  * policies, trimming, a tiny duplicate window, pseudonyms, items); the
  * rest is the input.  Properties: no crash, hang or leak; an input error
  * is reported, never a crash; and every run keeps
- * rows = accepted + duplicates + rejected. */
+ * rows = accepted + duplicates + rejected.  Issue 12: every line of a
+ * line-based input (JSON lines; CSV/TSV without quoting) is a row, a
+ * header or a blank line, never lost; and with --now no accepted event
+ * is after the --max-future horizon. */
 #include "csvparse.h"
 #include "fuzz_util.h"
 #include "ingest.h"
@@ -48,7 +51,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	igr_writer *w;
 	igr_ingest *ig;
 	igr_in *in;
-	int usage, t, rc;
+	int usage, t, rc, gzip;
 	unsigned char sel, opt;
 	const igr_ingest_stats *st;
 
@@ -103,6 +106,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		cfg.max_field = 8;
 	if (opt & 128)
 		cfg.quote = IGR_CSV_NOQUOTE;
+	if (opt & 4) {
+		cfg.has_now = 1;
+		cfg.now = 1512000000; /* 2017-11-30, inside the presets' logs */
+		cfg.max_future = (opt & 2) ? 0 : 86400;
+	}
 	cfg.rejects = igr_out_open(NULL);
 	FUZZ_ASSERT(cfg.rejects != NULL);
 	for (t = 0; t < 3; t++)
@@ -120,6 +128,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (in == NULL)
 		goto out_ig;
 	rc = igr_ingest_input(ig, in);
+	gzip = igr_in_is_gzip(in);
 	igr_in_close(in);
 	if (rc == 0)
 		rc = igr_ingest_finish(ig);
@@ -132,6 +141,20 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		FUZZ_ASSERT(st->rows >=
 			    st->accepted + st->duplicates + st->rejected);
 	FUZZ_ASSERT(igr_writer_records(w) == st->accepted);
+	if (cfg.has_now && st->accepted > 0)
+		FUZZ_ASSERT(st->max_ts <= cfg.now + (int64_t)cfg.max_future);
+	if (rc == 0 && !gzip && (cfg.format == IGR_FMT_JSONL ||
+				 (cfg.quote == IGR_CSV_NOQUOTE &&
+				  cfg.format != IGR_FMT_ADJLIST &&
+				  sel % 12 != 6 && sel % 12 != 7))) {
+		uint64_t lines = 0;
+		size_t i;
+		for (i = 0; i < size; i++)
+			lines += data[i] == '\n';
+		if (size > 0 && data[size - 1] != '\n')
+			lines++;
+		FUZZ_ASSERT(lines == st->rows + st->headers + st->blank);
+	}
 out_ig:
 	igr_ingest_free(ig);
 out_w:

@@ -2,7 +2,9 @@
  *
  * Properties: no crash or leak; the number-quoting pass never writes past
  * 3 * len + 1; when a line parses, every field read is a string whose text
- * occurs in the line (numbers keep their exact digits). */
+ * occurs in the line (numbers keep their exact digits); and a line that
+ * parses no longer does with anything after it (" x", or itself again:
+ * content after the JSON object is a reject, issue 12). */
 #include "fuzz_util.h"
 #include "jsonl.h"
 
@@ -39,6 +41,17 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			    memchr(f.p, '\\', f.len) == NULL &&
 			    memchr(line, '\\', len) == NULL)
 				FUZZ_ASSERT(memmem(line, len, f.p, f.len) != NULL);
+		}
+		/* issue 12: nothing may follow the object on its line */
+		if (len < 4096) {
+			char *l2 = malloc(2 * len + 3);
+			FUZZ_ASSERT(l2 != NULL);
+			memcpy(l2, line, len);
+			memcpy(l2 + len, " x", 2);
+			FUZZ_ASSERT(igr_jsonl_parse(j, l2, len + 2, &why) == -1);
+			memcpy(l2 + len, line, len);
+			FUZZ_ASSERT(igr_jsonl_parse(j, l2, 2 * len, &why) == -1);
+			free(l2);
 		}
 	} else {
 		FUZZ_ASSERT(why != NULL);
