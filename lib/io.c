@@ -513,7 +513,7 @@ int igr_out_claim(const char *path)
 			igr_error("'%s' is being written by another process "
 				  "(lock '%s')", path, c->lock);
 		else
-			igr_syserror("cannot lock '%s' (lock '%s')", path,
+			igr_syserror("cannot create '%s' (its lock '%s')", path,
 				     c->lock);
 		free(c->path);
 		free(c->lock);
