@@ -2,6 +2,8 @@
 #
 #   make                  build every command into $(BUILD)/bin
 #   make check            unit suites + shell tests ("N passed, N failed")
+#   make reliability      the crash, concurrency and limit tests only
+#                         (tests/sh/test_reliability_*.sh; also in check)
 #   make asan             the whole test suite under -fsanitize=address,undefined
 #   make valgrind         the whole test suite under valgrind memcheck
 #   make lint             mandoc -Tlint on every man page
@@ -26,7 +28,10 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fopenmp -Ilib $(PKG_CFLAGS) $(WARN) \
 	     $(CFLAGS) $(EXTRA_CFLAGS)
-LIBS = $(PKG_LIBS) -lcsv -llapacke -lm -fopenmp
+# --as-needed: a command records only the libraries it uses, so the ones
+# that compute nothing never load OpenBLAS or libgomp (whose constructors
+# start threads before main; see cmd/cli.c)
+LIBS = -Wl,--as-needed $(PKG_LIBS) -lcsv -llapacke -lm -fopenmp
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/models/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -43,7 +48,7 @@ MAN1 := $(sort $(wildcard man/man1/*.1))
 MAN5 := $(sort $(wildcard man/man5/*.5))
 MAN7 := $(sort $(wildcard man/man7/*.7))
 
-.PHONY: all check unit shell asan valgrind lint bench fuzz install \
+.PHONY: all check unit shell reliability asan valgrind lint bench fuzz install \
 	uninstall clean demo deps
 
 all: $(CMDS)
@@ -88,6 +93,11 @@ unit: $(CHECKS)
 shell: $(CMDS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		./tests/run.sh --shell
+
+# every tests/sh/test_reliability_*.sh (run.sh matches the name pattern)
+reliability: $(CMDS) $(INJECT)
+	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
+		./tests/run.sh --shell test_reliability_
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined

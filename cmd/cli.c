@@ -13,15 +13,136 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-/* OpenBLAS's own thread control; declared here so commands that never
- * touch BLAS still link (the symbol comes from -lopenblas). */
-void openblas_set_num_threads(int num_threads);
+/* The thread controls of OpenBLAS and OpenMP are weak references: the
+ * commands are linked with --as-needed, so one that computes nothing
+ * (igraph-cat, -show, -split, ...) does not load those libraries at all
+ * and these are then NULL.  Their constructors start thread pools and
+ * per-thread buffers before main, and OpenBLAS retries a failed mmap
+ * forever: under `ulimit -v` that was a hang before main. */
+void openblas_set_num_threads(int num_threads) __attribute__((weak));
+#ifdef _OPENMP
+#pragma weak omp_set_num_threads
+#pragma weak omp_get_max_threads
+#endif
+
+/* The commands that compute load OpenBLAS, whose constructor runs before
+ * main: it starts a thread per core, each with a buffer of about 128 MiB
+ * that it mmaps in a loop until the mmap succeeds.  Under `ulimit -v` too
+ * small for that the command hung before main.  This runs earlier still
+ * (.preinit_array: before any library's constructor) and bounds the
+ * start: when the address space is limited and neither
+ * OPENBLAS_NUM_THREADS nor OMP_NUM_THREADS is set, it runs the command
+ * again with both set to the number of threads whose buffers fit (the
+ * environment cannot be changed in place this early: libc's own start
+ * sets it afterwards); when not even one thread fits, it exits 1 with
+ * "out of memory".  Measured with OpenBLAS 0.3.21 (openmp): --help needs
+ * about 195 MiB of address space with one thread and 345 MiB with two;
+ * the figures below have a small margin. */
+#define BLAS_BASE_KIB (40L * 1024)
+#define BLAS_THREAD_KIB (155L * 1024)
+#define THREADS_VAR "IGR_BLAS_THREADS="
+static int blas_threads_cap; /* 0: no limit applied */
+
+static void write_str(const char *s)
+{
+	if (write(STDERR_FILENO, s, strlen(s)) < 0) {
+		/* nowhere to say it */
+	}
+}
+
+static const char *env_of(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static void bound_blas_start(int argc, char **argv, char **envp)
+{
+	struct rlimit rl;
+	const char *env, *name;
+	long have, t, fit, cpus;
+	char num[3][32];
+
+	(void)argc;
+	if (openblas_set_num_threads == NULL)
+		return; /* this command does not load BLAS */
+	if ((env = env_of(envp, "IGR_BLAS_THREADS")) != NULL) {
+		blas_threads_cap = atoi(env); /* set by the run below */
+		return;
+	}
+	if (getrlimit(RLIMIT_AS, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	have = (long)(rl.rlim_cur / 1024);
+	fit = (have - BLAS_BASE_KIB) / BLAS_THREAD_KIB;
+	env = env_of(envp, "OPENBLAS_NUM_THREADS");
+	if (env == NULL)
+		env = env_of(envp, "OMP_NUM_THREADS");
+	if (env == NULL && fit >= 1) {
+		static char v[3][48];
+		size_t n = 0, i;
+		char **nenv;
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		t = cpus > 0 && cpus < fit ? cpus : fit;
+		while (envp[n] != NULL)
+			n++;
+		nenv = mmap(NULL, (n + 4) * sizeof *nenv,
+			    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+		if (nenv == MAP_FAILED)
+			goto too_small;
+		snprintf(v[0], sizeof v[0], "OPENBLAS_NUM_THREADS=%ld", t);
+		snprintf(v[1], sizeof v[1], "OMP_NUM_THREADS=%ld", t);
+		snprintf(v[2], sizeof v[2], THREADS_VAR "%ld", t);
+		for (i = 0; i < n; i++)
+			nenv[i] = envp[i];
+		nenv[n] = v[0];
+		nenv[n + 1] = v[1];
+		nenv[n + 2] = v[2];
+		nenv[n + 3] = NULL;
+		execve("/proc/self/exe", argv, nenv);
+		/* no /proc: start as before */
+		munmap(nenv, (n + 4) * sizeof *nenv);
+		return;
+	}
+	t = env != NULL ? atol(env) : 1;
+	if (t < 1)
+		t = 1;
+	if (fit >= t)
+		return;
+too_small:
+	name = argv != NULL && argv[0] != NULL ? strrchr(argv[0], '/') : NULL;
+	name = name ? name + 1 : argv && argv[0] ? argv[0] : "igraph";
+	snprintf(num[0], sizeof num[0], "%ld", have);
+	snprintf(num[1], sizeof num[1], "%ld",
+		 BLAS_BASE_KIB + t * BLAS_THREAD_KIB);
+	snprintf(num[2], sizeof num[2], "%ld", t);
+	write_str(name);
+	write_str(": out of memory: the address space limit (ulimit -v ");
+	write_str(num[0]);
+	write_str(" KiB) is below the ");
+	write_str(num[1]);
+	write_str(" KiB that the BLAS library needs to start ");
+	write_str(num[2]);
+	write_str(" thread(s)\n");
+	_exit(1);
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const preinit_bound_blas)(int, char **, char **) =
+	bound_blas_start;
 
 static const char *progname = "igraph";
 /* The getopt_long table; reachable from here when a usage error exits
@@ -136,19 +257,63 @@ struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode)
 	return vs;
 }
 
+/* The outputs named so far (-o first), for igr_cli_output(). */
+static struct {
+	const char *opt, *path;
+} outputs[8];
+static int noutputs;
+
+static void claim(const char *opt, const char *path)
+{
+	int i;
+
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return;
+	/* a device (-o /dev/null twice) is written in place, not replaced */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return;
+	for (i = 0; i < noutputs; i++)
+		if (igr_same_file(outputs[i].path, path))
+			igr_usage_error("%s and %s name the same file '%s'",
+					outputs[i].opt, opt, path);
+	if (noutputs < (int)(sizeof outputs / sizeof outputs[0])) {
+		outputs[noutputs].opt = opt;
+		outputs[noutputs].path = path;
+		noutputs++;
+	}
+	if (igr_out_claim(path) < 0)
+		igr_die_lib();
+}
+
+void igr_cli_output(struct igr_cli *c, const char *opt, const char *path)
+{
+	(void)c;
+	claim(opt, path);
+}
+
 void igr_cli_ready(struct igr_cli *c)
 {
+	if (c->accepts & IGR_CO_OUTPUT)
+		claim("-o", c->output);
 	if (c->quiet)
 		c->progress = 0;
 	else if (c->progress != 2)
 		c->progress = isatty(STDERR_FILENO);
 #ifdef _OPENMP
-	if (c->threads > 0)
+	/* under a memory limit (bound_blas_start) no more threads than fit */
+	if (blas_threads_cap > 0 &&
+	    (c->threads == 0 || c->threads > blas_threads_cap))
+		c->threads = blas_threads_cap;
+	if (c->threads > 0 && omp_set_num_threads != NULL)
 		omp_set_num_threads(c->threads);
 	/* BLAS calls are made from one thread at a time and may use all the
 	 * threads themselves */
-	openblas_set_num_threads(c->threads > 0 ? c->threads
-						: omp_get_max_threads());
+	if (openblas_set_num_threads != NULL)
+		openblas_set_num_threads(c->threads > 0 ? c->threads
+				: omp_get_max_threads != NULL
+					  ? omp_get_max_threads() : 1);
 #endif
 }
 

@@ -219,6 +219,16 @@ struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode);
  * never with --quiet). */
 void igr_cli_ready(struct igr_cli *c);
 
+/* Outputs are locked from the start of the run (io.h, igr_out_claim()):
+ * igr_cli_ready() locks -o FILE, and a command locks each of its other
+ * outputs (--rejects, --report, ...) with igr_cli_output() before it
+ * reads any input.  Two outputs naming the same file (the same inode, or
+ * the same name in the same directory) are a usage error (exit 2) that
+ * leaves the file untouched; an output another process is writing exits
+ * 1 at once.  OPT names the option in messages ("--report"); PATH may be
+ * NULL or "-" (stdout: nothing to do). */
+void igr_cli_output(struct igr_cli *c, const char *opt, const char *path);
+
 /* The program name given to igr_cli_init (for library messages). */
 const char *igr_cli_prog(void);
 

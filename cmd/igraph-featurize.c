@@ -151,6 +151,10 @@ int main(int argc, char **argv)
 	nstdin += is_dash(fo.base) + is_dash(fo.forget);
 	if (nstdin > 1)
 		igr_usage_error("standard input ('-') given more than once");
+	/* the outputs are locked before the inputs are read: a second daily
+	 * merge onto the same graph fails here instead of reading the base
+	 * the first is about to replace */
+	igr_cli_output(&cli, "--report", fo.report);
 	fo.vocab = cli.vocab;
 	fo.text_output = cli.encoding == IGR_ENC_TSV ||
 			 (cli.encoding == IGR_ENC_AUTO &&

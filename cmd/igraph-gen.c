@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	    is_stdout(cli.output))
 		igr_usage_error("--items-out and the events cannot both go to "
 				"standard output");
+	igr_cli_output(&cli, "--items-out", items_out);
 	if (cli.seed_set)
 		o.seed = cli.seed;
 

@@ -278,6 +278,7 @@ int main(int argc, char **argv)
 		return igr_cli_finish(&cli);
 	}
 	igr_cli_ready(&cli);
+	igr_cli_output(&cli, "--rejects", rejects_path);
 	files = igr_cli_inputs(argc, argv, &nfiles);
 
 	memset(&ctx, 0, sizeof ctx);

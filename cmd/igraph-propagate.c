@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
 	po.graph = optind < argc ? argv[optind] : "-";
+	igr_cli_output(&cli, "--vectors", po.vectors);
 	po.vs = vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	po.output = cli.output;
 	po.encoding = cli.encoding;

@@ -134,9 +134,8 @@ int main(int argc, char **argv)
 		igr_usage_error("both --train and --test are required");
 	if (is_dash(train) && is_dash(test))
 		igr_usage_error("--train and --test cannot both be stdout");
-	if (strcmp(train, test) == 0)
-		igr_usage_error("--train and --test name the same file '%s'",
-				train);
+	igr_cli_output(&cli, "--train", train);
+	igr_cli_output(&cli, "--test", test);
 	o.seed = cli.seed;
 	switch (o.mode) {
 	case IGR_SPLIT_AT:
@@ -179,6 +178,9 @@ int main(int argc, char **argv)
 		goto fail;
 	if (igr_split_run(in, (size_t)nfiles, &o, wtrain, wtest, &st) < 0)
 		goto fail;
+	/* both outputs or neither: written and synced first, then renamed
+	 * into place together (a failed rename puts the other back) */
+	igr_out_group_begin();
 	if (igr_writer_close(wtrain) < 0) {
 		wtrain = NULL;
 		goto fail;
@@ -188,6 +190,9 @@ int main(int argc, char **argv)
 		wtest = NULL;
 		goto fail;
 	}
+	wtest = NULL;
+	if (igr_out_group_commit() < 0)
+		goto fail;
 	for (i = 0; i < nfiles; i++)
 		igr_reader_close(in[i]);
 	free(in);
@@ -214,6 +219,7 @@ fail:
 		snprintf(msg, sizeof msg, "%s", igr_errmsg());
 		igr_writer_abort(wtrain);
 		igr_writer_abort(wtest);
+		igr_out_group_abort();
 		for (i = 0; in != NULL && i < nfiles; i++)
 			igr_reader_close(in[i]);
 		free(in);

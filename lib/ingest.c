@@ -1911,7 +1911,8 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 		if (nitems == 0) {
 			/* a lone word that is not text is a reject, not a
 			 * user without items */
-			struct where lw = { igr_in_lineno(in), line, len };
+			struct where lw = { .lineno = igr_in_lineno(in),
+					    .raw = line, .rawlen = len };
 			if ((r = text_check(ig, &lw, ig->L->latin1, 0)) < 0)
 				return -1;
 			if (r == 1)

@@ -2,6 +2,7 @@
 #include "io.h"
 #include "error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -274,11 +276,30 @@ void igr_in_close(igr_in *in)
 /* ---- output ---------------------------------------------------------- */
 
 #define MAX_TMP 64
+#define MAX_CLAIM 16
 
 /* Temporary files to remove on exit or signal.  Written only outside
  * signal handlers; read by them (async-signal-safe: plain array). */
 static char *volatile tmp_paths[MAX_TMP];
 static int handlers_installed;
+
+/* The outputs this process holds the lock of ("FILE.lock", flock): taken
+ * by igr_out_claim() or igr_out_open(), released when the output is
+ * renamed into place or discarded; lock files are removed at exit and on
+ * signals too (the kernel drops the flock itself). */
+struct claim {
+	char *path, *lock;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+static struct claim claims[MAX_CLAIM];
+static char *volatile lock_paths[MAX_CLAIM];
+
+/* Outputs closed while a group is open (igr_out_group_begin()): written
+ * and synced, waiting for igr_out_group_commit() to rename them. */
+static igr_out *group[MAX_TMP];
+static int ngroup, group_open;
 
 void igr_out_cleanup_all(void)
 {
@@ -286,6 +307,11 @@ void igr_out_cleanup_all(void)
 
 	for (i = 0; i < MAX_TMP; i++) {
 		char *p = tmp_paths[i];
+		if (p != NULL)
+			unlink(p);
+	}
+	for (i = 0; i < MAX_CLAIM; i++) {
+		char *p = lock_paths[i];
 		if (p != NULL)
 			unlink(p);
 	}
@@ -305,7 +331,10 @@ static void on_exit_cleanup(void)
 
 static void install_handlers(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	/* SIGPIPE: a --rejects or --report to a closed pipe; SIGXFSZ: a file
+	 * over `ulimit -f` */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				    SIGPIPE, SIGXFSZ };
 	size_t i;
 
 	if (handlers_installed)
@@ -341,6 +370,211 @@ static void unregister_tmp(int slot)
 {
 	if (slot >= 0)
 		tmp_paths[slot] = NULL;
+}
+
+/* ---- locks ------------------------------------------------------------ */
+
+int igr_lock_take(const char *lockpath, int wait)
+{
+	for (;;) {
+		struct stat a, b;
+		int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+		if (fd < 0)
+			return -1;
+		while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		/* the holder we waited for may have removed the file: then
+		 * this lock is on a name nobody else sees; take it again */
+		if (fstat(fd, &a) == 0 && stat(lockpath, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return fd;
+		close(fd);
+	}
+}
+
+/* "DIR/NAME" of PATH split: the directory part ("." if none) and the
+ * name; returns a malloc'ed directory and sets *NAME inside PATH. */
+static char *dir_of(const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (slash == NULL) {
+		*name = path;
+		return strdup(".");
+	}
+	*name = slash + 1;
+	if (slash == path)
+		return strdup("/");
+	d = strndup(path, (size_t)(slash - path));
+	return d;
+}
+
+/* Remove "PATH.tmp.PID" (and "PATH.tmp.PID.old") files of processes that no longer run (a run
+ * killed with SIGKILL, a power cut).  Called holding PATH's lock, so no
+ * live writer of PATH can own one of them. */
+static void remove_stale_tmp(const char *path)
+{
+	const char *name;
+	char *dir = dir_of(path, &name);
+	size_t nlen;
+	DIR *d;
+	struct dirent *e;
+
+	if (dir == NULL)
+		return;
+	d = opendir(dir);
+	if (d == NULL) {
+		free(dir);
+		return;
+	}
+	nlen = strlen(name);
+	while ((e = readdir(d)) != NULL) {
+		const char *p = e->d_name;
+		char *end, *full;
+		long pid;
+
+		if (strncmp(p, name, nlen) != 0 ||
+		    strncmp(p + nlen, ".tmp.", 5) != 0)
+			continue;
+		p += nlen + 5;
+		if (*p < '0' || *p > '9')
+			continue;
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if ((*end != '\0' && strcmp(end, ".old") != 0) ||
+		    errno != 0 || pid <= 0 ||
+		    pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive, or not ours to ask about */
+		if (asprintf(&full, "%s/%s", dir, e->d_name) < 0)
+			break;
+		unlink(full);
+		free(full);
+	}
+	closedir(d);
+	free(dir);
+}
+
+/* Files written in place (devices, FIFOs) and stdout take no lock. */
+static int lockable(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 0;
+	return stat(path, &st) < 0 || S_ISREG(st.st_mode);
+}
+
+static int find_claim(const char *path)
+{
+	int i;
+
+	for (i = 0; i < MAX_CLAIM; i++)
+		if (claims[i].path != NULL &&
+		    igr_same_file(claims[i].path, path))
+			return i;
+	return -1;
+}
+
+int igr_out_claim(const char *path)
+{
+	struct claim *c = NULL;
+	struct stat st;
+	int i;
+
+	if (!lockable(path) || find_claim(path) >= 0)
+		return 0;
+	for (i = 0; i < MAX_CLAIM; i++)
+		if (claims[i].path == NULL) {
+			c = &claims[i];
+			break;
+		}
+	if (c == NULL)
+		return igr_error("'%s': too many outputs", path);
+	install_handlers();
+	c->path = strdup(path);
+	if (c->path == NULL || asprintf(&c->lock, "%s.lock", path) < 0) {
+		free(c->path);
+		c->path = NULL;
+		return igr_error("out of memory");
+	}
+	c->fd = igr_lock_take(c->lock, 0);
+	if (c->fd < 0) {
+		if (errno == EWOULDBLOCK)
+			igr_error("'%s' is being written by another process "
+				  "(lock '%s')", path, c->lock);
+		else
+			igr_syserror("cannot create '%s' (its lock '%s')", path,
+				     c->lock);
+		free(c->path);
+		free(c->lock);
+		c->path = c->lock = NULL;
+		return -1;
+	}
+	fstat(c->fd, &st);
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	lock_paths[i] = c->lock;
+	remove_stale_tmp(path);
+	return 0;
+}
+
+static void release_claim(const char *path)
+{
+	int i = path ? find_claim(path) : -1;
+	struct claim *c;
+	struct stat st;
+
+	if (i < 0)
+		return;
+	c = &claims[i];
+	lock_paths[i] = NULL;
+	/* remove the lock file while still holding it, and only if it is
+	 * still ours (see igr_lock_take) */
+	if (stat(c->lock, &st) == 0 && st.st_dev == c->dev &&
+	    st.st_ino == c->ino)
+		unlink(c->lock);
+	close(c->fd);
+	free(c->path);
+	free(c->lock);
+	memset(c, 0, sizeof *c);
+}
+
+int igr_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	const char *na, *nb;
+	char *da, *db, *ra = NULL, *rb = NULL;
+	int same = 0;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	/* one does not exist (yet): the same directory and name */
+	da = dir_of(a, &na);
+	db = dir_of(b, &nb);
+	if (da != NULL && db != NULL && strcmp(na, nb) == 0) {
+		ra = realpath(da, NULL);
+		rb = realpath(db, NULL);
+		same = ra != NULL && rb != NULL && strcmp(ra, rb) == 0;
+	}
+	free(da);
+	free(db);
+	free(ra);
+	free(rb);
+	return same;
 }
 
 int igr_write_full(int fd, const void *p, size_t n)
@@ -403,7 +637,14 @@ igr_out *igr_out_open(const char *path)
 			return out; /* tmp == NULL marks it */
 		}
 	}
+	if (igr_out_claim(path) < 0) {
+		free(out->path);
+		free(out->buf);
+		free(out);
+		return NULL;
+	}
 	if (asprintf(&out->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		release_claim(path);
 		free(out->path);
 		free(out->buf);
 		free(out);
@@ -415,11 +656,27 @@ igr_out *igr_out_open(const char *path)
 	if (out->fd < 0) {
 		igr_syserror("cannot create '%s'", out->tmp);
 		unregister_tmp(out->slot);
+		release_claim(path);
 		free(out->tmp);
 		free(out->path);
 		free(out->buf);
 		free(out);
 		return NULL;
+	}
+	{
+		/* the replacement keeps the mode, owner and group of the file
+		 * it replaces (the owner only when we may give it away);
+		 * chown first, as it may clear set-id bits */
+		struct stat st;
+		if (stat(path, &st) == 0) {
+			if (fchown(out->fd, st.st_uid, st.st_gid) < 0 &&
+			    fchown(out->fd, (uid_t)-1, st.st_gid) < 0) {
+				/* not permitted: ours it stays */
+			}
+			if (fchmod(out->fd, st.st_mode & 07777) < 0) {
+				/* a filesystem without modes */
+			}
+		}
 	}
 	return out;
 }
@@ -532,33 +789,59 @@ static void out_free(igr_out *out)
 	free(out);
 }
 
-int igr_out_close(igr_out *out)
+/* Flush, sync and close the temporary file of OUT (a named, renamed
+ * output); 0 or -1 (then the temporary file is removed). */
+static int out_finish(igr_out *out)
 {
 	int rc = igr_out_flush(out);
 
+	if (rc == 0 && fsync(out->fd) < 0 && errno != EINVAL)
+		rc = igr_syserror("cannot sync '%s'", out->tmp);
+	if (close(out->fd) < 0 && rc == 0)
+		rc = igr_syserror("cannot close '%s'", out->tmp);
+	out->fd = -1;
+	if (rc < 0)
+		unlink(out->tmp);
+	return rc;
+}
+
+/* Forget OUT: its temporary is gone or renamed; release the lock. */
+static void out_release(igr_out *out)
+{
+	unregister_tmp(out->slot);
+	release_claim(out->path);
+	out_free(out);
+}
+
+int igr_out_close(igr_out *out)
+{
+	int rc;
+
 	if (out->path == NULL) {
+		rc = igr_out_flush(out);
 		out_free(out);
 		return rc;
 	}
 	if (out->tmp == NULL) { /* a device or FIFO, written in place */
+		rc = igr_out_flush(out);
 		if (close(out->fd) < 0 && rc == 0)
 			rc = igr_syserror("cannot close '%s'", out->path);
 		out_free(out);
 		return rc;
 	}
-	if (rc == 0 && fsync(out->fd) < 0 && errno != EINVAL)
-		rc = igr_syserror("cannot sync '%s'", out->tmp);
-	if (close(out->fd) < 0 && rc == 0)
-		rc = igr_syserror("cannot close '%s'", out->tmp);
-	if (rc == 0 && rename(out->tmp, out->path) < 0)
+	rc = out_finish(out);
+	if (rc == 0 && group_open && ngroup < MAX_TMP) {
+		group[ngroup++] = out; /* renamed by igr_out_group_commit */
+		return 0;
+	}
+	if (rc == 0 && rename(out->tmp, out->path) < 0) {
 		rc = igr_syserror("cannot rename '%s' to '%s'", out->tmp,
 				  out->path);
+		unlink(out->tmp);
+	}
 	if (rc == 0)
 		fsync_dir(out->path);
-	else
-		unlink(out->tmp);
-	unregister_tmp(out->slot);
-	out_free(out);
+	out_release(out);
 	return rc;
 }
 
@@ -571,7 +854,90 @@ void igr_out_abort(igr_out *out)
 	} else if (out->path != NULL) {
 		close(out->fd);
 		unlink(out->tmp);
-		unregister_tmp(out->slot);
+		out_release(out);
+		return;
 	}
 	out_free(out);
+}
+
+/* ---- outputs committed together --------------------------------------- */
+
+void igr_out_group_begin(void)
+{
+	group_open = 1;
+	ngroup = 0;
+}
+
+void igr_out_group_abort(void)
+{
+	int i;
+
+	for (i = 0; i < ngroup; i++) {
+		unlink(group[i]->tmp);
+		out_release(group[i]);
+	}
+	ngroup = 0;
+	group_open = 0;
+}
+
+int igr_out_group_commit(void)
+{
+	char *backup[MAX_TMP] = { NULL };
+	int i, j, rc = 0;
+
+	group_open = 0;
+	/* keep each target's old contents under a second name (a hard link:
+	 * no copy, and the target never goes missing), rename the new ones
+	 * in; on a failure put the old ones back */
+	for (i = 0; i < ngroup; i++) {
+		igr_out *o = group[i];
+		if (asprintf(&backup[i], "%s.tmp.%ld.old", o->path,
+			     (long)getpid()) < 0) {
+			backup[i] = NULL;
+			rc = igr_error("out of memory");
+			break;
+		}
+		unlink(backup[i]);
+		if (link(o->path, backup[i]) < 0) {
+			if (errno != ENOENT) {
+				rc = igr_syserror("cannot keep '%s' as '%s'",
+						  o->path, backup[i]);
+				free(backup[i]);
+				backup[i] = NULL;
+				break;
+			}
+			free(backup[i]);
+			backup[i] = NULL; /* no old file: undo is unlink */
+		}
+		if (rename(o->tmp, o->path) < 0) {
+			rc = igr_syserror("cannot rename '%s' to '%s'", o->tmp,
+					  o->path);
+			break;
+		}
+	}
+	if (rc < 0) {
+		/* i failed: undo 0..i-1, drop the rest */
+		for (j = i - 1; j >= 0; j--) {
+			if (backup[j] != NULL)
+				rename(backup[j], group[j]->path);
+			else
+				unlink(group[j]->path);
+		}
+		if (i < ngroup && backup[i] != NULL)
+			unlink(backup[i]);
+		for (j = 0; j < ngroup; j++)
+			unlink(group[j]->tmp);
+	} else {
+		for (j = 0; j < ngroup; j++) {
+			if (backup[j] != NULL)
+				unlink(backup[j]);
+			fsync_dir(group[j]->path);
+		}
+	}
+	for (j = 0; j < ngroup; j++) {
+		free(backup[j]);
+		out_release(group[j]);
+	}
+	ngroup = 0;
+	return rc;
 }

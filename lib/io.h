@@ -9,7 +9,19 @@
  * to "FILE.tmp.PID", which is fsynced and renamed over FILE only by
  * igr_out_close().  Until then FILE keeps its old contents; the temporary
  * file is removed by igr_out_abort(), at exit, and on SIGINT, SIGTERM,
- * SIGHUP and SIGQUIT (then the signal is re-raised).
+ * SIGHUP, SIGQUIT, SIGPIPE and SIGXFSZ (then the signal is re-raised).
+ * The replacement gets the mode, and when permitted the owner and group,
+ * of the file it replaces.
+ *
+ * Locks (git's lockfile.h discipline): a named output is locked from the
+ * moment it is claimed (igr_out_claim(), or igr_out_open()) until it is
+ * renamed into place or discarded, by an flock on "FILE.lock".  A second
+ * process that wants to write FILE meanwhile fails at once ("'FILE' is
+ * being written by another process").  The kernel drops the flock when
+ * its holder dies, so a killed run never blocks the next one; the lock
+ * file itself is removed on release, at exit and on the signals above.
+ * Holding the lock, the writer removes the "FILE.tmp.PID" files of dead
+ * processes (runs killed with SIGKILL).
  *
  * Ownership: igr_in_open()/igr_out_open() return handles the caller owns and
  * releases with igr_in_close() and igr_out_close()/igr_out_abort().  Line
@@ -104,6 +116,35 @@ int igr_out_close(igr_out *out) IGR_WUR;
 
 /* Discard: remove the temporary file (stdout: drop the buffer). Frees OUT. */
 void igr_out_abort(igr_out *out);
+
+/* Lock FILE for this process now, before its inputs are read, so that a
+ * run that reads FILE and writes it back (igraph-featurize --base g -o g)
+ * cannot interleave with another.  No-op for stdout ("-" or NULL), a
+ * device or FIFO, and a file this process already holds.  Returns 0, or
+ * -1 with the error set (held by another process, or the lock file
+ * cannot be made). */
+int igr_out_claim(const char *path) IGR_WUR;
+
+/* 1 if A and B name the same file: the same inode when both exist, else
+ * the same name in the same (resolved) directory. */
+int igr_same_file(const char *a, const char *b);
+
+/* Take an exclusive flock on LOCKPATH (created if missing), waiting for
+ * it if WAIT, else failing with errno EWOULDBLOCK when it is held.
+ * Returns the descriptor that holds the lock (close it to release), or -1
+ * with errno set.  The one lock of the code base: outputs and the
+ * vocabulary directory (vocab.h) both use it. */
+int igr_lock_take(const char *lockpath, int wait);
+
+/* Outputs committed together (igraph-split's train and test): between
+ * igr_out_group_begin() and igr_out_group_commit(), igr_out_close() of a
+ * named file only writes and syncs it; the commit renames them all into
+ * place, and if one rename fails puts back what the earlier targets were
+ * (kept meanwhile as hard links "FILE.tmp.PID.old") and returns -1.
+ * igr_out_group_abort() discards the pending ones. */
+void igr_out_group_begin(void);
+int igr_out_group_commit(void) IGR_WUR;
+void igr_out_group_abort(void);
 
 /* Write all N bytes to FD, retrying on EINTR and short writes (git's
  * write_in_full).  Returns 0 or -1 with errno set. */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -565,13 +564,9 @@ igr_vocabset *igr_vocabset_open(const char *dir, int mode)
 		char *lock = join_path(dir, ".lock");
 		if (lock == NULL)
 			goto oom;
-		vs->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+		vs->lockfd = igr_lock_take(lock, 1);
 		free(lock);
 		if (vs->lockfd < 0) {
-			igr_syserror("cannot lock vocabulary '%s'", dir);
-			goto fail;
-		}
-		if (flock(vs->lockfd, LOCK_EX) < 0) {
 			igr_syserror("cannot lock vocabulary '%s'", dir);
 			goto fail;
 		}

@@ -8,8 +8,12 @@
  *   read@100=EIO       read() fails after 100 bytes were read
  *   fsync=EIO          every fsync() fails
  *   rename=EXDEV       every rename() fails
- *   rename@2=EIO       rename() fails after 2 calls that succeeded
- *   close=EIO          close() of a file opened for writing fails
+ *   rename@2=EIO       only the 2nd rename() fails (the others work: a
+ *                      commit of several files, then its undo)
+ *   close=EIO          close() of a regular file opened for writing fails
+ *                      (the descriptor is closed all the same, as after
+ *                      a delayed NFS write error)
+ *   close@2=EIO        only the 2nd such close() fails
  * Only file descriptors above 2 are affected for write (stdout and stderr
  * keep working so the test can read the messages) unless CALL is "write1"
  * (stdout only).
@@ -20,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -152,16 +158,40 @@ int fsync(int fd)
 int rename(const char *a, const char *b)
 {
 	static int (*real)(const char *, const char *);
-	static long long nrenamed;
+	static long long nrename;
 	const struct rule *r = find("rename");
 
-	if (r != NULL && (r->after < 0 || nrenamed >= r->after)) {
+	nrename++;
+	if (r != NULL && (r->after < 0 || r->after == nrename)) {
 		errno = r->err;
 		return -1;
 	}
-	nrenamed++;
 	if (real == NULL)
 		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT,
 								  "rename");
 	return real(a, b);
+}
+
+int close(int fd)
+{
+	static int (*real)(int);
+	static long long nclose;
+	const struct rule *r = find("close");
+	int fl;
+	struct stat st;
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	if (r == NULL || fd <= 2)
+		return real(fd);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return real(fd);
+	nclose++;
+	if (r->after >= 0 && r->after != nclose)
+		return real(fd);
+	real(fd);
+	errno = r->err;
+	return -1;
 }
