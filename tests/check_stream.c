@@ -1311,7 +1311,7 @@ START_TEST(tsv_trailer_edits)
 {
 	size_t n;
 	char *good = tu_sealed(trail_events, sizeof trail_events - 1, &n);
-	char *bad = malloc(n + 128), *p;
+	char *bad = malloc(2 * n + 128), *p; /* room for two streams */
 	uint64_t recs;
 	int ok;
 
