@@ -1,4 +1,5 @@
-/* io.c - buffered input through zlib, atomic buffered output (see io.h). */
+/* io.c - buffered input (plain or gzip, inflated here), atomic buffered
+ * output (see io.h). */
 #include "io.h"
 #include "error.h"
 
@@ -17,19 +18,32 @@
 #include <zlib.h>
 
 #define IN_BUFSIZE (1u << 20)
+#define IN_RAWSIZE (1u << 17) /* compressed bytes read at a time */
 #define IN_MAXLINE ((size_t)256 << 20)
 #define OUT_BUFSIZE (1u << 20)
 
+/* What the next bytes of the file are: not looked at yet (the start, or
+ * the end of a gzip member), plain bytes to pass through, or a gzip
+ * member being inflated. */
+enum in_mode { IN_LOOK, IN_PLAIN, IN_GZIP };
+
 struct igr_in {
-	gzFile gz;
+	int fd;
 	char *name;
-	unsigned char *buf;
+	unsigned char *buf; /* the decompressed bytes, cap + 1 (sentinel) */
 	size_t cap, pos, end;
 	int eof;
 	int partial;
-	int gzip;
+	int gzip;           /* a gzip member was seen */
 	uint64_t lineno;
-	uint64_t consumed; /* bytes before buf[pos] */
+	uint64_t consumed;  /* bytes before buf[pos] */
+	/* the file's bytes not yet decompressed or passed through */
+	unsigned char *raw;
+	size_t rawpos, rawend;
+	int raweof;
+	enum in_mode mode;
+	z_stream zs;
+	int zinit;          /* zs is initialised */
 };
 
 igr_in *igr_in_open(const char *path)
@@ -52,21 +66,20 @@ igr_in *igr_in_open(const char *path)
 		close(fd);
 		return igr_error("out of memory"), NULL;
 	}
+	in->fd = fd;
+	in->mode = IN_LOOK;
 	in->name = strdup(path ? path : "<stdin>");
 	in->cap = IN_BUFSIZE;
 	in->buf = malloc(in->cap + 1);
-	in->gz = gzdopen(fd, "rb");
-	if (in->name == NULL || in->buf == NULL || in->gz == NULL) {
-		if (in->gz == NULL)
-			close(fd);
-		else
-			gzclose(in->gz);
+	in->raw = malloc(IN_RAWSIZE);
+	if (in->name == NULL || in->buf == NULL || in->raw == NULL) {
+		close(fd);
 		free(in->name);
 		free(in->buf);
+		free(in->raw);
 		free(in);
 		return igr_error("out of memory"), NULL;
 	}
-	gzbuffer(in->gz, 1u << 17);
 	return in;
 }
 
@@ -75,10 +88,150 @@ const char *igr_in_name(const igr_in *in)
 	return in->name;
 }
 
+/* One read() of at most N bytes into P: whatever a pipe has delivered is
+ * used at once, never waited on until a buffer fills.  Returns bytes
+ * read, 0 at end of file, -1 with the error set. */
+static ssize_t in_sysread(igr_in *in, unsigned char *p, size_t n)
+{
+	ssize_t r;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	do
+		r = read(in->fd, p, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return igr_syserror("%s: read error", in->name);
+	return r;
+}
+
+/* Read more raw bytes after raw[rawend] (moving what is left to the
+ * front); 0 at end of file (raweof set), -1. */
+static ssize_t in_rawread(igr_in *in)
+{
+	ssize_t r;
+
+	if (in->raweof)
+		return 0;
+	if (in->rawpos > 0) {
+		memmove(in->raw, in->raw + in->rawpos,
+			in->rawend - in->rawpos);
+		in->rawend -= in->rawpos;
+		in->rawpos = 0;
+	}
+	r = in_sysread(in, in->raw + in->rawend, IN_RAWSIZE - in->rawend);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		in->raweof = 1;
+	in->rawend += (size_t)r;
+	return r;
+}
+
+/* At the start and at the end of each gzip member: gzip magic (1f 8b)
+ * starts a member; anything else is plain bytes to the end (zlib's
+ * gzread() drops them after a member: issue 12).  0 or -1. */
+static int in_look(igr_in *in)
+{
+	while (in->rawend - in->rawpos < 2 && !in->raweof) {
+		/* one byte that is not 0x1f decides it: a slow pipe's
+		 * first line is not held back for a second byte */
+		if (in->rawend > in->rawpos && in->raw[in->rawpos] != 0x1f)
+			break;
+		if (in_rawread(in) < 0)
+			return -1;
+	}
+	if (in->rawend - in->rawpos < 2 || in->raw[in->rawpos] != 0x1f ||
+	    in->raw[in->rawpos + 1] != 0x8b) {
+		in->mode = IN_PLAIN;
+		return 0;
+	}
+	if (!in->zinit) {
+		int rc = inflateInit2(&in->zs, 15 + 16); /* gzip only */
+		if (rc == Z_MEM_ERROR)
+			return igr_error("out of memory");
+		if (rc != Z_OK)
+			return igr_error("%s: cannot start decompression",
+					 in->name);
+		in->zinit = 1;
+	} else if (inflateReset(&in->zs) != Z_OK) {
+		return igr_error("%s: cannot start decompression", in->name);
+	}
+	in->mode = IN_GZIP;
+	in->gzip = 1;
+	return 0;
+}
+
+/* Produce up to ROOM bytes of the input at P: plain bytes as they are,
+ * gzip members inflated.  Returns bytes produced (fewer than ROOM when
+ * that is what has arrived), 0 at the end, -1. */
+static ssize_t in_produce(igr_in *in, unsigned char *p, size_t room)
+{
+	for (;;) {
+		size_t have = in->rawend - in->rawpos;
+
+		if (in->mode == IN_LOOK) {
+			if (in_look(in) < 0)
+				return -1;
+			continue;
+		}
+		if (in->mode == IN_PLAIN) {
+			if (have > 0) {
+				size_t n = have < room ? have : room;
+				memcpy(p, in->raw + in->rawpos, n);
+				in->rawpos += n;
+				return (ssize_t)n;
+			}
+			if (in->raweof)
+				return 0;
+			/* straight into the caller's buffer: no copy */
+			return in_sysread(in, p, room);
+		}
+		/* IN_GZIP */
+		if (have == 0) {
+			if (in_rawread(in) < 0)
+				return -1;
+			have = in->rawend - in->rawpos;
+		}
+		{
+			uInt ain = (uInt)have, aout = room > UINT_MAX ?
+				UINT_MAX : (uInt)room;
+			size_t used, made;
+			int rc;
+
+			in->zs.next_in = in->raw + in->rawpos;
+			in->zs.avail_in = ain;
+			in->zs.next_out = p;
+			in->zs.avail_out = aout;
+			rc = inflate(&in->zs, Z_NO_FLUSH);
+			used = ain - in->zs.avail_in;
+			made = aout - in->zs.avail_out;
+			in->rawpos += used;
+			if (rc == Z_STREAM_END)
+				in->mode = IN_LOOK;
+			else if (rc == Z_MEM_ERROR)
+				return igr_error("out of memory");
+			else if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR ||
+				 rc == Z_STREAM_ERROR)
+				return igr_error("%s: %s", in->name,
+					in->zs.msg ? in->zs.msg
+						   : "compressed data error");
+			else if (made == 0 && used == 0 && in->raweof)
+				/* Z_BUF_ERROR at end of file: a member cut
+				 * short (zlib's gzread words it so) */
+				return igr_error("%s: unexpected end of file "
+						 "(truncated gzip input?)",
+						 in->name);
+			if (made > 0)
+				return (ssize_t)made;
+		}
+	}
+}
+
 /* Read more bytes after buf[end]; returns bytes added, 0 at EOF, -1. */
 static ssize_t in_refill(igr_in *in)
 {
-	int n, err;
+	ssize_t n;
 	size_t room;
 
 	if (in->eof)
@@ -95,30 +248,13 @@ static ssize_t in_refill(igr_in *in)
 	room = in->cap - in->end;
 	if (room == 0)
 		return igr_error("%s: internal buffer full", in->name);
-	if (room > INT_MAX)
-		room = INT_MAX;
-	n = gzread(in->gz, in->buf + in->end, (unsigned)room);
-	if (n < 0) {
-		const char *msg = gzerror(in->gz, &err);
-		if (err == Z_ERRNO)
-			return igr_syserror("%s: read error", in->name);
-		return igr_error("%s: %s", in->name,
-				 msg ? msg : "decompression error");
-	}
+	n = in_produce(in, in->buf + in->end, room);
+	if (n < 0)
+		return -1;
 	if (n == 0) {
-		/* gzread returns 0 at a clean end, but a gzip member cut short
-		 * also ends with 0 and an error state */
-		const char *msg = gzerror(in->gz, &err);
-		if (err != Z_OK && err != Z_STREAM_END)
-			return igr_error("%s: %s (truncated gzip input?)",
-					 in->name, msg ? msg : "read error");
 		in->eof = 1;
-		if (gzdirect(in->gz) == 0)
-			in->gzip = 1;
 		return 0;
 	}
-	if (gzdirect(in->gz) == 0)
-		in->gzip = 1;
 	in->end += (size_t)n;
 	return n;
 }
@@ -260,14 +396,22 @@ uint64_t igr_in_offset(const igr_in *in)
 
 int igr_in_is_gzip(const igr_in *in)
 {
-	return in->gzip || gzdirect(in->gz) == 0;
+	/* asked before the first read: look at the first bytes now, as
+	 * gzdirect() did (IN is the caller's own, non-const object) */
+	if (in->mode == IN_LOOK && !in->gzip && !in->eof &&
+	    in_look((igr_in *)in) < 0)
+		return 0;
+	return in->gzip;
 }
 
 void igr_in_close(igr_in *in)
 {
 	if (in == NULL)
 		return;
-	gzclose(in->gz);
+	if (in->zinit)
+		inflateEnd(&in->zs);
+	close(in->fd);
+	free(in->raw);
 	free(in->buf);
 	free(in->name);
 	free(in);

@@ -1,9 +1,14 @@
 /*
  * io.h - buffered input and output for every igraph tool.
  *
- * Input (igr_in): a file or stdin, read through zlib so gzip-compressed
- * input is decompressed transparently (detected from the magic bytes, never
- * from the name).  Lines and raw bytes can be read from the same handle.
+ * Input (igr_in): a file or stdin; gzip-compressed input is decompressed
+ * transparently (detected from the magic bytes 1f 8b, never from the name).
+ * Gzip members one after another are one input; whatever follows the last
+ * member that is not another member is passed through as plain bytes
+ * (zlib's gzread() would drop it), and gzip data after plain bytes is not
+ * decompressed.  A member cut short, or corrupt, is an error.  Each read()
+ * is used as it arrives: a pipe's first lines are not held back until a
+ * buffer fills.  Lines and raw bytes can be read from the same handle.
  *
  * Output (igr_out): stdout, or a named file written atomically: the data go
  * to "FILE.tmp.PID", which is fsynced and renamed over FILE only by
@@ -73,7 +78,8 @@ uint64_t igr_in_lineno(const igr_in *in);
 /* Bytes consumed so far (of the decompressed input). */
 uint64_t igr_in_offset(const igr_in *in);
 
-/* 1 if the input was gzip-compressed. */
+/* 1 if the input was gzip-compressed (at least its first member; looks
+ * at the first bytes when nothing was read yet). */
 int igr_in_is_gzip(const igr_in *in);
 
 void igr_in_close(igr_in *in);
