@@ -352,6 +352,46 @@ static char *header_text(const igr_header *h, size_t *len)
 
 /* ---- reader ----------------------------------------------------------- */
 
+/* TSV lines go into a checksum through a 64 KiB staging buffer: a line's
+ * few dozen bytes alone would take igr_crc32()'s table path, a full
+ * buffer its fast fold (crc32.h).  Used by TSV readers and writers;
+ * CRC is the checksum of what was flushed. */
+#define CRC_STAGE 65536
+
+struct crc_stage {
+	uint32_t *crc;
+	unsigned char *buf;
+	size_t len;
+};
+
+/* Add N bytes at P; 0 or -1 (out of memory). */
+static int crc_stage_add(struct crc_stage *st, const void *p, size_t n)
+{
+	if (st->buf == NULL && (st->buf = malloc(CRC_STAGE)) == NULL)
+		return igr_error("out of memory");
+	if (st->len + n > CRC_STAGE) {
+		*st->crc = igr_crc32(*st->crc, st->buf, st->len);
+		st->len = 0;
+	}
+	if (n >= CRC_STAGE) {
+		*st->crc = igr_crc32(*st->crc, p, n);
+		return 0;
+	}
+	memcpy(st->buf + st->len, p, n);
+	st->len += n;
+	return 0;
+}
+
+/* The checksum of every byte added so far. */
+static uint32_t crc_stage_sum(struct crc_stage *st)
+{
+	if (st->len > 0) {
+		*st->crc = igr_crc32(*st->crc, st->buf, st->len);
+		st->len = 0;
+	}
+	return *st->crc;
+}
+
 struct igr_reader {
 	igr_in *in;
 	igr_header h;
@@ -363,6 +403,7 @@ struct igr_reader {
 	uint32_t crc;
 	int done;
 	/* tsv */
+	struct crc_stage cs;    /* lines not yet in CRC */
 	int tsv_ncols;          /* columns in the stream */
 	char **fields;
 	size_t fields_cap;
@@ -426,6 +467,7 @@ void igr_reader_close(igr_reader *r)
 	free(r->fields);
 	free(r->vbuf);
 	free(r->text);
+	free(r->cs.buf);
 	free(r);
 }
 
@@ -712,17 +754,26 @@ static int tsv_feature_columns(igr_reader *r, const char *p)
 	return rc;
 }
 
+static int tsv_crc_add(igr_reader *r, const void *p, size_t n)
+{
+	return crc_stage_add(&r->cs, p, n);
+}
+
+static uint32_t tsv_crc(igr_reader *r)
+{
+	return crc_stage_sum(&r->cs);
+}
+
 /* TSV: the next line, counted into the checksum the '#end' trailer
  * holds (every byte of the stream before it). */
 static int tsv_line(igr_reader *r, char **line, size_t *len)
 {
 	int rc = igr_in_getline(r->in, line, len);
 
-	if (rc == 1) {
-		r->crc = igr_crc32(r->crc, *line, *len);
-		if (!igr_in_partial_line(r->in))
-			r->crc = igr_crc32(r->crc, "\n", 1);
-	}
+	if (rc == 1 && (tsv_crc_add(r, *line, *len) < 0 ||
+			(!igr_in_partial_line(r->in) &&
+			 tsv_crc_add(r, "\n", 1) < 0)))
+		return -1;
 	return rc;
 }
 
@@ -836,6 +887,7 @@ igr_reader *igr_reader_open(const char *path, int kind)
 
 	if (r == NULL)
 		return igr_error("out of memory"), NULL;
+	r->cs.crc = &r->crc;
 	r->in = igr_in_open(path);
 	if (r->in == NULL) {
 		free(r);
@@ -1034,6 +1086,7 @@ static int tsv_trailer(igr_reader *r, const char *line, size_t len)
 				 "(two streams concatenated?)", name,
 				 lineno + 1);
 	r->done = 1;
+	tsv_crc(r);
 	if (r->unsealed_ok) {
 		r->trailer_ok = ok && count == r->nread && crc == r->crc;
 		return 0;
@@ -1084,8 +1137,8 @@ static int next_tsv(igr_reader *r, int want, size_t *lens)
 	if (len >= 4 && memcmp(line, "#end", 4) == 0 &&
 	    (len == 4 || line[4] == '\t'))
 		return tsv_trailer(r, line, len);
-	r->crc = igr_crc32(r->crc, line, len);
-	r->crc = igr_crc32(r->crc, "\n", 1);
+	if (tsv_crc_add(r, line, len) < 0 || tsv_crc_add(r, "\n", 1) < 0)
+		return -1;
 	if (igr_grow(&r->fields, &r->fields_cap, (size_t)want + 1,
 		     sizeof *r->fields) < 0)
 		return -1;
@@ -1579,6 +1632,7 @@ struct igr_writer {
 	unsigned char *blk;
 	uint32_t blk_n, blk_max;
 	uint32_t crc;
+	struct crc_stage cs;    /* TSV bytes not yet in CRC */
 	uint64_t n;
 };
 
@@ -1601,8 +1655,16 @@ igr_writer *igr_writer_open(const char *path, int kind, int encoding)
 		encoding = tty ? IGR_ENC_TSV : IGR_ENC_BINARY;
 	}
 	w->enc = encoding;
+	w->cs.crc = &w->crc;
+	/* made now, so that adding to it never fails */
+	if (w->enc == IGR_ENC_TSV &&
+	    (w->cs.buf = malloc(CRC_STAGE)) == NULL) {
+		free(w);
+		return igr_error("out of memory"), NULL;
+	}
 	w->out = igr_out_open(path);
 	if (w->out == NULL) {
+		free(w->cs.buf);
 		free(w);
 		return NULL;
 	}
@@ -1745,14 +1807,14 @@ static int kind_minor(int kind)
 /* TSV: bytes of the stream, counted into the checksum of the trailer. */
 static int tsv_write(igr_writer *w, const void *p, size_t n)
 {
-	w->crc = igr_crc32(w->crc, p, n);
+	crc_stage_add(&w->cs, p, n); /* cannot fail: made at open */
 	return igr_out_write(w->out, p, n);
 }
 
 /* TSV: the N bytes at P (from igr_out_space) are the next line. */
 static void tsv_commit(igr_writer *w, const char *p, size_t n)
 {
-	w->crc = igr_crc32(w->crc, p, n);
+	crc_stage_add(&w->cs, p, n);
 	igr_out_commit(w->out, n);
 }
 
@@ -2267,7 +2329,7 @@ int igr_writer_close(igr_writer *w)
 	if (rc == 0 && w->enc == IGR_ENC_TSV) {
 		char end[64];
 		snprintf(end, sizeof end, "#end\t%llu\t%08x\n",
-			 (unsigned long long)w->n, w->crc);
+			 (unsigned long long)w->n, crc_stage_sum(&w->cs));
 		rc = igr_out_write(w->out, end, strlen(end));
 	}
 	if (rc == 0 && w->enc == IGR_ENC_BINARY) {
@@ -2286,6 +2348,7 @@ int igr_writer_close(igr_writer *w)
 		igr_out_abort(w->out);
 	header_free(&w->h);
 	free(w->blk);
+	free(w->cs.buf);
 	free(w);
 	return rc;
 }
@@ -2297,5 +2360,6 @@ void igr_writer_abort(igr_writer *w)
 	igr_out_abort(w->out);
 	header_free(&w->h);
 	free(w->blk);
+	free(w->cs.buf);
 	free(w);
 }
