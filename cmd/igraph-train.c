@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 		igr_die_lib();
 	g = NULL;
 	if (tr->input_kind == 0) {
-		g = igr_graph_read(r, tr->rels, 0);
+		g = igr_graph_read(r, tr->rels, tr->graph_flags);
 		if (g == NULL)
 			igr_die_lib();
 		igr_reader_close(r);

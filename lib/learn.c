@@ -41,6 +41,11 @@ void igr_learn_defaults(igr_learn_opts *o, const char *name)
 		o->gf_beta = 0.2;
 		o->gf_sharpen = 2.5;
 		o->gf_order = 4;
+		o->gf_filter = 0;
+		o->gf_norm = 0;
+		o->gf_degree = 8;
+		o->gf_flatness = 1.5;
+		o->gf_exact = 2;
 	} else if (strcmp(name, "mf") == 0) {
 		/* tuned on Gowalla (BENCHMARKS.md): a stronger L2 than
 		 * LightGCN's and dynamic negative sampling */
@@ -118,7 +123,6 @@ static void ctx_progress(void *c, const igr_learn_status *st)
 int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 			    const struct igr_train_ctx *ctx, igr_model *m)
 {
-	int gf = strcmp(name, "gf") == 0;
 	int lgn = strcmp(name, "lightgcn") == 0;
 	const char *valid;
 
@@ -127,18 +131,6 @@ int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 	o->threads = ctx->threads;
 	o->weight_power = igr_train_num(ctx, m, "weight-power",
 					o->weight_power);
-	if (gf) {
-		o->rank = (uint32_t)igr_train_num(ctx, m, "rank", o->rank);
-		o->gf_beta = igr_train_num(ctx, m, "beta", o->gf_beta);
-		o->gf_sharpen = igr_train_num(ctx, m, "sharpen", o->gf_sharpen);
-		o->gf_order = (uint32_t)igr_train_num(ctx, m, "order",
-						      o->gf_order);
-		o->svd_iters = (uint32_t)igr_train_num(ctx, m, "svd-iters",
-						       o->svd_iters);
-		o->svd_oversample = (uint32_t)igr_train_num(
-			ctx, m, "svd-oversample", o->svd_oversample);
-		return 0;
-	}
 	o->epochs = (uint32_t)igr_train_num(ctx, m, "epochs", o->epochs);
 	o->dim = (uint32_t)igr_train_num(ctx, m, "dim", o->dim);
 	if (lgn)
@@ -380,6 +372,14 @@ int igr_valid_eval(const igr_valid *v, uint32_t nitems, uint32_t k,
 		   const igr_csr *exclude, igr_score_fn score, void *ctx,
 		   double *recall, double *ndcg)
 {
+	return igr_valid_eval_each(v, nitems, k, exclude, score, ctx, recall,
+				   ndcg, NULL);
+}
+
+int igr_valid_eval_each(const igr_valid *v, uint32_t nitems, uint32_t k,
+			const igr_csr *exclude, igr_score_fn score, void *ctx,
+			double *recall, double *ndcg, double *each)
+{
 	enum { B = 256 };
 	float *sc = malloc((size_t)B * nitems * sizeof *sc);
 	double sr = 0, sn = 0;
@@ -435,6 +435,10 @@ int igr_valid_eval(const igr_valid *v, uint32_t nitems, uint32_t k,
 					     kk, 1, out) == 0) {
 				sr += out[IGR_M_RECALL];
 				sn += out[IGR_M_NDCG];
+				if (each != NULL)
+					each[done + j] = out[IGR_M_RECALL];
+			} else if (each != NULL) {
+				each[done + j] = 0;
 			}
 		}
 	}

@@ -75,6 +75,11 @@ typedef struct igr_learn_opts {
 	double gf_beta;          /* weight of the ideal low-pass term */
 	double gf_sharpen;       /* sharpening time T (0: none) */
 	uint32_t gf_order;       /* Taylor order of the sharpening step */
+	int gf_filter;           /* IGR_GF_BSPM or IGR_GF_CHEBY (models/gf.h) */
+	double gf_norm;          /* item degree normalisation of the filter */
+	uint32_t gf_degree;      /* Chebyshev degree (cheby) */
+	double gf_flatness;      /* plateau flatness (cheby) */
+	uint32_t gf_exact;       /* powers of P applied through the graph */
 	/* validation and checkpoints */
 	const igr_valid *valid;
 	uint32_t valid_every;    /* epochs between validations (0: end only) */
@@ -120,6 +125,12 @@ typedef int (*igr_score_fn)(void *ctx, const uint32_t *users, size_t nu,
 int igr_valid_eval(const igr_valid *v, uint32_t nitems, uint32_t k,
 		   const igr_csr *exclude, igr_score_fn score, void *ctx,
 		   double *recall, double *ndcg) IGR_WUR;
+
+/* The same, with each listed user's recall@K in EACH[nlisted] (in
+ * v->users order; NULL: not wanted), for paired comparisons. */
+int igr_valid_eval_each(const igr_valid *v, uint32_t nitems, uint32_t k,
+			const igr_csr *exclude, igr_score_fn score, void *ctx,
+			double *recall, double *ndcg, double *each) IGR_WUR;
 
 /* ---- helpers for the trainers ----------------------------------------- */
 

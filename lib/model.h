@@ -141,6 +141,12 @@ struct igr_model_ops {
 	int (*score_users)(const igr_model *m, const igr_graph *g,
 			   const uint32_t *users, size_t nu,
 			   const uint32_t *items, size_t ni, float *out);
+	/* Optional: models whose score_users threads itself and is
+	 * fastest on large blocks (sparse-times-dense products, sgemm)
+	 * return the users per call they want (after prepare); the serving
+	 * tools then call score_users from one thread at a time with that
+	 * many users.  NULL or 0: small blocks from every thread. */
+	uint32_t (*block_users)(const igr_model *m);
 	/* Optional: item-to-item scores of NQ query items against all
 	 * items, NQ x NI (similar items). */
 	int (*score_items)(const igr_model *m, const igr_graph *g,

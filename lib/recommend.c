@@ -609,6 +609,80 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 	return eb.failed ? errbox_raise(&eb) : 0;
 }
 
+/* Rank one scored row: USER's exclusions set to NaN, then the top L at or
+ * above the floor into OUT; returns the count. */
+static uint32_t select_row(const igr_rec *r, const igr_csr *x, float fl,
+			   uint32_t u, float *row, igr_topk *t, igr_hit *out)
+{
+	uint32_t i;
+
+	if (x != NULL && u < x->nrows) {
+		uint64_t k;
+
+		for (k = x->ptr[u]; k < x->ptr[u + 1]; k++)
+			if (x->idx[k] < r->ni)
+				row[x->idx[k]] = NAN;
+	}
+	igr_topk_clear(t);
+	for (i = 0; i < r->ni; i++) {
+		if (!(row[i] >= fl) || (r->blocked && r->blocked[i]))
+			continue;
+		if (t->n == t->k && row[i] < t->h[0].score)
+			continue;
+		igr_topk_push(t, row[i], i);
+	}
+	return igr_topk_sorted(t, out);
+}
+
+/* Dense path for models that thread their own scoring (block_users):
+ * one large block at a time, the ranking of its rows in parallel. */
+static int select_dense_blocks(const igr_rec *r, const uint32_t *users,
+			       size_t n, uint32_t L, igr_hit *out,
+			       uint32_t *nout, uint8_t *unknown, size_t bs)
+{
+	const igr_csr *x = excl_rel(r);
+	float fl = floor_score(r);
+	struct errbox eb = { 0, "" };
+	float *buf = alloc_n(bs * r->ni, sizeof *buf);
+	size_t u0;
+
+	if (buf == NULL)
+		return igr_error("out of memory");
+	for (u0 = 0; u0 < n && !eb.failed; u0 += bs) {
+		size_t bu = n - u0 < bs ? n - u0 : bs;
+
+		if (r->m->ops->score_users(r->m, r->g, users + u0, bu, NULL,
+					   r->ni, buf) < 0) {
+			errbox_set(&eb);
+			break;
+		}
+#pragma omp parallel
+		{
+			igr_topk t;
+			int64_t j;
+
+			t.h = NULL;
+			if (igr_topk_init(&t, L, r->tie) < 0)
+				errbox_set(&eb);
+#pragma omp for schedule(dynamic, 8)
+			for (j = 0; j < (int64_t)bu; j++) {
+				uint32_t u = users[u0 + j];
+
+				if (t.h == NULL)
+					continue;
+				unknown[u0 + j] = degree(r->ui, u) == 0;
+				nout[u0 + j] = select_row(
+					r, x, fl, u, buf + j * r->ni, &t,
+					out + (u0 + j) * (size_t)L);
+			}
+			if (t.h != NULL)
+				igr_topk_release(&t);
+		}
+	}
+	free(buf);
+	return eb.failed ? errbox_raise(&eb) : 0;
+}
+
 /* Dense path: score_users on blocks of users. */
 static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
 			uint32_t L, igr_hit *out, uint32_t *nout,
@@ -618,7 +692,12 @@ static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
 	float fl = floor_score(r);
 	struct errbox eb = { 0, "" };
 	size_t nb = (n + DENSE_BLOCK - 1) / DENSE_BLOCK;
+	uint32_t bs = r->m->ops->block_users ? r->m->ops->block_users(r->m)
+					       : 0;
 
+	if (bs > 0)
+		return select_dense_blocks(r, users, n, L, out, nout, unknown,
+					   bs);
 #pragma omp parallel
 	{
 		float *buf = alloc_n((size_t)DENSE_BLOCK * r->ni, sizeof *buf);
@@ -643,27 +722,12 @@ static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
 				continue;
 			}
 			for (j = 0; j < bu; j++) {
-				float *row = buf + j * r->ni;
-				uint32_t u = users[u0 + j], i;
+				uint32_t u = users[u0 + j];
+
 				unknown[u0 + j] = degree(r->ui, u) == 0;
-				if (x != NULL && u < x->nrows) {
-					uint64_t k;
-					for (k = x->ptr[u]; k < x->ptr[u + 1];
-					     k++)
-						if (x->idx[k] < r->ni)
-							row[x->idx[k]] = NAN;
-				}
-				igr_topk_clear(&t);
-				for (i = 0; i < r->ni; i++) {
-					if (!(row[i] >= fl) ||
-					    (r->blocked && r->blocked[i]))
-						continue;
-					if (t.n == t.k && row[i] < t.h[0].score)
-						continue;
-					igr_topk_push(&t, row[i], i);
-				}
-				nout[u0 + j] = igr_topk_sorted(
-					&t, out + (u0 + j) * (size_t)L);
+				nout[u0 + j] = select_row(
+					r, x, fl, u, buf + j * r->ni, &t,
+					out + (u0 + j) * (size_t)L);
 			}
 		}
 		if (t.h != NULL)

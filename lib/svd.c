@@ -6,12 +6,12 @@
 
 #include <cblas.h>
 #include <lapacke.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Orthonormalise the columns of the row-major M x L matrix X in place
- * (Householder QR, then the explicit Q). */
-static int orth(float *x, uint32_t m, uint32_t l, float *tau)
+/* Householder QR, then the explicit Q: the fallback of orth(). */
+static int orth_householder(float *x, uint32_t m, uint32_t l, float *tau)
 {
 	lapack_int rc;
 
@@ -23,13 +23,54 @@ static int orth(float *x, uint32_t m, uint32_t l, float *tau)
 	return 0;
 }
 
+/* One Cholesky-QR pass: G = X^T X = R^T R, X = X R^-1.  -1 when G is
+ * not positive definite in single precision. */
+static int chol_pass(float *x, uint32_t m, uint32_t l, float *g)
+{
+	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l, (int)m, 1,
+		    x, (int)l, 0, g, (int)l);
+	if (LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'U', l, g, l) != 0)
+		return -1;
+	cblas_strsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans,
+		    CblasNonUnit, (int)m, (int)l, 1, g, (int)l, x, (int)l);
+	return 0;
+}
+
+/* Orthonormalise the columns of the row-major M x L matrix X in place.
+ * Cholesky QR twice (Fukaya et al., "CholeskyQR2", 2014): three large
+ * BLAS-3 calls a pass instead of LAPACK's many panel steps, several
+ * times faster on a tall thin X; the result is checked (max |X^T X - I|)
+ * and Householder QR is the fallback when X is too ill-conditioned for
+ * it (rank-deficient inputs: a small graph with L near its rank).  G is
+ * L x L scratch. */
+static int orth(float *x, uint32_t m, uint32_t l, float *tau, float *g)
+{
+	size_t i, j;
+	float dev = 0;
+
+	if (chol_pass(x, m, l, g) == 0 && chol_pass(x, m, l, g) == 0) {
+		cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l,
+			    (int)m, 1, x, (int)l, 0, g, (int)l);
+		for (i = 0; i < l; i++)
+			for (j = i; j < l; j++) {
+				float d = fabsf(g[i * l + j] - (i == j));
+
+				if (d > dev || d != d)
+					dev = d != d ? 1 : d;
+			}
+		if (dev < 1e-3f)
+			return 0;
+	}
+	return orth_householder(x, m, l, tau);
+}
+
 int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 		   const igr_svd_opts *o, float *s, float *v, float *u)
 {
 	uint32_t m = a->nrows, n = a->ncols, mn = m < n ? m : n;
 	uint32_t k = o->k, l, it, i, j;
 	float *y = NULL, *z = NULL, *tau = NULL, *r2 = NULL, *sv = NULL;
-	float *ur = NULL, *wrt = NULL, *superb = NULL;
+	float *ur = NULL, *wrt = NULL, *superb = NULL, *g = NULL;
 	igr_rng rng;
 	int ret = -1;
 
@@ -46,7 +87,8 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	ur = malloc((size_t)l * l * sizeof *ur);
 	wrt = malloc((size_t)l * l * sizeof *wrt);
 	superb = malloc((size_t)l * sizeof *superb);
-	if (!y || !z || !tau || !r2 || !sv || !ur || !wrt || !superb) {
+	g = malloc((size_t)l * l * sizeof *g);
+	if (!y || !z || !tau || !r2 || !sv || !ur || !wrt || !superb || !g) {
 		igr_error("out of memory");
 		goto out;
 	}
@@ -54,15 +96,16 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	igr_rng_seed(&rng, o->seed);
 	for (i = 0; i < (size_t)n * l; i++)
 		z[i] = (float)igr_rng_normal(&rng);
+
 	igr_spmm(a, z, l, 1, 0, y);
-	if (orth(y, m, l, tau) < 0)
+	if (orth(y, m, l, tau, g) < 0)
 		goto out;
 	for (it = 0; it < o->iters; it++) {
 		igr_spmm(at, y, l, 1, 0, z);
-		if (orth(z, n, l, tau) < 0)
+		if (orth(z, n, l, tau, g) < 0)
 			goto out;
 		igr_spmm(a, z, l, 1, 0, y);
-		if (orth(y, m, l, tau) < 0)
+		if (orth(y, m, l, tau, g) < 0)
 			goto out;
 	}
 	/* B^T = A^T Q (n x l) = Q2 R2; R2 = Ur S Wr^T; so A ~= (Q Wr) S
@@ -104,5 +147,6 @@ out:
 	free(ur);
 	free(wrt);
 	free(superb);
+	free(g);
 	return ret;
 }

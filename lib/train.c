@@ -29,6 +29,11 @@ static const cJSON *given(const struct igr_train_ctx *ctx, const char *name)
 		       : NULL;
 }
 
+int igr_train_given(const struct igr_train_ctx *ctx, const char *name)
+{
+	return given(ctx, name) != NULL;
+}
+
 static void record(igr_model *m, const char *name, cJSON *v)
 {
 	cJSON *p = m != NULL ? igr_model_params(m) : NULL;

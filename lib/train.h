@@ -83,6 +83,7 @@ struct igr_model_type {
 	/* The hyper-parameter options it accepts, NULL-terminated. */
 	const struct igr_train_param *const *params;
 	unsigned rels;       /* graph relations to load (IGR_REL bits) */
+	unsigned graph_flags; /* igr_graph_read() flags (edge times) */
 	igr_model *(*train)(const igr_graph *g,
 			    const struct igr_train_ctx *ctx);
 	/* A model trained from another stream than a graph (the mlp ranker
@@ -119,6 +120,9 @@ const char *igr_train_str(const struct igr_train_ctx *ctx, igr_model *m,
 			  const char *name, const char *def);
 int igr_train_flag(const struct igr_train_ctx *ctx, igr_model *m,
 		   const char *name);
+
+/* 1 if option NAME was given (not left to its default). */
+int igr_train_given(const struct igr_train_ctx *ctx, const char *name);
 
 /* Record the training graph summary in M's "data": users, items,
  * categories (id bounds), user_item_edges, user_item_weight, now and

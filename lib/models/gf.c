@@ -1,6 +1,7 @@
 /*
- * gf.c - the graph-filter model (igraph-train --model gf): closed form, no
- * training loop.
+ * gf.c - the graph filter model (igraph-train --model gf): closed form, no
+ * training loop; its settings are chosen on a holdout of the user's own
+ * edges (gf_tune.c).
  *
  * R is the user x item matrix (r_ui = edge weight ^ weight_power; power 0,
  * the default, is the binary pattern of the papers).  With Du, Di its row
@@ -8,35 +9,54 @@
  *
  *   R~ = Du^-1/2 R Di^-1/2,   P = R~^T R~   (normalised item-item Gram)
  *
- * GF-CF (Shen et al., CIKM 2021, eq. 9-10) scores a user's row x by the
- * linear filter x P plus an "ideal low-pass" term
- * x Di^-1/2 V V^T Di^1/2, V the top-k right singular vectors of R~.  BSPM
- * (Choi et al., SIGIR 2023, sec. 4; "final sharpening" variant) blurs with
- * both and then sharpens by the heat equation run backwards, dy/dt = -y P
- * for time T.  One step of an order-n Runge-Kutta method on this linear
- * ODE multiplies by the Taylor polynomial p(TP), p(z) = sum_{j<=n} (-z)^j
- * / j! (n = 4 is RK4, their Gowalla setting):
+ * A graph filter scores a user's row x by x f(P) for a response f over
+ * P's spectrum [0, 1] (1: the smoothest signals).  Two families:
  *
- *   s = x P p(TP) + beta (x Di^-1/2 V) (p(TP) Di^1/2 V)^T
+ * - bspm: GF-CF (Shen et al., CIKM 2021, eq. 9-10) is f(l) = l plus an
+ *   "ideal low-pass" term beta x Di^-1/2 V V^T Di^1/2, V the top-k right
+ *   singular vectors of R~.  BSPM (Choi et al., SIGIR 2023, sec. 4,
+ *   "final sharpening") then sharpens both by the heat equation run
+ *   backwards, dy/dt = -y P, for time T: one order-n Runge-Kutta step on
+ *   this linear ODE multiplies by the Taylor polynomial p(TP),
+ *   p(z) = sum_{j<=n} (-z)^j / j!, so f(l) = l p(Tl) and the ideal term
+ *   becomes beta (x Di^-1/2 V) (p(TP) Di^1/2 V)^T.  T = 0 is GF-CF.
+ * - cheby: ChebyCF (Kim et al., SIGIR 2025): f interpolates a "plateau"
+ *   low-pass response at the degree+1 Chebyshev nodes of the normalised
+ *   Laplacian's spectrum (L~ = I - 2P, eigenvalues in [-1, 1]):
+ *   target(x) = 1/2 + |x|^phi / 2 for x < 0 and 1/2 - x^phi / 2 for
+ *   x >= 0 (phi the flatness), plus the ideal term beta V V^T, the whole
+ *   filter between item degree scalings Di^-norm (before) and Di^norm
+ *   (after) (their "DegreeNorm", norm 0.4 on Gowalla).
  *
- * How it is computed without the 41k x 41k matrix P (6.7 GB on Gowalla):
- * - the second term's item side M = p(TP) Di^1/2 V (items x k) is
- *   precomputed at training by Horner's rule, each P product being two
- *   sparse products through R~ (sparse.h);
- * - the first term is x P + x h(P) with h(P) = P (p(TP) - I); h vanishes
- *   like T lambda^2 on small eigenvalues lambda of P, so it is applied in
- *   V's span: x V h(Lambda) V^T with Lambda = sigma^2.  What is dropped
- *   is bounded by T sigma_{k+1}^4 per unit of x, against sigma_{k+1}^2
- *   kept exactly by x P;
- * - x P itself is one sparse Gram row (two hops: user's items -> their
- *   users -> their items).
- * So a user's scores are x P (sparse) plus one sgemm row of the
- * 2k-vector a = [x V h(Lambda), beta x Di^-1/2 V] against the stored
- * items x 2k matrix [V, M].
+ * The item degree scaling (Turbo-CF, Park et al., SIGIR 2024, shows what
+ * asymmetric normalisation does) is available to both families: --norm.
  *
- * Dynamic update: prepare() takes x P from the CURRENT graph, so new
- * users and new edges score at once; V, M and the item normalisation of
- * the low-pass part stay those of training until the next retrain.
+ * How it is computed without the items x items matrix P (6.7 GB on
+ * Gowalla): write f(l) = c0 + c1 l + c2 l^2 + g(l).  The first three
+ * terms are applied exactly through the sparse graph (x P: two sparse
+ * products; x P^2: two more), g(P) in V's span as V g(Lambda) V^T with
+ * Lambda = sigma^2.  What is dropped is g on the spectrum below
+ * sigma_{k+1}^2, where g(l) = O(l^3).  The identity term c0 x touches
+ * only the user's own items.
+ *
+ * Scores of a block of B users, x~ = x Di^-norm:
+ *
+ *   s = Di^norm (c1 x~ P + c2 x~ P^2 + (x~ V h) V^T) + c0 x
+ *       + (x Di^-1/2 V) M^T                                 (bspm, beta > 0)
+ *
+ * with h = g(Lambda) (+ beta for cheby), M = beta p(TP) Di^1/2 V stored at
+ * training.  The sparse parts are sparse-times-dense products with B
+ * columns and the low-rank parts two sgemm calls (B x k times k x items):
+ * a block of users runs at the BLAS rate, not one Gram row at a time.
+ *
+ * Model arrays: item_vm (items x w: V, then M when w = 2k), lambda and h
+ * (k), coef (c0 .. cE, E the exact powers), item_pre and item_post (the degree scalings,
+ * only when norm is not 0), item_dinv (Di^-1/2 of the ideal term, only
+ * when w = 2k).  Files from igraph 1.1 (p2 instead of coef) still load.
+ *
+ * Dynamic update: prepare() takes the sparse parts from the CURRENT graph,
+ * so new users and new edges score at once; V, M and the degree scalings
+ * stay those of training until the next retrain.
  */
 #include "gf.h"
 #include "error.h"
@@ -52,6 +72,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- responses ------------------------------------------------------ */
+
 /* p(z) coefficient of z^j: (-1)^j / j! */
 static double taylor_coef(uint32_t j)
 {
@@ -63,16 +85,143 @@ static double taylor_coef(uint32_t j)
 	return c;
 }
 
-/* p(T lambda), the sharpening polynomial */
-static double sharpen_poly(double t, uint32_t order, double lambda)
+/* ChebyCF's plateau target at x in [-1, 1] (rounded to 3 decimals as
+ * their code does, so the same degree and flatness give their filter) */
+static double plateau(double x, double phi)
 {
-	double s = 0, z = t * lambda;
+	double y;
+
+	x = round(x * 1000) / 1000;
+	y = x < 0 ? 0.5 + 0.5 * pow(-x, phi) : 0.5 - 0.5 * pow(x, phi);
+	return round(y * 1000) / 1000;
+}
+
+int igr_gf_response(const igr_gf_spec *s, double *a)
+{
+	uint32_t j, k, n;
+
+	memset(a, 0, (IGR_GF_MAXDEG + 1) * sizeof *a);
+	if (s->filter == IGR_GF_CHEBY) {
+		/* c_k = 2/(K+1) sum_n target_n T_k(node_n), c_0 halved; the
+		 * targets at the Chebyshev extrema cos((K - n) pi / K), the
+		 * nodes cos((K + 1/2 - n) pi / (K + 1)), n = 0 .. K (as the
+		 * ChebyCF code pairs them); then T_k(1 - 2l) expanded in
+		 * powers of l */
+		double c[IGR_GF_MAXDEG + 1], t[IGR_GF_MAXDEG + 1][IGR_GF_MAXDEG + 1];
+		uint32_t K = s->degree;
+
+		if (K < 1 || K > IGR_GF_MAXDEG)
+			return igr_error("gf: --degree %u outside 1 .. %d", K,
+					 IGR_GF_MAXDEG);
+		for (k = 0; k <= K; k++) {
+			double sum = 0;
+
+			for (n = 0; n <= K; n++) {
+				double x = cos((K + 0.5 - n) / (K + 1) * M_PI);
+				double t0 = 1, t1 = x, tk = k == 0 ? 1 : x;
+
+				for (j = 2; j <= k; j++) {
+					tk = 2 * x * t1 - t0;
+					t0 = t1;
+					t1 = tk;
+				}
+				sum += plateau(cos((double)(K - n) / K * M_PI),
+					       s->flatness) * tk;
+			}
+			c[k] = sum * 2 / (K + 1);
+		}
+		c[0] /= 2;
+		memset(t, 0, sizeof t);
+		t[0][0] = 1;
+		t[1][0] = 1;
+		t[1][1] = -2;
+		for (k = 2; k <= K; k++)
+			for (j = 0; j <= k; j++)
+				t[k][j] = 2 * t[k - 1][j] -
+					  (j > 0 ? 4 * t[k - 1][j - 1] : 0) -
+					  t[k - 2][j];
+		for (k = 0; k <= K; k++)
+			for (j = 0; j <= K; j++)
+				a[j] += c[k] * t[k][j];
+		return 0;
+	}
+	/* bspm: f(l) = l p(T l) */
+	a[1] = 1;
+	if (s->sharpen > 0 && s->order > 0) {
+		if (s->order + 1 > IGR_GF_MAXDEG)
+			return igr_error("gf: --order %u above %d", s->order,
+					 IGR_GF_MAXDEG - 1);
+		for (j = 0; j <= s->order; j++)
+			a[j + 1] = taylor_coef(j) * pow(s->sharpen, j);
+	}
+	return 0;
+}
+
+/* sum_j A[j] l^j, j = 0 .. D */
+static double poly(const double *a, uint32_t d, double l)
+{
+	double y = 0;
 	uint32_t j;
 
-	for (j = order + 1; j-- > 0;)
-		s = s * z + taylor_coef(j);
-	return s;
+	for (j = d + 1; j-- > 0;)
+		y = y * l + a[j];
+	return y;
 }
+
+/* E[0..D]: the least-squares polynomial of degree D to the response A on
+ * [0, L] (256 even points; normal equations in the scaled variable l/L,
+ * solved by Gaussian elimination with partial pivoting).  0 or -1. */
+static int fit_poly(const double *a, double L, uint32_t d, double *e)
+{
+	double m[IGR_GF_MAXEXACT + 1][IGR_GF_MAXEXACT + 2];
+	uint32_t n = d + 1, p, i, j, q;
+
+	if (!(L > 0))
+		return -1;
+	memset(m, 0, sizeof m);
+	for (p = 0; p < 256; p++) {
+		double t = p / 255.0, y = poly(a, IGR_GF_MAXDEG, t * L);
+		double tp[IGR_GF_MAXEXACT + 1];
+
+		tp[0] = 1;
+		for (i = 1; i < n; i++)
+			tp[i] = tp[i - 1] * t;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < n; j++)
+				m[i][j] += tp[i] * tp[j];
+			m[i][n] += tp[i] * y;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t piv = i;
+
+		for (q = i + 1; q < n; q++)
+			if (fabs(m[q][i]) > fabs(m[piv][i]))
+				piv = q;
+		if (fabs(m[piv][i]) < 1e-300)
+			return -1;
+		for (j = 0; j <= n; j++) {
+			double t = m[i][j];
+
+			m[i][j] = m[piv][j];
+			m[piv][j] = t;
+		}
+		for (q = 0; q < n; q++) {
+			double r = m[q][i] / m[i][i];
+
+			if (q == i)
+				continue;
+			for (j = i; j <= n; j++)
+				m[q][j] -= r * m[i][j];
+		}
+	}
+	/* back from t = l / L */
+	for (i = 0; i < n; i++)
+		e[i] = m[i][n] / m[i][i] / pow(L, i);
+	return 0;
+}
+
+/* ---- the item side ---------------------------------------------------- */
 
 /* W = P X = R~^T (R~ X) for the items x K block X; TMP is users x K. */
 static void gram_apply(const igr_csr *rn, const igr_csr *rnt, const float *x,
@@ -82,33 +231,29 @@ static void gram_apply(const igr_csr *rn, const igr_csr *rnt, const float *x,
 	igr_spmm(rnt, tmp, k, 1, 0, w);
 }
 
-/* The normalised matrix R~ and its transpose for R; item scaling
- * Di^-1/2 into DI (ncols) when not NULL. */
-static int normalise(const igr_csr *r, igr_csr **rn, igr_csr **rnt, float *di)
+int igr_gf_norm(const igr_csr *r, igr_csr **rn, igr_csr **rnt, double *dc)
 {
 	double *du = malloc(((size_t)r->nrows + 1) * sizeof *du);
-	double *dc = malloc(((size_t)r->ncols + 1) * sizeof *dc);
+	double *d = dc ? dc : malloc(((size_t)r->ncols + 1) * sizeof *d);
 	float *su = malloc(((size_t)r->nrows + 1) * sizeof *su);
 	float *si = malloc(((size_t)r->ncols + 1) * sizeof *si);
 	int ret = -1;
 
 	*rn = *rnt = NULL;
-	if (!du || !dc || !su || !si) {
+	if (!du || !d || !su || !si) {
 		igr_error("out of memory");
 		goto out;
 	}
 	igr_csr_row_sums(r, du);
-	igr_csr_col_sums(r, dc);
+	igr_csr_col_sums(r, d);
 	igr_inv_pow(du, r->nrows, 0.5, su);
-	igr_inv_pow(dc, r->ncols, 0.5, si);
+	igr_inv_pow(d, r->ncols, 0.5, si);
 	*rn = igr_csr_scaled(r, su, si, 1);
 	if (*rn == NULL)
 		goto out;
 	*rnt = igr_csr_transpose(*rn);
 	if (*rnt == NULL)
 		goto out;
-	if (di != NULL)
-		memcpy(di, si, (size_t)r->ncols * sizeof *di);
 	ret = 0;
 out:
 	if (ret < 0) {
@@ -116,161 +261,575 @@ out:
 		*rn = NULL;
 	}
 	free(du);
-	free(dc);
+	if (d != dc)
+		free(d);
 	free(su);
 	free(si);
 	return ret;
 }
 
-int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
+void igr_gf_side_free(igr_gf_side *f)
 {
-	igr_csr *r = NULL, *rn = NULL, *rnt = NULL;
-	float *di = NULL, *s = NULL, *v = NULL, *z = NULL, *acc = NULL;
-	float *tmp = NULL, *w = NULL, *lam = NULL, *hl = NULL, *c2 = NULL;
-	uint32_t ni, k, i, j, c;
-	int ret = -1;
-	igr_svd_opts so;
-	uint64_t dims[2];
+	free(f->vm);
+	free(f->lambda);
+	free(f->h);
+	free(f->pre);
+	free(f->post);
+	free(f->dinv);
+	memset(f, 0, sizeof *f);
+}
 
-	r = igr_learn_matrix(g, o->weight_power);
-	if (r == NULL)
+int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
+		      const igr_csr *rn, const igr_csr *rnt, const double *dc,
+		      const float *sv, const float *v, uint32_t kv)
+{
+	double a[IGR_GF_MAXDEG + 1], e[IGR_GF_MAXEXACT + 1];
+	uint32_t ni = rn->ncols, k = s->rank < kv ? s->rank : kv, w, c, j;
+	int two = s->filter == IGR_GF_BSPM && s->beta > 0;
+	float *z = NULL, *acc = NULL, *tmp = NULL, *wk = NULL;
+	size_t i;
+
+	memset(f, 0, sizeof *f);
+	if (igr_gf_response(s, a) < 0)
 		return -1;
-	ni = r->ncols;
-	k = o->rank;
-	if (k > ni || k > r->nrows)
-		k = ni < r->nrows ? ni : r->nrows;
-	if (k == 0) {
-		igr_error("gf: rank must be at least 1");
-		goto fail;
+	w = two ? 2 * k : k;
+	f->k = k;
+	f->w = w;
+	f->ni = ni;
+	f->nexact = s->exact < 1 ? 1 : s->exact > IGR_GF_MAXEXACT
+		    ? IGR_GF_MAXEXACT : s->exact;
+	f->vm = malloc(((size_t)ni * w + 1) * sizeof *f->vm);
+	f->lambda = malloc(((size_t)k + 1) * sizeof *f->lambda);
+	f->h = malloc(((size_t)k + 1) * sizeof *f->h);
+	if (!f->vm || !f->lambda || !f->h)
+		goto oom;
+	/* the sparse terms: f's least-squares polynomial of degree E on the
+	 * spectrum left outside V's span, [0, sigma_k^2] (Taylor's
+	 * coefficients at 0 when s->taylor); the span gets f less it */
+	if (s->taylor || k == 0) {
+		for (j = 0; j <= f->nexact; j++)
+			e[j] = a[j];
+	} else if (fit_poly(a, (double)sv[k - 1] * sv[k - 1], f->nexact, e) < 0) {
+		igr_gf_side_free(f);
+		return igr_error("gf: the sparse terms' fit failed");
 	}
-	di = malloc((size_t)ni * sizeof *di);
-	if (di == NULL)
-		goto oom_or_fail;
-	if (normalise(r, &rn, &rnt, di) < 0)
-		goto fail;
-	s = malloc((size_t)k * sizeof *s);
-	v = malloc((size_t)ni * k * sizeof *v);
-	z = malloc((size_t)ni * k * sizeof *z);
-	acc = malloc((size_t)ni * k * sizeof *acc);
-	tmp = malloc((size_t)r->nrows * k * sizeof *tmp);
-	w = malloc((size_t)ni * 2 * k * sizeof *w);
-	lam = malloc((size_t)k * sizeof *lam);
-	hl = malloc((size_t)k * sizeof *hl);
-	if (!s || !v || !z || !acc || !tmp || !w || !lam || !hl)
-		goto oom_or_fail;
-	so.k = k;
-	so.oversample = o->svd_oversample;
-	so.iters = o->svd_iters;
-	so.seed = o->seed;
-	if (igr_svd_sparse(rn, rnt, &so, s, v, NULL) < 0)
-		goto fail;
-	/* M = p(TP) Di^1/2 V by Horner: acc = c_n Z; acc = P acc + c_j Z */
+	for (j = 0; j <= f->nexact; j++)
+		f->coef[j] = (float)e[j];
+	for (c = 0; c < k; c++) {
+		double l = (double)sv[c] * sv[c];
+
+		f->lambda[c] = (float)l;
+		f->h[c] = (float)(poly(a, IGR_GF_MAXDEG, l) -
+				  poly(e, f->nexact, l) +
+				  (s->filter == IGR_GF_CHEBY ? s->beta : 0));
+	}
+	for (i = 0; i < ni; i++)
+		memcpy(f->vm + i * w, v + i * kv, k * sizeof *f->vm);
+	if (s->norm != 0) {
+		f->pre = malloc(((size_t)ni + 1) * sizeof *f->pre);
+		f->post = malloc(((size_t)ni + 1) * sizeof *f->post);
+		if (!f->pre || !f->post)
+			goto oom;
+		for (i = 0; i < ni; i++) {
+			f->pre[i] = dc[i] > 0 ? (float)pow(dc[i], -s->norm) : 0;
+			f->post[i] = dc[i] > 0 ? (float)pow(dc[i], s->norm) : 0;
+		}
+	}
+	if (!two)
+		return 0;
+	/* M = beta p(TP) Di^1/2 V by Horner: acc = c_n Z; acc = P acc + c_j
+	 * Z, with Z = Di^1/2 V */
+	f->dinv = malloc(((size_t)ni + 1) * sizeof *f->dinv);
+	z = malloc(((size_t)ni * k + 1) * sizeof *z);
+	acc = malloc(((size_t)ni * k + 1) * sizeof *acc);
+	wk = malloc(((size_t)ni * k + 1) * sizeof *wk);
+	tmp = malloc(((size_t)rn->nrows * k + 1) * sizeof *tmp);
+	if (!f->dinv || !z || !acc || !wk || !tmp)
+		goto oom;
 	for (i = 0; i < ni; i++) {
-		float d = di[i] > 0 ? 1.0f / di[i] : 0.0f;
+		float d = dc[i] > 0 ? (float)sqrt(dc[i]) : 0;
 
+		f->dinv[i] = dc[i] > 0 ? 1.0f / d : 0;
 		for (c = 0; c < k; c++)
-			z[(size_t)i * k + c] = d * v[(size_t)i * k + c];
+			z[i * k + c] = d * v[i * kv + c];
 	}
-	if (o->gf_sharpen > 0 && o->gf_order > 0) {
-		double t = o->gf_sharpen;
+	if (s->sharpen > 0 && s->order > 0) {
+		double t = s->sharpen;
 
-		for (c = 0; c < (size_t)ni * k; c++)
-			acc[c] = (float)(taylor_coef(o->gf_order) *
-					 pow(t, o->gf_order)) * z[c];
-		for (j = o->gf_order; j-- > 0;) {
+		for (i = 0; i < (size_t)ni * k; i++)
+			acc[i] = (float)(taylor_coef(s->order) *
+					 pow(t, s->order)) * z[i];
+		for (j = s->order; j-- > 0;) {
 			float cj = (float)(taylor_coef(j) * pow(t, j));
 
-			gram_apply(rn, rnt, acc, k, tmp, w);
-			for (c = 0; c < (size_t)ni * k; c++)
-				acc[c] = w[c] + cj * z[c];
+			gram_apply(rn, rnt, acc, k, tmp, wk);
+			for (i = 0; i < (size_t)ni * k; i++)
+				acc[i] = wk[i] + cj * z[i];
 		}
 	} else {
 		memcpy(acc, z, (size_t)ni * k * sizeof *acc);
 	}
-	/* the stored item side [V, beta M] */
-	for (i = 0; i < ni; i++) {
-		memcpy(w + (size_t)i * 2 * k, v + (size_t)i * k,
-		       k * sizeof *w);
+	for (i = 0; i < ni; i++)
 		for (c = 0; c < k; c++)
-			w[(size_t)i * 2 * k + k + c] =
-				(float)o->gf_beta * acc[(size_t)i * k + c];
-	}
-	for (c = 0; c < k; c++) {
-		double l = (double)s[c] * s[c];
+			f->vm[i * w + k + c] = (float)s->beta * acc[i * k + c];
+	free(z);
+	free(acc);
+	free(wk);
+	free(tmp);
+	return 0;
+oom:
+	free(z);
+	free(acc);
+	free(wk);
+	free(tmp);
+	igr_gf_side_free(f);
+	return igr_error("out of memory");
+}
 
-		lam[c] = (float)l;
-		/* h(l) less its l^2 term -T l^2, which serving applies
-		 * exactly (x P^2 through the sparse graph) */
-		hl[c] = o->gf_sharpen > 0 && o->gf_order > 0
-			? (float)(l * (sharpen_poly(o->gf_sharpen, o->gf_order,
-						     l) - 1) +
-				  o->gf_sharpen * l * l)
-			: 0.0f;
+/* ---- scoring ---------------------------------------------------------- */
+
+struct igr_gf_ws {
+	size_t cap;           /* users the buffers hold */
+	float *u, *y, *y2, *acc, *a;
+};
+
+igr_gf_ws *igr_gf_ws_new(void)
+{
+	igr_gf_ws *ws = calloc(1, sizeof *ws);
+
+	if (ws == NULL)
+		igr_error("out of memory");
+	return ws;
+}
+
+void igr_gf_ws_free(igr_gf_ws *ws)
+{
+	if (ws == NULL)
+		return;
+	free(ws->u);
+	free(ws->y);
+	free(ws->y2);
+	free(ws->acc);
+	free(ws->a);
+	free(ws);
+}
+
+static int ws_reserve(igr_gf_ws *ws, const igr_gf_scorer *sc, size_t nu)
+{
+	size_t nus = sc->r->nrows, nir = sc->r->ncols;
+
+	if (ws->cap >= nu)
+		return 0;
+	free(ws->u);
+	free(ws->y);
+	free(ws->y2);
+	free(ws->acc);
+	free(ws->a);
+	ws->u = malloc((nus * nu + 1) * sizeof *ws->u);
+	ws->y = malloc((nir * nu + 1) * sizeof *ws->y);
+	ws->y2 = malloc((nir * nu + 1) * sizeof *ws->y2);
+	ws->acc = malloc((nir * nu + 1) * sizeof *ws->acc);
+	ws->a = malloc((nu * 2 * (size_t)sc->side.k + 1) * sizeof *ws->a);
+	if (!ws->u || !ws->y || !ws->y2 || !ws->acc || !ws->a) {
+		ws->cap = 0;
+		return igr_error("out of memory");
 	}
-	c2 = malloc(sizeof *c2);
-	if (c2 == NULL)
-		goto oom_or_fail;
-	c2[0] = o->gf_sharpen > 0 && o->gf_order > 0 ? (float)-o->gf_sharpen
-						      : 0.0f;
-	dims[0] = 1;
-	if (igr_model_add(m, "p2", IGR_DT_F32, 1, dims, c2) < 0)
-		goto fail;
-	c2 = NULL;
-	dims[0] = ni;
-	dims[1] = 2 * (uint64_t)k;
-	if (igr_model_add(m, "item_vm", IGR_DT_F32, 2, dims, w) < 0)
-		goto fail;
-	w = NULL;
-	dims[0] = k;
-	if (igr_model_add(m, "lambda", IGR_DT_F32, 1, dims, lam) < 0)
-		goto fail;
-	lam = NULL;
-	if (igr_model_add(m, "h", IGR_DT_F32, 1, dims, hl) < 0)
-		goto fail;
-	hl = NULL;
-	dims[0] = ni;
-	if (igr_model_add(m, "item_dinv", IGR_DT_F32, 1, dims, di) < 0)
-		goto fail;
-	di = NULL;
+	ws->cap = nu;
+	return 0;
+}
+
+uint32_t igr_gf_block(const igr_gf_scorer *sc)
+{
+	/* about 256 MB of working arrays a block */
+	size_t per = ((size_t)sc->r->nrows + (size_t)sc->r->ncols * 3 +
+		      (size_t)sc->ni * 2) * sizeof(float);
+	size_t b = ((size_t)256 << 20) / (per ? per : 1);
+
+	/* whole 64-column blocks for the SpMM kernel */
+	if (b >= 64)
+		b -= b % 64;
+	return b < 8 ? 8 : b > 512 ? 512 : (uint32_t)b;
+}
+
+/* 1 if the filter has sparse terms c_j x~ P^j, j >= 1 */
+static int exact_terms(const igr_gf_side *f)
+{
+	uint32_t j;
+
+	for (j = 1; j <= f->nexact; j++)
+		if (f->coef[j] != 0)
+			return 1;
+	return 0;
+}
+
+/* Y = A X + B Y over N floats, in parallel */
+static void axpby(float a, const float *x, float b, float *y, size_t n)
+{
+	int64_t i;
+
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < (int64_t)n; i++)
+		y[i] = a * x[i] + (b != 0 ? b * y[i] : 0);
+}
+
+/* OUT[b][i] = IN[i][b] for the NR x NC matrix IN (OUT's rows LDO long),
+ * in 32 x 32 tiles */
+static void transpose_into(const float *in, size_t nr, size_t nc, float *out,
+			   size_t ldo)
+{
+	int64_t t;
+	size_t nt = (nr + 31) / 32;
+
+#pragma omp parallel for schedule(static)
+	for (t = 0; t < (int64_t)nt; t++) {
+		size_t i0 = (size_t)t * 32, i1 = i0 + 32 < nr ? i0 + 32 : nr;
+		size_t b0, i, b;
+
+		for (b0 = 0; b0 < nc; b0 += 32) {
+			size_t b1 = b0 + 32 < nc ? b0 + 32 : nc;
+
+			for (b = b0; b < b1; b++)
+				for (i = i0; i < i1; i++)
+					out[b * ldo + i] = in[i * nc + b];
+		}
+	}
+}
+
+/* pre/post scaling of item I (items beyond the trained ones: 1) */
+static float pre_of(const igr_gf_side *f, uint32_t i)
+{
+	return f->pre == NULL || i >= f->ni ? 1.0f : f->pre[i];
+}
+
+/* The sparse terms of NU users: Y_j = x~ P^j, j = 1 .. E (E =
+ * sc->side.nexact).  With FULL: sum_j c_j Y_j into FULL's rows (LD
+ * long); else each Y_j into the rows of OUT[j - 1] (LD long). */
+static void sparse_terms(const igr_gf_scorer *sc, igr_gf_ws *ws,
+			 const uint32_t *users, size_t nu, float *full,
+			 float *const *out, size_t ld)
+{
+	const igr_gf_side *f = &sc->side;
+	const igr_csr *r = sc->r;
+	size_t nir = r->ncols, nus = r->nrows;
+	float *cur = ws->y, *nxt = ws->y2;
+	uint32_t j;
+	int64_t b;
+
+	/* U = R~ x~^T (users x B), sparse: one scatter per edge of x */
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < (int64_t)nus; b++)
+		memset(ws->u + (size_t)b * nu, 0, nu * sizeof *ws->u);
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < (int64_t)nu; b++) {
+		uint32_t u = users[b];
+		uint64_t e, q;
+
+		if (u >= r->nrows)
+			continue;
+		for (e = r->ptr[u]; e < r->ptr[u + 1]; e++) {
+			uint32_t i = r->idx[e];
+			float x = r->w[e] * pre_of(f, i);
+
+			for (q = sc->rnt->ptr[i]; q < sc->rnt->ptr[i + 1]; q++)
+				ws->u[(size_t)sc->rnt->idx[q] * nu + b] +=
+					x * sc->rnt->w[q];
+		}
+	}
+	/* Y_1 = R~^T U = x~ P; Y_j = Y_{j-1} P (items x B) */
+	igr_spmm(sc->rnt, ws->u, nu, 1, 0, cur);
+	if (full != NULL)
+		axpby(f->coef[1], cur, 0, ws->acc, nir * nu);
+	else
+		transpose_into(cur, nir, nu, out[0], ld);
+	for (j = 2; j <= f->nexact; j++) {
+		float *t;
+
+		igr_spmm(sc->rn, cur, nu, 1, 0, ws->u);
+		igr_spmm(sc->rnt, ws->u, nu, 1, 0, nxt);
+		if (full == NULL)
+			transpose_into(nxt, nir, nu, out[j - 1], ld);
+		else if (f->coef[j] != 0)
+			axpby(f->coef[j], nxt, 1, ws->acc, nir * nu);
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	if (full != NULL)
+		transpose_into(ws->acc, nir, nu, full, ld);
+}
+
+/* FULL (sparse terms in place) += the low-rank parts, Di^norm, c0 x. */
+static void lowrank_terms(const igr_gf_scorer *sc, igr_gf_ws *ws,
+			  const uint32_t *users, size_t nu, float *full)
+{
+	const igr_gf_side *f = &sc->side;
+	const igr_csr *r = sc->r;
+	size_t n = sc->ni, k = f->k;
+	int64_t b;
+
+	/* low-rank part of the filter: (x~ V h) V^T */
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < (int64_t)nu; b++) {
+		float *a = ws->a + (size_t)b * k;
+		uint32_t u = users[b];
+		uint64_t e;
+		size_t c;
+
+		memset(a, 0, k * sizeof *a);
+		if (u >= r->nrows)
+			continue;
+		for (e = r->ptr[u]; e < r->ptr[u + 1]; e++) {
+			uint32_t i = r->idx[e];
+			const float *row = f->vm + (size_t)i * f->w;
+			float x;
+
+			if (i >= f->ni)
+				continue;
+			x = r->w[e] * pre_of(f, i);
+			for (c = 0; c < k; c++)
+				a[c] += x * row[c];
+		}
+		for (c = 0; c < k; c++)
+			a[c] *= f->h[c];
+	}
+	if (k > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nu,
+			    (int)f->ni, (int)k, 1, ws->a, (int)k, f->vm,
+			    (int)f->w, 1, full, (int)n);
+	/* Di^norm after, c0 x */
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < (int64_t)nu; b++) {
+		float *row = full + (size_t)b * n;
+		uint32_t u = users[b];
+		uint64_t e;
+		size_t i;
+
+		if (f->post != NULL)
+			for (i = 0; i < f->ni; i++)
+				row[i] *= f->post[i];
+		if (f->coef[0] != 0 && u < r->nrows)
+			for (e = r->ptr[u]; e < r->ptr[u + 1]; e++)
+				row[r->idx[e]] += f->coef[0] * r->w[e];
+	}
+	if (f->w != 2 * f->k || k == 0)
+		return;
+	/* the sharpened ideal term: (x Di^-1/2 V) M^T */
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < (int64_t)nu; b++) {
+		float *a = ws->a + (size_t)b * k;
+		uint32_t u = users[b];
+		uint64_t e;
+		size_t c;
+
+		memset(a, 0, k * sizeof *a);
+		if (u >= r->nrows)
+			continue;
+		for (e = r->ptr[u]; e < r->ptr[u + 1]; e++) {
+			uint32_t i = r->idx[e];
+			const float *row = f->vm + (size_t)i * f->w;
+			float x;
+
+			if (i >= f->ni)
+				continue;
+			x = r->w[e] * f->dinv[i];
+			for (c = 0; c < k; c++)
+				a[c] += x * row[c];
+		}
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nu,
+		    (int)f->ni, (int)k, 1, ws->a, (int)k, f->vm + k,
+		    (int)f->w, 1, full, (int)n);
+}
+
+int igr_gf_score(const igr_gf_scorer *sc, igr_gf_ws *ws,
+		 const uint32_t *users, size_t nu, float *full)
+{
+	if (nu == 0)
+		return 0;
+	if (ws_reserve(ws, sc, nu) < 0)
+		return -1;
+	memset(full, 0, nu * sc->ni * sizeof *full);
+	if (exact_terms(&sc->side))
+		sparse_terms(sc, ws, users, nu, full, NULL, sc->ni);
+	lowrank_terms(sc, ws, users, nu, full);
+	return 0;
+}
+
+int igr_gf_powers(const igr_gf_scorer *sc, igr_gf_ws *ws,
+		  const uint32_t *users, size_t nu, float *const *out,
+		  size_t ld)
+{
+	if (nu == 0)
+		return 0;
+	if (ws_reserve(ws, sc, nu) < 0)
+		return -1;
+	sparse_terms(sc, ws, users, nu, NULL, out, ld);
+	return 0;
+}
+
+int igr_gf_score_powers(const igr_gf_scorer *sc, igr_gf_ws *ws,
+			const uint32_t *users, size_t nu,
+			const float *const *pw, size_t ld, float *full)
+{
+	const igr_gf_side *f = &sc->side;
+	size_t n = sc->ni, nir = sc->r->ncols;
+	int64_t b;
+
+	if (nu == 0)
+		return 0;
+	if (ws_reserve(ws, sc, nu) < 0)
+		return -1;
+#pragma omp parallel for schedule(static)
+	for (b = 0; b < (int64_t)nu; b++) {
+		float *row = full + (size_t)b * n;
+		size_t i;
+		uint32_t j;
+
+		memset(row, 0, n * sizeof *row);
+		for (j = 1; j <= f->nexact; j++) {
+			const float *y = pw[j - 1] + (size_t)b * ld;
+			float c = f->coef[j];
+
+			if (c != 0)
+				for (i = 0; i < nir; i++)
+					row[i] += c * y[i];
+		}
+	}
+	lowrank_terms(sc, ws, users, nu, full);
+	return 0;
+}
+
+/* ---- fitting ---------------------------------------------------------- */
+
+int igr_gf_svd(const igr_csr *rn, const igr_csr *rnt, uint32_t k,
+	       const igr_learn_opts *o, float *s, float *v)
+{
+	igr_svd_opts so = { 0 };
+
+	so.k = k;
+	so.oversample = o->svd_oversample;
+	so.iters = o->svd_iters;
+	so.seed = o->seed;
+	return igr_svd_sparse(rn, rnt, &so, s, v, NULL);
+}
+
+void igr_gf_spec_of(igr_gf_spec *s, const igr_learn_opts *o)
+{
+	memset(s, 0, sizeof *s);
+	s->filter = o->gf_filter;
+	s->rank = o->rank;
+	s->beta = o->gf_beta;
+	s->sharpen = o->gf_sharpen;
+	s->order = o->gf_order;
+	s->degree = o->gf_degree;
+	s->flatness = o->gf_flatness;
+	s->norm = o->gf_norm;
+	s->exact = o->gf_exact;
+}
+
+/* Move the item side F into model M's arrays. */
+static int side_to_model(igr_model *m, igr_gf_side *f)
+{
+	uint64_t dims[2];
+	float *coef = malloc((f->nexact + 1) * sizeof *coef);
+	int rc = 0;
+
+	if (coef == NULL)
+		return igr_error("out of memory");
+	memcpy(coef, f->coef, (f->nexact + 1) * sizeof *coef);
+	dims[0] = f->nexact + 1;
+	if (igr_model_add(m, "coef", IGR_DT_F32, 1, dims, coef) < 0) {
+		free(coef);
+		return -1;
+	}
+	dims[0] = f->ni;
+	dims[1] = f->w;
+	if (igr_model_add(m, "item_vm", IGR_DT_F32, 2, dims, f->vm) < 0)
+		return -1;
+	f->vm = NULL;
+	dims[0] = f->k;
+	if (igr_model_add(m, "lambda", IGR_DT_F32, 1, dims, f->lambda) < 0)
+		return -1;
+	f->lambda = NULL;
+	if (igr_model_add(m, "h", IGR_DT_F32, 1, dims, f->h) < 0)
+		return -1;
+	f->h = NULL;
+	dims[0] = f->ni;
+	if (f->pre != NULL) {
+		rc = igr_model_add(m, "item_pre", IGR_DT_F32, 1, dims, f->pre);
+		if (rc < 0)
+			return -1;
+		f->pre = NULL;
+		rc = igr_model_add(m, "item_post", IGR_DT_F32, 1, dims,
+				   f->post);
+		if (rc < 0)
+			return -1;
+		f->post = NULL;
+	}
+	if (f->dinv != NULL) {
+		if (igr_model_add(m, "item_dinv", IGR_DT_F32, 1, dims,
+				  f->dinv) < 0)
+			return -1;
+		f->dinv = NULL;
+	}
+	return 0;
+}
+
+int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
+{
+	igr_csr *r = NULL, *rn = NULL, *rnt = NULL;
+	double *dc = NULL;
+	float *s = NULL, *v = NULL;
+	igr_gf_spec spec;
+	igr_gf_side f;
+	uint32_t k;
+	int ret = -1;
+
+	memset(&f, 0, sizeof f);
+	r = igr_learn_matrix(g, o->weight_power);
+	if (r == NULL)
+		return -1;
+	igr_gf_spec_of(&spec, o);
+	k = spec.rank;
+	if (k > r->ncols || k > r->nrows)
+		k = r->ncols < r->nrows ? r->ncols : r->nrows;
+	if (k == 0) {
+		igr_error("gf: rank must be at least 1");
+		goto out;
+	}
+	spec.rank = k;
+	dc = malloc(((size_t)r->ncols + 1) * sizeof *dc);
+	s = malloc(((size_t)k + 1) * sizeof *s);
+	v = malloc(((size_t)r->ncols * k + 1) * sizeof *v);
+	if (!dc || !s || !v) {
+		igr_error("out of memory");
+		goto out;
+	}
+	if (igr_gf_norm(r, &rn, &rnt, dc) < 0 ||
+	    igr_gf_svd(rn, rnt, k, o, s, v) < 0 ||
+	    igr_gf_side_build(&f, &spec, rn, rnt, dc, s, v, k) < 0 ||
+	    side_to_model(m, &f) < 0)
+		goto out;
 	ret = 0;
-	goto done;
-oom_or_fail:
-	igr_error("out of memory");
-fail:
-done:
+out:
+	igr_gf_side_free(&f);
 	igr_csr_free(r);
 	igr_csr_free(rn);
 	igr_csr_free(rnt);
-	free(di);
+	free(dc);
 	free(s);
 	free(v);
-	free(z);
-	free(acc);
-	free(tmp);
-	free(w);
-	free(lam);
-	free(hl);
-	free(c2);
 	return ret;
 }
 
-igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
-{
-	return igr_learn_train("gf", g, ctx, igr_gf_fit);
-}
-
-/* ---- serving -------------------------------------------------------- */
+/* ---- serving ---------------------------------------------------------- */
 
 struct gf_state {
-	igr_csr *r;          /* current user -> item matrix (weights^power) */
-	igr_csr *rn, *rnt;   /* its normalisation and transpose */
-	uint32_t k;          /* rank */
-	uint32_t ni_model;   /* items of the stored arrays */
-	uint32_t ni;         /* items scored: max(model, current graph) */
-	const float *vm;     /* ni_model x 2k */
-	const float *h;      /* k */
-	float p2;            /* coefficient of the exact x P^2 term */
-	const float *dinv;   /* ni_model */
+	igr_gf_scorer sc;    /* side: pointers into the model's arrays */
+	igr_csr *rn, *rnt;
+	igr_csr *r;
+	omp_lock_t lock;     /* guards ws */
+	igr_gf_ws *ws;       /* a workspace for one caller at a time */
 };
 
 static void gf_release(igr_model *m)
@@ -280,97 +839,88 @@ static void gf_release(igr_model *m)
 	igr_csr_free(st->r);
 	igr_csr_free(st->rn);
 	igr_csr_free(st->rnt);
+	igr_gf_ws_free(st->ws);
+	omp_destroy_lock(&st->lock);
 	free(st);
 	m->state = NULL;
 }
 
+static const float *opt_array(const igr_model *m, const char *name,
+			      uint64_t n, int *bad)
+{
+	const igr_array *a = igr_model_get(m, name);
+
+	if (a == NULL)
+		return NULL;
+	if (a->dtype != IGR_DT_F32 || a->ndim != 1 || a->dim[0] != n) {
+		*bad = 1;
+		return NULL;
+	}
+	return a->data;
+}
+
 static int gf_prepare(igr_model *m, const igr_graph *g)
 {
-	const igr_array *vm, *h, *dinv, *p2;
+	const igr_array *vm, *h, *coef, *p2;
 	struct gf_state *st;
+	igr_gf_side *f;
+	int bad = 0;
+	uint64_t ni;
 
 	vm = igr_model_need(m, "item_vm", IGR_DT_F32, 2);
 	h = vm ? igr_model_need(m, "h", IGR_DT_F32, 1) : NULL;
-	p2 = h ? igr_model_need(m, "p2", IGR_DT_F32, 1) : NULL;
-	dinv = p2 ? igr_model_need(m, "item_dinv", IGR_DT_F32, 1) : NULL;
-	if (dinv == NULL)
+	if (h == NULL)
 		return -1;
-	if (vm->dim[1] != 2 * h->dim[0] || dinv->dim[0] != vm->dim[0])
+	ni = vm->dim[0];
+	if (vm->dim[1] != h->dim[0] && vm->dim[1] != 2 * h->dim[0])
 		return igr_error("gf: model arrays disagree in size");
+	coef = igr_model_get(m, "coef");
+	p2 = igr_model_get(m, "p2");
+	if ((coef == NULL || coef->dtype != IGR_DT_F32 || coef->ndim != 1 ||
+	     coef->dim[0] < 2 || coef->dim[0] > IGR_GF_MAXEXACT + 1) &&
+	    (p2 == NULL || p2->dtype != IGR_DT_F32 || p2->ndim != 1 ||
+	     p2->dim[0] != 1))
+		return igr_error("gf: model has no filter coefficients");
 	if (m->state != NULL)
 		gf_release(m);
 	st = calloc(1, sizeof *st);
 	if (st == NULL)
 		return igr_error("out of memory");
+	omp_init_lock(&st->lock);
 	m->state = st;
-	st->k = (uint32_t)h->dim[0];
-	st->ni_model = (uint32_t)vm->dim[0];
-	st->vm = vm->data;
-	st->h = h->data;
-	st->p2 = ((const float *)p2->data)[0];
-	st->dinv = dinv->data;
+	f = &st->sc.side;
+	f->k = (uint32_t)h->dim[0];
+	f->w = (uint32_t)vm->dim[1];
+	f->ni = (uint32_t)ni;
+	f->vm = vm->data;
+	f->h = h->data;
+	if (coef != NULL && coef->dim[0] >= 2 &&
+	    coef->dim[0] <= IGR_GF_MAXEXACT + 1) {
+		f->nexact = (uint32_t)coef->dim[0] - 1;
+		memcpy(f->coef, coef->data, coef->dim[0] * sizeof *f->coef);
+	} else {
+		/* igraph 1.1: x P - T x P^2 */
+		f->nexact = 2;
+		f->coef[1] = 1;
+		f->coef[2] = ((const float *)p2->data)[0];
+	}
+	f->pre = (float *)opt_array(m, "item_pre", ni, &bad);
+	f->post = (float *)opt_array(m, "item_post", ni, &bad);
+	f->dinv = (float *)opt_array(m, "item_dinv", ni, &bad);
+	if (bad || (f->pre == NULL) != (f->post == NULL) ||
+	    (f->w == 2 * f->k && f->dinv == NULL)) {
+		gf_release(m);
+		return igr_error("gf: model arrays disagree in size");
+	}
 	st->r = igr_learn_matrix(g, igr_model_param_num(m, "weight-power", 0));
-	if (st->r == NULL || normalise(st->r, &st->rn, &st->rnt, NULL) < 0) {
+	if (st->r == NULL || igr_gf_norm(st->r, &st->rn, &st->rnt, NULL) < 0) {
 		gf_release(m);
 		return -1;
 	}
-	st->ni = st->r->ncols > st->ni_model ? st->r->ncols : st->ni_model;
-	return 0;
-}
-
-/* A[2k] = [x V h, x Di^-1/2 V] for user U's row of the current graph
- * (beta is in the stored M). */
-static void gf_coords(const struct gf_state *st, uint32_t u, float *a)
-{
-	uint32_t k = st->k, c;
-	uint64_t e;
-
-	memset(a, 0, 2 * (size_t)k * sizeof *a);
-	if (u >= st->r->nrows)
-		return;
-	for (e = st->r->ptr[u]; e < st->r->ptr[u + 1]; e++) {
-		uint32_t i = st->r->idx[e];
-		const float *row = st->vm + (size_t)i * 2 * k;
-		float x = st->r->w[e], xd;
-
-		if (i >= st->ni_model)
-			continue;
-		xd = x * st->dinv[i];
-		for (c = 0; c < k; c++) {
-			a[c] += x * row[c];
-			a[k + c] += xd * row[c];
-		}
-	}
-	for (c = 0; c < k; c++)
-		a[c] *= st->h[c];
-}
-
-/* FULL[j] += C * (FULL[j] restricted to the model's items) P for the NU
- * rows of FULL (row length N): the exact x P^2 term from x P, two sparse
- * products on the batch laid out items x users. */
-static int add_p2(const struct gf_state *st, float *full, size_t nu, size_t n,
-		  float c)
-{
-	uint32_t ni = st->r->ncols, nus = st->r->nrows;
-	float *yt = malloc(((size_t)ni * nu + 1) * sizeof *yt);
-	float *tmp = malloc(((size_t)nus * nu + 1) * sizeof *tmp);
-	size_t j, i;
-
-	if (yt == NULL || tmp == NULL) {
-		free(yt);
-		free(tmp);
-		return igr_error("out of memory");
-	}
-	for (j = 0; j < nu; j++)
-		for (i = 0; i < ni; i++)
-			yt[i * nu + j] = full[j * n + i];
-	igr_spmm(st->rn, yt, nu, 1, 0, tmp);
-	igr_spmm(st->rnt, tmp, nu, 1, 0, yt);
-	for (j = 0; j < nu; j++)
-		for (i = 0; i < ni; i++)
-			full[j * n + i] += c * yt[i * nu + j];
-	free(yt);
-	free(tmp);
+	st->sc.r = st->r;
+	st->sc.rn = st->rn;
+	st->sc.rnt = st->rnt;
+	st->sc.ni = st->r->ncols > ni ? st->r->ncols : (uint32_t)ni;
 	return 0;
 }
 
@@ -378,96 +928,97 @@ static int gf_score_users(const igr_model *m, const igr_graph *g,
 			  const uint32_t *users, size_t nu,
 			  const uint32_t *items, size_t ni, float *out)
 {
-	const struct gf_state *st = m->state;
-	uint32_t k, n;
-	float *a, *full = NULL;
-	int ret = 0;
-	int64_t j;
+	struct gf_state *st = m->state;
+	igr_gf_ws *ws = NULL;
+	float *full;
+	size_t n;
+	int ret, mine = 0;
 
 	(void)g;
 	if (st == NULL)
 		return igr_error("gf: model used before prepare");
-	k = st->k;
-	n = st->ni;
-	a = malloc((nu ? nu : 1) * 2 * (size_t)k * sizeof *a);
-	if (items != NULL)
-		full = malloc((nu ? nu : 1) * (size_t)n * sizeof *full);
-	if (a == NULL || (items != NULL && full == NULL)) {
-		free(a);
-		free(full);
+	n = st->sc.ni;
+	full = items == NULL ? out
+			     : malloc((nu ? nu : 1) * n * sizeof *full);
+	if (full == NULL)
 		return igr_error("out of memory");
+	/* the cached workspace if free, else one of our own */
+	if (omp_test_lock(&st->lock)) {
+		if (st->ws == NULL)
+			st->ws = igr_gf_ws_new();
+		ws = st->ws;
+		mine = 1;
 	}
-	if (items == NULL)
-		full = out;
-	memset(full, 0, nu * (size_t)n * sizeof *full);
-	/* linear filter x P, one sparse Gram row per user */
-#pragma omp parallel
-	{
-		igr_gram_ws *ws = igr_gram_ws_new(st->r->nrows);
-
-		if (ws == NULL) {
-#pragma omp atomic write
-			ret = -1;
-		}
-#pragma omp for schedule(dynamic, 4)
-		for (j = 0; j < (int64_t)nu; j++) {
-			uint32_t u = users[j];
-
-			if (ws == NULL || u >= st->r->nrows)
-				continue;
-			igr_gram_row(st->rn, st->rnt,
-				     st->r->idx + st->r->ptr[u],
-				     st->r->w + st->r->ptr[u],
-				     st->r->ptr[u + 1] - st->r->ptr[u], 1,
-				     full + (size_t)j * n, ws);
-		}
-		igr_gram_ws_free(ws);
-	}
-	if (ret < 0)
-		igr_error("out of memory");
-	/* sharpening's second-order term, exactly: - T x P^2 */
-	if (ret == 0 && st->p2 != 0 && nu > 0)
-		ret = add_p2(st, full, nu, n, st->p2);
-	if (ret == 0) {
-		/* low-pass part: one sgemm, users x 2k times 2k x items */
-		for (j = 0; j < (int64_t)nu; j++)
-			gf_coords(st, users[j], a + (size_t)j * 2 * k);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nu,
-			    (int)st->ni_model, (int)(2 * k), 1, a,
-			    (int)(2 * k), st->vm, (int)(2 * k), 1, full,
-			    (int)n);
-	}
+	if (ws == NULL)
+		ws = igr_gf_ws_new();
+	ret = ws ? igr_gf_score(&st->sc, ws, users, nu, full) : -1;
+	if (mine)
+		omp_unset_lock(&st->lock);
+	else
+		igr_gf_ws_free(ws);
 	if (items != NULL) {
-		size_t c;
+		size_t j, c;
 
-		for (j = 0; j < (int64_t)nu && ret == 0; j++)
+		for (j = 0; j < nu && ret == 0; j++)
 			for (c = 0; c < ni; c++)
-				out[(size_t)j * ni + c] =
-					items[c] < n
-					? full[(size_t)j * n + items[c]]
-					: -INFINITY;
+				out[j * ni + c] = items[c] < n
+						  ? full[j * n + items[c]]
+						  : -INFINITY;
 		free(full);
 	}
-	free(a);
 	return ret;
+}
+
+static uint32_t gf_block_users(const igr_model *m)
+{
+	const struct gf_state *st = m->state;
+
+	return st ? igr_gf_block(&st->sc) : 0;
 }
 
 static uint32_t gf_dim(const igr_model *m)
 {
-	const igr_array *h = igr_model_get(m, "h");
+	const igr_array *vm = igr_model_get(m, "item_vm");
 
-	return h ? 2 * (uint32_t)h->dim[0] : 0;
+	return vm && vm->ndim == 2 ? (uint32_t)vm->dim[1] : 0;
 }
 
-/* The user's coordinates in the filter's low-pass basis (the 2k-vector
- * a above).  Scores need x P too: serve gf through score_users. */
+/* The user's coordinates in the filter's low-pass basis: x~ V h, then
+ * (with the sharpened ideal term) x Di^-1/2 V.  Scores need the sparse
+ * parts too: serve gf through score_users. */
 static int gf_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
 			  float *out)
 {
+	const struct gf_state *st = m->state;
+	const igr_gf_side *f;
+	const igr_csr *r;
+	uint64_t e;
+	uint32_t c, k;
+
 	(void)g;
-	if (m->state == NULL)
+	if (st == NULL)
 		return igr_error("gf: model used before prepare");
-	gf_coords(m->state, u, out);
+	f = &st->sc.side;
+	r = st->r;
+	k = f->k;
+	memset(out, 0, f->w * sizeof *out);
+	if (u >= r->nrows)
+		return 0;
+	for (e = r->ptr[u]; e < r->ptr[u + 1]; e++) {
+		uint32_t i = r->idx[e];
+		const float *row = f->vm + (size_t)i * f->w;
+		float x = r->w[e];
+
+		if (i >= f->ni)
+			continue;
+		for (c = 0; c < k; c++)
+			out[c] += x * pre_of(f, i) * row[c];
+		if (f->w == 2 * k)
+			for (c = 0; c < k; c++)
+				out[k + c] += x * f->dinv[i] * row[c];
+	}
+	for (c = 0; c < k; c++)
+		out[c] *= f->h[c];
 	return 0;
 }
 
@@ -475,44 +1026,8 @@ const struct igr_model_ops igr_gf_ops = {
 	.name = "gf",
 	.prepare = gf_prepare,
 	.score_users = gf_score_users,
+	.block_users = gf_block_users,
 	.dim = gf_dim,
 	.user_vector = gf_user_vector,
 	.release = gf_release,
-};
-
-/* ---- the model type (train.h) ---------------------------------------- */
-
-static const struct igr_train_param p_rank = { "rank", IGR_P_INT, 1, 4096, "n",
-	  "gf: singular vectors of the low-pass term\n"
-	  "(default 448)" };
-static const struct igr_train_param p_beta = { "beta", IGR_P_NUM, 0, 100, "x",
-	  "gf: weight of the ideal low-pass term (default 0.2)" };
-static const struct igr_train_param p_sharpen = { "sharpen", IGR_P_NUM, 0, 100, "t",
-	  "gf: sharpening time, 0 for none (default 2.5)" };
-static const struct igr_train_param p_order = { "order", IGR_P_INT, 0, 8, "n",
-	  "gf: Runge-Kutta/Taylor order of the sharpening\n"
-	  "step (default 4)" };
-static const struct igr_train_param p_svd_iters = { "svd-iters", IGR_P_INT, 0, 50, "n",
-	  "gf: subspace iterations of the SVD (default 4)" };
-static const struct igr_train_param p_svd_oversample = { "svd-oversample", IGR_P_INT, 0, 1024, "n",
-	  "gf: extra vectors of the SVD (default 64)" };
-
-static const struct igr_train_param *const gf_params[] = {
-	&igr_param_weight_power,
-	&p_rank,
-	&p_beta,
-	&p_sharpen,
-	&p_order,
-	&p_svd_iters,
-	&p_svd_oversample,
-	NULL,
-};
-
-const struct igr_model_type igr_gf_model = {
-	.name = "gf",
-	.help = "graph filter (GF-CF/BSPM), closed form",
-	.params = gf_params,
-	.rels = IGR_REL(IGR_USER, IGR_ITEM),
-	.train = igr_train_gf,
-	.ops = &igr_gf_ops,
 };

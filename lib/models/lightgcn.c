@@ -548,7 +548,7 @@ static int svd_init(struct trainer *t)
 {
 	lgn_graph a;
 	const lgn_graph *pa = &t->a;
-	igr_svd_opts so;
+	igr_svd_opts so = { 0 };
 	float *s = malloc((size_t)t->d * sizeof *s);
 	size_t e, q, k, d = t->d;
 	double rms = 0;

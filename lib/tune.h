@@ -1,0 +1,50 @@
+/*
+ * tune.h - choosing a model's settings on the user's own data.
+ *
+ * A model that tunes itself (gf; itemknn) holds out part of each user's
+ * training edges, fits each candidate setting on the rest, ranks all
+ * items for a sample of the held-out users (recall@20, NDCG@20; the
+ * training edges excluded, as igraph-recommend does) and trains the final
+ * model on every edge with the winner.  Nothing here reads a test file:
+ * the holdout comes from the training graph alone.
+ *
+ * The holdout: FRAC of each user's edges (rounded, at least one, never
+ * all, users with fewer than 3 edges keep theirs): the newest ones when
+ * the edges carry times that differ (a temporal cut, as a next-period
+ * test is), otherwise a seeded random choice.
+ *
+ * Ownership: igr_tune_split() fills a split freed with
+ * igr_tune_split_free().
+ */
+#ifndef IGR_TUNE_H
+#define IGR_TUNE_H
+
+#include <stdint.h>
+
+#include "graph.h"
+#include "learn.h"
+#include "model.h"
+
+typedef struct igr_tune_split {
+	igr_csr *train;      /* R less the held-out edges (same shape) */
+	igr_valid *held;     /* held-out pairs of the sampled users */
+	int temporal;        /* 1: the newest edges were held out */
+	uint64_t held_edges; /* edges held out (all users) */
+} igr_tune_split;
+
+/* Split R (user -> item; R->last_ts used when present).  Users sampled
+ * for evaluation: at most MAX_USERS of those with held-out edges, seeded.
+ * 0 or -1. */
+int igr_tune_split_make(igr_tune_split *s, const igr_csr *r, double frac,
+			uint32_t max_users, uint64_t seed) IGR_WUR;
+void igr_tune_split_free(igr_tune_split *s);
+
+/* Record one tried setting (DESC, a short text such as "cheby
+ * flatness=1.5 norm=0.4") and its holdout figures in M's data.tune.tried;
+ * igr_tune_chosen() records the winner and the holdout's shape. */
+int igr_tune_record(igr_model *m, const char *desc, double recall,
+		    double ndcg) IGR_WUR;
+int igr_tune_chosen(igr_model *m, const char *desc,
+		    const igr_tune_split *s, double seconds) IGR_WUR;
+
+#endif
