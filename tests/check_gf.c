@@ -183,6 +183,122 @@ START_TEST(new_user_scored_from_own_edges)
 }
 END_TEST
 
+/* ChebyCF's response interpolates the plateau at the Chebyshev nodes:
+ * f(l_n) = target(extremum_n) with 1 - 2 l_n = node_n. */
+START_TEST(cheby_response_interpolates_plateau)
+{
+	igr_gf_spec s;
+	double a[IGR_GF_MAXDEG + 1];
+	uint32_t K, n, j;
+
+	memset(&s, 0, sizeof s);
+	s.filter = IGR_GF_CHEBY;
+	s.flatness = 1.5;
+	for (K = 2; K <= 10; K += 4) {
+		s.degree = K;
+		ck_assert_int_eq(igr_gf_response(&s, a), 0);
+		for (n = 0; n <= K; n++) {
+			double x = cos((K + 0.5 - n) / (K + 1) * M_PI);
+			double e = cos((double)(K - n) / K * M_PI), t, f = 0;
+			double l = (1 - x) / 2;
+
+			e = round(e * 1000) / 1000;
+			t = e < 0 ? 0.5 + 0.5 * pow(-e, 1.5)
+				  : 0.5 - 0.5 * pow(e, 1.5);
+			t = round(t * 1000) / 1000;
+			for (j = K + 1; j-- > 0;)
+				f = f * l + a[j];
+			ck_assert_msg(fabs(f - t) < 1e-9, "K %u node %u: %g vs %g",
+				      K, n, f, t);
+		}
+	}
+	s.degree = IGR_GF_MAXDEG + 1;
+	ck_assert_int_eq(igr_gf_response(&s, a), -1);
+}
+END_TEST
+
+/* The Chebyshev filter between degree scalings, against the dense
+ * formula s = Di^n ((x Di^-n) (f(P) + beta V V^T)) with every singular
+ * vector: the sparse terms (fitted below the span) and the low-rank
+ * remainder add up to f exactly, for 1 to 3 sparse powers. */
+START_TEST(cheby_scores_match_dense_formula)
+{
+	igr_graph *g = graph_of(US, IS, sizeof US / sizeof US[0], 8);
+	const igr_csr *r = g->rel[IGR_USER][IGR_ITEM];
+	double di[6] = { 0 }, du[8] = { 0 }, rn[8][6], p[6][6];
+	double a[IGR_GF_MAXDEG + 1];
+	uint32_t e, u, i, j, q;
+
+	for (u = 0; u < 8; u++)
+		for (i = 0; i < 6; i++) {
+			du[u] += tu_dense_at(r, u, i);
+			di[i] += tu_dense_at(r, u, i);
+		}
+	for (u = 0; u < 8; u++)
+		for (i = 0; i < 6; i++)
+			rn[u][i] = tu_dense_at(r, u, i) / sqrt(du[u] * di[i]);
+	for (i = 0; i < 6; i++)
+		for (j = 0; j < 6; j++) {
+			p[i][j] = 0;
+			for (u = 0; u < 8; u++)
+				p[i][j] += rn[u][i] * rn[u][j];
+		}
+	for (e = 1; e <= 3; e++) {
+		igr_model *m = igr_model_new("gf");
+		igr_learn_opts o;
+		igr_gf_spec s;
+		uint32_t users[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+		float sc[8 * 6];
+
+		igr_learn_defaults(&o, "gf");
+		o.rank = 6;
+		o.svd_iters = 6;
+		o.gf_filter = IGR_GF_CHEBY;
+		o.gf_degree = 6;
+		o.gf_flatness = 2;
+		o.gf_norm = 0.3;
+		o.gf_beta = 0.25;
+		o.gf_exact = e;
+		igr_gf_spec_of(&s, &o);
+		ck_assert_int_eq(igr_gf_response(&s, a), 0);
+		ck_assert_msg(igr_gf_fit(m, g, &o) == 0, "%s", igr_errmsg());
+		ck_assert_int_eq(m->ops->prepare(m, g), 0);
+		ck_assert_int_eq(m->ops->score_users(m, g, users, 8, NULL, 6,
+						     sc), 0);
+		for (u = 0; u < 8; u++) {
+			double x[6], y[6], pw[6], nx[6];
+
+			/* y = sum_q a_q x~ P^q + beta x~, then Di^n */
+			for (i = 0; i < 6; i++) {
+				x[i] = tu_dense_at(r, u, i) * pow(di[i], -0.3);
+				pw[i] = x[i];
+				y[i] = (a[0] + 0.25) * x[i];
+			}
+			for (q = 1; q <= 6; q++) {
+				for (j = 0; j < 6; j++) {
+					nx[j] = 0;
+					for (i = 0; i < 6; i++)
+						nx[j] += pw[i] * p[i][j];
+				}
+				for (j = 0; j < 6; j++) {
+					pw[j] = nx[j];
+					y[j] += a[q] * pw[j];
+				}
+			}
+			for (i = 0; i < 6; i++) {
+				double want = y[i] * pow(di[i], 0.3);
+
+				ck_assert_msg(fabs(sc[u * 6 + i] - want) < 5e-4,
+					      "E %u user %u item %u: %g vs %g",
+					      e, u, i, sc[u * 6 + i], want);
+			}
+		}
+		igr_model_free(m);
+	}
+	igr_graph_free(g);
+}
+END_TEST
+
 START_TEST(bad_weights_refused)
 {
 	uint32_t r[2] = { 0, 1 }, c[2] = { 0, 1 };
@@ -204,6 +320,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, scores_match_dense_formula);
 	tcase_add_test(tc, new_user_scored_from_own_edges);
 	tcase_add_test(tc, bad_weights_refused);
+	tcase_add_test(tc, cheby_response_interpolates_plateau);
+	tcase_add_test(tc, cheby_scores_match_dense_formula);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -306,7 +306,9 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	/* the sparse terms: f's least-squares polynomial of degree E on the
 	 * spectrum left outside V's span, [0, sigma_k^2] (Taylor's
 	 * coefficients at 0 when s->taylor); the span gets f less it */
-	if (s->taylor || k == 0) {
+	/* (Taylor's also when the span leaves no spectrum outside it:
+	 * sigma_k^2 about 0, nothing to fit) */
+	if (s->taylor || k == 0 || (double)sv[k - 1] * sv[k - 1] < 1e-6) {
 		for (j = 0; j <= f->nexact; j++)
 			e[j] = a[j];
 	} else if (fit_poly(a, (double)sv[k - 1] * sv[k - 1], f->nexact, e) < 0) {

@@ -509,6 +509,11 @@ igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 	tune_users = (uint32_t)igr_train_num(ctx, NULL, "tune-users", 1024);
 	if (igr_train_data_summary(m, g, ctx->source) < 0)
 		goto fail;
+	/* a family given fixes which of its settings matter */
+	if (!fr.filter && o.gf_filter == IGR_GF_CHEBY)
+		fr.sharpen = 0;
+	if (!fr.filter && o.gf_filter == IGR_GF_BSPM)
+		fr.flatness = 0;
 	if (!no_tune && (fr.filter || fr.rank || fr.beta || fr.sharpen ||
 			 fr.flatness || fr.norm)) {
 		igr_report_progress(ctx->report, "gf: tuning");
