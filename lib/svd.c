@@ -64,6 +64,38 @@ static int orth(float *x, uint32_t m, uint32_t l, float *tau, float *g)
 	return orth_householder(x, m, l, tau);
 }
 
+/* X = Q R by Cholesky QR twice, R (L x L upper, row-major) into R =
+ * R2 R1; G is L x L scratch.  0, or 1 when X is too ill-conditioned
+ * (then X is spoiled and the caller falls back to Householder). */
+static int orth_r(float *x, uint32_t m, uint32_t l, float *g, float *r)
+{
+	size_t i, j;
+	float dev = 0;
+
+	if (chol_pass(x, m, l, r) != 0)
+		return 1;
+	if (chol_pass(x, m, l, g) != 0)
+		return 1;
+	/* R = R2 R1: both upper; zero R2's strict lower part first */
+	for (i = 0; i < l; i++)
+		for (j = 0; j < i; j++) {
+			g[i * l + j] = 0;
+			r[i * l + j] = 0;
+		}
+	cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans,
+		    CblasNonUnit, (int)l, (int)l, 1, g, (int)l, r, (int)l);
+	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l, (int)m, 1,
+		    x, (int)l, 0, g, (int)l);
+	for (i = 0; i < l; i++)
+		for (j = i; j < l; j++) {
+			float d = fabsf(g[i * l + j] - (i == j));
+
+			if (d > dev || d != d)
+				dev = d != d ? 1 : d;
+		}
+	return dev < 1e-3f ? 0 : 1;
+}
+
 int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 		   const igr_svd_opts *o, float *s, float *v, float *u)
 {
@@ -110,16 +142,21 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	/* B^T = A^T Q (n x l) = Q2 R2; R2 = Ur S Wr^T; so A ~= (Q Wr) S
 	 * (Q2 Ur)^T (Algorithm 5.1 through a QR of the tall factor) */
 	igr_spmm(at, y, l, 1, 0, z);
-	if (LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, l, z, l, tau) != 0) {
-		igr_error("svd: QR failed");
-		goto out;
-	}
-	for (i = 0; i < l; i++)
-		for (j = i; j < l; j++)
-			r2[(size_t)i * l + j] = z[(size_t)i * l + j];
-	if (LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, l, l, z, l, tau) != 0) {
-		igr_error("svd: QR failed");
-		goto out;
+	if (orth_r(z, n, l, g, r2) != 0) {
+		/* Householder on a copy of z kept? z is spoiled: recompute */
+		igr_spmm(at, y, l, 1, 0, z);
+		if (LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, l, z, l, tau) != 0) {
+			igr_error("svd: QR failed");
+			goto out;
+		}
+		memset(r2, 0, (size_t)l * l * sizeof *r2);
+		for (i = 0; i < l; i++)
+			for (j = i; j < l; j++)
+				r2[(size_t)i * l + j] = z[(size_t)i * l + j];
+		if (LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, l, l, z, l, tau) != 0) {
+			igr_error("svd: QR failed");
+			goto out;
+		}
 	}
 	/* divide and conquer: sgesvd's QR sweeps (slasr) took 1.0 of 1.5 s
 	 * of a rank-512 fit on MovieLens 100K */
