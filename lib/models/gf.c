@@ -719,6 +719,9 @@ void igr_gf_spec_of(igr_gf_spec *s, const igr_learn_opts *o)
 {
 	memset(s, 0, sizeof *s);
 	s->filter = o->gf_filter;
+	/* bspm keeps igraph 1.1's model (x P - T x P^2 exactly, Taylor's
+	 * coefficients), so --no-tune gives its figures */
+	s->taylor = o->gf_filter == IGR_GF_BSPM;
 	s->rank = o->rank;
 	s->beta = o->gf_beta;
 	s->sharpen = o->gf_sharpen;

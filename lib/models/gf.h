@@ -32,8 +32,9 @@ typedef struct igr_gf_spec {
 	double norm;          /* item degree scaling Di^-norm .. Di^norm */
 	uint32_t exact;       /* powers of P applied exactly (1 .. 4) */
 	int taylor;           /* 1: their coefficients are f's Taylor
-				 coefficients at 0 (igraph 1.1), not f's
-				 fit below the span's smallest eigenvalue */
+				 coefficients at 0 (igraph 1.1's model, bspm),
+				 not f's fit below the span's smallest
+				 eigenvalue (cheby) */
 } igr_gf_spec;
 
 /* The response f(l) = sum_j A[j] l^j over P's spectrum (A has

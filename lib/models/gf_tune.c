@@ -373,6 +373,7 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 		s = best;
 		s.filter = best.filter == IGR_GF_CHEBY ? IGR_GF_BSPM
 						       : IGR_GF_CHEBY;
+		s.taylor = s.filter == IGR_GF_BSPM;
 		if (try_spec(&t, &s, &r2, &n2, &ci) < 0)
 			goto out;
 		if (better(&t, ci, bi)) {
