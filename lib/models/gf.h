@@ -1,7 +1,7 @@
 /*
  * models/gf.h - the graph filter: GF-CF with BSPM sharpening, or ChebyCF's
  * Chebyshev filter (gf.c), with settings chosen on a holdout of the
- * user's own edges (gf_tune.c).
+ * user's own edges (gf.c's tuner).
  *
  * Ownership: igr_train_gf() returns a model the caller frees with
  * igr_model_free(); igr_gf_fit() adds arrays to the caller's model;
