@@ -36,7 +36,12 @@
 #include "embed.h"
 #include "error.h"
 #include "topk.h"
+#include "learn.h"
+#include "clock.h"
+#include "metrics.h"
 #include "train.h"
+#include "tune.h"
+#include <stdio.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -67,8 +72,9 @@ static int cmp_hit_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-igr_model *igr_train_itemknn(const igr_graph *g,
-			     const struct igr_train_ctx *ctx)
+/* One fit with the options of CTX. */
+static igr_model *knn_train(const igr_graph *g,
+			    const struct igr_train_ctx *ctx)
 {
 	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
 	uint32_t ni = g->n[IGR_ITEM], nu = g->n[IGR_USER];
@@ -502,6 +508,189 @@ const struct igr_model_ops igr_itemknn_ops = {
 	.explain = knn_explain,
 };
 
+/* ---- --tune: neighbours and shrinkage on a holdout (tune.h) ---------- */
+
+struct knn_eval {
+	igr_model *m;
+	const igr_graph *g;
+};
+
+static int knn_eval_cb(void *c, const uint32_t *users, size_t nu, float *out)
+{
+	const struct knn_eval *e = c;
+
+	return e->m->ops->score_users(e->m, e->g, users, nu, NULL,
+				      e->g->n[IGR_ITEM], out);
+}
+
+/* Holdout recall@20 of one fit with options PARAMS on the held-out graph
+ * HG; per-user values into EACH.  0 or -1. */
+static int knn_try(const struct igr_train_ctx *ctx, cJSON *params,
+		   const igr_graph *hg, const igr_tune_split *sp, double *rec,
+		   double *ndcg, double *each)
+{
+	struct igr_train_ctx c = *ctx;
+	struct knn_eval e;
+	int rc;
+
+	c.params = params;
+	c.report = NULL;
+	e.g = hg;
+	e.m = knn_train(hg, &c);
+	if (e.m == NULL)
+		return -1;
+	rc = e.m->ops->prepare(e.m, hg);
+	if (rc == 0)
+		rc = igr_valid_eval_each(sp->held, hg->n[IGR_ITEM], 20,
+					 sp->train, knn_eval_cb, &e, rec, ndcg,
+					 each);
+	igr_model_free(e.m);
+	return rc;
+}
+
+static void set_num(cJSON *p, const char *name, double v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(p, name);
+	cJSON_AddNumberToObject(p, name, v);
+}
+
+/* Choose --neighbours and --shrink (those not given) on a holdout: the
+ * same holdout and paired t-test as gf's tuner (models/gf.c): a value
+ * replaces the current one only when it is better beyond the noise of
+ * the held-out users.  The chosen values go into PARAMS. */
+static int knn_tune(const igr_graph *g, const struct igr_train_ctx *ctx,
+		    cJSON *params, igr_model *m)
+{
+	static const double nb_vals[] = { 50, 100, 200, 400 };
+	static const double sh_vals[] = { 0, 10, 50 };
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	int free_nb = !igr_train_given(ctx, "neighbours");
+	int free_sh = !igr_train_given(ctx, "shrink");
+	igr_tune_split sp;
+	igr_graph hg;
+	double br, bn, r, n, *best = NULL, *each = NULL, t0 = igr_now();
+	double nb = igr_train_num(ctx, NULL, "neighbours", 200);
+	double sh = igr_train_num(ctx, NULL, "shrink", 0);
+	char d[96];
+	int ret = -1, axis;
+	size_t q;
+
+	if (ui == NULL || (!free_nb && !free_sh))
+		return 0;
+	if (igr_tune_split_make(&sp, ui, 0.2, 1024, ctx->seed) < 0)
+		return -1;
+	if (sp.held->nlisted == 0) {
+		igr_tune_split_free(&sp);
+		return 0;
+	}
+	memset(&hg, 0, sizeof hg);
+	hg.n[IGR_USER] = g->n[IGR_USER];
+	hg.n[IGR_ITEM] = g->n[IGR_ITEM];
+	hg.rel[IGR_USER][IGR_ITEM] = sp.train;
+	best = malloc(((size_t)sp.held->nlisted + 1) * sizeof *best);
+	each = malloc(((size_t)sp.held->nlisted + 1) * sizeof *each);
+	if (best == NULL || each == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	set_num(params, "neighbours", nb);
+	set_num(params, "shrink", sh);
+	if (knn_try(ctx, params, &hg, &sp, &br, &bn, best) < 0)
+		goto out;
+	snprintf(d, sizeof d, "neighbours=%g shrink=%g", nb, sh);
+	igr_report_info(ctx->report, "itemknn: tune: %s: recall@20 %.4f "
+			"ndcg@20 %.4f", d, br, bn);
+	if (igr_tune_record(m, d, br, bn) < 0)
+		goto out;
+	for (axis = 0; axis < 2; axis++) {
+		const double *vals = axis == 0 ? nb_vals : sh_vals;
+		size_t nv = axis == 0 ? 4 : 3;
+		double *cur = axis == 0 ? &nb : &sh;
+		double start = *cur;
+
+		if ((axis == 0 && !free_nb) || (axis == 1 && !free_sh))
+			continue;
+		for (q = 0; q < nv; q++) {
+			igr_paired pt;
+
+			if (vals[q] == start)
+				continue;
+			set_num(params, "neighbours", axis == 0 ? vals[q] : nb);
+			set_num(params, "shrink", axis == 1 ? vals[q] : sh);
+			if (knn_try(ctx, params, &hg, &sp, &r, &n, each) < 0)
+				goto out;
+			snprintf(d, sizeof d, "neighbours=%g shrink=%g",
+				 axis == 0 ? vals[q] : nb,
+				 axis == 1 ? vals[q] : sh);
+			igr_report_info(ctx->report, "itemknn: tune: %s: "
+					"recall@20 %.4f ndcg@20 %.4f", d, r, n);
+			if (igr_tune_record(m, d, r, n) < 0)
+				goto out;
+			igr_paired_test(best, each, sp.held->nlisted, 1, &pt);
+			if (pt.diff > 0 && pt.t == pt.t && pt.t > 1.96) {
+				double *t = best;
+
+				best = each;
+				each = t;
+				*cur = vals[q];
+				br = r;
+				bn = n;
+			}
+		}
+	}
+	set_num(params, "neighbours", nb);
+	set_num(params, "shrink", sh);
+	snprintf(d, sizeof d, "neighbours=%g shrink=%g", nb, sh);
+	igr_report_info(ctx->report, "itemknn: tune: chose %s (holdout "
+			"recall@20 %.4f ndcg@20 %.4f, %.1fs)", d, br, bn,
+			igr_now() - t0);
+	if (igr_tune_chosen(m, d, &sp, igr_now() - t0) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(best);
+	free(each);
+	igr_tune_split_free(&sp);
+	return ret;
+}
+
+igr_model *igr_train_itemknn(const igr_graph *g,
+			     const struct igr_train_ctx *ctx)
+{
+	struct igr_train_ctx c = *ctx;
+	cJSON *params;
+	igr_model *rec, *m;
+
+	if (!igr_train_flag(ctx, NULL, "tune"))
+		return knn_train(g, ctx);
+	/* the tuner's record goes into the final model: build it in a
+	 * scratch model first */
+	rec = igr_model_new("itemknn");
+	params = ctx->params ? cJSON_Duplicate(ctx->params, 1)
+			     : cJSON_CreateObject();
+	if (rec == NULL || params == NULL ||
+	    knn_tune(g, ctx, params, rec) < 0) {
+		if (params == NULL)
+			igr_error("out of memory");
+		cJSON_Delete(params);
+		igr_model_free(rec);
+		return NULL;
+	}
+	c.params = params;
+	m = knn_train(g, &c);
+	if (m != NULL) {
+		cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(
+			igr_model_data(rec), "tune");
+
+		if (t != NULL)
+			cJSON_AddItemToObject(igr_model_data(m), "tune", t);
+		cJSON_AddTrueToObject(igr_model_params(m), "tune");
+	}
+	cJSON_Delete(params);
+	igr_model_free(rec);
+	return m;
+}
+
 /* ---- the model type (train.h) ---------------------------------------- */
 
 static const struct igr_train_param p_neighbours = { "neighbours", IGR_P_INT, 1, 100000, "n",
@@ -523,6 +712,10 @@ static const struct igr_train_param p_normalise = { "normalise", IGR_P_INT, 0, 1
 	  "its largest (default 1)" };
 static const struct igr_train_param p_binary = { "binary", IGR_P_FLAG, 0, 0, NULL,
 	  "itemknn: ignore edge weights (every edge counts 1)" };
+static const struct igr_train_param p_tune = { "tune", IGR_P_FLAG, 0, 0, NULL,
+	  "itemknn: choose --neighbours and --shrink (those\n"
+	  "not given) on a holdout of the graph; each tried\n"
+	  "value costs one training" };
 
 static const struct igr_train_param *const itemknn_params[] = {
 	&p_neighbours,
@@ -532,6 +725,7 @@ static const struct igr_train_param *const itemknn_params[] = {
 	&p_locality,
 	&p_normalise,
 	&p_binary,
+	&p_tune,
 	NULL,
 };
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The graph filter's tuner (igraph-train --model gf): it chooses on a
+# The graph filter's tuner (igraph-train --model gf, and itemknn --tune):
+# it chooses on a
 # holdout of the training graph (the newest edges when the graph has
 # times), records what it tried and what won, takes every setting the
 # user gives as fixed, never reads anything but its input (the model is
@@ -71,6 +72,17 @@ fi
 expect "a bad family" 2 ig train --model gf --filter fourier -o "$T/x.igm" "$T/g.igr"
 expect_err "names the choices" "cheby"
 expect "tune-users too small" 2 ig train --model gf --tune-users 3 -o "$T/x.igm" "$T/g.igr"
+
+# itemknn --tune: the same holdout for its neighbours and shrinkage
+expect "itemknn --tune" 0 ig train --model itemknn --tune -v -o "$T/k.igm" "$T/g.igr"
+expect_err "itemknn: the choice printed" "itemknn: tune: chose neighbours="
+if grep -a -q '"chosen"' "$T/k.igm"; then
+	pass "itemknn: the choice recorded"
+else
+	fail "itemknn: the choice recorded"
+fi
+expect "itemknn --tune with --neighbours given" 0 ig train --model itemknn --tune -v --neighbours 50 -o "$T/k2.igm" "$T/g.igr"
+expect_err "the given value stays" "chose neighbours=50 "
 
 # the tuned model serves and evaluates
 served "$T/a.igm" >/dev/null
