@@ -49,8 +49,9 @@
 #include <string.h>
 
 #define LN_EPS 1e-6f
-/* rows of the item softmax computed at once (a 512 x items block) */
-#define SOFTMAX_ROWS 512
+/* rows of the item softmax computed at once: a block of 32 x items
+ * stays in cache between the three passes and the two products */
+#define SOFTMAX_ROWS 32
 
 /* ---- parameter layout -------------------------------------------------- */
 
@@ -577,6 +578,66 @@ static void attn_bwd(const igr_seqnet *n, igr_seqnet_work *w,
 	}
 }
 
+/* GCC 12's -O2 cost model leaves these loops scalar (and with
+ * target_clones beside it, GCC 12 vectorises none of the clones: SSE2) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SEQ_VEC __attribute__((optimize("vect-cost-model=dynamic")))
+#else
+#define SEQ_VEC
+#endif
+
+/* e^x for x <= 0, to about 2 ulp: x = n ln2 + r, |r| <= ln2/2, e^r by
+ * the minimax polynomial of Cephes' expf (S. Moshier), 2^n through the
+ * exponent bits; a loop of it vectorises, unlike calls to expf. */
+static inline float exp_neg(float x)
+{
+	union {
+		uint32_t u;
+		float f;
+	} sc;
+	float n, r, p;
+
+	x = x > -87.0f ? x : -87.0f;
+	n = (float)(int32_t)(x * 1.44269504f - 0.5f);
+	r = x - n * 0.693359375f + n * 2.12194440e-4f;
+	p = 1.9875691500e-4f;
+	p = p * r + 1.3981999507e-3f;
+	p = p * r + 8.3334519073e-3f;
+	p = p * r + 4.1665795894e-2f;
+	p = p * r + 1.6666665459e-1f;
+	p = p * r + 5.0000001201e-1f;
+	p = p * r * r + r + 1.0f;
+	sc.u = (uint32_t)((int32_t)n + 127) << 23;
+	return p * sc.f;
+}
+
+/* One row of logits ROW[0..NI) into the gradient of its cross-entropy
+ * with target T, times INV: (softmax - onehot) INV.  Returns the loss. */
+SEQ_VEC
+static float softmax_grad(float *restrict row, uint32_t ni, uint32_t t,
+			  float inv)
+{
+	float mx = -INFINITY, s = 0, sc, lt;
+	uint32_t i;
+
+#pragma omp simd reduction(max : mx)
+	for (i = 0; i < ni; i++)
+		mx = row[i] > mx ? row[i] : mx;
+	lt = row[t] - mx;
+#pragma omp simd reduction(+ : s)
+	for (i = 0; i < ni; i++) {
+		float e = exp_neg(row[i] - mx);
+
+		row[i] = e;
+		s += e;
+	}
+	sc = inv / s;
+	for (i = 0; i < ni; i++)
+		row[i] *= sc;
+	row[t] -= inv;
+	return logf(s) - lt;
+}
+
 /* ---- the passes ----------------------------------------------------- */
 
 /* Forward pass of a packed batch; with DROPOUT > 0 the masks are drawn
@@ -722,30 +783,14 @@ int igr_seqnet_loss_grad(const igr_seqnet *n, igr_seqnet_work *w,
 			    P + l.E, (int)d, 0.0f, w->lg, (int)ni);
 #pragma omp parallel for schedule(static)
 		for (q = 0; q < (int64_t)nr; q++) {
-			float *row = w->lg + (size_t)q * ni, mx = -INFINITY;
-			uint32_t t = tgt[c0 + q], it;
-			double s = 0;
+			float *row = w->lg + (size_t)q * ni;
+			uint32_t t = tgt[c0 + q];
 
 			w->rowloss[q] = 0;
-			if (t == IGR_NONE) {
+			if (t == IGR_NONE)
 				memset(row, 0, ni * sizeof *row);
-				continue;
-			}
-			for (it = 0; it < ni; it++)
-				if (row[it] > mx)
-					mx = row[it];
-			for (it = 0; it < ni; it++) {
-				row[it] = expf(row[it] - mx);
-				s += row[it];
-			}
-			w->rowloss[q] = (float)(log(s) - log(row[t]));
-			{
-				float sc = (float)(inv / s);
-
-				for (it = 0; it < ni; it++)
-					row[it] *= sc;
-			}
-			row[t] -= inv;
+			else
+				w->rowloss[q] = softmax_grad(row, ni, t, inv);
 		}
 		for (i = 0; i < nr; i++)
 			total += w->rowloss[i];
@@ -862,3 +907,597 @@ size_t igr_seqnet_pack(const igr_seqs *s, const uint32_t *users, size_t nu,
 	off[nu] = (uint32_t)r;
 	return r;
 }
+
+/* ---- training ----------------------------------------------------------- */
+
+struct trainer {
+	const igr_learn_opts *o;
+	const igr_seqs *s;
+	igr_seqnet *net;
+	igr_seqnet_work *w;
+	double dropout;
+	uint32_t patience;
+	igr_adam adam;
+	float *grad;
+	/* a batch */
+	uint32_t *tok, *tgt, *off;
+	uint8_t *beh;
+	float *uvec;
+};
+
+/* Validation scores (learn.h igr_score_fn): each user's vector from
+ * their training events, against every item. */
+static int valid_score(void *c, const uint32_t *users, size_t nu, float *out)
+{
+	struct trainer *t = c;
+	const igr_seqnet *n = t->net;
+	struct layout l;
+
+	layout_of(&n->c, &l);
+	igr_seqnet_pack(t->s, users, nu, n->c.L, n->c.ni, 0, t->tok, t->beh,
+			t->tgt, t->off);
+	if (igr_seqnet_encode(n, t->w, t->tok, t->beh, t->off, nu, t->uvec) <
+	    0)
+		return -1;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nu,
+		    (int)n->c.ni, (int)n->c.d, 1.0f, t->uvec, (int)n->c.d,
+		    n->param + l.E, (int)n->c.d, 0.0f, out, (int)n->c.ni);
+	return 0;
+}
+
+/* The network's shape and settings as model parameters (serving reads
+ * them back). */
+static int put_shape(igr_model *m, const igr_seqnet_cfg *c)
+{
+	cJSON *p = igr_model_params(m);
+
+	if (p == NULL)
+		return igr_error("out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "items");
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "ffn");
+	if (!cJSON_AddNumberToObject(p, "items", c->ni) ||
+	    !cJSON_AddNumberToObject(p, "ffn", c->ffn))
+		return igr_error("out of memory");
+	return 0;
+}
+
+static int get_shape(const igr_model *m, igr_seqnet_cfg *c)
+{
+	c->ni = (uint32_t)igr_model_param_num(m, "items", 0);
+	c->d = (uint32_t)igr_model_param_num(m, "dim", 0);
+	c->L = (uint32_t)igr_model_param_num(m, "max-len", 0);
+	c->heads = (uint32_t)igr_model_param_num(m, "heads", 0);
+	c->blocks = (uint32_t)igr_model_param_num(m, "blocks", 0);
+	c->ffn = (uint32_t)igr_model_param_num(m, "ffn", 0);
+	return cfg_check(c);
+}
+
+static int ckpt_save(const struct trainer *t, uint32_t epoch,
+		     const float *best, uint32_t best_epoch, double best_ndcg,
+		     uint32_t since, double elapsed)
+{
+	igr_model *c = igr_model_new("seq");
+	size_t np = t->net->nparam, i;
+	uint64_t dims[1] = { np };
+	const float *src[4] = { t->net->param, t->adam.m, t->adam.v, best };
+	static const char *const names[4] = { "param", "adam_m", "adam_v",
+					      "best" };
+	cJSON *meta;
+	int ok;
+
+	if (c == NULL)
+		return -1;
+	meta = igr_model_params(c);
+	ok = meta && put_shape(c, &t->net->c) == 0 &&
+	     cJSON_AddTrueToObject(meta, "checkpoint") &&
+	     cJSON_AddNumberToObject(meta, "dim", t->net->c.d) &&
+	     cJSON_AddNumberToObject(meta, "max-len", t->net->c.L) &&
+	     cJSON_AddNumberToObject(meta, "heads", t->net->c.heads) &&
+	     cJSON_AddNumberToObject(meta, "blocks", t->net->c.blocks) &&
+	     cJSON_AddNumberToObject(meta, "epoch", epoch) &&
+	     cJSON_AddNumberToObject(meta, "adam_t", (double)t->adam.t) &&
+	     cJSON_AddNumberToObject(meta, "best_epoch", best_epoch) &&
+	     cJSON_AddNumberToObject(meta, "best_ndcg", best_ndcg) &&
+	     cJSON_AddNumberToObject(meta, "since_best", since) &&
+	     cJSON_AddNumberToObject(meta, "elapsed", elapsed);
+	if (!ok) {
+		igr_model_free(c);
+		return igr_error("out of memory");
+	}
+	for (i = 0; i < 4; i++) {
+		float *p;
+
+		if (src[i] == NULL)
+			continue;
+		p = malloc(np * sizeof *p);
+		if (p == NULL) {
+			igr_model_free(c);
+			return igr_error("out of memory");
+		}
+		memcpy(p, src[i], np * sizeof *p);
+		if (igr_model_add(c, names[i], IGR_DT_F32, 1, dims, p) < 0) {
+			free(p);
+			igr_model_free(c);
+			return -1;
+		}
+	}
+	ok = igr_model_save(c, t->o->checkpoint) == 0;
+	igr_model_free(c);
+	return ok ? 0 : igr_error_prefix("checkpoint %s", t->o->checkpoint);
+}
+
+static int ckpt_load(struct trainer *t, uint32_t *epoch, float *best,
+		     int *have_best, uint32_t *best_epoch, double *best_ndcg,
+		     uint32_t *since, double *elapsed)
+{
+	igr_model *c = igr_model_load(t->o->checkpoint);
+	const igr_array *p, *m1, *v1, *bb;
+	igr_seqnet_cfg cc;
+	size_t np = t->net->nparam;
+	int ret = -1;
+
+	if (c == NULL)
+		return igr_error_prefix("resume");
+	p = igr_model_need(c, "param", IGR_DT_F32, 1);
+	m1 = p ? igr_model_need(c, "adam_m", IGR_DT_F32, 1) : NULL;
+	v1 = m1 ? igr_model_need(c, "adam_v", IGR_DT_F32, 1) : NULL;
+	if (v1 == NULL)
+		goto out;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    igr_model_params(c), "checkpoint")) ||
+	    get_shape(c, &cc) < 0 || memcmp(&cc, &t->net->c, sizeof cc) != 0 ||
+	    p->dim[0] != np || m1->dim[0] != np || v1->dim[0] != np) {
+		igr_error("resume: checkpoint %s is for another model, events "
+			  "or shape", t->o->checkpoint);
+		goto out;
+	}
+	memcpy(t->net->param, p->data, np * sizeof(float));
+	memcpy(t->adam.m, m1->data, np * sizeof(float));
+	memcpy(t->adam.v, v1->data, np * sizeof(float));
+	t->adam.t = (uint64_t)igr_model_param_num(c, "adam_t", 0);
+	*epoch = (uint32_t)igr_model_param_num(c, "epoch", 0);
+	*best_epoch = (uint32_t)igr_model_param_num(c, "best_epoch", 0);
+	*best_ndcg = igr_model_param_num(c, "best_ndcg", -1);
+	*since = (uint32_t)igr_model_param_num(c, "since_best", 0);
+	*elapsed = igr_model_param_num(c, "elapsed", 0);
+	bb = igr_model_get(c, "best");
+	*have_best = 0;
+	if (bb != NULL && best != NULL && bb->dtype == IGR_DT_F32 &&
+	    igr_array_len(bb) == np) {
+		memcpy(best, bb->data, np * sizeof(float));
+		*have_best = 1;
+	}
+	ret = 0;
+out:
+	igr_model_free(c);
+	return ret;
+}
+
+static void trainer_free(struct trainer *t)
+{
+	igr_seqnet_free(t->net);
+	igr_seqnet_work_free(t->w);
+	igr_adam_release(&t->adam);
+	free(t->grad);
+	free(t->tok);
+	free(t->tgt);
+	free(t->off);
+	free(t->beh);
+	free(t->uvec);
+}
+
+/* Fit a network to S; the model M gets its arrays.  0 or -1. */
+static int fit(igr_model *m, const igr_seqs *s, const igr_graph *g,
+	       const igr_learn_opts *o, const igr_seqnet_cfg *cfg,
+	       double dropout, uint32_t patience)
+{
+	struct trainer t;
+	uint32_t *users = NULL, nact = 0, u, epoch = 0, best_epoch = 0;
+	uint32_t since = 0, B = o->batch, vb = 256;
+	size_t rows = 0, cap;
+	double best_ndcg = -1, prior = 0, start;
+	uint64_t examples = 0;
+	float *best = NULL;
+	int have_best = 0, ret = -1;
+	igr_learn_status st;
+	igr_rng rng;
+
+	memset(&t, 0, sizeof t);
+	memset(&st, 0, sizeof st);
+	t.o = o;
+	t.s = s;
+	t.dropout = dropout;
+	t.patience = patience;
+	t.net = igr_seqnet_new(cfg, o->seed);
+	if (t.net == NULL)
+		return -1;
+	t.w = igr_seqnet_work_new();
+	cap = (size_t)(B > vb ? B : vb) * cfg->L;
+	users = malloc(((size_t)s->nusers + 1) * sizeof *users);
+	t.grad = malloc(t.net->nparam * sizeof *t.grad);
+	t.tok = malloc(cap * sizeof *t.tok);
+	t.tgt = malloc(cap * sizeof *t.tgt);
+	t.beh = malloc(cap);
+	t.off = malloc(((size_t)(B > vb ? B : vb) + 1) * sizeof *t.off);
+	t.uvec = malloc((size_t)vb * cfg->d * sizeof *t.uvec);
+	if (o->valid != NULL)
+		best = malloc(t.net->nparam * sizeof *best);
+	if (t.w == NULL || users == NULL || t.grad == NULL || t.tok == NULL ||
+	    t.tgt == NULL || t.beh == NULL || t.off == NULL ||
+	    t.uvec == NULL || (o->valid != NULL && best == NULL)) {
+		igr_error("out of memory");
+		goto out;
+	}
+	if (igr_adam_init(&t.adam, t.net->nparam) < 0)
+		goto out;
+	for (u = 0; u < s->nusers; u++)
+		if (igr_seqs_len(s, u) >= 2) {
+			users[nact++] = u;
+			rows += igr_seqs_len(s, u) - 1 < cfg->L
+					? igr_seqs_len(s, u) - 1 : cfg->L;
+		}
+	if (nact == 0) {
+		igr_error("seq: no user has two events to learn from");
+		goto out;
+	}
+	if (o->resume) {
+		if (ckpt_load(&t, &epoch, best, &have_best, &best_epoch,
+			      &best_ndcg, &since, &prior) < 0)
+			goto out;
+		if (epoch >= o->epochs) {
+			igr_error("resume: the checkpoint has %u epochs "
+				  "already; ask for more with --epochs", epoch);
+			goto out;
+		}
+	}
+	start = igr_now() - prior;
+	st.model = "seq";
+	st.epochs = o->epochs;
+	st.best_epoch = best_epoch;
+	st.best_recall = -1;
+	while (epoch < o->epochs) {
+		double loss = 0, frac = (double)epoch / o->epochs;
+		uint32_t b, nb = (nact + B - 1) / B, i;
+		float lr;
+		int last;
+
+		if (o->time_limit > 0 &&
+		    (igr_now() - start) / o->time_limit > frac)
+			frac = (igr_now() - start) / o->time_limit;
+		lr = (float)igr_learn_lr(o, frac);
+		/* this epoch's order of the users: Fisher-Yates from the
+		 * epoch's own stream, so a resumed run draws the same */
+		igr_rng_stream(&rng, o->seed, 0x7368756600000000ULL | epoch,
+			       0);
+		for (i = nact; i > 1; i--) {
+			uint32_t j = igr_rng_below(&rng, i), x = users[i - 1];
+
+			users[i - 1] = users[j];
+			users[j] = x;
+		}
+		for (b = 0; b < nb; b++) {
+			uint32_t n0 = b * B, nu = nact - n0 < B ? nact - n0 : B;
+			double l;
+
+			igr_seqnet_pack(s, users + n0, nu, cfg->L, cfg->ni, 1,
+					t.tok, t.beh, t.tgt, t.off);
+			igr_rng_stream(&rng, o->seed, epoch + 1, b);
+			if (igr_seqnet_loss_grad(t.net, t.w, t.tok, t.beh,
+						 t.tgt, t.off, nu, dropout,
+						 &rng, &l, t.grad) < 0)
+				goto out;
+			igr_adam_step(&t.adam, t.net->param, t.grad, lr);
+			loss += l * (t.off[nu]);
+			examples += t.off[nu];
+		}
+		epoch++;
+		st.epoch = epoch;
+		st.loss = loss / (double)rows;
+		st.validated = 0;
+		last = epoch == o->epochs || epoch == o->stop_epoch ||
+		       (o->time_limit > 0 &&
+			igr_now() - start >= o->time_limit);
+		if (o->valid != NULL &&
+		    ((o->valid_every && epoch % o->valid_every == 0) || last)) {
+			if (igr_valid_eval(o->valid, cfg->ni, o->valid_k,
+					   g->rel[IGR_USER][IGR_ITEM],
+					   valid_score, &t, &st.recall,
+					   &st.ndcg) < 0)
+				goto out;
+			st.validated = 1;
+			if (st.ndcg > best_ndcg) {
+				best_ndcg = st.ndcg;
+				best_epoch = epoch;
+				st.best_recall = st.recall;
+				memcpy(best, t.net->param,
+				       t.net->nparam * sizeof *best);
+				have_best = 1;
+				since = 0;
+			} else {
+				since++;
+			}
+			if (igr_learn_curve_add(m, epoch, igr_now() - start,
+						st.recall, st.ndcg) < 0)
+				goto out;
+			if (patience > 0 && since >= patience)
+				last = 1;
+		}
+		st.best_epoch = best_epoch;
+		igr_learn_report(o, &st, start, examples);
+		if (o->checkpoint != NULL &&
+		    (epoch % o->checkpoint_every == 0 || last) &&
+		    ckpt_save(&t, epoch, have_best ? best : NULL, best_epoch,
+			      best_ndcg, since, igr_now() - start) < 0)
+			goto out;
+		if (last)
+			break;
+	}
+	if (have_best)
+		memcpy(t.net->param, best, t.net->nparam * sizeof *best);
+	{
+		cJSON *d = igr_model_data(m);
+		uint64_t dims[1] = { t.net->nparam };
+
+		if (d == NULL ||
+		    !cJSON_AddNumberToObject(d, "epochs_run", epoch) ||
+		    !cJSON_AddNumberToObject(d, "train_seconds",
+					     igr_now() - start) ||
+		    !cJSON_AddNumberToObject(d, "train_rows", (double)rows) ||
+		    !cJSON_AddNumberToObject(d, "final_loss", st.loss) ||
+		    (have_best &&
+		     (!cJSON_AddNumberToObject(d, "best_epoch", best_epoch) ||
+		      !cJSON_AddNumberToObject(d, "best_ndcg", best_ndcg)))) {
+			igr_error("out of memory");
+			goto out;
+		}
+		if (put_shape(m, cfg) < 0 ||
+		    igr_model_add(m, "param", IGR_DT_F32, 1, dims,
+				  t.net->param) < 0)
+			goto out;
+		t.net->param = NULL; /* the model's now */
+	}
+	ret = 0;
+out:
+	free(best);
+	free(users);
+	trainer_free(&t);
+	return ret;
+}
+
+igr_model *igr_train_seq(igr_reader *r, const struct igr_train_ctx *ctx)
+{
+	igr_model *m = igr_model_new("seq");
+	igr_learn_opts o;
+	igr_seqnet_cfg c;
+	igr_seqs *s = NULL;
+	igr_graph *g = NULL;
+	double dropout;
+	uint32_t patience;
+	int rc = -1, have_opts = 0;
+
+	if (m == NULL)
+		return NULL;
+	if (igr_learn_opts_from_ctx(&o, "seq", ctx, m) < 0)
+		goto out;
+	have_opts = 1;
+	memset(&c, 0, sizeof c);
+	c.d = o.dim;
+	c.L = (uint32_t)igr_train_num(ctx, m, "max-len", 50);
+	c.heads = (uint32_t)igr_train_num(ctx, m, "heads", 2);
+	c.blocks = (uint32_t)igr_train_num(ctx, m, "blocks", 2);
+	c.ffn = 4 * c.d;
+	dropout = igr_train_num(ctx, m, "dropout", 0.5);
+	patience = (uint32_t)igr_train_num(ctx, m, "patience", 10);
+	if (c.d % c.heads != 0) {
+		igr_error("seq: --dim %u is not a multiple of --heads %u", c.d,
+			  c.heads);
+		goto out;
+	}
+	s = igr_seqs_read(r);
+	if (s == NULL)
+		goto out;
+	g = igr_seqs_graph(s);
+	if (g == NULL || igr_train_data_summary(m, g, ctx->source) < 0)
+		goto out;
+	c.ni = s->nitems;
+	igr_report_progress(ctx->report, "seq: training");
+	rc = fit(m, s, g, &o, &c, dropout, patience);
+out:
+	igr_report_progress_done(ctx->report);
+	if (have_opts)
+		igr_learn_opts_release(&o);
+	igr_graph_free(g);
+	igr_seqs_free(s);
+	if (rc < 0) {
+		igr_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int check_seq(const struct igr_train_ctx *ctx)
+{
+	double d = igr_train_num(ctx, NULL, "dim", 64);
+	double h = igr_train_num(ctx, NULL, "heads", 2);
+
+	if ((uint32_t)d % (uint32_t)h != 0)
+		return igr_error("--dim %g is not a multiple of --heads %g", d,
+				 h);
+	return 0;
+}
+
+/* ---- serving ---------------------------------------------------------- */
+
+struct seq_state {
+	igr_seqnet net;      /* param points into the model's array */
+	uint32_t nu;
+	float *user;         /* nu x d */
+	uint8_t *known;      /* nu */
+};
+
+static void seq_release(igr_model *m)
+{
+	struct seq_state *st = m->state;
+
+	free(st->user);
+	free(st->known);
+	free(st);
+	m->state = NULL;
+}
+
+static int seq_prepare(igr_model *m, const igr_graph *g)
+{
+	const igr_array *pa = igr_model_need(m, "param", IGR_DT_F32, 1);
+	const igr_seqs *s = g->seqs;
+	struct seq_state *st;
+	struct layout l;
+	enum { VB = 256 };
+	uint32_t users[VB], *tok = NULL, *off = NULL, u0;
+	uint8_t *beh = NULL;
+	igr_seqnet_work *w = NULL;
+	int ret = -1;
+
+	if (pa == NULL)
+		return -1;
+	if (s == NULL)
+		return igr_error("seq: the model reads each user's events: "
+				 "give an events stream, not a graph");
+	st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return igr_error("out of memory");
+	if (get_shape(m, &st->net.c) < 0) {
+		free(st);
+		return -1;
+	}
+	layout_of(&st->net.c, &l);
+	if (pa->dim[0] != l.total) {
+		free(st);
+		return igr_error("seq: damaged model (%llu parameters, the "
+				 "shape needs %zu)",
+				 (unsigned long long)pa->dim[0], l.total);
+	}
+	st->net.nparam = l.total;
+	st->net.param = pa->data;
+	st->nu = s->nusers;
+	st->user = calloc((size_t)st->nu * st->net.c.d + 1, sizeof *st->user);
+	st->known = calloc((size_t)st->nu + 1, 1);
+	tok = malloc((size_t)VB * st->net.c.L * sizeof *tok);
+	beh = malloc((size_t)VB * st->net.c.L);
+	off = malloc((VB + 1) * sizeof *off);
+	w = igr_seqnet_work_new();
+	if (st->user == NULL || st->known == NULL || tok == NULL ||
+	    beh == NULL || off == NULL || w == NULL) {
+		igr_error("out of memory");
+		goto out;
+	}
+	/* every user's vector from their current last L events */
+	for (u0 = 0; u0 < st->nu; u0 += VB) {
+		uint32_t nb = st->nu - u0 < VB ? st->nu - u0 : VB, j;
+
+		for (j = 0; j < nb; j++)
+			users[j] = u0 + j;
+		igr_seqnet_pack(s, users, nb, st->net.c.L, st->net.c.ni, 0,
+				tok, beh, NULL, off);
+		if (igr_seqnet_encode(&st->net, w, tok, beh, off, nb,
+				      st->user + (size_t)u0 * st->net.c.d) < 0)
+			goto out;
+		for (j = 0; j < nb; j++)
+			st->known[u0 + j] = off[j + 1] > off[j];
+	}
+	ret = 0;
+out:
+	free(tok);
+	free(beh);
+	free(off);
+	igr_seqnet_work_free(w);
+	if (m->state != NULL)
+		seq_release(m);
+	m->state = st;
+	if (ret < 0)
+		seq_release(m);
+	return ret;
+}
+
+static int seq_embedding(const igr_model *m, igr_embed *e)
+{
+	const struct seq_state *st = m->state;
+	struct layout l;
+
+	if (st == NULL)
+		return igr_error("seq: model used before prepare");
+	layout_of(&st->net.c, &l);
+	memset(e, 0, sizeof *e);
+	e->dim = st->net.c.d;
+	e->nusers = st->nu;
+	e->nitems = st->net.c.ni;
+	e->user = st->user;
+	e->item = st->net.param + l.E;
+	return 0;
+}
+
+static int seq_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
+			   float *out)
+{
+	const struct seq_state *st = m->state;
+
+	(void)g;
+	if (st == NULL)
+		return igr_error("seq: model used before prepare");
+	if (u >= st->nu || !st->known[u])
+		return IGR_UNKNOWN_USER;
+	memcpy(out, st->user + (size_t)u * st->net.c.d,
+	       st->net.c.d * sizeof *out);
+	return 0;
+}
+
+const struct igr_model_ops igr_seq_ops = {
+	.name = "seq",
+	.prepare = seq_prepare,
+	.score_users = igr_embed_score_users,
+	.score_items = igr_embed_score_items,
+	.dim = igr_embed_dim,
+	.user_vector = seq_user_vector,
+	.release = seq_release,
+	.embedding = seq_embedding,
+};
+
+/* ---- the model type (train.h) ---------------------------------------- */
+
+static const struct igr_train_param p_max_len = { "max-len", IGR_P_INT, 1, 4096, "n",
+	  "seq: events of each user the encoder reads, the\n"
+	  "last N (default 50)" };
+static const struct igr_train_param p_heads = { "heads", IGR_P_INT, 1, 64, "n",
+	  "seq: attention heads; divides --dim (default 2)" };
+static const struct igr_train_param p_blocks = { "blocks", IGR_P_INT, 1, IGR_SEQ_MAXBLOCKS, "n",
+	  "seq: self-attention blocks (default 2)" };
+
+static const struct igr_train_param *const seq_params[] = {
+	&igr_param_epochs,
+	&igr_param_dim,
+	&p_max_len,
+	&p_heads,
+	&p_blocks,
+	&igr_param_dropout,
+	&igr_param_lr,
+	&igr_param_lr_final,
+	&igr_param_batch,
+	&igr_param_time_limit,
+	&igr_param_valid,
+	&igr_param_valid_every,
+	&igr_param_patience,
+	&igr_param_checkpoint,
+	&igr_param_resume,
+	NULL,
+};
+
+const struct igr_model_type igr_seq_model = {
+	.name = "seq",
+	.help = "behaviour-sequence model (self-attention over\n"
+		"          each user's events; trains on events)",
+	.params = seq_params,
+	.rels = 0,
+	.input_kind = IGR_KIND_EVENTS,
+	.train_stream = igr_train_seq,
+	.check = check_seq,
+	.ops = &igr_seq_ops,
+};
