@@ -52,6 +52,9 @@
 /* rows of the item softmax computed at once: a block of 32 x items
  * stays in cache between the three passes and the two products */
 #define SOFTMAX_ROWS 32
+/* fewer rows than this are not worth waking threads for (a small batch
+ * finishes before they would) */
+#define PAR_ROWS 512
 
 /* ---- parameter layout -------------------------------------------------- */
 
@@ -474,7 +477,7 @@ static void attn_fwd(const igr_seqnet *n, igr_seqnet_work *w,
 	float scale = 1.0f / sqrtf((float)dh);
 	int64_t b;
 
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (off[nseq] >= PAR_ROWS)
 	for (b = 0; b < (int64_t)nseq; b++) {
 		size_t r0 = off[b], len = off[b + 1] - off[b], i, j;
 		uint32_t h, c;
@@ -527,7 +530,7 @@ static void attn_bwd(const igr_seqnet *n, igr_seqnet_work *w,
 	float scale = 1.0f / sqrtf((float)dh);
 	int64_t b;
 
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (off[nseq] >= PAR_ROWS)
 	for (b = 0; b < (int64_t)nseq; b++) {
 		size_t r0 = off[b], len = off[b + 1] - off[b], i, j;
 		uint32_t h, c;
@@ -781,7 +784,7 @@ int igr_seqnet_loss_grad(const igr_seqnet *n, igr_seqnet_work *w,
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr,
 			    (int)ni, (int)d, 1.0f, w->y + c0 * d, (int)d,
 			    P + l.E, (int)d, 0.0f, w->lg, (int)ni);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)nr * ni >= PAR_ROWS * 1024)
 		for (q = 0; q < (int64_t)nr; q++) {
 			float *row = w->lg + (size_t)q * ni;
 			uint32_t t = tgt[c0 + q];
@@ -1345,17 +1348,35 @@ static void seq_release(igr_model *m)
 	m->state = NULL;
 }
 
+/* Vectors of users U0 .. U0+NB-1 into ST with workspace W and room for
+ * VB users' rows in TOK, BEH, OFF.  0 or -1. */
+static int encode_users(struct seq_state *st, const igr_seqs *s, uint32_t u0,
+			uint32_t nb, igr_seqnet_work *w, uint32_t *tok,
+			uint8_t *beh, uint32_t *off, uint32_t *users)
+{
+	uint32_t j;
+
+	for (j = 0; j < nb; j++)
+		users[j] = u0 + j;
+	igr_seqnet_pack(s, users, nb, st->net.c.L, st->net.c.ni, 0, tok, beh,
+			NULL, off);
+	if (igr_seqnet_encode(&st->net, w, tok, beh, off, nb,
+			      st->user + (size_t)u0 * st->net.c.d) < 0)
+		return -1;
+	for (j = 0; j < nb; j++)
+		st->known[u0 + j] = off[j + 1] > off[j];
+	return 0;
+}
+
 static int seq_prepare(igr_model *m, const igr_graph *g)
 {
 	const igr_array *pa = igr_model_need(m, "param", IGR_DT_F32, 1);
 	const igr_seqs *s = g->seqs;
 	struct seq_state *st;
 	struct layout l;
-	enum { VB = 256 };
-	uint32_t users[VB], *tok = NULL, *off = NULL, u0;
-	uint8_t *beh = NULL;
-	igr_seqnet_work *w = NULL;
-	int ret = -1;
+	enum { VB = 64 };
+	int64_t c;
+	int ret = 0;
 
 	if (pa == NULL)
 		return -1;
@@ -1381,41 +1402,45 @@ static int seq_prepare(igr_model *m, const igr_graph *g)
 	st->nu = s->nusers;
 	st->user = calloc((size_t)st->nu * st->net.c.d + 1, sizeof *st->user);
 	st->known = calloc((size_t)st->nu + 1, 1);
-	tok = malloc((size_t)VB * st->net.c.L * sizeof *tok);
-	beh = malloc((size_t)VB * st->net.c.L);
-	off = malloc((VB + 1) * sizeof *off);
-	w = igr_seqnet_work_new();
-	if (st->user == NULL || st->known == NULL || tok == NULL ||
-	    beh == NULL || off == NULL || w == NULL) {
-		igr_error("out of memory");
-		goto out;
-	}
-	/* every user's vector from their current last L events */
-	for (u0 = 0; u0 < st->nu; u0 += VB) {
-		uint32_t nb = st->nu - u0 < VB ? st->nu - u0 : VB, j;
-
-		for (j = 0; j < nb; j++)
-			users[j] = u0 + j;
-		igr_seqnet_pack(s, users, nb, st->net.c.L, st->net.c.ni, 0,
-				tok, beh, NULL, off);
-		if (igr_seqnet_encode(&st->net, w, tok, beh, off, nb,
-				      st->user + (size_t)u0 * st->net.c.d) < 0)
-			goto out;
-		for (j = 0; j < nb; j++)
-			st->known[u0 + j] = off[j + 1] > off[j];
-	}
-	ret = 0;
-out:
-	free(tok);
-	free(beh);
-	free(off);
-	igr_seqnet_work_free(w);
 	if (m->state != NULL)
 		seq_release(m);
 	m->state = st;
-	if (ret < 0)
+	if (st->user == NULL || st->known == NULL) {
 		seq_release(m);
-	return ret;
+		return igr_error("out of memory");
+	}
+	/* every user's vector from their current last L events: blocks of
+	 * users over the threads, each a single-threaded forward pass (no
+	 * nested regions; OpenBLAS runs on the calling thread) */
+#pragma omp parallel if (st->nu > 2 * VB)
+	{
+		uint32_t *tok = malloc((size_t)VB * st->net.c.L * sizeof *tok);
+		uint8_t *beh = malloc((size_t)VB * st->net.c.L);
+		uint32_t *off = malloc((VB + 1) * sizeof *off), users[VB];
+		igr_seqnet_work *w = igr_seqnet_work_new();
+		int bad = tok == NULL || beh == NULL || off == NULL || w == NULL;
+
+#pragma omp for schedule(dynamic, 1)
+		for (c = 0; c < ((int64_t)st->nu + VB - 1) / VB; c++) {
+			uint32_t u0 = (uint32_t)c * VB;
+			uint32_t nb = st->nu - u0 < VB ? st->nu - u0 : VB;
+
+			if (bad || encode_users(st, s, u0, nb, w, tok, beh,
+						off, users) < 0) {
+#pragma omp atomic write
+				ret = -1;
+			}
+		}
+		free(tok);
+		free(beh);
+		free(off);
+		igr_seqnet_work_free(w);
+	}
+	if (ret < 0) {
+		seq_release(m);
+		return igr_errmsg()[0] ? -1 : igr_error("out of memory");
+	}
+	return 0;
 }
 
 static int seq_embedding(const igr_model *m, igr_embed *e)
