@@ -1168,8 +1168,12 @@ static int fit(igr_model *m, const igr_seqs *s, const igr_graph *g,
 		    (igr_now() - start) / o->time_limit > frac)
 			frac = (igr_now() - start) / o->time_limit;
 		lr = (float)igr_learn_lr(o, frac);
-		/* this epoch's order of the users: Fisher-Yates from the
-		 * epoch's own stream, so a resumed run draws the same */
+		/* this epoch's order of the users: Fisher-Yates of the id
+		 * order from the epoch's own stream, so a resumed run draws
+		 * the same */
+		for (u = 0, i = 0; u < s->nusers; u++)
+			if (igr_seqs_len(s, u) >= 2)
+				users[i++] = u;
 		igr_rng_stream(&rng, o->seed, 0x7368756600000000ULL | epoch,
 			       0);
 		for (i = nact; i > 1; i--) {
@@ -1374,7 +1378,9 @@ static int seq_prepare(igr_model *m, const igr_graph *g)
 	const igr_seqs *s = g->seqs;
 	struct seq_state *st;
 	struct layout l;
-	enum { VB = 64 };
+	/* one user a pass: a user's vector depends on their events alone
+	 * (a batch would change the rounding of its neighbours' products) */
+	enum { VB = 1 };
 	int64_t c;
 	int ret = 0;
 
@@ -1412,7 +1418,7 @@ static int seq_prepare(igr_model *m, const igr_graph *g)
 	/* every user's vector from their current last L events: blocks of
 	 * users over the threads, each a single-threaded forward pass (no
 	 * nested regions; OpenBLAS runs on the calling thread) */
-#pragma omp parallel if (st->nu > 2 * VB)
+#pragma omp parallel if (st->nu > 256)
 	{
 		uint32_t *tok = malloc((size_t)VB * st->net.c.L * sizeof *tok);
 		uint8_t *beh = malloc((size_t)VB * st->net.c.L);
@@ -1420,7 +1426,7 @@ static int seq_prepare(igr_model *m, const igr_graph *g)
 		igr_seqnet_work *w = igr_seqnet_work_new();
 		int bad = tok == NULL || beh == NULL || off == NULL || w == NULL;
 
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 64)
 		for (c = 0; c < ((int64_t)st->nu + VB - 1) / VB; c++) {
 			uint32_t u0 = (uint32_t)c * VB;
 			uint32_t nb = st->nu - u0 < VB ? st->nu - u0 : VB;
