@@ -349,6 +349,7 @@ igr_serve *igr_serve_open(const struct igr_serve_opts *o)
 	s->t0 = igr_now();
 	s->ro = o->rec;
 	s->ro.exclude = strcmp(o->exclude, "seen") == 0     ? IGR_EXCL_SEEN
+			: strcmp(o->exclude, "zero") == 0   ? IGR_EXCL_ZERO
 			: strcmp(o->exclude, "bought") == 0 ? IGR_EXCL_BOUGHT
 							     : IGR_EXCL_NONE;
 	if (o->explain)

@@ -101,4 +101,13 @@ ig recommend --model "$T/mv.igm" -k 20 "$T/hist" >"$T/loo" 2>/dev/null
 expect "igraph-eval reports HR and NDCG" 0 ig eval --truth "$T/test" -k 10 "$T/loo"
 hit=$(awk -F'\t' '$1 == "hit" && $2 == 10 { print $3 }' "$T/out")
 if awk -v h="$hit" 'BEGIN { exit !(h >= 0.8) }'; then pass "HR@10 of the next event"; else fail "HR@10 of the next event" "$hit"; fi
+ig recommend --model "$T/mv.igm" -k 20 --exclude zero "$T/hist" >"$T/looz" 2>/dev/null
+ig eval --truth "$T/test" -k 10 "$T/looz" >"$T/ez" 2>/dev/null
+same "the published protocol (history scored 0) agrees here" "$T/out" "$T/ez"
+expect "--exclude zero ranks every item" 0 ig recommend --model "$T/mv.igm" -k 10 --exclude zero --tsv "$T/hist"
+n=$(awk -F'\t' '$1 == "user" && $2 == 0' "$T/out" | wc -l)
+z=$(awk -F'\t' 'NR == FNR { if ($2 == 0) h[$3] = 1; next } $1 == "user" && $2 == 0 && ($4 in h) && $5 == 0' "$T/hist" "$T/out" | wc -l)
+h=$(awk -F'\t' '$2 == 0 { h[$3] = 1 } END { print length(h) }' "$T/hist")
+if [ "$n" = 10 ] && [ "$z" = "$h" ]; then pass "history items stay with score 0"; else fail "history items stay with score 0" "$n listed, $z of $h at 0"; fi
+expect "--exclude zero is for user lists" 2 ig recommend --model "$T/mv.igm" --exclude zero --audience /dev/null "$T/hist"
 finish
