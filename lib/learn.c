@@ -71,7 +71,7 @@ void igr_learn_defaults(igr_learn_opts *o, const char *name)
 		/* the published protocol's settings of SASRec, ICLRec and
 		 * BSARec on the Amazon files (d 64, batch 256, Adam 0.001),
 		 * constant step; early stopping on --valid decides the epochs */
-		o->epochs = 200;
+		o->epochs = 100;
 		o->dim = 64;
 		o->batch = 256;
 		o->lr = 0.001;

@@ -19,7 +19,7 @@ const struct igr_train_param igr_param_batch = { "batch", IGR_P_INT, 1, 1000000,
 const struct igr_train_param igr_param_epochs = { "epochs", IGR_P_INT, 1, 100000, "n",
 	  "mlp: passes over the training rows (default 30);\n"
 	  "mf, lightgcn: as many pairs as edges (40, 300);\n"
-	  "seq: passes over the users (200)" };
+	  "seq: passes over the users (100)" };
 const struct igr_train_param igr_param_valid = { "valid", IGR_P_STR, 0, 0, "file",
 	  "mlp: features stream of a later cut, for early\n"
 	  "stopping; mf, lightgcn: held-out user->item pairs\n"
