@@ -784,7 +784,7 @@ int igr_seqnet_loss_grad(const igr_seqnet *n, igr_seqnet_work *w,
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr,
 			    (int)ni, (int)d, 1.0f, w->y + c0 * d, (int)d,
 			    P + l.E, (int)d, 0.0f, w->lg, (int)ni);
-#pragma omp parallel for schedule(static) if ((size_t)nr * ni >= PAR_ROWS * 1024)
+#pragma omp parallel for schedule(static) if ((size_t)nr * ni >= 65536)
 		for (q = 0; q < (int64_t)nr; q++) {
 			float *row = w->lg + (size_t)q * ni;
 			uint32_t t = tgt[c0 + q];
