@@ -18,13 +18,24 @@ static const uint8_t BEH[] = { 0, 1, 5, 0, 2, 3, 4, 0, 1 };
 static const uint32_t TGT[] = { 2, 3, 4, 4, 5, 6, 2, 1, 0 };
 static const uint32_t OFF[] = { 0, 3, 8, 9 };
 
-static double loss_of(const igr_seqnet *n, igr_seqnet_work *w, float *g)
+/* The loss and gradient with dropout DROP, the masks drawn from the
+ * same stream every time (so they stay fixed under the finite
+ * differences). */
+static double drop_loss(const igr_seqnet *n, igr_seqnet_work *w, float *g,
+			double drop)
 {
 	double loss;
+	igr_rng rng;
 
-	ck_assert_int_eq(igr_seqnet_loss_grad(n, w, TOK, BEH, TGT, OFF, 3, 0,
-					      NULL, &loss, g), 0);
+	igr_rng_seed(&rng, 5);
+	ck_assert_int_eq(igr_seqnet_loss_grad(n, w, TOK, BEH, TGT, OFF, 3, drop,
+					      &rng, &loss, g), 0);
 	return loss;
+}
+
+static double loss_of(const igr_seqnet *n, igr_seqnet_work *w, float *g)
+{
+	return drop_loss(n, w, g, 0);
 }
 
 START_TEST(gradient)
@@ -69,6 +80,23 @@ START_TEST(gradient)
 	}
 	ck_assert_msg(bad == 0, "%zu of %zu gradients off (worst %g)", bad,
 		      n->nparam, worst);
+	/* and through the dropout masks, every seventh parameter */
+	drop_loss(n, w, g, 0.3);
+	for (i = 0; i < n->nparam; i += 7) {
+		float keep = n->param[i];
+		const float h = 1e-2f;
+		double lp, lm, num, err;
+
+		n->param[i] = keep + h;
+		lp = drop_loss(n, w, g2, 0.3);
+		n->param[i] = keep - h;
+		lm = drop_loss(n, w, g2, 0.3);
+		n->param[i] = keep;
+		num = (lp - lm) / (2.0 * h);
+		err = fabs(num - g[i]) / (fabs(num) + fabs(g[i]) + 1e-3);
+		ck_assert_msg(err <= 0.05, "with dropout, param %zu: numeric "
+			      "%g, analytic %g", i, num, g[i]);
+	}
 	free(g);
 	free(g2);
 	igr_seqnet_work_free(w);
