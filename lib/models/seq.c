@@ -1092,7 +1092,7 @@ static void trainer_free(struct trainer *t)
 /* Fit a network to S; the model M gets its arrays.  0 or -1. */
 static int fit(igr_model *m, const igr_seqs *s, const igr_graph *g,
 	       const igr_learn_opts *o, const igr_seqnet_cfg *cfg,
-	       double dropout, uint32_t patience)
+	       double dropout, uint32_t patience, int valid_seen)
 {
 	struct trainer t;
 	uint32_t *users = NULL, nact = 0, u, epoch = 0, best_epoch = 0;
@@ -1207,7 +1207,8 @@ static int fit(igr_model *m, const igr_seqs *s, const igr_graph *g,
 		if (o->valid != NULL &&
 		    ((o->valid_every && epoch % o->valid_every == 0) || last)) {
 			if (igr_valid_eval(o->valid, cfg->ni, o->valid_k,
-					   g->rel[IGR_USER][IGR_ITEM],
+					   valid_seen ? NULL
+						      : g->rel[IGR_USER][IGR_ITEM],
 					   valid_score, &t, &st.recall,
 					   &st.ndcg) < 0)
 				goto out;
@@ -1280,7 +1281,7 @@ igr_model *igr_train_seq(igr_reader *r, const struct igr_train_ctx *ctx)
 	igr_graph *g = NULL;
 	double dropout;
 	uint32_t patience;
-	int rc = -1, have_opts = 0;
+	int rc = -1, have_opts = 0, valid_seen;
 
 	if (m == NULL)
 		return NULL;
@@ -1295,6 +1296,7 @@ igr_model *igr_train_seq(igr_reader *r, const struct igr_train_ctx *ctx)
 	c.ffn = 4 * c.d;
 	dropout = igr_train_num(ctx, m, "dropout", 0.5);
 	patience = (uint32_t)igr_train_num(ctx, m, "patience", 10);
+	valid_seen = igr_train_flag(ctx, m, "valid-seen");
 	if (c.d % c.heads != 0) {
 		igr_error("seq: --dim %u is not a multiple of --heads %u", c.d,
 			  c.heads);
@@ -1308,7 +1310,7 @@ igr_model *igr_train_seq(igr_reader *r, const struct igr_train_ctx *ctx)
 		goto out;
 	c.ni = s->nitems;
 	igr_report_progress(ctx->report, "seq: training");
-	rc = fit(m, s, g, &o, &c, dropout, patience);
+	rc = fit(m, s, g, &o, &c, dropout, patience, valid_seen);
 out:
 	igr_report_progress_done(ctx->report);
 	if (have_opts)
@@ -1502,6 +1504,10 @@ static const struct igr_train_param p_heads = { "heads", IGR_P_INT, 1, 64, "n",
 static const struct igr_train_param p_blocks = { "blocks", IGR_P_INT, 1, IGR_SEQ_MAXBLOCKS, "n",
 	  "seq: self-attention blocks (default 2)" };
 
+static const struct igr_train_param p_valid_seen = { "valid-seen", IGR_P_FLAG, 0, 0, NULL,
+	  "seq: --valid ranks the items of the user's training\n"
+	  "events too (logs where users come back to items)" };
+
 static const struct igr_train_param *const seq_params[] = {
 	&igr_param_epochs,
 	&igr_param_dim,
@@ -1515,6 +1521,7 @@ static const struct igr_train_param *const seq_params[] = {
 	&igr_param_time_limit,
 	&igr_param_valid,
 	&igr_param_valid_every,
+	&p_valid_seen,
 	&igr_param_patience,
 	&igr_param_checkpoint,
 	&igr_param_resume,
