@@ -97,6 +97,8 @@ ig split --last 1 --train "$T/train" --test "$T/valid" "$T/hist" 2>/dev/null
 # shellcheck disable=SC2086
 expect "seq trains with --valid" 0 ig train --model seq $OPTS --valid "$T/valid" -v "$T/train" -o "$T/mv.igm"
 expect_err "validation is reported" "recall@20"
+# shellcheck disable=SC2086
+expect "--valid-seen ranks the seen items too" 0 ig train --model seq $OPTS --valid "$T/valid" --valid-seen -v "$T/train" -o "$T/mvs.igm"
 ig recommend --model "$T/mv.igm" -k 20 "$T/hist" >"$T/loo" 2>/dev/null
 expect "igraph-eval reports HR and NDCG" 0 ig eval --truth "$T/test" -k 10 "$T/loo"
 hit=$(awk -F'\t' '$1 == "hit" && $2 == 10 { print $3 }' "$T/out")
