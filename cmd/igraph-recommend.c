@@ -123,11 +123,13 @@ int main(int argc, char **argv)
 		IGR_OPT_U32('k', "top", "n", &so.rec.k, 1, 1000000,
 			    "list length: items per user or item, users per "
 			    "audience (default 20)", .forms = 3),
-		IGR_OPT_CODE(0, "exclude", "seen | bought | none", OPT_EXCLUDE,
+		IGR_OPT_CODE(0, "exclude", "seen | bought | zero | none", OPT_EXCLUDE,
 			     "leave out, per user, the items with an edge from "
 			     "the user ('seen', the default for lists), those "
 			     "bought ('bought', needs --events), or nothing "
-			     "('none', the default for audiences)",
+			     "('none', the default for audiences); 'zero' "
+			     "ranks the seen items with score 0 (the "
+			     "published leave-one-out protocol)",
 			     .metavar = "RULE"),
 		IGR_OPT_STR(0, "events", "file", &so.events,
 			    "events stream whose buy events define 'bought'"),
@@ -176,9 +178,10 @@ int main(int argc, char **argv)
 	while (igr_cli_getopt(&cli) == OPT_EXCLUDE) {
 		so.exclude = optarg;
 		if (strcmp(optarg, "seen") != 0 &&
-		    strcmp(optarg, "bought") != 0 && strcmp(optarg, "none") != 0)
-			igr_usage_error("--exclude: '%s' is not seen, bought or "
-					"none", optarg);
+		    strcmp(optarg, "bought") != 0 &&
+		    strcmp(optarg, "zero") != 0 && strcmp(optarg, "none") != 0)
+			igr_usage_error("--exclude: '%s' is not seen, bought, "
+					"zero or none", optarg);
 	}
 	igr_cli_ready(&cli);
 	if (predict && rerank == NULL)
@@ -213,6 +216,9 @@ int main(int argc, char **argv)
 						   : IGR_SERVE_USERS;
 	if (so.exclude == NULL)
 		so.exclude = so.mode == IGR_SERVE_USERS ? "seen" : "none";
+	if (strcmp(so.exclude, "zero") == 0 && so.mode != IGR_SERVE_USERS)
+		igr_usage_error("--exclude zero applies to lists of items for "
+				"users");
 	if (strcmp(so.exclude, "bought") == 0 && so.events == NULL)
 		igr_usage_error("--exclude bought needs --events FILE (the "
 				"buy events)");

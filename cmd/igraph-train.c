@@ -21,9 +21,10 @@ static const struct igr_cli_cmd cmd = {
 	.name = "igraph-train",
 	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
 		   IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED,
-	.operands = "[graph]",
-	.about = "Build a model from a graph stream (igraph-featurize) and "
-		 "write it to\nFILE (-o) or standard output.",
+	.operands = "[graph | events]",
+	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
+		 "events stream for the sequence model (seq), and write it to\n"
+		 "FILE (-o) or standard output.",
 };
 
 /* Every model type's options, each once, in registry order: a model's

@@ -252,7 +252,10 @@ int igr_embed_topk(const igr_embed *e, const uint32_t *users,
 						if (ci >= ib + bi)
 							break;
 						if (ci >= ib)
-							row[ci - ib] = NAN;
+							row[ci - ib] =
+								rules->exclude_as_zero
+									? 0.0f
+									: NAN;
 						cur[j]++;
 					}
 					scan_row(&heap[j], row, bi, ib,

@@ -57,6 +57,10 @@ typedef struct igr_embed_rules {
 	/* Per-item flags (nitems): nonzero = never returned (block list,
 	 * items outside an allow list). */
 	const uint8_t *blocked;
+	/* Nonzero: the excluded items score 0 instead of leaving the
+	 * ranking (the published leave-one-out protocol, recommend.h
+	 * IGR_EXCL_ZERO). */
+	int exclude_as_zero;
 	/* Scores below this are never returned (-INFINITY: no limit). */
 	float min_score;
 	/* Tie rank per item (lower first), e.g. the popularity rank, or

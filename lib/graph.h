@@ -47,6 +47,9 @@ typedef struct igr_graph {
 	int has_now;
 	int64_t now;                           /* weights are decayed to now */
 	double half_life;                      /* seconds; INFINITY = none */
+	/* The per-user event sequences the graph was built from, when it
+	 * was built from an events stream (seqs.h; borrowed), else NULL. */
+	const struct igr_seqs *seqs;
 } igr_graph;
 
 /* Flags for igr_graph_read(). */

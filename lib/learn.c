@@ -72,6 +72,16 @@ void igr_learn_defaults(igr_learn_opts *o, const char *name)
 		o->negatives = 16;
 		o->init_svd = 1;
 		o->valid_every = 5;
+	} else if (strcmp(name, "seq") == 0) {
+		/* the published protocol's settings of SASRec, ICLRec and
+		 * BSARec on the Amazon files (d 64, batch 256, Adam 0.001),
+		 * constant step; early stopping on --valid decides the epochs */
+		o->epochs = 100;
+		o->dim = 64;
+		o->batch = 256;
+		o->lr = 0.001;
+		o->lr_final = 0.001;
+		o->valid_every = 1;
 	}
 }
 
@@ -124,13 +134,15 @@ int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 			    const struct igr_train_ctx *ctx, igr_model *m)
 {
 	int lgn = strcmp(name, "lightgcn") == 0;
+	int seq = strcmp(name, "seq") == 0;
 	const char *valid;
 
 	igr_learn_defaults(o, name);
 	o->seed = ctx->seed;
 	o->threads = ctx->threads;
-	o->weight_power = igr_train_num(ctx, m, "weight-power",
-					o->weight_power);
+	if (!seq)
+		o->weight_power = igr_train_num(ctx, m, "weight-power",
+						o->weight_power);
 	o->epochs = (uint32_t)igr_train_num(ctx, m, "epochs", o->epochs);
 	o->dim = (uint32_t)igr_train_num(ctx, m, "dim", o->dim);
 	if (lgn)
@@ -138,13 +150,18 @@ int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 						    o->layers);
 	o->batch = (uint32_t)igr_train_num(ctx, m, "batch", o->batch);
 	o->lr = igr_train_num(ctx, m, "lr", o->lr);
-	o->lr_final = igr_train_num(ctx, m, "lr-final", o->lr_final);
+	/* seq: a constant step unless --lr-final asks for the schedule */
+	o->lr_final = igr_train_num(ctx, m, "lr-final",
+				    seq ? o->lr : o->lr_final);
 	if (o->lr_final > o->lr)
 		o->lr_final = o->lr;
-	o->reg = igr_train_num(ctx, m, "reg", o->reg);
-	o->negatives = (uint32_t)igr_train_num(ctx, m, "negatives",
-					       o->negatives);
-	o->init_svd = (int)igr_train_num(ctx, m, "init-svd", o->init_svd);
+	if (!seq) {
+		o->reg = igr_train_num(ctx, m, "reg", o->reg);
+		o->negatives = (uint32_t)igr_train_num(ctx, m, "negatives",
+						       o->negatives);
+		o->init_svd = (int)igr_train_num(ctx, m, "init-svd",
+						 o->init_svd);
+	}
 	o->time_limit = igr_train_num(ctx, m, "time-limit", o->time_limit);
 	o->valid_every = (uint32_t)igr_train_num(ctx, m, "valid-every",
 						 o->valid_every);
@@ -587,13 +604,14 @@ igr_model *igr_learn_train(const char *name, const igr_graph *g,
 /* ---- options the learned models share (learn.h) ---------------------- */
 
 const struct igr_train_param igr_param_dim = { "dim", IGR_P_INT, 1, 4096, "n",
-	  "mf, lightgcn: embedding dimension (default 64)" };
+	  "mf, lightgcn, seq: embedding dimension (default 64)" };
 const struct igr_train_param igr_param_reg = { "reg", IGR_P_NUM, 0, 100, "x",
 	  "mf, lightgcn: L2 on a batch's (layer-0) embeddings\n"
 	  "(defaults 0.01, 0.001)" };
 const struct igr_train_param igr_param_lr_final = { "lr-final", IGR_P_NUM, 0, 1, "x",
-	  "mf, lightgcn: Adam step at the end of the cosine\n"
-	  "schedule (default: a tenth of --lr)" };
+	  "mf, lightgcn, seq: Adam step at the end of the\n"
+	  "cosine schedule (default: a tenth of --lr; seq:\n"
+	  "--lr, a constant step)" };
 const struct igr_train_param igr_param_negatives = { "negatives", IGR_P_INT, 1, 1000, "n",
 	  "mf, lightgcn: sampled negatives per positive; the\n"
 	  "best-scored is used (defaults 8, 16)" };
@@ -601,16 +619,16 @@ const struct igr_train_param igr_param_init_svd = { "init-svd", IGR_P_INT, 0, 1,
 	  "mf, lightgcn: 1 starts from the top singular\n"
 	  "vectors (defaults 0, 1)" };
 const struct igr_train_param igr_param_time_limit = { "time-limit", IGR_P_DURATION, 0, 0, "time",
-	  "mf, lightgcn: stop after this much training\n"
+	  "mf, lightgcn, seq: stop after this much training\n"
 	  "(e.g. 25m; default none)" };
 const struct igr_train_param igr_param_valid_every = { "valid-every", IGR_P_INT, 0, 100000, "n",
-	  "mf, lightgcn: epochs between --valid checks\n"
-	  "(default 5; 0: at the end only)" };
+	  "mf, lightgcn, seq: epochs between --valid checks\n"
+	  "(default 5, seq 1; 0: at the end only)" };
 const struct igr_train_param igr_param_checkpoint = { "checkpoint", IGR_P_STR, 0, 0, "file",
-	  "mf, lightgcn: save the training state there\n"
+	  "mf, lightgcn, seq: save the training state there\n"
 	  "(every --valid-every epochs and at the end)" };
 const struct igr_train_param igr_param_resume = { "resume", IGR_P_FLAG, 0, 0, NULL,
-	  "mf, lightgcn: continue from --checkpoint" };
+	  "mf, lightgcn, seq: continue from --checkpoint" };
 const struct igr_train_param igr_param_weight_power = { "weight-power", IGR_P_NUM, 0, 4, "x",
 	  "gf, mf, lightgcn: an edge counts weight^x\n"
 	  "(default 0: every edge 1)" };

@@ -12,6 +12,7 @@
 #include "models/mf.h"
 #include "models/mlp.h"
 #include "models/pop.h"
+#include "models/seq.h"
 #include "models/vectors.h"
 
 #include <string.h>
@@ -24,6 +25,7 @@ const struct igr_model_type *const igr_model_types[] = {
 	&igr_gf_model,
 	&igr_mf_model,
 	&igr_lightgcn_model,
+	&igr_seq_model,
 	NULL,
 };
 

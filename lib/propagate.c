@@ -5,6 +5,7 @@
 #include "graph.h"
 #include "model.h"
 #include "recommend.h"
+#include "seqs.h"
 #include "stream.h"
 #include "version.h"
 
@@ -19,6 +20,7 @@ struct igr_propagate {
 	igr_model *m;
 	igr_reader *r;
 	igr_graph *g;
+	igr_seqs *seqs;     /* the events behind G, when it came from events */
 	igr_rec *rec;
 	igr_writer *w, *vw;
 	uint32_t dim;      /* vector length (with vectors) */
@@ -86,12 +88,14 @@ igr_propagate *igr_propagate_open(const struct igr_propagate_opts *o)
 	p->m = igr_model_load(o->model);
 	if (p->m == NULL)
 		goto fail;
-	p->r = igr_reader_open(o->graph, IGR_KIND_GRAPH);
+	/* a graph, or events (their sequences for the sequence model) */
+	p->r = igr_reader_open(o->graph, 0);
 	if (p->r == NULL)
 		goto fail;
 	if (o->vs != NULL)
 		igr_reader_set_vocab(p->r, o->vs);
-	p->g = igr_graph_read(p->r, IGR_REL_ALL, IGR_GRAPH_DETAILS);
+	p->g = igr_seqs_input(p->r, IGR_REL_ALL, IGR_GRAPH_DETAILS,
+			      &p->seqs);
 	if (p->g == NULL)
 		goto fail;
 	p->rec = igr_rec_new(p->m, p->g);
@@ -401,6 +405,7 @@ void igr_propagate_free(igr_propagate *p)
 	igr_rec_free(p->rec);
 	igr_model_free(p->m);
 	igr_graph_free(p->g);
+	igr_seqs_free(p->seqs);
 	free(p->users);
 	free(p->vec);
 	free(p);

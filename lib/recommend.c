@@ -315,6 +315,7 @@ static const igr_csr *excl_rel(const igr_rec *r)
 {
 	switch (r->o.exclude) {
 	case IGR_EXCL_SEEN:
+	case IGR_EXCL_ZERO:
 		return r->ui;
 	case IGR_EXCL_BOUGHT:
 		return r->o.bought;
@@ -515,6 +516,7 @@ static int select_embed(const igr_rec *r, const uint32_t *users, size_t n,
 	}
 	igr_embed_rules_init(&rules);
 	rules.exclude = excl_rel(r);
+	rules.exclude_as_zero = r->o.exclude == IGR_EXCL_ZERO;
 	rules.blocked = r->blocked;
 	rules.min_score = floor_score(r);
 	rules.tie = r->tie;
@@ -585,7 +587,10 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 				for (k = x->ptr[u]; k < x->ptr[u + 1]; k++) {
 					uint32_t i = x->idx[k];
 					if (i < acc.n && acc.mark[i])
-						acc.v[i] = NAN;
+						acc.v[i] = r->o.exclude ==
+								   IGR_EXCL_ZERO
+								   ? 0.0f
+								   : NAN;
 				}
 			}
 			for (q = 0; q < acc.nt; q++) {
@@ -621,7 +626,9 @@ static uint32_t select_row(const igr_rec *r, const igr_csr *x, float fl,
 
 		for (k = x->ptr[u]; k < x->ptr[u + 1]; k++)
 			if (x->idx[k] < r->ni)
-				row[x->idx[k]] = NAN;
+				row[x->idx[k]] = r->o.exclude == IGR_EXCL_ZERO
+							 ? 0.0f
+							 : NAN;
 	}
 	igr_topk_clear(t);
 	for (i = 0; i < r->ni; i++) {

@@ -49,7 +49,11 @@
 #include "stream.h"
 #include "topk.h"
 
-enum igr_exclude { IGR_EXCL_NONE = 0, IGR_EXCL_SEEN = 1, IGR_EXCL_BOUGHT = 2 };
+/* IGR_EXCL_ZERO (user lists only): the seen items stay in the ranking
+ * with score 0, as the evaluation code of S3-Rec, ICLRec and BSARec
+ * ranks them (rating_pred[history] = 0) */
+enum { IGR_EXCL_NONE = 0, IGR_EXCL_SEEN = 1, IGR_EXCL_BOUGHT = 2,
+       IGR_EXCL_ZERO = 3 };
 
 struct igr_rec_opts {
 	uint32_t k;             /* list length (items, or users for audiences) */

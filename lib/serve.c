@@ -4,6 +4,7 @@
 #include "embed.h"
 #include "error.h"
 #include "mem.h"
+#include "seqs.h"
 #include "stream.h"
 #include "version.h"
 
@@ -58,6 +59,7 @@ struct igr_serve {
 	igr_model *m;
 	igr_reader *r;      /* the graph's, open until the header is written */
 	igr_graph *g;
+	igr_seqs *seqs;     /* the events behind G, when it came from events */
 	igr_rec *rec;
 	igr_csr *bought;
 	struct idlist users, qitems, qcats;
@@ -347,6 +349,7 @@ igr_serve *igr_serve_open(const struct igr_serve_opts *o)
 	s->t0 = igr_now();
 	s->ro = o->rec;
 	s->ro.exclude = strcmp(o->exclude, "seen") == 0     ? IGR_EXCL_SEEN
+			: strcmp(o->exclude, "zero") == 0   ? IGR_EXCL_ZERO
 			: strcmp(o->exclude, "bought") == 0 ? IGR_EXCL_BOUGHT
 							     : IGR_EXCL_NONE;
 	if (o->explain)
@@ -356,14 +359,15 @@ igr_serve *igr_serve_open(const struct igr_serve_opts *o)
 	s->m = igr_model_load(o->model);
 	if (s->m == NULL)
 		goto fail;
-	s->r = igr_reader_open(o->graph, IGR_KIND_GRAPH);
+	/* a graph, or events (their sequences for the sequence model) */
+	s->r = igr_reader_open(o->graph, 0);
 	if (s->r == NULL)
 		goto fail;
 	if (o->vs != NULL)
 		igr_reader_set_vocab(s->r, o->vs);
-	s->g = igr_graph_read(s->r, IGR_REL(IGR_USER, IGR_ITEM) |
+	s->g = igr_seqs_input(s->r, IGR_REL(IGR_USER, IGR_ITEM) |
 					    IGR_REL(IGR_ITEM, IGR_CATEGORY),
-			      0);
+			      0, &s->seqs);
 	if (s->g == NULL)
 		goto fail;
 	s->rec = igr_rec_new(s->m, s->g);
@@ -664,6 +668,7 @@ void igr_serve_free(igr_serve *s)
 	igr_rec_free(s->rec);
 	igr_model_free(s->m);
 	igr_graph_free(s->g);
+	igr_seqs_free(s->seqs);
 	igr_csr_free(s->bought);
 	idlist_free(&s->users);
 	idlist_free(&s->qitems);

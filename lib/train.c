@@ -9,18 +9,30 @@
 
 /* Options of more than one kind of model (train.h). */
 const struct igr_train_param igr_param_lr = { "lr", IGR_P_NUM, 1e-9, 1, "x",
-	  "mlp: Adam step size (default 0.001); mf, lightgcn:\n"
-	  "first step of the cosine schedule (0.01, 0.005)" };
+	  "mlp, seq: Adam step size (default 0.001); mf,\n"
+	  "lightgcn: first step of the cosine schedule (0.01,\n"
+	  "0.005)" };
 const struct igr_train_param igr_param_batch = { "batch", IGR_P_INT, 1, 1000000, "n",
 	  "mlp: rows per mini-batch (default 512); mf,\n"
-	  "lightgcn: positive pairs per step (2048, 65536)" };
+	  "lightgcn: positive pairs per step (2048, 65536);\n"
+	  "seq: users per step (256)" };
 const struct igr_train_param igr_param_epochs = { "epochs", IGR_P_INT, 1, 100000, "n",
 	  "mlp: passes over the training rows (default 30);\n"
-	  "mf, lightgcn: as many pairs as edges (40, 300)" };
+	  "mf, lightgcn: as many pairs as edges (40, 300);\n"
+	  "seq: passes over the users (100)" };
 const struct igr_train_param igr_param_valid = { "valid", IGR_P_STR, 0, 0, "file",
 	  "mlp: features stream of a later cut, for early\n"
 	  "stopping; mf, lightgcn: held-out user->item pairs\n"
-	  "(events or graph): recall@20 reported, best kept" };
+	  "(events or graph): recall@20 reported, best kept;\n"
+	  "seq: each user's next event (events), best NDCG@20\n"
+	  "kept, early stopping" };
+const struct igr_train_param igr_param_dropout = { "dropout", IGR_P_NUM, 0, 0.9, "p",
+	  "mlp: dropout of hidden units while training\n"
+	  "(default 0.1); seq: of the hidden states (0.5)" };
+const struct igr_train_param igr_param_patience = { "patience", IGR_P_INT, 0, 100000, "n",
+	  "mlp: stop after N epochs without a better\n"
+	  "validation score (default 3; 0: never); seq: after\n"
+	  "N validations without a better NDCG@20 (10)" };
 
 static const cJSON *given(const struct igr_train_ctx *ctx, const char *name)
 {

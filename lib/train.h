@@ -65,7 +65,8 @@ struct igr_train_param {
 /* Options more than one kind of model takes (mlp and the learned models
  * of learn.h); their help text names the models. */
 extern const struct igr_train_param igr_param_lr, igr_param_batch,
-	igr_param_epochs, igr_param_valid;
+	igr_param_epochs, igr_param_valid, igr_param_dropout,
+	igr_param_patience;
 
 struct igr_train_ctx {
 	const cJSON *params;       /* options given: name -> value */

@@ -1265,14 +1265,8 @@ static const struct igr_train_param p_activation = { "activation", IGR_P_STR, 0,
 static const struct igr_train_param p_linear = { "linear", IGR_P_INT, 0, 1, "0|1",
 	  "mlp: 1 adds a linear term of the inputs to the\n"
 	  "output (wide and deep; default 0)" };
-static const struct igr_train_param p_dropout = { "dropout", IGR_P_NUM, 0, 0.9, "p",
-	  "mlp: dropout of hidden units while training\n"
-	  "(default 0.1)" };
 static const struct igr_train_param p_l2 = { "l2", IGR_P_NUM, 0, 10, "x",
 	  "mlp: L2 penalty on the weights (default 1e-4)" };
-static const struct igr_train_param p_patience = { "patience", IGR_P_INT, 0, 100000, "n",
-	  "mlp: stop after N epochs without a better\n"
-	  "validation score (default 3; 0: never)" };
 static const struct igr_train_param p_stop = { "stop", IGR_P_STR, 0, 0, "score",
 	  "mlp: the validation score of early stopping: auc\n"
 	  "(the default), logloss, ndcg (mean NDCG@20 of each\n"
@@ -1291,12 +1285,12 @@ static const struct igr_train_param *const mlp_params[] = {
 	&p_hidden,
 	&p_activation,
 	&p_linear,
-	&p_dropout,
+	&igr_param_dropout,
 	&p_l2,
 	&igr_param_lr,
 	&igr_param_batch,
 	&igr_param_epochs,
-	&p_patience,
+	&igr_param_patience,
 	&p_stop,
 	&p_neg_rate,
 	&p_pos_weight,
