@@ -479,6 +479,31 @@ static void axpby(float a, const float *x, float b, float *y, size_t n)
 		y[i] = a * x[i] + (b != 0 ? b * y[i] : 0);
 }
 
+/* OUT[b][i] = A IN[i][b] (+ IN2[i][b] when IN2 is not NULL) for the NR x
+ * NC matrices IN, IN2 (OUT's rows LDO long), in 32 x 32 tiles */
+static void transpose_sum(const float *in, float a, const float *in2,
+			  size_t nr, size_t nc, float *out, size_t ldo)
+{
+	int64_t t;
+	size_t nt = (nr + 31) / 32;
+
+#pragma omp parallel for schedule(static)
+	for (t = 0; t < (int64_t)nt; t++) {
+		size_t i0 = (size_t)t * 32, i1 = i0 + 32 < nr ? i0 + 32 : nr;
+		size_t b0, i, b;
+
+		for (b0 = 0; b0 < nc; b0 += 32) {
+			size_t b1 = b0 + 32 < nc ? b0 + 32 : nc;
+
+			for (b = b0; b < b1; b++)
+				for (i = i0; i < i1; i++)
+					out[b * ldo + i] =
+						a * in[i * nc + b] +
+						(in2 ? in2[i * nc + b] : 0);
+		}
+	}
+}
+
 /* OUT[b][i] = IN[i][b] for the NR x NC matrix IN (OUT's rows LDO long),
  * in 32 x 32 tiles */
 static void transpose_into(const float *in, size_t nr, size_t nc, float *out,
@@ -544,6 +569,17 @@ static void sparse_terms(const igr_gf_scorer *sc, igr_gf_ws *ws,
 	}
 	/* Y_1 = R~^T U = x~ P; Y_j = Y_{j-1} P (items x B) */
 	igr_spmm(sc->rnt, ws->u, nu, 1, 0, cur);
+	if (full != NULL && f->nexact <= 2) {
+		/* c1 Y_1 + c2 Y_2 summed in the transpose: no extra passes */
+		if (f->nexact == 2 && f->coef[2] != 0) {
+			igr_spmm(sc->rn, cur, nu, 1, 0, ws->u);
+			igr_spmm(sc->rnt, ws->u, nu, f->coef[2], 0, nxt);
+		}
+		transpose_sum(cur, f->coef[1],
+			      f->nexact == 2 && f->coef[2] != 0 ? nxt : NULL,
+			      nir, nu, full, ld);
+		return;
+	}
 	if (full != NULL)
 		axpby(f->coef[1], cur, 0, ws->acc, nir * nu);
 	else
