@@ -614,13 +614,17 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 	return eb.failed ? errbox_raise(&eb) : 0;
 }
 
-/* Rank one scored row: USER's exclusions set to NaN, then the top L at or
- * above the floor into OUT; returns the count. */
-static uint32_t select_row(const igr_rec *r, const igr_csr *x, float fl,
-			   uint32_t u, float *row, igr_topk *t, igr_hit *out)
+/* Rank row Q of a block (USERS[Q]'s scores in ROW): its exclusions set
+ * to NaN (or 0 with --exclude zero), then the top L at or above the
+ * floor into OUT[Q * L ..], their count into NOUT[Q], and UNKNOWN[Q]. */
+static void select_row(const igr_rec *r, const igr_csr *x, float fl,
+		       const uint32_t *users, size_t q, float *row,
+		       igr_topk *t, uint32_t L, igr_hit *out, uint32_t *nout,
+		       uint8_t *unknown)
 {
-	uint32_t i;
+	uint32_t u = users[q], i;
 
+	unknown[q] = degree(r->ui, u) == 0;
 	if (x != NULL && u < x->nrows) {
 		uint64_t k;
 
@@ -638,7 +642,7 @@ static uint32_t select_row(const igr_rec *r, const igr_csr *x, float fl,
 			continue;
 		igr_topk_push(t, row[i], i);
 	}
-	return igr_topk_sorted(t, out);
+	nout[q] = igr_topk_sorted(t, out + q * (size_t)L);
 }
 
 /* Dense path for models that thread their own scoring (block_users):
@@ -672,16 +676,11 @@ static int select_dense_blocks(const igr_rec *r, const uint32_t *users,
 			if (igr_topk_init(&t, L, r->tie) < 0)
 				errbox_set(&eb);
 #pragma omp for schedule(dynamic, 8)
-			for (j = 0; j < (int64_t)bu; j++) {
-				uint32_t u = users[u0 + j];
-
-				if (t.h == NULL)
-					continue;
-				unknown[u0 + j] = degree(r->ui, u) == 0;
-				nout[u0 + j] = select_row(
-					r, x, fl, u, buf + j * r->ni, &t,
-					out + (u0 + j) * (size_t)L);
-			}
+			for (j = 0; j < (int64_t)bu; j++)
+				if (t.h != NULL)
+					select_row(r, x, fl, users, u0 + j,
+						   buf + j * r->ni, &t, L, out,
+						   nout, unknown);
 			if (t.h != NULL)
 				igr_topk_release(&t);
 		}
@@ -728,14 +727,10 @@ static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
 				errbox_set(&eb);
 				continue;
 			}
-			for (j = 0; j < bu; j++) {
-				uint32_t u = users[u0 + j];
-
-				unknown[u0 + j] = degree(r->ui, u) == 0;
-				nout[u0 + j] = select_row(
-					r, x, fl, u, buf + j * r->ni, &t,
-					out + (u0 + j) * (size_t)L);
-			}
+			for (j = 0; j < bu; j++)
+				select_row(r, x, fl, users, u0 + j,
+					   buf + j * r->ni, &t, L, out, nout,
+					   unknown);
 		}
 		if (t.h != NULL)
 			igr_topk_release(&t);

@@ -36,6 +36,21 @@ static int chol_pass(float *x, uint32_t m, uint32_t l, float *g)
 	return 0;
 }
 
+/* 1 if the columns of X (M x L) are orthonormal to 1e-3 (max |X^T X -
+ * I|, NaN counts as not); G is L x L scratch. */
+static int orthonormal(const float *x, uint32_t m, uint32_t l, float *g)
+{
+	size_t i, j;
+
+	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l, (int)m, 1,
+		    x, (int)l, 0, g, (int)l);
+	for (i = 0; i < l; i++)
+		for (j = i; j < l; j++)
+			if (!(fabsf(g[i * l + j] - (i == j)) < 1e-3f))
+				return 0;
+	return 1;
+}
+
 /* Orthonormalise the columns of the row-major M x L matrix X in place.
  * Cholesky QR twice (Fukaya et al., "CholeskyQR2", 2014): three large
  * BLAS-3 calls a pass instead of LAPACK's many panel steps, several
@@ -45,22 +60,9 @@ static int chol_pass(float *x, uint32_t m, uint32_t l, float *g)
  * L x L scratch. */
 static int orth(float *x, uint32_t m, uint32_t l, float *tau, float *g)
 {
-	size_t i, j;
-	float dev = 0;
-
-	if (chol_pass(x, m, l, g) == 0 && chol_pass(x, m, l, g) == 0) {
-		cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l,
-			    (int)m, 1, x, (int)l, 0, g, (int)l);
-		for (i = 0; i < l; i++)
-			for (j = i; j < l; j++) {
-				float d = fabsf(g[i * l + j] - (i == j));
-
-				if (d > dev || d != d)
-					dev = d != d ? 1 : d;
-			}
-		if (dev < 1e-3f)
-			return 0;
-	}
+	if (chol_pass(x, m, l, g) == 0 && chol_pass(x, m, l, g) == 0 &&
+	    orthonormal(x, m, l, g))
+		return 0;
 	return orth_householder(x, m, l, tau);
 }
 
@@ -70,13 +72,10 @@ static int orth(float *x, uint32_t m, uint32_t l, float *tau, float *g)
 static int orth_r(float *x, uint32_t m, uint32_t l, float *g, float *r)
 {
 	size_t i, j;
-	float dev = 0;
 
-	if (chol_pass(x, m, l, r) != 0)
+	if (chol_pass(x, m, l, r) != 0 || chol_pass(x, m, l, g) != 0)
 		return 1;
-	if (chol_pass(x, m, l, g) != 0)
-		return 1;
-	/* R = R2 R1: both upper; zero R2's strict lower part first */
+	/* R = R2 R1: both upper; zero their strict lower parts first */
 	for (i = 0; i < l; i++)
 		for (j = 0; j < i; j++) {
 			g[i * l + j] = 0;
@@ -84,16 +83,7 @@ static int orth_r(float *x, uint32_t m, uint32_t l, float *g, float *r)
 		}
 	cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans,
 		    CblasNonUnit, (int)l, (int)l, 1, g, (int)l, r, (int)l);
-	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l, (int)m, 1,
-		    x, (int)l, 0, g, (int)l);
-	for (i = 0; i < l; i++)
-		for (j = i; j < l; j++) {
-			float d = fabsf(g[i * l + j] - (i == j));
-
-			if (d > dev || d != d)
-				dev = d != d ? 1 : d;
-		}
-	return dev < 1e-3f ? 0 : 1;
+	return orthonormal(x, m, l, g) ? 0 : 1;
 }
 
 int igr_svd_sparse(const igr_csr *a, const igr_csr *at,

@@ -2,6 +2,7 @@
 #include "tune.h"
 #include "error.h"
 #include "mem.h"
+#include "metrics.h"
 #include "rand.h"
 
 #include <stdlib.h>
@@ -163,6 +164,14 @@ done:
 	free(hu);
 	free(hi);
 	return ret;
+}
+
+int igr_tune_better(const double *best, const double *cand, size_t n)
+{
+	igr_paired p;
+
+	igr_paired_test(best, cand, n, 1, &p);
+	return p.diff > 0 && p.t == p.t && p.t > 1.96;
 }
 
 static cJSON *tune_obj(igr_model *m)

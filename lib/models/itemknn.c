@@ -38,7 +38,6 @@
 #include "topk.h"
 #include "learn.h"
 #include "clock.h"
-#include "metrics.h"
 #include "train.h"
 #include "tune.h"
 #include <stdio.h>
@@ -555,9 +554,8 @@ static void set_num(cJSON *p, const char *name, double v)
 }
 
 /* Choose --neighbours and --shrink (those not given) on a holdout: the
- * same holdout and paired t-test as gf's tuner (models/gf.c): a value
- * replaces the current one only when it is better beyond the noise of
- * the held-out users.  The chosen values go into PARAMS. */
+ * same holdout as gf's tuner (models/gf.c); a value replaces the current
+ * one only when igr_tune_better() says so.  The chosen values go into PARAMS. */
 static int knn_tune(const igr_graph *g, const struct igr_train_ctx *ctx,
 		    cJSON *params, igr_model *m)
 {
@@ -611,8 +609,6 @@ static int knn_tune(const igr_graph *g, const struct igr_train_ctx *ctx,
 		if ((axis == 0 && !free_nb) || (axis == 1 && !free_sh))
 			continue;
 		for (q = 0; q < nv; q++) {
-			igr_paired pt;
-
 			if (vals[q] == start)
 				continue;
 			set_num(params, "neighbours", axis == 0 ? vals[q] : nb);
@@ -626,8 +622,7 @@ static int knn_tune(const igr_graph *g, const struct igr_train_ctx *ctx,
 					"recall@20 %.4f ndcg@20 %.4f", d, r, n);
 			if (igr_tune_record(m, d, r, n) < 0)
 				goto out;
-			igr_paired_test(best, each, sp.held->nlisted, 1, &pt);
-			if (pt.diff > 0 && pt.t == pt.t && pt.t > 1.96) {
+			if (igr_tune_better(best, each, sp.held->nlisted)) {
 				double *t = best;
 
 				best = each;
