@@ -227,7 +227,8 @@ static int fit_poly(const double *a, double L, uint32_t d, double *e)
 
 /* ---- the item side ---------------------------------------------------- */
 
-/* W = P X = R~^T (R~ X) for the items x K block X; TMP is users x K. */
+/* W = P X = R~^T (R~ X) for the items x K block X; TMP is users x K; W
+ * may be X (X is read into TMP first). */
 static void gram_apply(const igr_csr *rn, const igr_csr *rnt, const float *x,
 		       size_t k, float *tmp, float *w)
 {
@@ -290,7 +291,7 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	double a[IGR_GF_MAXDEG + 1], e[IGR_GF_MAXEXACT + 1];
 	uint32_t ni = rn->ncols, k = s->rank < kv ? s->rank : kv, w, c, j;
 	int two = s->filter == IGR_GF_BSPM && s->beta > 0;
-	float *z = NULL, *acc = NULL, *tmp = NULL, *wk = NULL;
+	float *z = NULL, *acc = NULL, *tmp = NULL;
 	size_t i;
 
 	memset(f, 0, sizeof *f);
@@ -348,9 +349,8 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	f->dinv = malloc(((size_t)ni + 1) * sizeof *f->dinv);
 	z = malloc(((size_t)ni * k + 1) * sizeof *z);
 	acc = malloc(((size_t)ni * k + 1) * sizeof *acc);
-	wk = malloc(((size_t)ni * k + 1) * sizeof *wk);
 	tmp = malloc(((size_t)rn->nrows * k + 1) * sizeof *tmp);
-	if (!f->dinv || !z || !acc || !wk || !tmp)
+	if (!f->dinv || !z || !acc || !tmp)
 		goto oom;
 	for (i = 0; i < ni; i++) {
 		float d = dc[i] > 0 ? (float)sqrt(dc[i]) : 0;
@@ -368,9 +368,10 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 		for (j = s->order; j-- > 0;) {
 			float cj = (float)(taylor_coef(j) * pow(t, j));
 
-			gram_apply(rn, rnt, acc, k, tmp, wk);
+			/* acc = P acc in place: R~ acc into TMP first */
+			gram_apply(rn, rnt, acc, k, tmp, acc);
 			for (i = 0; i < (size_t)ni * k; i++)
-				acc[i] = wk[i] + cj * z[i];
+				acc[i] += cj * z[i];
 		}
 	} else {
 		memcpy(acc, z, (size_t)ni * k * sizeof *acc);
@@ -380,13 +381,11 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 			f->vm[i * w + k + c] = (float)s->beta * acc[i * k + c];
 	free(z);
 	free(acc);
-	free(wk);
 	free(tmp);
 	return 0;
 oom:
 	free(z);
 	free(acc);
-	free(wk);
 	free(tmp);
 	igr_gf_side_free(f);
 	return igr_error("out of memory");
