@@ -5,6 +5,32 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *igr_alloc_large(size_t n, size_t size)
+{
+	size_t b;
+	void *p = NULL;
+
+	if (n == 0)
+		n = 1;
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	b = n * size;
+	if (b < HUGE_PAGE)
+		return malloc(b);
+	if (posix_memalign(&p, HUGE_PAGE, b) != 0)
+		return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	/* advice only: its failure changes nothing but speed */
+	(void)madvise(p, b - b % HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+	return p;
+}
 
 int igr_grow(void *pp, size_t *cap, size_t need, size_t size)
 {

@@ -30,4 +30,13 @@ struct igr_growing {
 int igr_grow_each(size_t *cap, size_t need, const struct igr_growing *a,
 		  size_t n) IGR_WUR;
 
+/* N elements of SIZE bytes (at least one) for a large working array
+ * that is gathered from at random (sparse products, the SVD's blocks):
+ * from 2 MB up it is aligned to 2 MB and the kernel is asked to back it
+ * with transparent huge pages (madvise; a no-op where they are off), so
+ * its gathers miss the TLB less and it faults once a 2 MB page.  Free it
+ * with free().  NULL (no message) when out of memory or N * SIZE
+ * overflows. */
+void *igr_alloc_large(size_t n, size_t size);
+
 #endif

@@ -654,7 +654,7 @@ static int select_dense_blocks(const igr_rec *r, const uint32_t *users,
 	const igr_csr *x = excl_rel(r);
 	float fl = floor_score(r);
 	struct errbox eb = { 0, "" };
-	float *buf = alloc_n(bs * r->ni, sizeof *buf);
+	float *buf = igr_alloc_large(bs * r->ni, sizeof *buf);
 	size_t u0;
 
 	if (buf == NULL)

@@ -1,6 +1,7 @@
 /* svd.c - randomised truncated SVD of a sparse matrix (see svd.h). */
 #include "svd.h"
 #include "error.h"
+#include "mem.h"
 #include "rand.h"
 #include "sparse.h"
 
@@ -66,6 +67,24 @@ static int orth(float *x, uint32_t m, uint32_t l, float *tau, float *g)
 	return orth_householder(x, m, l, tau);
 }
 
+/* Y = A X orthonormalised, within the subspace iteration, where only
+ * the span matters and the next step orthonormalises again: one Cholesky
+ * QR pass (its loss of orthogonality, about eps cond(Y)^2, does not
+ * change the span); when Y is too ill-conditioned for it, Y again and
+ * the full orth().  With FULL, orth() directly.  The pass is a third of
+ * orth()'s work, and orthonormalising is most of the SVD's time at a
+ * high rank. */
+static int product_orth(const igr_csr *a, const float *x, float *y,
+			uint32_t l, int full, float *tau, float *g)
+{
+	igr_spmm(a, x, l, 1, 0, y);
+	if (!full && chol_pass(y, a->nrows, l, g) == 0)
+		return 0;
+	if (!full)
+		igr_spmm(a, x, l, 1, 0, y); /* the failed pass spoiled Y */
+	return orth(y, a->nrows, l, tau, g);
+}
+
 /* X = Q R by Cholesky QR twice, R (L x L upper, row-major) into R =
  * R2 R1; G is L x L scratch.  0, or 1 when X is too ill-conditioned
  * (then X is spoiled and the caller falls back to Householder). */
@@ -101,8 +120,8 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	l = k + o->oversample;
 	if (l > mn)
 		l = mn;
-	y = malloc((size_t)m * l * sizeof *y);
-	z = malloc((size_t)n * l * sizeof *z);
+	y = igr_alloc_large((size_t)m * l, sizeof *y);
+	z = igr_alloc_large((size_t)n * l, sizeof *z);
 	tau = malloc((size_t)l * sizeof *tau);
 	r2 = calloc((size_t)l * l, sizeof *r2);
 	sv = malloc((size_t)l * sizeof *sv);
@@ -118,15 +137,13 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	for (i = 0; i < (size_t)n * l; i++)
 		z[i] = (float)igr_rng_normal(&rng);
 
-	igr_spmm(a, z, l, 1, 0, y);
-	if (orth(y, m, l, tau, g) < 0)
+	/* the last Q is orthonormalised fully (A ~= Q Q^T A needs it), the
+	 * ones before by one pass */
+	if (product_orth(a, z, y, l, o->iters == 0, tau, g) < 0)
 		goto out;
 	for (it = 0; it < o->iters; it++) {
-		igr_spmm(at, y, l, 1, 0, z);
-		if (orth(z, n, l, tau, g) < 0)
-			goto out;
-		igr_spmm(a, z, l, 1, 0, y);
-		if (orth(y, m, l, tau, g) < 0)
+		if (product_orth(at, y, z, l, 0, tau, g) < 0 ||
+		    product_orth(a, z, y, l, it + 1 == o->iters, tau, g) < 0)
 			goto out;
 	}
 	/* B^T = A^T Q (n x l) = Q2 R2; R2 = Ur S Wr^T; so A ~= (Q Wr) S

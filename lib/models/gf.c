@@ -62,6 +62,7 @@
 #include "error.h"
 #include "clock.h"
 #include "learn.h"
+#include "mem.h"
 #include "model.h"
 #include "sparse.h"
 #include "svd.h"
@@ -303,7 +304,7 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	f->ni = ni;
 	f->nexact = s->exact < 1 ? 1 : s->exact > IGR_GF_MAXEXACT
 		    ? IGR_GF_MAXEXACT : s->exact;
-	f->vm = malloc(((size_t)ni * w + 1) * sizeof *f->vm);
+	f->vm = igr_alloc_large((size_t)ni * w, sizeof *f->vm);
 	f->lambda = malloc(((size_t)k + 1) * sizeof *f->lambda);
 	f->h = malloc(((size_t)k + 1) * sizeof *f->h);
 	if (!f->vm || !f->lambda || !f->h)
@@ -347,9 +348,9 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	/* M = beta p(TP) Di^1/2 V by Horner: acc = c_n Z; acc = P acc + c_j
 	 * Z, with Z = Di^1/2 V */
 	f->dinv = malloc(((size_t)ni + 1) * sizeof *f->dinv);
-	z = malloc(((size_t)ni * k + 1) * sizeof *z);
-	acc = malloc(((size_t)ni * k + 1) * sizeof *acc);
-	tmp = malloc(((size_t)rn->nrows * k + 1) * sizeof *tmp);
+	z = igr_alloc_large((size_t)ni * k, sizeof *z);
+	acc = igr_alloc_large((size_t)ni * k, sizeof *acc);
+	tmp = igr_alloc_large((size_t)rn->nrows * k, sizeof *tmp);
 	if (!f->dinv || !z || !acc || !tmp)
 		goto oom;
 	for (i = 0; i < ni; i++) {
@@ -430,10 +431,10 @@ static int ws_reserve(igr_gf_ws *ws, const igr_gf_scorer *sc, size_t nu)
 	free(ws->y2);
 	free(ws->acc);
 	free(ws->a);
-	ws->u = malloc((nus * nu + 1) * sizeof *ws->u);
-	ws->y = malloc((nir * nu + 1) * sizeof *ws->y);
-	ws->y2 = malloc((nir * nu + 1) * sizeof *ws->y2);
-	ws->acc = malloc((nir * nu + 1) * sizeof *ws->acc);
+	ws->u = igr_alloc_large(nus * nu, sizeof *ws->u);
+	ws->y = igr_alloc_large(nir * nu, sizeof *ws->y);
+	ws->y2 = igr_alloc_large(nir * nu, sizeof *ws->y2);
+	ws->acc = igr_alloc_large(nir * nu, sizeof *ws->acc);
 	ws->a = malloc((nu * 2 * (size_t)sc->side.k + 1) * sizeof *ws->a);
 	if (!ws->u || !ws->y || !ws->y2 || !ws->acc || !ws->a) {
 		ws->cap = 0;
@@ -833,7 +834,7 @@ int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
 	spec.rank = k;
 	dc = malloc(((size_t)r->ncols + 1) * sizeof *dc);
 	s = malloc(((size_t)k + 1) * sizeof *s);
-	v = malloc(((size_t)r->ncols * k + 1) * sizeof *v);
+	v = igr_alloc_large((size_t)r->ncols * k, sizeof *v);
 	if (!dc || !s || !v) {
 		igr_error("out of memory");
 		goto out;
@@ -1193,8 +1194,8 @@ static int cache_powers(struct tune_run *t, double norm)
 		return 0;
 	for (j = 0; j < e; j++) {
 		if (t->pw[j] == NULL)
-			t->pw[j] = malloc(((size_t)h->nlisted * nir + 1) *
-					  sizeof(float));
+			t->pw[j] = igr_alloc_large((size_t)h->nlisted * nir,
+						   sizeof(float));
 		if (t->pw[j] == NULL)
 			return 0; /* no room: score from scratch */
 	}
@@ -1373,7 +1374,8 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 	t.kv = kmax;
 	t.dc = malloc(((size_t)split.train->ncols + 1) * sizeof *t.dc);
 	t.sv = malloc(((size_t)kmax + 1) * sizeof *t.sv);
-	t.v = malloc(((size_t)split.train->ncols * kmax + 1) * sizeof *t.v);
+	t.v = igr_alloc_large((size_t)split.train->ncols * kmax,
+			       sizeof *t.v);
 	t.ws = igr_gf_ws_new();
 	if (!t.dc || !t.sv || !t.v || !t.ws) {
 		igr_error("out of memory");
