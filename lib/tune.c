@@ -56,6 +56,21 @@ static int newest_first(const void *pa, const void *pb)
 	return a->key > b->key ? -1 : a->key < b->key;
 }
 
+/* Reorder the N users U as U[0], U[4], U[8], .., U[1], U[5], .. */
+static int interleave(uint32_t *u, uint32_t n)
+{
+	uint32_t *c = malloc(((size_t)n + 1) * sizeof *c), q, j, at = 0;
+
+	if (c == NULL)
+		return -1;
+	for (q = 0; q < 4; q++)
+		for (j = q; j < n; j += 4)
+			c[at++] = u[j];
+	memcpy(u, c, (size_t)n * sizeof *u);
+	free(c);
+	return 0;
+}
+
 int igr_tune_split_make(igr_tune_split *s, const igr_csr *r, double frac,
 			uint32_t max_users, uint64_t seed)
 {
@@ -146,6 +161,10 @@ int igr_tune_split_make(igr_tune_split *s, const igr_csr *r, double frac,
 		s->held = igr_valid_from_pairs(hu, hi, nh);
 		if (s->held == NULL)
 			goto fail;
+		/* interleaved: users 0, 4, 8, .. then 1, 5, .. so the first
+		 * quarter (the screening users) spans the id range */
+		if (interleave(s->held->users, s->held->nlisted) < 0)
+			goto oom;
 	}
 	s->held_edges = nheld;
 	ret = 0;
@@ -172,6 +191,16 @@ int igr_tune_better(const double *best, const double *cand, size_t n)
 
 	igr_paired_test(best, cand, n, 1, &p);
 	return p.diff > 0 && p.t == p.t && p.t > 1.96;
+}
+
+int igr_tune_promising(const double *best, const double *cand, size_t n)
+{
+	double d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d += cand[i] - best[i];
+	return d > 0;
 }
 
 static cJSON *tune_obj(igr_model *m)

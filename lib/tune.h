@@ -34,8 +34,10 @@ typedef struct igr_tune_split {
 } igr_tune_split;
 
 /* Split R (user -> item; R->last_ts used when present).  Users sampled
- * for evaluation: at most MAX_USERS of those with held-out edges, seeded.
- * 0 or -1. */
+ * for evaluation: at most MAX_USERS of those with held-out edges, seeded;
+ * held->users lists them interleaved (every fourth first, not
+ * ascending), so its first quarter is a spread-out subset for
+ * screening.  0 or -1. */
 int igr_tune_split_make(igr_tune_split *s, const igr_csr *r, double frac,
 			uint32_t max_users, uint64_t seed) IGR_WUR;
 void igr_tune_split_free(igr_tune_split *s);
@@ -46,6 +48,14 @@ void igr_tune_split_free(igr_tune_split *s);
  * search follows the sampling noise of a thousand users (on Gowalla a 1%
  * holdout "gain" in recall@20 that was a loss on the test split). */
 int igr_tune_better(const double *best, const double *cand, size_t n);
+
+/* The screening rule: 1 if CAND's mean over the first N users (a
+ * quarter of them) is above BEST's on the same users.  A candidate that
+ * is not is dropped without scoring the other three quarters: it could
+ * pass igr_tune_better on all of them only by gaining much more
+ * elsewhere, and most candidates of a search are such losers (on Gowalla
+ * this saves a fifth of the tuner's time). */
+int igr_tune_promising(const double *best, const double *cand, size_t n);
 
 /* Record one tried setting (DESC, a short text such as "cheby
  * flatness=1.5 norm=0.4") and its holdout figures in M's data.tune.tried;

@@ -101,6 +101,38 @@ START_TEST(sample_of_users)
 }
 END_TEST
 
+START_TEST(users_interleaved_for_screening)
+{
+	/* 38 users with held-out edges (users 2 .. 39), listed every fourth
+	 * first: the first quarter spans the id range */
+	igr_csr *a = staircase(40, 1);
+	igr_tune_split s;
+	uint32_t j;
+
+	ck_assert_int_eq(igr_tune_split_make(&s, a, 0.2, 0, 1), 0);
+	ck_assert_uint_eq(s.held->nlisted, 38);
+	for (j = 0; j < 10; j++)
+		ck_assert_uint_eq(s.held->users[j], 2 + 4 * j);
+	ck_assert_uint_eq(s.held->users[10], 3);
+	ck_assert_uint_eq(s.held->users[37], 37);
+	igr_tune_split_free(&s);
+	igr_csr_free(a);
+}
+END_TEST
+
+START_TEST(screening_rule)
+{
+	double best[4] = { 0.5, 0.2, 0.1, 0.0 };
+	double up[4] = { 0.5, 0.3, 0.1, 0.0 };
+	double same[4] = { 0.2, 0.5, 0.1, 0.0 };
+
+	ck_assert_int_eq(igr_tune_promising(best, up, 4), 1);
+	ck_assert_int_eq(igr_tune_promising(best, same, 4), 0);
+	ck_assert_int_eq(igr_tune_promising(best, best, 4), 0);
+	ck_assert_int_eq(igr_tune_promising(up, best, 4), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tune");
@@ -109,6 +141,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, newest_edges_held_out);
 	tcase_add_test(tc, random_without_times_seeded);
 	tcase_add_test(tc, sample_of_users);
+	tcase_add_test(tc, users_interleaved_for_screening);
+	tcase_add_test(tc, screening_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1133,6 +1133,16 @@ static void spec_desc(const igr_gf_spec *s, char *buf, size_t n)
 			 s->rank);
 }
 
+/* the sparse terms of the held-out users (in their order) for one
+ * normalisation, shared by every setting of that normalisation; filled
+ * as far as the users scored so far */
+struct pw_slot {
+	float *pw[IGR_GF_MAXEXACT];
+	double norm;
+	uint32_t done;          /* users filled */
+	int used;
+};
+
 struct tune_run {
 	const igr_tune_split *split;
 	igr_csr *rn, *rnt;
@@ -1143,24 +1153,24 @@ struct tune_run {
 	igr_gf_scorer sc;
 	igr_model *m;
 	const igr_report *rep;
-	/* the sparse terms of the held-out users for one normalisation,
-	 * shared by every setting of that normalisation (NULL: not kept,
-	 * each setting scores from scratch) */
-	float *pw[IGR_GF_MAXEXACT];
-	double pw_norm;
-	int pw_ok;
+	/* two normalisations' sparse terms: the current best's and the one
+	 * tried (none when a slot would not fit in 512 MB: each setting then
+	 * scores from scratch) */
+	struct pw_slot slot[2];
+	struct pw_slot *cur;     /* the slot of the setting scored, or NULL */
 	/* settings seen, to score each once */
 	igr_gf_spec seen[64];
 	double seen_r[64], seen_n[64];
 	double *seen_each[64];  /* per-user recall@20 of each */
+	int seen_part[64];      /* 1: screened out on the first quarter */
 	int nseen;
 };
 
 /* A move is taken only when it is better beyond the holdout's noise
- * (igr_tune_better). */
+ * (igr_tune_better); a setting screened out never is. */
 static int better(const struct tune_run *t, int cand, int best)
 {
-	if (cand < 0 || best < 0 || cand == best)
+	if (cand < 0 || best < 0 || cand == best || t->seen_part[cand])
 		return 0;
 	return igr_tune_better(t->seen_each[best], t->seen_each[cand],
 			       t->split->held->nlisted);
@@ -1173,44 +1183,65 @@ static int score_cb(void *ctx, const uint32_t *users, size_t nu, float *out)
 	size_t off = (size_t)(users - t->split->held->users), j;
 	size_t nir = t->split->train->ncols;
 
-	if (!t->pw_ok)
+	if (t->cur == NULL)
 		return igr_gf_score(&t->sc, t->ws, users, nu, out);
 	for (j = 0; j < t->sc.side.nexact; j++)
-		pw[j] = t->pw[j] + off * nir;
+		pw[j] = t->cur->pw[j] + off * nir;
 	return igr_gf_score_powers(&t->sc, t->ws, users, nu, pw, nir, out);
 }
 
-/* Fill t->pw for the normalisation of t->sc (when it fits in 1 GB). */
-static int cache_powers(struct tune_run *t, double norm)
+/* Make t->cur the slot of normalisation NORM, filled for the first UPTO
+ * held-out users; the slot of KEEP (the best's normalisation) is not
+ * reused.  t->cur stays NULL when a slot would not fit. */
+static int cache_powers(struct tune_run *t, double norm, double keep,
+			uint32_t upto)
 {
 	const igr_valid *h = t->split->held;
 	size_t nir = t->split->train->ncols, e = t->sc.side.nexact, j;
 	uint32_t bs = igr_gf_block(&t->sc), u0;
+	struct pw_slot *sl = NULL;
+	int q;
 
-	if (t->pw_ok && t->pw_norm == norm)
+	t->cur = NULL;
+	if ((double)h->nlisted * nir * e * sizeof(float) > (double)(1u << 29))
 		return 0;
-	t->pw_ok = 0;
-	if ((double)h->nlisted * nir * e * sizeof(float) > (double)(1u << 30))
-		return 0;
-	for (j = 0; j < e; j++) {
-		if (t->pw[j] == NULL)
-			t->pw[j] = igr_alloc_large((size_t)h->nlisted * nir,
-						   sizeof(float));
-		if (t->pw[j] == NULL)
-			return 0; /* no room: score from scratch */
+	for (q = 0; q < 2 && sl == NULL; q++)
+		if (t->slot[q].used && t->slot[q].norm == norm)
+			sl = &t->slot[q];
+	for (q = 0; q < 2 && sl == NULL; q++)
+		if (!t->slot[q].used || t->slot[q].norm != keep)
+			sl = &t->slot[q];
+	if (sl == NULL)
+		sl = &t->slot[0];
+	if (!sl->used || sl->norm != norm) {
+		sl->used = 1;
+		sl->norm = norm;
+		sl->done = 0;
 	}
-	for (u0 = 0; u0 < h->nlisted; u0 += bs) {
-		uint32_t nb = h->nlisted - u0 < bs ? h->nlisted - u0 : bs;
+	for (j = 0; j < e; j++) {
+		if (sl->pw[j] == NULL)
+			sl->pw[j] = igr_alloc_large((size_t)h->nlisted * nir,
+						    sizeof(float));
+		if (sl->pw[j] == NULL) {
+			sl->used = 0;
+			return 0; /* no room: score from scratch */
+		}
+	}
+	for (u0 = sl->done; u0 < upto; u0 += bs) {
+		uint32_t nb = upto - u0 < bs ? upto - u0 : bs;
 		float *out[IGR_GF_MAXEXACT];
 
 		for (j = 0; j < e; j++)
-			out[j] = t->pw[j] + (size_t)u0 * nir;
+			out[j] = sl->pw[j] + (size_t)u0 * nir;
 		if (igr_gf_powers(&t->sc, t->ws, h->users + u0, nb, out,
-				  nir) < 0)
+				  nir) < 0) {
+			sl->used = 0;
 			return -1;
+		}
 	}
-	t->pw_ok = 1;
-	t->pw_norm = norm;
+	if (upto > sl->done)
+		sl->done = upto;
+	t->cur = sl;
 	return 0;
 }
 
@@ -1224,14 +1255,42 @@ static int same_spec(const igr_gf_spec *a, const igr_gf_spec *b)
 	return a->sharpen == b->sharpen && a->order == b->order;
 }
 
-/* Holdout recall@20 (and NDCG@20) of setting S; its index in t->seen
- * into *IDX (every setting is scored once).  0 or -1. */
-static int try_spec(struct tune_run *t, const igr_gf_spec *s, double *rec,
-		    double *ndcg, int *idx)
+/* Score the held-out users FROM .. TO-1 with the side in t->sc (of
+ * normalisation NORM; KEEP is the best's): their
+ * recall@20 into EACH + FROM, the sums of recall and NDCG added to *SR,
+ * *SN.  0 or -1. */
+static int score_range(struct tune_run *t, double norm, double keep,
+		       uint32_t from, uint32_t to, double *each, double *sr,
+		       double *sn)
 {
-	char d[160];
-	int q, rc;
-	double *each;
+	igr_valid part = *t->split->held;
+	double r, n;
+
+	if (cache_powers(t, norm, keep, to) < 0)
+		return -1;
+	part.users += from;
+	part.nlisted = to - from;
+	if (igr_valid_eval_each(&part, t->sc.ni, 20, t->split->train, score_cb,
+				t, &r, &n, each + from) < 0)
+		return -1;
+	*sr += r * (to - from);
+	*sn += n * (to - from);
+	return 0;
+}
+
+/* Holdout recall@20 (and NDCG@20) of setting S; its index in t->seen
+ * into *IDX (every setting is scored once).  With REF (the current best,
+ * or -1) the setting is first scored on a quarter of the users and
+ * dropped there unless it beats REF on them (igr_tune_promising).  0 or
+ * -1. */
+static int try_spec(struct tune_run *t, const igr_gf_spec *s, int ref,
+		    double *rec, double *ndcg, int *idx)
+{
+	char d[192];
+	int q, rc, part = 0;
+	uint32_t nh = t->split->held->nlisted, ns = nh / 4, done;
+	double *each, t0 = igr_now(), sr = 0, sn = 0;
+	double keep = ref >= 0 ? t->seen[ref].norm : s->norm;
 
 	for (q = 0; q < t->nseen; q++)
 		if (same_spec(&t->seen[q], s)) {
@@ -1242,7 +1301,7 @@ static int try_spec(struct tune_run *t, const igr_gf_spec *s, double *rec,
 		}
 	if (t->nseen >= 64)
 		return igr_error("gf: tune: too many settings");
-	each = malloc(((size_t)t->split->held->nlisted + 1) * sizeof *each);
+	each = malloc(((size_t)nh + 1) * sizeof *each);
 	if (each == NULL)
 		return igr_error("out of memory");
 	memset(&t->sc, 0, sizeof t->sc);
@@ -1255,19 +1314,42 @@ static int try_spec(struct tune_run *t, const igr_gf_spec *s, double *rec,
 	t->sc.rn = t->rn;
 	t->sc.rnt = t->rnt;
 	t->sc.ni = t->split->train->ncols;
-	rc = cache_powers(t, s->norm);
-	if (rc == 0)
-		rc = igr_valid_eval_each(t->split->held, t->sc.ni, 20,
-					 t->split->train, score_cb, t, rec,
-					 ndcg, each);
+	done = 0;
+	rc = 0;
+	if (ref >= 0 && ns >= 32) {
+		rc = score_range(t, s->norm, keep, 0, ns, each, &sr, &sn);
+		done = ns;
+		if (rc == 0 && !igr_tune_promising(t->seen_each[ref], each, ns))
+			part = 1;
+	}
+	if (rc == 0 && !part)
+		rc = score_range(t, s->norm, keep, done, nh, each, &sr,
+				 &sn);
 	igr_gf_side_free(&t->sc.side);
 	if (rc < 0) {
 		free(each);
 		return -1;
 	}
+	*rec = sr / (part ? ns : nh);
+	*ndcg = sn / (part ? ns : nh);
 	spec_desc(s, d, sizeof d);
-	igr_report_info(t->rep, "gf: tune: %s: recall@20 %.4f ndcg@20 %.4f",
-			d, *rec, *ndcg);
+	if (part) {
+		/* the best's recall on the same quarter, to compare with */
+		double br = 0;
+		uint32_t j;
+
+		for (j = 0; j < ns; j++)
+			br += t->seen_each[ref][j];
+		igr_report_info(t->rep, "gf: tune: %s: screened out: recall@20 "
+				"%.4f against %.4f on a quarter of the users "
+				"(%.2fs)", d, *rec, br / ns, igr_now() - t0);
+		snprintf(d + strlen(d), sizeof d - strlen(d),
+			 " (screened out: on a quarter of the users)");
+	} else {
+		igr_report_info(t->rep, "gf: tune: %s: recall@20 %.4f ndcg@20 "
+				"%.4f (%.2fs)", d, *rec, *ndcg,
+				igr_now() - t0);
+	}
 	if (igr_tune_record(t->m, d, *rec, *ndcg) < 0) {
 		free(each);
 		return -1;
@@ -1276,6 +1358,7 @@ static int try_spec(struct tune_run *t, const igr_gf_spec *s, double *rec,
 	t->seen_r[t->nseen] = *rec;
 	t->seen_n[t->nseen] = *ndcg;
 	t->seen_each[t->nseen] = each;
+	t->seen_part[t->nseen] = part;
 	*idx = t->nseen++;
 	return 0;
 }
@@ -1313,7 +1396,7 @@ static int walk(struct tune_run *t, igr_gf_spec *best, int *bi, double *br,
 				break;
 			at = (size_t)((int64_t)at + dir);
 			*(double *)((char *)&s + off) = vals[at];
-			if (try_spec(t, &s, &r, &n, &ci) < 0)
+			if (try_spec(t, &s, *bi, &r, &n, &ci) < 0)
 				return -1;
 			if (!better(t, ci, *bi))
 				break;
@@ -1390,11 +1473,13 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 		    igr_gf_svd(t.rn, t.rnt, kmax, &oh, t.sv, t.v) < 0)
 			goto out;
 	}
+	igr_report_info(rep, "gf: tune: SVD of the held-out graph, rank %u: "
+			"%.2fs", kmax, igr_now() - t0);
 	igr_gf_spec_of(&best, o);
 	best.rank = kmax;
 	igr_report_progress(rep, "gf: tuning: %u held-out users",
 			    split.held->nlisted);
-	if (try_spec(&t, &best, &br, &bn, &bi) < 0)
+	if (try_spec(&t, &best, -1, &br, &bn, &bi) < 0)
 		goto out;
 	/* the other family at its start */
 	if (fr->filter) {
@@ -1402,7 +1487,7 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 		s.filter = best.filter == IGR_GF_CHEBY ? IGR_GF_BSPM
 						       : IGR_GF_CHEBY;
 		s.taylor = s.filter == IGR_GF_BSPM;
-		if (try_spec(&t, &s, &r2, &n2, &ci) < 0)
+		if (try_spec(&t, &s, bi, &r2, &n2, &ci) < 0)
 			goto out;
 		if (better(&t, ci, bi)) {
 			best = s;
@@ -1438,7 +1523,7 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 			for (kq = kmax / 2; kq >= 32; kq /= 2) {
 				s = best;
 				s.rank = kq;
-				if (try_spec(&t, &s, &r2, &n2, &ci) < 0)
+				if (try_spec(&t, &s, bi, &r2, &n2, &ci) < 0)
 					goto out;
 				if (!better(&t, ci, bi))
 					break;
@@ -1475,8 +1560,9 @@ out:
 	free(t.sv);
 	free(t.v);
 	igr_gf_ws_free(t.ws);
-	for (round = 0; round < IGR_GF_MAXEXACT; round++)
-		free(t.pw[round]);
+	for (round = 0; round < 2 * IGR_GF_MAXEXACT; round++)
+		free(t.slot[round / IGR_GF_MAXEXACT].pw[round %
+							IGR_GF_MAXEXACT]);
 	for (round = 0; round < t.nseen; round++)
 		free(t.seen_each[round]);
 	igr_tune_split_free(&split);
