@@ -179,6 +179,133 @@ static void tile(const float *u, size_t bu, const float *v, const float *bias,
 		}
 }
 
+/* the values igr_embed_order() sorts by (qsort has no context) */
+static const float *order_val;
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	float x = order_val[i], y = order_val[j];
+	int nx = x != x, ny = y != y;
+
+	if (nx != ny)
+		return nx - ny; /* NaN last */
+	if (!nx && x != y)
+		return x > y ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+int igr_embed_order(const igr_embed *e, uint32_t **order)
+{
+	uint32_t *o = alloc_n(e->nitems, sizeof *o), i;
+
+	if (o == NULL)
+		return igr_error("out of memory (%u items)", e->nitems);
+	for (i = 0; i < e->nitems; i++)
+		o[i] = i;
+#pragma omp critical(igr_embed_order)
+	{
+		order_val = e->item;
+		qsort(o, e->nitems, sizeof *o, cmp_desc);
+	}
+	*order = o;
+	return 0;
+}
+
+/* 1 if item I is among the sorted ids IDX[LO .. HI) */
+static int excluded(const uint32_t *idx, uint64_t lo, uint64_t hi, uint32_t i)
+{
+	uint64_t end = hi;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (idx[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < end && idx[lo] == i;
+}
+
+/* igr_embed_topk for dim 1 through e->order: user value X ranks the
+ * items in that order (X > 0) or its reverse (X < 0), so the walk stops
+ * at the first score below the K-th held one; equal scores still go to
+ * the heap, which breaks ties as the full scan does.  X = 0 (or NaN)
+ * scores every item alike: those users scan every item.  The same hits
+ * as the full scan, in O(K + excluded items) a user. */
+static void walk_order(const igr_embed *e, const igr_embed_rules *rules,
+		       uint32_t u, float x, igr_topk *t)
+{
+	const igr_csr *xr = rules->exclude;
+	uint64_t p0 = 0, p1 = 0, q;
+	uint32_t n = e->nitems, s;
+	float floor = rules->min_score;
+
+	if (t->k == 0)
+		return;
+	if (xr != NULL && u < xr->nrows) {
+		p0 = xr->ptr[u];
+		p1 = xr->ptr[u + 1];
+	}
+	/* excluded items scoring 0 sit outside the order's ranking */
+	if (rules->exclude_as_zero)
+		for (q = p0; q < p1; q++) {
+			uint32_t i = xr->idx[q];
+
+			if (i < n && !(rules->blocked && rules->blocked[i]) &&
+			    0.0f >= floor)
+				igr_topk_push(t, 0.0f, i);
+		}
+	for (s = 0; s < n; s++) {
+		uint32_t i = x > 0 ? e->order[s]
+			   : x < 0 ? e->order[n - 1 - s] : s;
+		float v = x * e->item[i];
+
+		if (v != v)
+			continue; /* a NaN value (first when reversed) */
+		if (x != 0 && (v < floor ||
+			       (t->n == t->k && t->k > 0 && v < t->h[0].score)))
+			break;
+		if ((rules->blocked && rules->blocked[i]) ||
+		    (p0 < p1 && excluded(xr->idx, p0, p1, i)))
+			continue;
+		if (v >= floor)
+			igr_topk_push(t, v, i);
+	}
+}
+
+static int topk_order(const igr_embed *e, const uint32_t *users,
+		      const float *uvec, size_t nu, uint32_t k,
+		      const igr_embed_rules *rules, igr_hit *out,
+		      uint32_t *nout)
+{
+	int failed = 0;
+
+#pragma omp parallel num_threads(nthreads()) reduction(| : failed)
+	{
+		igr_topk t;
+		int64_t j;
+
+		t.h = NULL;
+		if (igr_topk_init(&t, k, rules->tie) < 0)
+			failed = 1;
+#pragma omp for schedule(dynamic, 256)
+		for (j = 0; j < (int64_t)nu; j++) {
+			if (t.h == NULL)
+				continue;
+			igr_topk_clear(&t);
+			walk_order(e, rules, users[j], uvec[j], &t);
+			nout[j] = igr_topk_sorted(&t, out + (size_t)j * k);
+		}
+		if (t.h != NULL)
+			igr_topk_release(&t);
+	}
+	if (failed)
+		return igr_error("out of memory (embedding scorer)");
+	return 0;
+}
+
 int igr_embed_topk(const igr_embed *e, const uint32_t *users,
 		   const float *uvec, size_t nu, uint32_t k,
 		   const igr_embed_rules *rules, igr_hit *out, uint32_t *nout)
@@ -193,6 +320,8 @@ int igr_embed_topk(const igr_embed *e, const uint32_t *users,
 		igr_embed_rules_init(&none);
 		rules = &none;
 	}
+	if (e->order != NULL && d == 1 && e->item_bias == NULL)
+		return topk_order(e, users, uvec, nu, k, rules, out, nout);
 	if (items_make(&it, e, rules) < 0)
 		return -1;
 #pragma omp parallel num_threads(nt) reduction(| : failed)

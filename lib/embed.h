@@ -47,7 +47,17 @@ typedef struct igr_embed {
 	const float *user;       /* nusers x dim row-major, or NULL */
 	const float *item;       /* nitems x dim row-major */
 	const float *item_bias;  /* nitems values, or NULL */
+	/* dim 1 without a bias (the popularity model): the item ids by
+	 * descending value, NaN last (igr_embed_order()), or NULL.  Every
+	 * user's ranking is then this order (reversed for a negative
+	 * vector), and igr_embed_topk() walks it: K plus the user's
+	 * excluded items a user instead of every item. */
+	const uint32_t *order;
 } igr_embed;
+
+/* The order above for E (dim 1): a new array of e->nitems ids into
+ * *ORDER.  0 or -1 (out of memory). */
+int igr_embed_order(const igr_embed *e, uint32_t **order) IGR_WUR;
 
 /* What igr_embed_topk() must leave out.  Every member may be NULL/none. */
 typedef struct igr_embed_rules {

@@ -36,6 +36,7 @@ struct igr_rec {
 	struct igr_rec_opts o;
 	int path;
 	igr_embed e;          /* PATH_EMBED */
+	uint32_t *eorder;     /* e.order when rank 1, or NULL */
 	float *ovec;          /* vectors stream: nu x dim */
 	uint8_t *ohave;       /* nu flags */
 };
@@ -117,6 +118,13 @@ igr_rec *igr_rec_new(igr_model *m, const igr_graph *g)
 		if (m->ops->embedding(m, &r->e) < 0)
 			goto fail;
 		r->path = PATH_EMBED;
+		/* a rank-1 embedding without bias (pop) ranks every user's
+		 * items in one order: walked, not scored */
+		if (r->e.dim == 1 && r->e.item_bias == NULL) {
+			if (igr_embed_order(&r->e, &r->eorder) < 0)
+				goto fail;
+			r->e.order = r->eorder;
+		}
 		if (r->e.nitems > r->ni)
 			r->ni = r->e.nitems;
 		if (r->model_ni == 0)
@@ -193,6 +201,7 @@ void igr_rec_free(igr_rec *r)
 	free(r->blocked);
 	free(r->ovec);
 	free(r->ohave);
+	free(r->eorder);
 	free(r);
 }
 
@@ -1222,6 +1231,7 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 		sub = r->e;
 		sub.user = NULL;
 		sub.nusers = 0;
+		sub.order = NULL; /* r->e's order is of all items */
 		sub.nitems = nitems;
 		sub.item = subv;
 		/* a bias always: -INFINITY for items the model does not

@@ -91,6 +91,7 @@ START_TEST(embed_matches_brute_force)
 		x = igr_csr_from_coo(nu, ni, (uint64_t)nu * 3, r, c, NULL,
 				     NULL, NULL, 0);
 		ck_assert_ptr_nonnull(x);
+		memset(&e, 0, sizeof e);
 		for (variant = 0; variant < 4; variant++) {
 			e.dim = d;
 			e.nusers = nu;
@@ -158,6 +159,95 @@ START_TEST(embed_matches_brute_force)
 }
 END_TEST
 
+START_TEST(order_walk_matches_full_scan)
+{
+	/* dim 1 (the popularity model's shape): walking the sorted order
+	 * gives the full scan's hits, ties, rules and NaNs included */
+	uint32_t nu = 300, ni = 1100, k = 9, i, j;
+	float *U = malloc(nu * sizeof *U), *V = malloc(ni * sizeof *V);
+	uint32_t *users = malloc(nu * sizeof *users), *tie = malloc(ni * 4);
+	uint32_t *n1 = malloc(nu * 4), *n2 = malloc(nu * 4), *order;
+	uint32_t *r = malloc(nu * 5 * 4), *c = malloc(nu * 5 * 4);
+	uint8_t *blocked = calloc(ni, 1);
+	igr_hit *o1 = malloc((size_t)nu * k * sizeof *o1);
+	igr_hit *o2 = malloc((size_t)nu * k * sizeof *o2);
+	igr_csr *x;
+	igr_embed e;
+	igr_embed_rules ru;
+	int variant;
+
+	for (j = 0; j < nu; j++) {
+		/* positive, negative, zero and NaN users */
+		U[j] = j % 7 == 6 ? NAN : (float)((int)(tu_rnd() % 5) - 2);
+		users[j] = j;
+		for (i = 0; i < 5; i++) {
+			r[j * 5 + i] = j;
+			c[j * 5 + i] = tu_rnd() % ni;
+		}
+	}
+	for (i = 0; i < ni; i++) {
+		V[i] = i % 97 == 3 ? NAN : (float)(tu_rnd() % 13) / 4 - 1;
+		tie[i] = tu_rnd() % 50;
+		blocked[i] = tu_rnd() % 9 == 0;
+	}
+	x = igr_csr_from_coo(nu, ni, (uint64_t)nu * 5, r, c, NULL, NULL, NULL,
+			     0);
+	ck_assert_ptr_nonnull(x);
+	memset(&e, 0, sizeof e);
+	e.dim = 1;
+	e.nitems = ni;
+	e.item = V;
+	ck_assert_int_eq(igr_embed_order(&e, &order), 0);
+	for (i = 1; i < ni; i++)
+		ck_assert(V[order[i]] != V[order[i]] ||
+			  V[order[i - 1]] >= V[order[i]]);
+	for (variant = 0; variant < 5; variant++) {
+		igr_embed_rules_init(&ru);
+		if (variant >= 1)
+			ru.exclude = x;
+		if (variant >= 2) {
+			ru.blocked = blocked;
+			ru.tie = tie;
+		}
+		if (variant == 3)
+			ru.min_score = -0.5f;
+		if (variant == 4)
+			ru.exclude_as_zero = 1;
+		e.order = NULL;
+		ck_assert_int_eq(igr_embed_topk(&e, users, U, nu, k, &ru, o1,
+						n1), 0);
+		e.order = order;
+		ck_assert_int_eq(igr_embed_topk(&e, users, U, nu, k, &ru, o2,
+						n2), 0);
+		for (j = 0; j < nu; j++) {
+			ck_assert_uint_eq(n1[j], n2[j]);
+			for (i = 0; i < n1[j]; i++) {
+				ck_assert_msg(o1[j * k + i].id == o2[j * k + i].id,
+					      "variant %d user %u (%g) hit %u: "
+					      "%u vs %u", variant, j, U[j], i,
+					      o1[j * k + i].id,
+					      o2[j * k + i].id);
+				ck_assert(o1[j * k + i].score ==
+					  o2[j * k + i].score);
+			}
+		}
+	}
+	igr_csr_free(x);
+	free(order);
+	free(U);
+	free(V);
+	free(users);
+	free(tie);
+	free(n1);
+	free(n2);
+	free(r);
+	free(c);
+	free(blocked);
+	free(o1);
+	free(o2);
+}
+END_TEST
+
 START_TEST(sgemm_rate)
 {
 	double rate = igr_embed_sgemm_rate(16, 600, 0.05);
@@ -171,6 +261,7 @@ int main(void)
 	TCase *tc = tcase_create("embed");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, embed_matches_brute_force);
+	tcase_add_test(tc, order_walk_matches_full_scan);
 	tcase_add_test(tc, sgemm_rate);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
