@@ -284,11 +284,6 @@ void igr_ingest_free(igr_ingest *ig);
 
 /* ---- pieces exposed for the unit tests and fuzz targets --------------- */
 
-/* Zeroed memory for a large table (huge pages where the kernel allows);
- * free with igr_big_free and the same size.  NULL when out of memory. */
-void *igr_big_alloc(size_t n);
-void igr_big_free(void *p, size_t n);
-
 /* An index of external ids to dense ids kept in front of a vocabulary,
  * one cache line per lookup (ingest_ids.c).  Hashes come from
  * igr_idtab_hash().  find: 1 (and *ID) or 0; add: 0 or -1. */

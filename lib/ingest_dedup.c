@@ -13,11 +13,11 @@
  * so neither probing nor deletion touches the ring for other keys. */
 #include "ingest.h"
 #include "error.h"
+#include "mem.h"
 #include "rand.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define EMPTY UINT32_MAX
 
@@ -60,9 +60,9 @@ void igr_dedup_free(igr_dedup *d)
 {
 	if (d == NULL)
 		return;
-	igr_big_free(d->keys, (size_t)d->cap * IGR_DEDUP_KEY);
-	igr_big_free(d->rh, (size_t)d->cap * sizeof *d->rh);
-	igr_big_free(d->slots, d->nslots * sizeof *d->slots);
+	free(d->keys);
+	free(d->rh);
+	free(d->slots);
 	free(d);
 }
 
@@ -74,33 +74,6 @@ static void table_put(uint64_t *slots, size_t mask, uint32_t h,
 	while (slot_idx(slots[i]) != EMPTY)
 		i = (i + 1) & mask;
 	slots[i] = idx | (uint64_t)h << 32;
-}
-
-void *igr_big_alloc(size_t n)
-{
-	void *p;
-
-	if (n < ((size_t)4 << 20))
-		return calloc(1, n);
-	/* whole pages of zeros, in 2 MiB pages where the kernel allows: the
-	 * tables are read at random, and with 4 KiB pages nearly every
-	 * lookup would also miss the TLB */
-	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	(void)madvise(p, n, MADV_HUGEPAGE);
-	return p;
-}
-
-void igr_big_free(void *p, size_t n)
-{
-	if (p == NULL)
-		return;
-	if (n < ((size_t)4 << 20))
-		free(p);
-	else
-		munmap(p, n);
 }
 
 /* Grow the ring (still filling up, so slots 0..n-1 are in order). */
@@ -116,13 +89,13 @@ static int grow(igr_dedup *d)
 		ncap = d->window;
 	for (ns = 16; ns < ncap * 2; ns *= 2)
 		;
-	nk = igr_big_alloc(ncap * IGR_DEDUP_KEY);
-	nh = igr_big_alloc(ncap * sizeof *nh);
-	nsl = igr_big_alloc(ns * sizeof *nsl);
+	nk = igr_calloc_large(ncap * IGR_DEDUP_KEY, 1);
+	nh = igr_calloc_large(ncap * sizeof *nh, 1);
+	nsl = igr_calloc_large(ns * sizeof *nsl, 1);
 	if (nk == NULL || nh == NULL || nsl == NULL) {
-		igr_big_free(nk, ncap * IGR_DEDUP_KEY);
-		igr_big_free(nh, ncap * sizeof *nh);
-		igr_big_free(nsl, ns * sizeof *nsl);
+		free(nk);
+		free(nh);
+		free(nsl);
 		return igr_error("out of memory");
 	}
 	if (d->n > 0) {
@@ -132,9 +105,9 @@ static int grow(igr_dedup *d)
 	memset(nsl, 0xff, ns * sizeof *nsl);
 	for (i = 0; i < d->n; i++)
 		table_put(nsl, ns - 1, nh[i], (uint32_t)i);
-	igr_big_free(d->keys, (size_t)d->cap * IGR_DEDUP_KEY);
-	igr_big_free(d->rh, (size_t)d->cap * sizeof *d->rh);
-	igr_big_free(d->slots, d->nslots * sizeof *d->slots);
+	free(d->keys);
+	free(d->rh);
+	free(d->slots);
 	d->keys = nk;
 	d->rh = nh;
 	d->slots = nsl;

@@ -38,7 +38,7 @@ igr_idtab *igr_idtab_new(void)
 	if (t == NULL)
 		return igr_error("out of memory"), NULL;
 	t->nslots = 1024;
-	t->t = igr_big_alloc(t->nslots * sizeof *t->t);
+	t->t = igr_calloc_large(t->nslots * sizeof *t->t, 1);
 	if (t->t == NULL) {
 		free(t);
 		return igr_error("out of memory"), NULL;
@@ -50,7 +50,7 @@ void igr_idtab_free(igr_idtab *t)
 {
 	if (t == NULL)
 		return;
-	igr_big_free(t->t, t->nslots * sizeof *t->t);
+	free(t->t);
 	free(t->arena);
 	free(t);
 }
@@ -128,13 +128,13 @@ int igr_idtab_add(igr_idtab *t, const char *s, size_t len, uint64_t h,
 	}
 	if ((t->n + 1) * 2 > t->nslots) {
 		size_t ns = t->nslots * 2, i;
-		struct ent *nt = igr_big_alloc(ns * sizeof *nt);
+		struct ent *nt = igr_calloc_large(ns * sizeof *nt, 1);
 		if (nt == NULL)
 			return igr_error("out of memory");
 		for (i = 0; i < t->nslots; i++)
 			if (t->t[i].h != 0)
 				put(nt, ns - 1, &t->t[i]);
-		igr_big_free(t->t, t->nslots * sizeof *t->t);
+		free(t->t);
 		t->t = nt;
 		t->nslots = ns;
 	}

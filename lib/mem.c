@@ -32,6 +32,15 @@ void *igr_alloc_large(size_t n, size_t size)
 	return p;
 }
 
+void *igr_calloc_large(size_t n, size_t size)
+{
+	void *p = igr_alloc_large(n, size);
+
+	if (p != NULL)
+		memset(p, 0, (n ? n : 1) * size);
+	return p;
+}
+
 int igr_grow(void *pp, size_t *cap, size_t need, size_t size)
 {
 	size_t nc = *cap ? *cap : 64;

@@ -38,5 +38,7 @@ int igr_grow_each(size_t *cap, size_t need, const struct igr_growing *a,
  * with free().  NULL (no message) when out of memory or N * SIZE
  * overflows. */
 void *igr_alloc_large(size_t n, size_t size);
+/* The same, zeroed (hash tables). */
+void *igr_calloc_large(size_t n, size_t size);
 
 #endif
