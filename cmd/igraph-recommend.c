@@ -135,6 +135,9 @@ int main(int argc, char **argv)
 			    "events stream whose buy events define 'bought'"),
 		IGR_OPT_STR(0, "users", "file", &so.users,
 			    "only these users (one id a line), in this order"),
+		IGR_OPT_STR(0, "users-from", "file", &so.users_from,
+			    "only the users of this events stream (a day's "
+			    "events: the daily update), in id order"),
 		IGR_OPT_STR(0, "allow", "file", &so.allow,
 			    "recommend only these items (one id a line)"),
 		IGR_OPT_STR(0, "block", "file", &so.block,
@@ -208,6 +211,8 @@ int main(int argc, char **argv)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
 	if (so.similar && (so.audience || so.audience_cat))
 		igr_usage_error("--similar and --audience are separate runs");
+	if (so.users != NULL && so.users_from != NULL)
+		igr_usage_error("--users and --users-from are alternatives");
 	if (so.json && cli.encoding != IGR_ENC_AUTO)
 		igr_usage_error("--json cannot be combined with --tsv or "
 				"--binary");

@@ -39,44 +39,6 @@ struct rows {
 	size_t nnz;
 };
 
-/* The distinct users of an events stream that the graph holds, sorted. */
-static uint32_t *users_from(const char *path, uint32_t nu, size_t *n)
-{
-	igr_reader *r = igr_reader_open(path, IGR_KIND_EVENTS);
-	uint8_t *mark = calloc(nu ? nu : 1, 1);
-	uint32_t *out = NULL, u;
-	igr_event e;
-	int rc;
-
-	*n = 0;
-	if (r == NULL || mark == NULL) {
-		if (mark == NULL)
-			igr_error("out of memory");
-		igr_reader_close(r);
-		free(mark);
-		return NULL;
-	}
-	while ((rc = igr_read_event(r, &e)) == 1)
-		if (e.user < nu)
-			mark[e.user] = 1;
-	igr_reader_close(r);
-	if (rc < 0) {
-		free(mark);
-		return NULL;
-	}
-	out = malloc((nu ? nu : 1) * sizeof *out);
-	if (out == NULL) {
-		free(mark);
-		igr_error("out of memory");
-		return NULL;
-	}
-	for (u = 0; u < nu; u++)
-		if (mark[u])
-			out[(*n)++] = u;
-	free(mark);
-	return out;
-}
-
 igr_propagate *igr_propagate_open(const struct igr_propagate_opts *o)
 {
 	igr_propagate *p = calloc(1, sizeof *p);
@@ -117,7 +79,7 @@ igr_propagate *igr_propagate_open(const struct igr_propagate_opts *o)
 		}
 	}
 	if (o->users_from != NULL) {
-		p->users = users_from(o->users_from, nu, &p->nusers);
+		p->users = igr_events_users(o->users_from, nu, &p->nusers);
 		if (p->users == NULL)
 			goto fail;
 	} else {

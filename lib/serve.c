@@ -443,10 +443,25 @@ int igr_serve_lists(igr_serve *s)
 	    read_ids(s, o->audience_cat, IGR_CATEGORY, 0,
 		     s->g->n[IGR_CATEGORY], &s->qcats) < 0)
 		return -1;
-	if (o->users == NULL)
+	if (o->users_from != NULL) {
+		/* the users a day's events touched (the daily update) */
+		size_t n, j;
+		uint32_t *ids = igr_events_users(o->users_from,
+						 s->g->n[IGR_USER], &n);
+
+		if (ids == NULL)
+			return -1;
+		for (j = 0; j < n; j++)
+			if (push_id(&s->users, ids[j]) < 0) {
+				free(ids);
+				return -1;
+			}
+		free(ids);
+	} else if (o->users == NULL) {
 		for (u = 0; u < s->g->n[IGR_USER]; u++)
 			if (push_id(&s->users, u) < 0)
 				return -1;
+	}
 	s->st.t_load = igr_now() - s->t0;
 	return 0;
 }
@@ -581,7 +596,9 @@ static int run_audience(igr_serve *s)
 	}
 	tt = igr_now();
 	rc = igr_rec_audience(s->rec, q, nq,
-			      s->o->users ? s->users.id : NULL, s->users.n,
+			      s->o->users || s->o->users_from ? s->users.id
+							       : NULL,
+			      s->users.n,
 			      &s->b);
 	s->st.t_score += igr_now() - tt;
 	if (rc == 0)

@@ -41,6 +41,7 @@ struct igr_serve_opts {
 	const char *graph;        /* graph stream; "-": standard input */
 	const char *events;       /* events whose buys define 'bought' */
 	const char *users;        /* user id file, or NULL: every user */
+	const char *users_from;   /* or the users of this events stream */
 	const char *allow, *block; /* item id files, or NULL */
 	const char *similar;      /* item id file (IGR_SERVE_SIMILAR) */
 	const char *audience;     /* item id file, tab-separated campaigns */

@@ -2363,3 +2363,40 @@ void igr_writer_abort(igr_writer *w)
 	free(w->cs.buf);
 	free(w);
 }
+
+uint32_t *igr_events_users(const char *path, uint32_t nu, size_t *n)
+{
+	igr_reader *r = igr_reader_open(path, IGR_KIND_EVENTS);
+	uint8_t *mark = calloc(nu ? nu : 1, 1);
+	uint32_t *out = NULL, u;
+	igr_event e;
+	int rc;
+
+	*n = 0;
+	if (r == NULL || mark == NULL) {
+		if (mark == NULL)
+			igr_error("out of memory");
+		igr_reader_close(r);
+		free(mark);
+		return NULL;
+	}
+	while ((rc = igr_read_event(r, &e)) == 1)
+		if (e.user < nu)
+			mark[e.user] = 1;
+	igr_reader_close(r);
+	if (rc < 0) {
+		free(mark);
+		return NULL;
+	}
+	out = malloc((nu ? nu : 1) * sizeof *out);
+	if (out == NULL) {
+		free(mark);
+		igr_error("out of memory");
+		return NULL;
+	}
+	for (u = 0; u < nu; u++)
+		if (mark[u])
+			out[(*n)++] = u;
+	free(mark);
+	return out;
+}

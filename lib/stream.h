@@ -231,6 +231,12 @@ void igr_reader_allow_unsealed(igr_reader *r);
 int igr_reader_trailer_ok(const igr_reader *r);
 
 int igr_read_event(igr_reader *r, igr_event *e) IGR_WUR;
+
+/* The distinct users below NU of the events stream PATH, ascending, in a
+ * new array of *N ids (the users a day's events touched: the daily
+ * update's igraph-propagate and igraph-recommend --users-from).  NULL on
+ * error. */
+uint32_t *igr_events_users(const char *path, uint32_t nu, size_t *n) IGR_WUR;
 int igr_read_item(igr_reader *r, igr_item *it) IGR_WUR;
 int igr_read_edge(igr_reader *r, igr_edge *e) IGR_WUR;
 /* Up to MAX edges at once into E (the same records and checks as

@@ -194,6 +194,22 @@ expect "--users" 0 ig recommend --model "$T/knn.igm" -k 2 --tsv --users "$T/user
 	pass "users come in the order of the file" || fail "users come in the order of the file" "$(rows "$T/out")"
 [ "$(rows "$T/out" | awk '$1 == 12 { print $2 }' | tr '\n' ' ')" = "1 2 " ] &&
 	pass "a user beyond the graph gets the fallback" || fail "a user beyond the graph gets the fallback"
+# --users-from: the users of an events stream (the daily update), in id
+# order, each with the list the full run gives
+{
+	printf '#igraph events 1.0\nts\tuser\titem\tcategory\tbehavior\tvalue\n'
+	printf '200\t3\t1\t-\tview\t1\n300\t1\t2\t-\tview\t1\n400\t3\t4\t-\tbuy\t1\n'
+} | sealed >"$T/day.tsv"
+expect "--users-from" 0 ig recommend --model "$T/knn.igm" -k 2 --tsv --users-from "$T/day.tsv" "$T/g.igr"
+rows "$T/out" >"$T/day.rows"
+ig recommend --model "$T/knn.igm" -k 2 --tsv "$T/g.igr" >"$T/full.out"
+rows "$T/full.out" | awk '$1 == 1 || $1 == 3' >"$T/full.rows"
+[ "$(awk '{ print $1 }' "$T/day.rows" | uniq | tr '\n' ' ')" = "1 3 " ] && cmp -s "$T/day.rows" "$T/full.rows" &&
+	pass "... the touched users, as the full run lists them" || fail "... the touched users, as the full run lists them" "$(cat "$T/day.rows")"
+expect "--users with --users-from is a usage error" 2 ig recommend --model "$T/knn.igm" \
+	--users "$T/users" --users-from "$T/day.tsv" "$T/g.igr"
+expect "--users-from a missing file exits 1" 1 ig recommend --model "$T/knn.igm" \
+	--users-from "$T/nope.igr" "$T/g.igr"
 printf '1\n99\n2\n' >"$T/allow_bad"
 expect "an unknown item in a list exits 1" 1 ig recommend --model "$T/knn.igm" \
 	--allow "$T/allow_bad" "$T/g.igr"
