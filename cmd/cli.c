@@ -1,6 +1,7 @@
 /* cli.c - shared command-line front end (see cli.h). */
 #include "cli.h"
 #include "error.h"
+#include "mem.h"
 #include "stream.h"
 #include "timefmt.h"
 #include "vocab.h"
@@ -486,6 +487,9 @@ static const struct common_opt common[] = {
 	  .help = "seed of the random generators (default 1)" } },
 	{ IGR_CO_VOCAB, IGR_OPT_VOCAB, { .name = "vocab", .arg = "dir",
 	  .help = "read and write external ids of vocabulary DIR" } },
+	{ IGR_CO_MEMORY, IGR_OPT_MEMORY, { .name = "memory", .arg = "size",
+	  .help = "memory budget, e.g. 16G or 50% (default: $IGRAPH_MEMORY, "
+	  "else 3/4 of physical memory)" } },
 	{ IGR_CO_PROGRESS, IGR_OPT_PROGRESS, { .name = "progress",
 	  .help = "show progress even when stderr is not a terminal" } },
 	{ IGR_CO_VERBOSE, 'v', { .name = "verbose", .letter = 'v',
@@ -537,6 +541,17 @@ void igr_cli_init(struct igr_cli *c, const struct igr_cli_cmd *cmd,
 	c->argv = argv;
 	c->encoding = IGR_ENC_AUTO;
 	c->seed = 1;
+	/* the memory budget of the commands that size themselves from it;
+	 * --memory overrides it */
+	if ((cmd->accepts & IGR_CO_MEMORY) && getenv("IGRAPH_MEMORY") != NULL &&
+	    getenv("IGRAPH_MEMORY")[0] != '\0') {
+		uint64_t b;
+
+		if (igr_parse_size(getenv("IGRAPH_MEMORY"), "IGRAPH_MEMORY",
+				   &b) < 0)
+			igr_usage_error("%s", igr_errmsg());
+		igr_memory_set(b);
+	}
 
 	/* every common long option is known, so that one a command does not
 	 * take is named as such, unless the command has an option of that
@@ -657,6 +672,15 @@ static int common_option(struct igr_cli *c, int opt, const char *arg)
 		need(c, IGR_CO_VOCAB, opt);
 		c->vocab = arg;
 		return 1;
+	case IGR_OPT_MEMORY: {
+		uint64_t b;
+
+		need(c, IGR_CO_MEMORY, opt);
+		if (igr_parse_size(arg, "--memory", &b) < 0)
+			igr_usage_error("%s", igr_errmsg());
+		igr_memory_set(b);
+		return 1;
+	}
 	case IGR_OPT_PROGRESS:
 		need(c, IGR_CO_PROGRESS, opt);
 		c->progress = 2; /* forced */

@@ -47,6 +47,7 @@ enum {
 	IGR_CO_SEED = 1 << 5,     /* --seed N */
 	IGR_CO_VOCAB = 1 << 6,    /* --vocab DIR */
 	IGR_CO_PROGRESS = 1 << 7, /* --progress */
+	IGR_CO_MEMORY = 1 << 8,   /* --memory SIZE (lib/mem.h's budget) */
 	IGR_CO_STREAM = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
 			IGR_CO_ENCODING | IGR_CO_PROGRESS,
 };
@@ -59,6 +60,7 @@ enum {
 	IGR_OPT_SEED,
 	IGR_OPT_VOCAB,
 	IGR_OPT_PROGRESS,
+	IGR_OPT_MEMORY,
 	IGR_OPT_TOOL = 0x1100,
 };
 

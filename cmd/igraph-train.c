@@ -20,7 +20,8 @@ enum { OPT_MODEL = 1, OPT_PARAM };
 static const struct igr_cli_cmd cmd = {
 	.name = "igraph-train",
 	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
-		   IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED,
+		   IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED |
+		   IGR_CO_MEMORY,
 	.operands = "[graph | events]",
 	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
 		 "events stream for the sequence model (seq), and write it to\n"

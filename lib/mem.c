@@ -2,7 +2,11 @@
 #include "mem.h"
 #include "error.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <math.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __linux__
@@ -76,4 +80,76 @@ int igr_grow_each(size_t *cap, size_t need, const struct igr_growing *a,
 	}
 	*cap = nc;
 	return 0;
+}
+
+static uint64_t budget; /* 0: not set */
+
+uint64_t igr_physical_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
+void igr_memory_set(uint64_t bytes)
+{
+	budget = bytes;
+}
+
+uint64_t igr_memory_budget(void)
+{
+	uint64_t phys;
+
+	if (budget > 0)
+		return budget;
+	phys = igr_physical_memory();
+	return phys > 0 ? phys / 4 * 3 : (uint64_t)8 << 30;
+}
+
+int igr_parse_size(const char *text, const char *what, uint64_t *bytes)
+{
+	char *end;
+	double x, mul = 1;
+
+	errno = 0;
+	x = strtod(text, &end);
+	if (end == text || errno != 0 || !(x >= 0) || isinf(x))
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': mul = 1024.0; end++; break;
+	case 'm': case 'M': mul = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mul = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	case '%':
+		if (x > 100 || igr_physical_memory() == 0)
+			goto bad;
+		mul = (double)igr_physical_memory() / 100;
+		end++;
+		break;
+	}
+	if (mul > 1 && end[-1] != '%' && (*end == 'i' || *end == 'I'))
+		end++;
+	if ((*end == 'b' || *end == 'B') && end[-1] != '%')
+		end++;
+	if (*end != '\0' || x * mul < 1 || x * mul > 1.8e19)
+		goto bad;
+	*bytes = (uint64_t)(x * mul);
+	return 0;
+bad:
+	return igr_error("%s: '%s' is not a size (e.g. 16G, 800M, 50%%)", what,
+			 text);
+}
+
+uint64_t igr_memory_resident(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long long size = 0, res = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu %llu", &size, &res) != 2)
+		res = 0;
+	fclose(f);
+	return page > 0 ? (uint64_t)res * (uint64_t)page : 0;
 }

@@ -5,6 +5,7 @@
 #define IGR_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "io.h"
 
@@ -40,5 +41,25 @@ int igr_grow_each(size_t *cap, size_t need, const struct igr_growing *a,
 void *igr_alloc_large(size_t n, size_t size);
 /* The same, zeroed (hash tables). */
 void *igr_calloc_large(size_t n, size_t size);
+
+/*
+ * The memory budget: how many bytes a stage may hold at its peak.  Set by
+ * the commands from --memory or IGRAPH_MEMORY; until then three quarters
+ * of the machine's physical memory (the rest for the page cache, the
+ * input and other processes).  A stage whose needs grow with its input
+ * sizes itself from it (the graph filter's rank, say) or stops with a
+ * clear error instead of being killed by the kernel.
+ */
+void igr_memory_set(uint64_t bytes);
+uint64_t igr_memory_budget(void);
+/* TEXT as a size: a number with an optional K, M, G or T (powers of 1024,
+ * an optional trailing B or iB), or a percentage of physical memory
+ * ("50%").  Returns 0 and *BYTES, or -1 with an error naming WHAT. */
+int igr_parse_size(const char *text, const char *what,
+		   uint64_t *bytes) IGR_WUR;
+/* Physical memory in bytes (0 when unknown). */
+uint64_t igr_physical_memory(void);
+/* This process's resident memory in bytes now (0 when unknown). */
+uint64_t igr_memory_resident(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "error.h"
 #include "mem.h"
 
 #include "testutil.h"
@@ -47,6 +48,44 @@ START_TEST(large_arrays)
 }
 END_TEST
 
+START_TEST(sizes)
+{
+	uint64_t b;
+
+	ck_assert_int_eq(igr_parse_size("16G", "x", &b), 0);
+	ck_assert_uint_eq(b, (uint64_t)16 << 30);
+	ck_assert_int_eq(igr_parse_size("800M", "x", &b), 0);
+	ck_assert_uint_eq(b, (uint64_t)800 << 20);
+	ck_assert_int_eq(igr_parse_size("1.5GiB", "x", &b), 0);
+	ck_assert_uint_eq(b, (uint64_t)3 << 29);
+	ck_assert_int_eq(igr_parse_size("4096", "x", &b), 0);
+	ck_assert_uint_eq(b, 4096);
+	ck_assert_int_eq(igr_parse_size("2kb", "x", &b), 0);
+	ck_assert_uint_eq(b, 2048);
+	if (igr_physical_memory() > 0) {
+		ck_assert_int_eq(igr_parse_size("50%", "x", &b), 0);
+		ck_assert_uint_eq(b, igr_physical_memory() / 2);
+	}
+	ck_assert_int_eq(igr_parse_size("", "x", &b), -1);
+	ck_assert_int_eq(igr_parse_size("12x", "--memory", &b), -1);
+	ck_assert_str_eq(igr_errmsg(),
+			 "--memory: '12x' is not a size (e.g. 16G, 800M, 50%)");
+	ck_assert_int_eq(igr_parse_size("-3G", "x", &b), -1);
+	ck_assert_int_eq(igr_parse_size("150%", "x", &b), -1);
+	ck_assert_int_eq(igr_parse_size("0", "x", &b), -1);
+	ck_assert_int_eq(igr_parse_size("nanG", "x", &b), -1);
+	ck_assert_int_eq(igr_parse_size("99999999T", "x", &b), -1);
+	/* the budget: set, or 3/4 of physical memory */
+	igr_memory_set(0);
+	if (igr_physical_memory() > 0)
+		ck_assert_uint_eq(igr_memory_budget(),
+				  igr_physical_memory() / 4 * 3);
+	igr_memory_set(12345);
+	ck_assert_uint_eq(igr_memory_budget(), 12345);
+	ck_assert_uint_gt(igr_memory_resident(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mem");
@@ -54,6 +93,7 @@ int main(void)
 
 	tcase_add_test(tc, grow_doubles);
 	tcase_add_test(tc, large_arrays);
+	tcase_add_test(tc, sizes);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

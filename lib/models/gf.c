@@ -1117,6 +1117,44 @@ static int gf_check(const struct igr_train_ctx *ctx)
 /* ---- the tuner ------------------------------------------------------- */
 
 /* What the tuner may move (1) and what the user fixed (0). */
+/* ---- the memory budget ------------------------------------------------ */
+
+/* Bytes the fit of filter family FILTER at rank K holds at its peak
+ * beyond what is already resident (the graph): R~ and its transpose
+ * beside R (CSR copies), then the larger of the SVD's working set (V,
+ * the items x (K + oversample) and users x (K + oversample) blocks) and
+ * the item side's (V and its copy, items x K, or for bspm with the
+ * ideal term items x 2K plus its Horner arrays, items x 2K and users x
+ * K); the tuner holds the same again for the held-out graph, one at a
+ * time, plus its scoring blocks (256 MB).  The
+ * figures of BENCHMARKS.md ("gf at scale") check it: the measured peak
+ * stays under it. */
+static double gf_need(const igr_csr *r, uint32_t k, uint32_t os, int bspm,
+		      int tuned)
+{
+	double ni = r ? r->ncols : 0, nu = r ? r->nrows : 0;
+	double nnz = r ? (double)r->nnz : 0, l = (double)k + os;
+	double csr = 3 * (nnz * 8 + (nu + ni + 2) * 8);
+	double svd = ni * (k + l) + nu * l;
+	double side = bspm ? ni * 5.0 * k + nu * k : ni * 2.0 * k;
+	/* the tuner's scoring blocks (igr_gf_block: about 256 MB); its
+	 * cache of sparse terms is kept only where the budget has room
+	 * (cache_powers) */
+	double blocks = tuned ? 256.0 * (1 << 20) : 0;
+
+	return 1.15 * (csr + 4 * (svd > side ? svd : side) + blocks);
+}
+
+/* The largest rank up to K (a multiple of 16, at least 16) whose fit
+ * needs no more than LEFT bytes; 0 when even 16 does not fit. */
+static uint32_t gf_rank_fits(const igr_csr *r, uint32_t k, uint32_t os,
+			     int bspm, int tuned, double left)
+{
+	while (k > 16 && gf_need(r, k, os, bspm, tuned) > left)
+		k = k > 32 ? (k - 16) & ~15u : 16;
+	return gf_need(r, k, os, bspm, tuned) <= left ? k : 0;
+}
+
 struct gf_free {
 	int filter, rank, beta, sharpen, flatness, norm;
 };
@@ -1154,8 +1192,8 @@ struct tune_run {
 	igr_model *m;
 	const igr_report *rep;
 	/* two normalisations' sparse terms: the current best's and the one
-	 * tried (none when a slot would not fit in 512 MB: each setting then
-	 * scores from scratch) */
+	 * tried (none when a slot would be over 512 MB or the two over the
+	 * memory budget: each setting then scores from scratch) */
 	struct pw_slot slot[2];
 	struct pw_slot *cur;     /* the slot of the setting scored, or NULL */
 	/* settings seen, to score each once */
@@ -1203,7 +1241,14 @@ static int cache_powers(struct tune_run *t, double norm, double keep,
 	int q;
 
 	t->cur = NULL;
+	/* a slot of at most 512 MB, and only where the memory budget has
+	 * room for two beside the scoring blocks and the candidates' sides */
 	if ((double)h->nlisted * nir * e * sizeof(float) > (double)(1u << 29))
+		return 0;
+	if (!t->slot[0].used && !t->slot[1].used &&
+	    (double)igr_memory_resident() + 2.0 * h->nlisted * nir * e *
+	    sizeof(float) + 256.0 * (1 << 20) + 2.0 * nir * t->sc.side.w *
+	    sizeof(float) > (double)igr_memory_budget())
 		return 0;
 	for (q = 0; q < 2 && sl == NULL; q++)
 		if (t->slot[q].used && t->slot[q].norm == norm)
@@ -1412,7 +1457,7 @@ static int walk(struct tune_run *t, igr_gf_spec *best, int *bi, double *br,
 
 static int tune(igr_learn_opts *o, const struct gf_free *fr,
 		const igr_graph *g, igr_model *m, const igr_report *rep,
-		uint32_t tune_users)
+		uint32_t tune_users, int bspm_fits)
 {
 	igr_csr *r = igr_learn_matrix(g, o->weight_power);
 	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
@@ -1481,8 +1526,12 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 			    split.held->nlisted);
 	if (try_spec(&t, &best, -1, &br, &bn, &bi) < 0)
 		goto out;
-	/* the other family at its start */
-	if (fr->filter) {
+	/* the other family at its start (bspm's side needs 2.5 times the
+	 * memory: not when it would not fit, fit_budget()) */
+	if (fr->filter && !bspm_fits)
+		igr_report_info(rep, "gf: tune: bspm not tried: its item side "
+				"at rank %u is over the memory budget", kmax);
+	if (fr->filter && bspm_fits) {
 		s = best;
 		s.filter = best.filter == IGR_GF_CHEBY ? IGR_GF_BSPM
 						       : IGR_GF_CHEBY;
@@ -1569,6 +1618,60 @@ out:
 	return ret;
 }
 
+/* The rank from the memory budget (mem.h): O's rank when its fit (and
+ * tuning, TUNED) fits in what is left of the budget, else the largest
+ * that does, reported and recorded in data.rank_from_budget; a rank the
+ * user gave that does not fit is an error.  *BSPM_FITS: whether bspm's
+ * larger side fits at that rank (the tuner tries it only then). */
+static int fit_budget(igr_learn_opts *o, const struct gf_free *fr,
+		      const igr_graph *g, igr_model *m, const igr_report *rep,
+		      int tuned, int *bspm_fits)
+{
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	double budget = (double)igr_memory_budget(), gb = 1.0 / (1u << 30);
+	double left = budget - (double)igr_memory_resident();
+	int bspm = (!tuned || !fr->filter) && o->gf_filter == IGR_GF_BSPM;
+	uint32_t k = o->rank, kf;
+	cJSON *d;
+
+	if (ui == NULL)
+		return 0;
+	if (k > ui->ncols)
+		k = ui->ncols;
+	if (k > ui->nrows)
+		k = ui->nrows;
+	kf = gf_rank_fits(ui, k, o->svd_oversample, bspm, tuned, left);
+	if (kf == 0)
+		return igr_error("gf: even rank 16 needs about %.1f GB, more "
+				 "than the %.1f GB left of the memory budget "
+				 "of %.1f GB (--memory, IGRAPH_MEMORY)",
+				 gf_need(ui, 16, o->svd_oversample, bspm,
+					 tuned) * gb, left * gb, budget * gb);
+	if (kf < k) {
+		if (!fr->rank)
+			return igr_error("gf: --rank %u needs about %.1f GB, "
+					 "more than the %.1f GB left of the "
+					 "memory budget of %.1f GB (--memory, "
+					 "IGRAPH_MEMORY); rank %u fits", k,
+					 gf_need(ui, k, o->svd_oversample, bspm,
+						 tuned) * gb, left * gb,
+					 budget * gb, kf);
+		igr_report_info(rep, "gf: rank %u from the memory budget "
+				"(rank %u would need about %.1f GB; %.1f GB "
+				"of %.1f GB left)", kf, k,
+				gf_need(ui, k, o->svd_oversample, bspm,
+					tuned) * gb, left * gb, budget * gb);
+		d = igr_model_data(m);
+		if (d == NULL || !cJSON_AddNumberToObject(d, "rank_from_budget",
+							  kf))
+			return igr_error("out of memory");
+		o->rank = kf;
+	}
+	*bspm_fits = gf_need(ui, o->rank, o->svd_oversample, 1, tuned) <=
+		     left;
+	return 0;
+}
+
 /* ---- the train function ------------------------------------------------ */
 
 igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
@@ -1577,7 +1680,7 @@ igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 	igr_learn_opts o;
 	struct gf_free fr;
 	const char *filter;
-	int no_tune, rc = 0;
+	int no_tune, rc = 0, tuned, bspm_fits = 1;
 	uint32_t tune_users;
 	cJSON *p;
 
@@ -1629,10 +1732,13 @@ igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 		fr.sharpen = 0;
 	if (!fr.filter && o.gf_filter == IGR_GF_BSPM)
 		fr.flatness = 0;
-	if (!no_tune && (fr.filter || fr.rank || fr.beta || fr.sharpen ||
-			 fr.flatness || fr.norm)) {
+	tuned = !no_tune && (fr.filter || fr.rank || fr.beta || fr.sharpen ||
+			     fr.flatness || fr.norm);
+	if (fit_budget(&o, &fr, g, m, ctx->report, tuned, &bspm_fits) < 0)
+		goto fail;
+	if (tuned) {
 		igr_report_progress(ctx->report, "gf: tuning");
-		rc = tune(&o, &fr, g, m, ctx->report, tune_users);
+		rc = tune(&o, &fr, g, m, ctx->report, tune_users, bspm_fits);
 		igr_report_progress_done(ctx->report);
 		if (rc < 0)
 			goto fail;

@@ -73,6 +73,16 @@ expect "a bad family" 2 ig train --model gf --filter fourier -o "$T/x.igm" "$T/g
 expect_err "names the choices" "cheby"
 expect "tune-users too small" 2 ig train --model gf --tune-users 3 -o "$T/x.igm" "$T/g.igr"
 
+# the memory budget (--memory, IGRAPH_MEMORY): a fit that cannot fit is
+# refused with the figures, before any work; bad sizes are usage errors
+expect "--memory too small for any rank" 1 ig train --model gf --memory 1M -o "$T/m.igm" "$T/g.igr"
+expect_err "... says what it needs and the budget" "more than the"
+[ ! -e "$T/m.igm" ] && pass "... and writes no model" || fail "... and writes no model"
+expect "--memory as a share of physical memory" 0 ig train --model gf --no-tune --rank 32 --memory 50% -o "$T/m.igm" "$T/g.igr"
+expect "--memory that is not a size" 2 ig train --model gf --memory 12x -o "$T/m.igm" "$T/g.igr"
+expect_err "... names it" "--memory: '12x' is not a size"
+expect "IGRAPH_MEMORY that is not a size" 2 env IGRAPH_MEMORY=lots "$IGRAPH_BIN/igraph-train" --model gf -o "$T/m.igm" "$T/g.igr"
+
 # itemknn --tune: the same holdout for its neighbours and shrinkage
 expect "itemknn --tune" 0 ig train --model itemknn --tune -v -o "$T/k.igm" "$T/g.igr"
 expect_err "itemknn: the choice printed" "itemknn: tune: chose neighbours="
