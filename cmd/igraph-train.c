@@ -218,6 +218,15 @@ int main(int argc, char **argv)
 					    (double)time(NULL)) == NULL)
 			igr_die("out of memory");
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "int8"))) {
+		size_t nq = igr_model_quantize(m, 65536);
+		cJSON *mp = igr_model_params(m);
+
+		if (mp == NULL || cJSON_AddTrueToObject(mp, "int8") == NULL)
+			igr_die("out of memory");
+		igr_info(&cli, "%zu array%s stored as int8 rows", nq,
+			 nq == 1 ? "" : "s");
+	}
 	if (igr_model_save(m, cli.output) < 0)
 		igr_die_lib();
 	if (g != NULL)

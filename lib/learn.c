@@ -629,6 +629,10 @@ const struct igr_train_param igr_param_checkpoint = { "checkpoint", IGR_P_STR, 0
 	  "(every --valid-every epochs and at the end)" };
 const struct igr_train_param igr_param_resume = { "resume", IGR_P_FLAG, 0, 0, NULL,
 	  "mf, lightgcn, seq: continue from --checkpoint" };
+const struct igr_train_param igr_param_int8 = { "int8", IGR_P_FLAG, 0, 0, NULL,
+	  "gf, mf, lightgcn: store the vectors (every float\n"
+	  "matrix of 65,536 values or more) as int8 rows with a\n"
+	  "scale each: a quarter of the file" };
 const struct igr_train_param igr_param_weight_power = { "weight-power", IGR_P_NUM, 0, 4, "x",
 	  "gf, mf, lightgcn: an edge counts weight^x\n"
 	  "(default 0: every edge 1)" };

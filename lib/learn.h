@@ -197,7 +197,7 @@ struct igr_train_param;
 extern const struct igr_train_param igr_param_dim, igr_param_reg,
 	igr_param_lr_final, igr_param_negatives, igr_param_init_svd,
 	igr_param_time_limit, igr_param_valid_every, igr_param_checkpoint,
-	igr_param_resume, igr_param_weight_power;
+	igr_param_resume, igr_param_weight_power, igr_param_int8;
 
 /* The options of the BPR embedding trainer (mf, lightgcn): the list
  * entries of their struct igr_model_type params. */
@@ -207,7 +207,7 @@ extern const struct igr_train_param igr_param_dim, igr_param_reg,
 		&igr_param_negatives, &igr_param_init_svd,                   \
 		&igr_param_time_limit, &igr_param_valid,                     \
 		&igr_param_valid_every, &igr_param_checkpoint,               \
-		&igr_param_resume, &igr_param_weight_power
+		&igr_param_resume, &igr_param_weight_power, &igr_param_int8
 
 /* ---- what the learned models share to train ------------------------- */
 

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "mem.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -209,6 +210,77 @@ static int write_elements(struct cw *w, const igr_array *a)
 	return fill ? cw_write(w, buf, fill) : 0;
 }
 
+size_t igr_model_quantize(igr_model *m, uint64_t min_elems)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->narr; i++)
+		if (m->arr[i].dtype == IGR_DT_F32 && m->arr[i].ndim == 2 &&
+		    igr_array_len(&m->arr[i]) >= min_elems &&
+		    m->arr[i].dim[1] > 0) {
+			m->arr[i].q8 = 1;
+			n++;
+		}
+	return n;
+}
+
+/* One row's scale: max |x| / 127 (0 for a zero row; NaN and infinities
+ * cannot be coded: -1). */
+static int row_scale(const float *x, uint64_t n, float *scale)
+{
+	float mx = 0;
+	uint64_t c;
+
+	for (c = 0; c < n; c++) {
+		if (!isfinite(x[c]))
+			return -1;
+		if (fabsf(x[c]) > mx)
+			mx = fabsf(x[c]);
+	}
+	*scale = mx / 127.0f;
+	return 0;
+}
+
+/* A 2-D F32 array as IGR_DT_Q8 elements: the row scales, then the codes
+ * (row by row, 64 KB at a time). */
+static int write_q8(struct cw *w, const igr_array *a)
+{
+	uint64_t nr = a->dim[0], nc = a->dim[1], r, c;
+	const float *x = a->data;
+	signed char buf[65536];
+	unsigned char b[4];
+	size_t fill = 0;
+	float s;
+
+	for (r = 0; r < nr; r++) {
+		uint32_t bits;
+
+		if (row_scale(x + r * nc, nc, &s) < 0)
+			return igr_error("model array '%s' has a value int8 "
+					 "cannot hold (NaN or infinite)",
+					 a->name);
+		memcpy(&bits, &s, 4);
+		igr_put_u32(b, bits);
+		if (cw_write(w, b, 4) < 0)
+			return -1;
+	}
+	for (r = 0; r < nr; r++) {
+		(void)row_scale(x + r * nc, nc, &s);
+		for (c = 0; c < nc; c++) {
+			float q = s > 0 ? rintf(x[r * nc + c] / s) : 0;
+
+			buf[fill++] = (signed char)(q > 127 ? 127 : q < -127 ? -127
+								      : q);
+			if (fill == sizeof buf) {
+				if (cw_write(w, buf, fill) < 0)
+					return -1;
+				fill = 0;
+			}
+		}
+	}
+	return fill ? cw_write(w, buf, fill) : 0;
+}
+
 int igr_model_save(const igr_model *m, const char *path)
 {
 	struct cw w = { NULL, 0 };
@@ -227,7 +299,15 @@ int igr_model_save(const igr_model *m, const char *path)
 	}
 	jl = strlen(json);
 	memcpy(b, MMAGIC, 8);
-	igr_put_u16(b + 8, IGR_MODEL_MAJOR);
+	/* version 2 only when an array is int8: version 1 readers still
+	 * read every other model */
+	{
+		int q = 0;
+
+		for (i = 0; i < m->narr; i++)
+			q |= m->arr[i].q8;
+		igr_put_u16(b + 8, q ? 2 : 1);
+	}
 	igr_put_u16(b + 10, IGR_MODEL_MINOR);
 	igr_put_u32(b + 12, (uint32_t)jl);
 	if (cw_write(&w, b, 16) < 0 || cw_write(&w, json, jl) < 0)
@@ -241,7 +321,7 @@ int igr_model_save(const igr_model *m, const char *path)
 		igr_put_u16(b, (uint16_t)nl);
 		if (cw_write(&w, b, 2) < 0 || cw_write(&w, a->name, nl) < 0)
 			goto fail;
-		b[0] = (unsigned char)a->dtype;
+		b[0] = (unsigned char)(a->q8 ? IGR_DT_Q8 : a->dtype);
 		b[1] = (unsigned char)a->ndim;
 		if (cw_write(&w, b, 2) < 0)
 			goto fail;
@@ -250,7 +330,7 @@ int igr_model_save(const igr_model *m, const char *path)
 			if (cw_write(&w, b, 8) < 0)
 				goto fail;
 		}
-		if (write_elements(&w, a) < 0)
+		if ((a->q8 ? write_q8(&w, a) : write_elements(&w, a)) < 0)
 			goto fail;
 	}
 	memcpy(b, "IEND", 4);
@@ -328,6 +408,53 @@ static void *read_array(struct cr *r, size_t bytes, const char *aname)
 	return buf;
 }
 
+/* An IGR_DT_Q8 array of R (after its dtype byte) decoded into a new F32
+ * array NAME of M, marked to be saved as int8 again.  0 or -1. */
+static int read_q8(struct cr *r, igr_model *m, const char *name)
+{
+	unsigned char b[8];
+	uint64_t dims[2], i, c;
+	unsigned char *sc = NULL;
+	signed char *code = NULL;
+	float *x = NULL;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		if (cr_read(r, b, 8) < 0)
+			return -1;
+		dims[d] = igr_get_u64(b);
+	}
+	if (dims[1] == 0 || dims[0] > ((uint64_t)1 << 36) / dims[1])
+		return igr_error("%s: damaged model file (array '%s')", r->path,
+				 name);
+	sc = read_array(r, (size_t)dims[0] * 4, name);
+	code = sc ? read_array(r, (size_t)(dims[0] * dims[1]), name) : NULL;
+	x = code ? malloc((size_t)(dims[0] * dims[1]) * sizeof *x + 1) : NULL;
+	if (x == NULL) {
+		free(sc);
+		free(code);
+		return code ? igr_error("out of memory (model array '%s')",
+					name)
+			    : -1;
+	}
+	for (i = 0; i < dims[0]; i++) {
+		uint32_t bits = igr_get_u32(sc + 4 * i);
+		float s;
+
+		memcpy(&s, &bits, 4);
+		for (c = 0; c < dims[1]; c++)
+			x[i * dims[1] + c] = (float)code[i * dims[1] + c] * s;
+	}
+	free(sc);
+	free(code);
+	if (igr_model_add(m, name, IGR_DT_F32, 2, dims, x) < 0) {
+		free(x);
+		return -1;
+	}
+	m->arr[m->narr - 1].q8 = 1;
+	return 0;
+}
+
 igr_model *igr_model_load(const char *path)
 {
 	struct cr r = { NULL, 0, path };
@@ -400,6 +527,11 @@ igr_model *igr_model_load(const char *path)
 		aname[igr_get_u16(b)] = '\0';
 		if (cr_read(&r, b, 2) < 0)
 			goto fail;
+		if (b[0] == IGR_DT_Q8) {
+			if (b[1] != 2 || read_q8(&r, m, aname) < 0)
+				goto fail;
+			continue;
+		}
 		es = igr_dtype_size(b[0]);
 		nd = b[1];
 		if (es == 0 || nd < 1 || nd > 4) {

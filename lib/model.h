@@ -11,6 +11,14 @@
  *       u8 ndim, u64 dims[ndim], the elements little-endian,
  *   "IEND", u32 CRC-32 of every byte before it.
  *
+ * Compression (major version 2, written only when used): a 2-D float
+ * array marked with igr_model_quantize() is stored as dtype IGR_DT_Q8:
+ * the dims, then one f32 scale per row, then the rows as int8 codes
+ * (symmetric: code = round(x / scale), scale = max |x| of the row / 127),
+ * a quarter of the bytes.  Loading restores it as an F32 array of the
+ * decoded values (x = code * scale, within scale / 2 of the original),
+ * so the model code reads it as before; serving memory is unchanged.
+ *
  * A newer major version is refused; a damaged or truncated file is an
  * error.  igr_model_save() writes atomically (io.h).
  *
@@ -29,7 +37,7 @@
 #include "graph.h"
 #include "io.h"
 
-#define IGR_MODEL_MAJOR 1
+#define IGR_MODEL_MAJOR 2  /* the newest this program reads */
 #define IGR_MODEL_MINOR 0
 
 enum igr_dtype {
@@ -39,6 +47,7 @@ enum igr_dtype {
 	IGR_DT_I64 = 4,
 	IGR_DT_F64 = 5,
 	IGR_DT_U8 = 6,
+	IGR_DT_Q8 = 7,     /* in files only: rows of int8 codes + scales */
 };
 
 typedef struct igr_array {
@@ -47,6 +56,7 @@ typedef struct igr_array {
 	int ndim;          /* 1 .. 4 */
 	uint64_t dim[4];
 	void *data;        /* dim[0] * ... elements */
+	int q8;            /* 1: saved as IGR_DT_Q8 (igr_model_quantize) */
 } igr_array;
 
 struct igr_model_ops;
@@ -90,6 +100,9 @@ size_t igr_dtype_size(int dtype);
 uint64_t igr_array_len(const igr_array *a);
 
 int igr_model_save(const igr_model *m, const char *path) IGR_WUR;
+/* Mark every 2-D F32 array of at least MIN_ELEMS elements to be saved
+ * as int8 rows (IGR_DT_Q8 above); returns how many were marked. */
+size_t igr_model_quantize(igr_model *m, uint64_t min_elems);
 /* Load a model file and bind its ops (igr_model_ops_find). */
 igr_model *igr_model_load(const char *path) IGR_WUR;
 

@@ -1789,6 +1789,7 @@ static const struct igr_train_param *const gf_params[] = {
 	&p_tune_users,
 	&p_svd_iters,
 	&p_svd_oversample,
+	&igr_param_int8,
 	NULL,
 };
 
