@@ -215,17 +215,9 @@ int igr_embed_order(const igr_embed *e, uint32_t **order)
 /* 1 if item I is among the sorted ids IDX[LO .. HI) */
 static int excluded(const uint32_t *idx, uint64_t lo, uint64_t hi, uint32_t i)
 {
-	uint64_t end = hi;
+	uint64_t p = igr_lower_bound_u32(idx, lo, hi, i);
 
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (idx[mid] < i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < end && idx[lo] == i;
+	return p < hi && idx[p] == i;
 }
 
 /* igr_embed_topk for dim 1 through e->order: user value X ranks the

@@ -44,6 +44,24 @@ static uint32_t brute(const igr_embed *e, const float *u, uint32_t user,
 	return n;
 }
 
+/* The rules of test variant V: nothing; exclusions; + blocked items and
+ * a tie order; + a floor FL (v 3); exclusions scoring 0 (v 4). */
+static void rules_variant(igr_embed_rules *ru, int v, const igr_csr *x,
+			  const uint8_t *blocked, const uint32_t *tie, float fl)
+{
+	igr_embed_rules_init(ru);
+	if (v >= 1)
+		ru->exclude = x;
+	if (v >= 2) {
+		ru->blocked = blocked;
+		ru->tie = tie;
+	}
+	if (v == 3)
+		ru->min_score = fl;
+	if (v == 4)
+		ru->exclude_as_zero = 1;
+}
+
 START_TEST(embed_matches_brute_force)
 {
 	/* sizes that cross the 128-user and 512-item block edges; integer
@@ -99,15 +117,7 @@ START_TEST(embed_matches_brute_force)
 			e.user = U;
 			e.item = V;
 			e.item_bias = variant & 1 ? bias : NULL;
-			igr_embed_rules_init(&ru);
-			if (variant >= 1)
-				ru.exclude = x;
-			if (variant >= 2) {
-				ru.blocked = blocked;
-				ru.tie = tie;
-			}
-			if (variant == 3)
-				ru.min_score = 0.5f;
+			rules_variant(&ru, variant, x, blocked, tie, 0.5f);
 			ck_assert_int_eq(igr_embed_topk(&e, users, U, nu, k, &ru,
 							out, nout),
 					 0);
@@ -202,17 +212,7 @@ START_TEST(order_walk_matches_full_scan)
 		ck_assert(V[order[i]] != V[order[i]] ||
 			  V[order[i - 1]] >= V[order[i]]);
 	for (variant = 0; variant < 5; variant++) {
-		igr_embed_rules_init(&ru);
-		if (variant >= 1)
-			ru.exclude = x;
-		if (variant >= 2) {
-			ru.blocked = blocked;
-			ru.tie = tie;
-		}
-		if (variant == 3)
-			ru.min_score = -0.5f;
-		if (variant == 4)
-			ru.exclude_as_zero = 1;
+		rules_variant(&ru, variant, x, blocked, tie, -0.5f);
 		e.order = NULL;
 		ck_assert_int_eq(igr_embed_topk(&e, users, U, nu, k, &ru, o1,
 						n1), 0);
