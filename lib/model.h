@@ -92,6 +92,9 @@ uint64_t igr_array_len(const igr_array *a);
 int igr_model_save(const igr_model *m, const char *path) IGR_WUR;
 /* Load a model file and bind its ops (igr_model_ops_find). */
 igr_model *igr_model_load(const char *path) IGR_WUR;
+/* Load a file of this container without binding ops (other files kept in
+ * it, e.g. the FAISS index of annindex.h): m->ops stays NULL. */
+igr_model *igr_model_read(const char *path) IGR_WUR;
 
 /*
  * What each model type implements.  Training lives in the model's own
