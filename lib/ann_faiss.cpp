@@ -108,7 +108,7 @@ static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
 		ivf->cp.max_points_per_centroid = 64;
 		ivf->cp.niter = 10;
 		ivf->cp.seed = p->seed;
-		ivf->nprobe = p->effort ? p->effort : 32;
+		ivf->nprobe = p->effort ? p->effort : 64;
 		if (ivf->nprobe > nlist)
 			ivf->nprobe = nlist;
 		return ivf;

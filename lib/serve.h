@@ -28,10 +28,13 @@
 #include "vocab.h"
 
 /* Catalogues of at least this many items are served through an index
- * built at load time when no --index is given (and not --exact): below
- * it, scoring every item costs less than building the index (measured:
- * BENCHMARKS.md, "Approximate serving"). */
-#define IGR_SERVE_ANN_ITEMS 200000
+ * built at load time when no --index is given (and not --exact).  Not a
+ * measured crossover but an extrapolation (BENCHMARKS.md, "Approximate
+ * serving"): at 394K items on 2 cores, building an sq8 index and serving
+ * through it (31 + 41 s) still cost more than scoring every item (59 s);
+ * the exhaustive cost grows with the items, the index's about with their
+ * square root. */
+#define IGR_SERVE_ANN_ITEMS 1000000
 
 /* Contributions per recommended item with `explain`. */
 #define IGR_SERVE_EXPLAIN 3
