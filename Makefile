@@ -129,7 +129,7 @@ asan:
 
 valgrind: all $(CHECKS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
-		IGRAPH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		IGRAPH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" \
 		CK_FORK=no ./tests/run.sh
 
 lint:
