@@ -17,6 +17,7 @@ MANDIR ?= $(PREFIX)/share/man
 BUILD ?= build
 
 CC ?= cc
+CXX ?= g++
 OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -31,10 +32,26 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fopenmp -Ilib $(PKG_CFLAGS) $(WARN) \
 # --as-needed: a command records only the libraries it uses, so the ones
 # that compute nothing never load OpenBLAS or libgomp (whose constructors
 # start threads before main; see cmd/cli.c)
-LIBS = -Wl,--as-needed $(PKG_LIBS) -lcsv -llapacke -lm -fopenmp
+# FAISS (approximate nearest neighbours, lib/ann_faiss.cpp): Debian's
+# libfaiss-dev ships a static libfaiss.a only; it takes its sgemm_ and
+# LAPACK from OpenBLAS (so $(PKG_LIBS) follows it) and needs libstdc++
+FAISS_LIB ?= $(firstword $(wildcard /usr/lib/*/libfaiss.a /usr/local/lib/libfaiss.a))
+ifeq ($(filter clean deps lint,$(MAKECMDGOALS)),)
+ifeq ($(FAISS_LIB),)
+$(error FAISS not found (no libfaiss.a): run scripts/install-deps, which installs libfaiss-dev)
+endif
+endif
+LIBS = -Wl,--as-needed $(FAISS_LIB) $(PKG_LIBS) -lcsv -llapacke -lm -lstdc++ \
+       -fopenmp
+CXXWARN = -Wall -Wextra -Wshadow -Wpointer-arith -Wformat=2 \
+	  -Wno-format-nonliteral -Wvla
+ALL_CXXFLAGS = -std=c++17 -D_GNU_SOURCE -fopenmp -Ilib $(CXXWARN) $(CFLAGS) \
+	       $(EXTRA_CFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c lib/models/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# the one C++ file: the FAISS shim (its header says why)
+LIB_CXX := lib/ann_faiss.cpp
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_CXX:%.cpp=$(BUILD)/obj/%.o)
 LIB_A := $(BUILD)/libigr.a
 CMD_SRC := $(sort $(wildcard cmd/igraph-*.c))
 CMDS := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
@@ -59,6 +76,10 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -108,7 +129,7 @@ asan:
 
 valgrind: all $(CHECKS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
-		IGRAPH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		IGRAPH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" \
 		CK_FORK=no ./tests/run.sh
 
 lint:

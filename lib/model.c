@@ -455,14 +455,13 @@ static int read_q8(struct cr *r, igr_model *m, const char *name)
 	return 0;
 }
 
-igr_model *igr_model_load(const char *path)
+igr_model *igr_model_read(const char *path)
 {
 	struct cr r = { NULL, 0, path };
 	unsigned char b[32];
 	igr_model *m = NULL;
 	char *json = NULL;
 	uint32_t jl, narr, i;
-	const char *name;
 
 	r.in = igr_in_open(path);
 	if (r.in == NULL)
@@ -598,12 +597,6 @@ igr_model *igr_model_load(const char *path)
 			goto fail;
 		}
 	}
-	name = igr_model_name(m);
-	m->ops = igr_model_ops_find(name);
-	if (m->ops == NULL) {
-		igr_error("%s: unknown model type '%s'", path, name);
-		goto fail;
-	}
 	free(json);
 	igr_in_close(r.in);
 	return m;
@@ -633,4 +626,21 @@ uint32_t igr_model_nusers(const igr_model *m)
 uint32_t igr_model_nitems(const igr_model *m)
 {
 	return data_u32(m, "items");
+}
+
+igr_model *igr_model_load(const char *path)
+{
+	igr_model *m = igr_model_read(path);
+	const char *name;
+
+	if (m == NULL)
+		return NULL;
+	name = igr_model_name(m);
+	m->ops = igr_model_ops_find(name);
+	if (m->ops == NULL) {
+		igr_error("%s: unknown model type '%s'", path, name);
+		igr_model_free(m);
+		return NULL;
+	}
+	return m;
 }

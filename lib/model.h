@@ -105,6 +105,9 @@ int igr_model_save(const igr_model *m, const char *path) IGR_WUR;
 size_t igr_model_quantize(igr_model *m, uint64_t min_elems);
 /* Load a model file and bind its ops (igr_model_ops_find). */
 igr_model *igr_model_load(const char *path) IGR_WUR;
+/* Load a file of this container without binding ops (other files kept in
+ * it, e.g. the FAISS index of annindex.h): m->ops stays NULL. */
+igr_model *igr_model_read(const char *path) IGR_WUR;
 
 /*
  * What each model type implements.  Training lives in the model's own

@@ -1,5 +1,6 @@
 /* recommend.c - the serving rules engine (see recommend.h). */
 #include "recommend.h"
+#include "annindex.h"
 #include "embed.h"
 #include "error.h"
 #include "mem.h"
@@ -39,6 +40,9 @@ struct igr_rec {
 	uint32_t *eorder;     /* e.order when rank 1, or NULL */
 	float *ovec;          /* vectors stream: nu x dim */
 	uint8_t *ohave;       /* nu flags */
+	const igr_index *ix;  /* PATH_EMBED through an index, or NULL */
+	uint32_t ann_margin, ann_effort;
+	struct igr_rec_ann_stats ann;
 };
 
 void igr_rec_opts_init(struct igr_rec_opts *o)
@@ -495,21 +499,15 @@ static int batch_reserve(igr_rec_batch *b, size_t n, uint32_t k, uint32_t e)
 
 /* ---- selection backends: top-L per user under rules 1-3 ---------------- */
 
-/* Embedding path: the fused sgemm scorer. */
-static int select_embed(const igr_rec *r, const uint32_t *users, size_t n,
-			uint32_t L, igr_hit *out, uint32_t *nout,
-			uint8_t *unknown)
+/* The vectors of USERS into UV (n x dim; zeros for a user the model
+ * knows nothing about, flagged in UNKNOWN).  0 or -1. */
+static int user_vecs(const igr_rec *r, const uint32_t *users, size_t n,
+		     float *uv, uint8_t *unknown)
 {
-	igr_embed_rules rules;
-	float *uv;
-	int rc;
 	struct errbox eb = { 0, "" };
 	int64_t j;
 	uint32_t d = r->e.dim;
 
-	uv = alloc_n((size_t)n * d, sizeof *uv);
-	if (uv == NULL)
-		return igr_error("out of memory (%zu user vectors)", n);
 #pragma omp parallel for schedule(dynamic, 256)
 	for (j = 0; j < (int64_t)n; j++) {
 		int x = user_vec(r, users[j], uv + (size_t)j * d);
@@ -519,18 +517,274 @@ static int select_embed(const igr_rec *r, const uint32_t *users, size_t n,
 		if (x != 0)
 			memset(uv + (size_t)j * d, 0, d * sizeof *uv);
 	}
-	if (eb.failed) {
-		free(uv);
-		return errbox_raise(&eb);
-	}
+	return eb.failed ? errbox_raise(&eb) : 0;
+}
+
+/* The fused sgemm scorer on the vectors UV of USERS under rules 1-3. */
+static int embed_topk(const igr_rec *r, const uint32_t *users,
+		      const float *uv, size_t n, uint32_t L, igr_hit *out,
+		      uint32_t *nout)
+{
+	igr_embed_rules rules;
+
 	igr_embed_rules_init(&rules);
 	rules.exclude = excl_rel(r);
 	rules.exclude_as_zero = r->o.exclude == IGR_EXCL_ZERO;
 	rules.blocked = r->blocked;
 	rules.min_score = floor_score(r);
 	rules.tie = r->tie;
-	rc = igr_embed_topk(&r->e, users, uv, n, L, &rules, out, nout);
+	return igr_embed_topk(&r->e, users, uv, n, L, &rules, out, nout);
+}
+
+/* Embedding path: the fused sgemm scorer over every item. */
+static int select_embed(const igr_rec *r, const uint32_t *users, size_t n,
+			uint32_t L, igr_hit *out, uint32_t *nout,
+			uint8_t *unknown)
+{
+	float *uv = alloc_n((size_t)n * r->e.dim, sizeof *uv);
+	int rc;
+
+	if (uv == NULL)
+		return igr_error("out of memory (%zu user vectors)", n);
+	rc = user_vecs(r, users, n, uv, unknown);
+	if (rc == 0)
+		rc = embed_topk(r, users, uv, n, L, out, nout);
 	free(uv);
+	return rc;
+}
+
+/* ---- the embedding path through an index (annindex.h) ------------------ */
+
+/* Candidates of one search call at most (its ids and scores: 48 MB). */
+#define ANN_SLOTS (4u << 20)
+/* Fewest candidates asked per user. */
+#define ANN_MIN_K 16
+
+void igr_rec_set_index(igr_rec *r, const igr_index *x, uint32_t margin,
+		       uint32_t effort)
+{
+	r->ix = x;
+	r->ann_margin = margin;
+	r->ann_effort = effort;
+}
+
+const igr_embed *igr_rec_embedding(const igr_rec *r)
+{
+	return r->path == PATH_EMBED ? &r->e : NULL;
+}
+
+void igr_rec_ann_stats(const igr_rec *r, struct igr_rec_ann_stats *st)
+{
+	*st = r->ann;
+}
+
+/* score(u, i) as the exhaustive path's sgemm computes it: the products
+ * summed in index order, each step a fused multiply-add, then the bias;
+ * so a list served through the index prints the same scores. */
+static float exact_score(const igr_embed *e, const float *u, uint32_t i)
+{
+	const float *v = e->item + (size_t)i * e->dim;
+	float s = 0;
+	uint32_t c;
+
+	for (c = 0; c < e->dim; c++)
+		s = fmaf(u[c], v[c], s);
+	return e->item_bias ? s + e->item_bias[i] : s;
+}
+
+/* User U's list from its index candidates IDS[0..kc): rules 1-3 applied
+ * to each, the survivors scored exactly, the best T->k into OUT.
+ * Returns the count. */
+static uint32_t rank_candidates(const igr_rec *r, const igr_csr *x,
+				uint32_t u, const float *uv,
+				const int64_t *ids, uint32_t kc, igr_topk *t,
+				igr_hit *out)
+{
+	float fl = floor_score(r);
+	int zero = r->o.exclude == IGR_EXCL_ZERO;
+	uint32_t c;
+
+	igr_topk_clear(t);
+	for (c = 0; c < kc; c++) {
+		int64_t id = ids[c];
+		float sc;
+		if (id < 0 || id >= r->e.nitems ||
+		    (r->blocked && r->blocked[id]) ||
+		    row_has(x, u, (uint32_t)id))
+			continue;
+		sc = exact_score(&r->e, uv, (uint32_t)id);
+		if (sc >= fl)
+			igr_topk_push(t, sc, (uint32_t)id);
+	}
+	if (zero && x != NULL && u < x->nrows && 0.0f >= fl) {
+		/* the excluded items stay in the ranking at 0, wherever the
+		 * index would have put them */
+		uint64_t k;
+		for (k = x->ptr[u]; k < x->ptr[u + 1]; k++) {
+			uint32_t i = x->idx[k];
+			if (i < r->e.nitems && !(r->blocked && r->blocked[i]))
+				igr_topk_push(t, 0.0f, i);
+		}
+	}
+	return igr_topk_sorted(t, out);
+}
+
+/*
+ * Embedding path through the index: per user, the index's KC best items
+ * by inner product, KC = L + the user's excluded items + the margin
+ * (more when a block list hides items), then rules 1-3 exactly on those.
+ * Users are searched together, grouped by KC (a power of two) since one
+ * FAISS call takes one K.  A user whose candidates leave fewer than L
+ * items, or who would need more than a quarter of the catalogue, is
+ * ranked by the exhaustive scorer instead.
+ */
+static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
+		      uint32_t L, igr_hit *out, uint32_t *nout,
+		      uint8_t *unknown)
+{
+	const igr_csr *x = excl_rel(r);
+	const igr_index *ix = r->ix;
+	uint32_t d = r->e.dim, qd = igr_index_qdim(ix), bits;
+	float *uv = NULL, *q = NULL, *sc = NULL;
+	int64_t *ids = NULL;
+	uint8_t *kbits = NULL, *redo = NULL;
+	uint32_t *sel = NULL;
+	double spread = 1;
+	size_t j, nredo = 0;
+	struct errbox eb = { 0, "" };
+	int rc = -1;
+
+	uv = alloc_n((size_t)n * d, sizeof *uv);
+	kbits = alloc_n(n, 1);
+	redo = calloc(n ? n : 1, 1);
+	sel = alloc_n(n, sizeof *sel);
+	if (uv == NULL || kbits == NULL || redo == NULL || sel == NULL) {
+		igr_error("out of memory (%zu users)", n);
+		goto out;
+	}
+	if (user_vecs(r, users, n, uv, unknown) < 0)
+		goto out;
+	if (r->blocked != NULL) {
+		/* blocked items take candidates' places: ask for more */
+		uint64_t allowed = 0;
+		uint32_t i;
+		for (i = 0; i < r->e.nitems; i++)
+			allowed += r->blocked[i] == 0;
+		spread = allowed > 0 ? (double)r->e.nitems / allowed
+				     : (double)r->e.nitems;
+	}
+	for (j = 0; j < n; j++) {
+		double need = (double)L + (double)r->ann_margin +
+			      (double)degree(x, users[j]);
+		nout[j] = 0;
+		kbits[j] = 0;
+		if (unknown[j])
+			continue;
+		need *= spread;
+		for (bits = 4; bits < 31 && (double)(1u << bits) < need; bits++)
+			;
+		if ((1u << bits) > r->e.nitems / 4)
+			redo[j] = 1;
+		else
+			kbits[j] = (uint8_t)bits;
+	}
+	for (bits = 4; bits < 31; bits++) {
+		uint32_t kc = 1u << bits;
+		size_t ns = 0, chunk = ANN_SLOTS / kc, c0;
+		for (j = 0; j < n; j++)
+			if (kbits[j] == bits)
+				sel[ns++] = (uint32_t)j;
+		if (ns == 0)
+			continue;
+		if (chunk < 1)
+			chunk = 1;
+		if (chunk > ns)
+			chunk = ns;
+		free(q);
+		free(sc);
+		free(ids);
+		q = alloc_n(chunk * qd, sizeof *q);
+		sc = alloc_n(chunk * kc, sizeof *sc);
+		ids = alloc_n(chunk * kc, sizeof *ids);
+		if (q == NULL || sc == NULL || ids == NULL) {
+			igr_error("out of memory (%zu x %u candidates)", chunk,
+				  kc);
+			goto out;
+		}
+		for (c0 = 0; c0 < ns; c0 += chunk) {
+			size_t nc = ns - c0 < chunk ? ns - c0 : chunk;
+			int64_t c;
+			for (c = 0; c < (int64_t)nc; c++)
+				igr_index_query(ix, uv + (size_t)sel[c0 + c] * d,
+						q + (size_t)c * qd);
+			if (igr_ann_search(ix->ann, q, nc, kc, r->ann_effort, sc,
+					   ids) < 0)
+				goto out;
+#pragma omp parallel
+			{
+				igr_topk t;
+				int ok = igr_topk_init(&t, L, r->tie) == 0;
+				if (!ok)
+					errbox_set(&eb);
+#pragma omp for schedule(dynamic, 64)
+				for (c = 0; c < (int64_t)nc; c++) {
+					size_t jj = sel[c0 + c];
+					if (!ok)
+						continue;
+					nout[jj] = rank_candidates(
+						r, x, users[jj],
+						uv + jj * d, ids + (size_t)c * kc,
+						kc, &t, out + jj * L);
+					if (nout[jj] < L)
+						redo[jj] = 1;
+				}
+				if (ok)
+					igr_topk_release(&t);
+			}
+			if (eb.failed) {
+				errbox_raise(&eb);
+				goto out;
+			}
+		}
+	}
+	/* the users the candidates did not serve: every item */
+	for (j = 0; j < n; j++)
+		if (redo[j]) {
+			sel[nredo] = (uint32_t)j;
+			memmove(uv + nredo * d, uv + j * d, d * sizeof *uv);
+			nredo++;
+		}
+	r->ann.users += n;
+	r->ann.exact += nredo;
+	if (nredo > 0) {
+		uint32_t *ru = alloc_n(nredo, sizeof *ru);
+		uint32_t *rn = alloc_n(nredo, sizeof *rn);
+		igr_hit *ro = alloc_n(nredo * L, sizeof *ro);
+		int x2 = ru && rn && ro ? 0 : igr_error("out of memory");
+		for (j = 0; x2 == 0 && j < nredo; j++)
+			ru[j] = users[sel[j]];
+		if (x2 == 0)
+			x2 = embed_topk(r, ru, uv, nredo, L, ro, rn);
+		for (j = 0; x2 == 0 && j < nredo; j++) {
+			nout[sel[j]] = rn[j];
+			memcpy(out + (size_t)sel[j] * L, ro + j * L,
+			       rn[j] * sizeof *ro);
+		}
+		free(ru);
+		free(rn);
+		free(ro);
+		if (x2 < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(uv);
+	free(kbits);
+	free(redo);
+	free(sel);
+	free(q);
+	free(sc);
+	free(ids);
 	return rc;
 }
 
@@ -748,13 +1002,15 @@ static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
 	return eb.failed ? errbox_raise(&eb) : 0;
 }
 
-static int select_users(const igr_rec *r, const uint32_t *users, size_t n,
+static int select_users(igr_rec *r, const uint32_t *users, size_t n,
 			uint32_t L, igr_hit *out, uint32_t *nout,
 			uint8_t *unknown)
 {
 	memset(unknown, 0, n);
 	switch (r->path) {
 	case PATH_EMBED:
+		if (r->ix != NULL)
+			return select_ann(r, users, n, L, out, nout, unknown);
 		return select_embed(r, users, n, L, out, nout, unknown);
 	case PATH_SPARSE:
 		return select_sparse(r, users, n, L, out, nout, unknown);

@@ -103,6 +103,32 @@ long igr_rec_known(igr_rec *r, const uint32_t *users, size_t n,
 uint32_t igr_rec_dim(const igr_rec *r);
 int igr_rec_user_vector(const igr_rec *r, uint32_t u, float *out) IGR_WUR;
 
+/* ---- the index (annindex.h) -------------------------------------------- */
+
+struct igr_index;
+struct igr_embed;
+
+/* Embedding models: the final vectors (NULL for other models), e.g. to
+ * build or check an index. */
+const struct igr_embed *igr_rec_embedding(const igr_rec *r);
+
+/* Serve the lists of items for users (igr_rec_users) through index X
+ * (borrowed; NULL: every item scored), which the caller has checked
+ * against igr_rec_embedding() (igr_index_check).  Each user's candidates
+ * are the index's best L + MARGIN + (the user's excluded items) by inner
+ * product, searched with EFFORT (0: the index's default); rules 1-3 are
+ * then applied to them exactly and their scores computed from the
+ * vectors, as the exhaustive path computes them.  Users the candidates
+ * leave short of L items are scored against every item. */
+void igr_rec_set_index(igr_rec *r, const struct igr_index *x,
+		       uint32_t margin, uint32_t effort);
+
+struct igr_rec_ann_stats {
+	uint64_t users;  /* users given to the index path */
+	uint64_t exact;  /* of which scored against every item instead */
+};
+void igr_rec_ann_stats(const igr_rec *r, struct igr_rec_ann_stats *st);
+
 /* 1 if the model can explain its scores (its own explain member, or an
  * embedding: the user's items closest to the recommended one). */
 int igr_rec_can_explain(const igr_rec *r);

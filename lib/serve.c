@@ -1,5 +1,6 @@
 /* serve.c - one run of igraph-recommend (see serve.h). */
 #include "serve.h"
+#include "annindex.h"
 #include "clock.h"
 #include "embed.h"
 #include "error.h"
@@ -61,6 +62,7 @@ struct igr_serve {
 	igr_graph *g;
 	igr_seqs *seqs;     /* the events behind G, when it came from events */
 	igr_rec *rec;
+	igr_index *ix;      /* the item index serving the lists, or NULL */
 	igr_csr *bought;
 	struct idlist users, qitems, qcats;
 	struct output out;
@@ -337,6 +339,65 @@ static int write_list(struct output *o, const igr_rec_list *l,
 
 /* ---- the run ----------------------------------------------------------- */
 
+/* The index of an embedding model's lists: loaded from --index and
+ * checked against the model's vectors, or built now for a catalogue of
+ * at least ann_items items; none with --exact. */
+static int open_index(igr_serve *s)
+{
+	const struct igr_serve_opts *o = s->o;
+	const igr_embed *e = igr_rec_embedding(s->rec);
+	const char *name = igr_model_name(s->m);
+	struct igr_ann_info in;
+	uint32_t margin = o->candidates == UINT32_MAX ? s->ro.k : o->candidates;
+
+	if (o->exact || o->mode != IGR_SERVE_USERS) {
+		igr_report_info(o->report, "scoring: every item (%s)",
+				o->exact ? "--exact" : "not lists for users");
+		return 0;
+	}
+	if (e == NULL) {
+		if (o->index != NULL)
+			return igr_error("%s: the %s model is not an embedding "
+					 "model: it serves without an index",
+					 o->index, name);
+		return 0;
+	}
+	if (o->index != NULL) {
+		s->ix = igr_index_load(o->index);
+		if (s->ix == NULL ||
+		    igr_index_check(s->ix, e, name, o->index) < 0)
+			return -1;
+	} else if (o->ann_items > 0 && e->nitems >= o->ann_items) {
+		struct igr_ann_params p;
+		memset(&p, 0, sizeof p);
+		p.type = IGR_ANN_IVF_SQ8;
+		s->ix = igr_index_build(e, name, &p);
+		if (s->ix == NULL)
+			return -1;
+	} else {
+		igr_report_info(o->report, "scoring: every item (%u items, "
+				"below the %u of an index; --index FILE to "
+				"use one)", e->nitems, o->ann_items);
+		return 0;
+	}
+	igr_ann_describe(s->ix->ann, &in);
+	igr_report_info(o->report,
+			"scoring: index %s (%s), %s over %llu items x %u, "
+			"nlist %u, hnsw m %u, effort %u%s; candidates k + %u + "
+			"excluded items",
+			o->index ? o->index : "built now",
+			o->index ? "loaded" : "no --index",
+			igr_ann_type_name(in.type), (unsigned long long)in.n,
+			in.dim, in.nlist, in.hnsw_m,
+			o->effort ? o->effort : in.effort,
+			o->effort ? " (--effort)" : "", margin);
+	if (o->index == NULL)
+		igr_report_info(o->report, "index built in %.2fs",
+				s->ix->build_seconds);
+	igr_rec_set_index(s->rec, s->ix, margin, o->effort);
+	return 0;
+}
+
 igr_serve *igr_serve_open(const struct igr_serve_opts *o)
 {
 	igr_serve *s = calloc(1, sizeof *s);
@@ -391,6 +452,8 @@ igr_serve *igr_serve_open(const struct igr_serve_opts *o)
 		s->ro.bought = s->bought;
 	}
 	igr_rec_set_opts(s->rec, &s->ro);
+	if (open_index(s) < 0)
+		goto fail;
 	return s;
 fail:
 	igr_serve_free(s);
@@ -627,6 +690,15 @@ int igr_serve_run(igr_serve *s)
 	     : o->mode == IGR_SERVE_SIMILAR ? run_similar(s)
 					    : run_audience(s);
 	igr_report_progress_done(o->report);
+	if (rc == 0 && s->ix != NULL) {
+		struct igr_rec_ann_stats as;
+		igr_rec_ann_stats(s->rec, &as);
+		igr_report_info(o->report, "index: %llu users served from its "
+				"candidates, %llu scored against every item "
+				"(candidates short of k)",
+				(unsigned long long)(as.users - as.exact),
+				(unsigned long long)as.exact);
+	}
 	return rc;
 }
 
@@ -683,6 +755,7 @@ void igr_serve_free(igr_serve *s)
 	igr_reader_close(s->r);
 	igr_rec_batch_free(&s->b);
 	igr_rec_free(s->rec);
+	igr_index_free(s->ix);
 	igr_model_free(s->m);
 	igr_graph_free(s->g);
 	igr_seqs_free(s->seqs);
@@ -691,4 +764,35 @@ void igr_serve_free(igr_serve *s)
 	idlist_free(&s->qitems);
 	idlist_free(&s->qcats);
 	free(s);
+}
+
+igr_index *igr_serve_index(const char *model, const char *graph,
+			   const igr_vocabset *vs,
+			   const struct igr_ann_params *p)
+{
+	struct igr_serve_opts o;
+	const igr_embed *e;
+	igr_serve *s;
+	igr_index *ix = NULL;
+
+	memset(&o, 0, sizeof o);
+	igr_rec_opts_init(&o.rec);
+	o.model = model;
+	o.graph = graph;
+	o.vs = vs;
+	o.mode = IGR_SERVE_USERS;
+	o.exclude = "none";
+	o.exact = 1;
+	s = igr_serve_open(&o);
+	if (s == NULL)
+		return NULL;
+	e = igr_rec_embedding(s->rec);
+	if (e == NULL)
+		igr_error("%s: the %s model is not an embedding model: it has "
+			  "no item vectors to index", model,
+			  igr_model_name(s->m));
+	else
+		ix = igr_index_build(e, igr_model_name(s->m), p);
+	igr_serve_free(s);
+	return ix;
 }

@@ -27,6 +27,15 @@
 #include "report.h"
 #include "vocab.h"
 
+/* Catalogues of at least this many items are served through an index
+ * built at load time when no --index is given (and not --exact).  Not a
+ * measured crossover but an extrapolation (BENCHMARKS.md, "Approximate
+ * serving"): at 394K items on 2 cores, building an sq8 index and serving
+ * through it (31 + 41 s) still cost more than scoring every item (59 s);
+ * the exhaustive cost grows with the items, the index's about with their
+ * square root. */
+#define IGR_SERVE_ANN_ITEMS 1000000
+
 /* Contributions per recommended item with `explain`. */
 #define IGR_SERVE_EXPLAIN 3
 
@@ -47,6 +56,13 @@ struct igr_serve_opts {
 	const char *audience;     /* item id file, tab-separated campaigns */
 	const char *audience_cat; /* category id file */
 	const char *vectors;      /* vectors stream replacing user vectors */
+	const char *index;        /* item index (igraph-index), or NULL */
+	int exact;                /* score every item (no index) */
+	uint32_t ann_items;       /* no index given: build one from this
+				     many items (0: never) */
+	uint32_t candidates;      /* index candidates beyond k and the
+				     excluded items (UINT32_MAX: k) */
+	uint32_t effort;          /* index search effort (0: its default) */
 	int mode;                 /* enum igr_serve_mode */
 	const char *exclude;      /* "seen", "bought" or "none" (header) */
 	int json;                 /* JSON lines instead of a scores stream */
@@ -90,5 +106,17 @@ void igr_serve_stats(const igr_serve *s, struct igr_serve_stats *st);
 int igr_serve_sgemm(const igr_serve *s, double *gflop, double *rate,
 		    uint32_t *nitems, uint32_t *dim);
 void igr_serve_free(igr_serve *s);
+
+struct igr_index;
+struct igr_ann_params;
+
+/* igraph-index: the item index (annindex.h) of the embedding model in
+ * the file MODEL bound to the graph GRAPH (as igraph-recommend binds
+ * them: LightGCN's item vectors follow the graph), built with P.  VS: the
+ * vocabulary of a TSV graph with external ids, or NULL.  NULL with the
+ * error set (not an embedding model, ...). */
+struct igr_index *igr_serve_index(const char *model, const char *graph,
+				  const igr_vocabset *vs,
+				  const struct igr_ann_params *p) IGR_WUR;
 
 #endif
