@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	struct igr_cli cli;
 	struct igr_ann_params p;
 	struct igr_ann_info in;
-	const char *model = NULL, *type = "sq8";
+	const char *model = NULL, *type = "pq";
 	char *deflt = NULL;
 	const char *out;
 	igr_vocabset *vs;
@@ -48,18 +48,20 @@ int main(int argc, char **argv)
 		IGR_OPT_STR('m', "model", "file", &model,
 			    "the embedding model (igraph-train)",
 			    .flags = IGR_OF_REQUIRED),
-		IGR_OPT_CODE(0, "type", "sq8 | hnsw | flat", OPT_TYPE,
-			     "'sq8': inverted lists of 8-bit codes (the "
-			     "default); 'hnsw': a small-world graph over the "
-			     "float vectors; 'flat': every item (exact)",
+		IGR_OPT_CODE(0, "type", "sq8 | pq | hnsw | flat", OPT_TYPE,
+			     "'pq': inverted lists of product-quantised "
+			     "codes, dim / 4 bytes an item (the default); "
+			     "'sq8': inverted lists of 8-bit codes; "
+			     "'hnsw': a small-world graph over the float "
+			     "vectors; 'flat': every item (exact)",
 			     .metavar = "TYPE"),
 		IGR_OPT_U32(0, "lists", "n", &p.nlist, 1, 1u << 24,
-			    "sq8: inverted lists (default: 4 sqrt(items))"),
+			    "sq8, pq: inverted lists (default: 4 sqrt(items))"),
 		IGR_OPT_U32(0, "links", "n", &p.hnsw_m, 4, 256,
 			    "hnsw: links per item (default 32)"),
 		IGR_OPT_U32(0, "effort", "n", &p.effort, 1, 1000000,
 			    "search effort saved with the index: lists probed "
-			    "(sq8, default 64) or candidates kept (hnsw, "
+			    "(sq8, pq: default 64) or candidates kept (hnsw, "
 			    "default 128)"),
 		IGR_OPT_COMMON("output", "write the index to FILE atomically "
 			       "(default: the model's name with .idx)"),
@@ -72,7 +74,8 @@ int main(int argc, char **argv)
 	while (igr_cli_getopt(&cli) == OPT_TYPE)
 		type = optarg;
 	if (igr_ann_type_parse(type) < 0)
-		igr_usage_error("--type: '%s' is not sq8, hnsw or flat", type);
+		igr_usage_error("--type: '%s' is not sq8, pq, hnsw or flat",
+				type);
 	if (model == NULL)
 		igr_usage_error("--model is required");
 	if (argc - optind > 1)

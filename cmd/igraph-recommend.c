@@ -168,9 +168,9 @@ int main(int argc, char **argv)
 			     "catalogue)"),
 		IGR_OPT_U32(0, "candidates", "n", &so.candidates, 0, 1000000,
 			    "index candidates per user beyond -k and the user's "
-			    "excluded items (default: k)"),
+			    "excluded items (default: k; 5 k for a pq index)"),
 		IGR_OPT_U32(0, "effort", "n", &so.effort, 1, 1000000,
-			    "index search effort: lists probed (sq8) or "
+			    "index search effort: lists probed (pq, sq8) or "
 			    "candidates kept (hnsw); default: the index's"),
 		IGR_OPT_FLAG(0, "skip-unknown", &so.skip_unknown,
 			     "skip unknown ids in the files above (a warning) "

@@ -44,6 +44,7 @@ enum igr_ann_type {
 	IGR_ANN_FLAT = 0,
 	IGR_ANN_IVF_SQ8 = 1,
 	IGR_ANN_HNSW = 2,
+	IGR_ANN_IVF_PQ = 3,  /* inverted lists of product-quantised codes */
 };
 
 typedef struct igr_ann igr_ann;
@@ -73,7 +74,7 @@ struct igr_ann_info {
 	uint64_t bytes;      /* memory of the codes / vectors and links */
 };
 
-/* The type named NAME ("sq8", "hnsw", "flat"), or -1; and back. */
+/* The type named NAME ("sq8", "pq", "hnsw", "flat"), or -1; and back. */
 int igr_ann_type_parse(const char *name);
 const char *igr_ann_type_name(int type);
 

@@ -21,6 +21,7 @@ extern "C" {
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/HNSW.h>
@@ -28,6 +29,7 @@ extern "C" {
 #include <faiss/index_io.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -56,6 +58,8 @@ extern "C" int igr_ann_type_parse(const char *name)
 {
 	if (std::strcmp(name, "sq8") == 0)
 		return IGR_ANN_IVF_SQ8;
+	if (std::strcmp(name, "pq") == 0)
+		return IGR_ANN_IVF_PQ;
 	if (std::strcmp(name, "hnsw") == 0)
 		return IGR_ANN_HNSW;
 	if (std::strcmp(name, "flat") == 0)
@@ -68,6 +72,8 @@ extern "C" const char *igr_ann_type_name(int type)
 	switch (type) {
 	case IGR_ANN_IVF_SQ8:
 		return "sq8";
+	case IGR_ANN_IVF_PQ:
+		return "pq";
 	case IGR_ANN_HNSW:
 		return "hnsw";
 	case IGR_ANN_FLAT:
@@ -84,6 +90,20 @@ extern "C" uint32_t igr_ann_default_nlist(uint64_t n)
 	if (l > (double)most)
 		l = (double)most;
 	return l < 1 ? 1 : (uint32_t)l;
+}
+
+/* PQ sub-vectors for dimension D: the divisor of D nearest D / 4 (every
+ * sub-vector the same width, as FAISS requires) */
+static uint32_t pq_subvectors(uint32_t d)
+{
+	uint32_t best = 1, m;
+
+	for (m = 1; m <= d; m++)
+		if (d % m == 0 && (best == 0 ||
+				   std::abs((int)(4 * m) - (int)d) <
+					   std::abs((int)(4 * best) - (int)d)))
+			best = m;
+	return best;
 }
 
 static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
@@ -113,6 +133,33 @@ static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
 			ivf->nprobe = nlist;
 		return ivf;
 	}
+	case IGR_ANN_IVF_PQ: {
+		/* product quantisation (Jegou et al., PAMI 2011): D / 4
+		 * sub-vectors of about 4 dimensions, 256 centroids each, so a
+		 * code is D / 4 bytes and its score D / 4 table lookups (an
+		 * eighth of sq8's bytes to scan at D = 64); the candidates are
+		 * scored again exactly from the float vectors */
+		uint32_t nlist = p->nlist ? p->nlist : igr_ann_default_nlist(n);
+		uint32_t m = pq_subvectors(d);
+		std::unique_ptr<faiss::IndexFlatIP> q(
+			new faiss::IndexFlatIP(d));
+		auto *ivf = new faiss::IndexIVFPQ(q.get(), d, nlist, m, 8,
+						  faiss::METRIC_INNER_PRODUCT);
+		q.release();
+		ivf->own_fields = true;
+		ivf->cp.max_points_per_centroid = 64;
+		ivf->cp.niter = 10;
+		ivf->cp.seed = p->seed;
+		ivf->pq.cp.seed = p->seed;
+		ivf->pq.cp.niter = 10;
+		/* FAISS prints a warning below 39 points a centroid; 256 is
+		 * refused before (igr_ann_build) */
+		ivf->pq.cp.min_points_per_centroid = 1;
+		ivf->nprobe = p->effort ? p->effort : 64;
+		if (ivf->nprobe > nlist)
+			ivf->nprobe = nlist;
+		return ivf;
+	}
 	case IGR_ANN_HNSW: {
 		auto *h = new faiss::IndexHNSWFlat(
 			d, p->hnsw_m ? (int)p->hnsw_m : 32,
@@ -135,10 +182,15 @@ extern "C" igr_ann *igr_ann_build(const struct igr_ann_params *p,
 
 	if (d == 0)
 		return igr_error("cannot index vectors of dimension 0"), nullptr;
-	if (p->type == IGR_ANN_IVF_SQ8 && n < 39)
+	if ((p->type == IGR_ANN_IVF_SQ8 || p->type == IGR_ANN_IVF_PQ) && n < 39)
 		return igr_error("an inverted file needs at least 39 vectors "
 				 "(got %llu): use the exact path",
 				 (unsigned long long)n),
+		       nullptr;
+	if (p->type == IGR_ANN_IVF_PQ && n < 256)
+		return igr_error("pq needs at least 256 vectors to train its "
+				 "codebooks (got %llu): use sq8 or the exact "
+				 "path", (unsigned long long)n),
 		       nullptr;
 	a = new (std::nothrow) igr_ann;
 	if (a == nullptr)
@@ -216,7 +268,8 @@ extern "C" int igr_ann_search(const igr_ann *a, const float *q, uint64_t nq,
 
 		if (k == 0 || nq == 0)
 			return 0;
-		if (effort > 0 && a->type == IGR_ANN_IVF_SQ8) {
+		if (effort > 0 && (a->type == IGR_ANN_IVF_SQ8 ||
+				   a->type == IGR_ANN_IVF_PQ)) {
 			ivf.nprobe = effort;
 			sp = &ivf;
 		} else if (effort > 0 && a->type == IGR_ANN_HNSW) {
@@ -241,6 +294,10 @@ struct CallbackWriter : faiss::IOWriter {
 
 	size_t operator()(const void *p, size_t size, size_t nitems) override
 	{
+		/* FAISS writes empty arrays from a NULL data(): nothing to
+		 * pass on (the callbacks memcpy) */
+		if (!failed && size * nitems == 0)
+			return nitems;
 		if (failed || fn(arg, p, size * nitems) < 0) {
 			failed = true;
 			return 0;
@@ -263,6 +320,8 @@ struct MemoryReader : faiss::IOReader {
 		if (nitems > have / size)
 			nitems = have / size;
 		want = size * nitems;
+		if (want == 0)
+			return nitems;
 		std::memcpy(out, p + pos, want);
 		pos += want;
 		return nitems;
@@ -311,6 +370,8 @@ extern "C" igr_ann *igr_ann_read(const void *buf, size_t n)
 	a->index = ix;
 	if (dynamic_cast<faiss::IndexIVFScalarQuantizer *>(ix) != nullptr)
 		a->type = IGR_ANN_IVF_SQ8;
+	else if (dynamic_cast<faiss::IndexIVFPQ *>(ix) != nullptr)
+		a->type = IGR_ANN_IVF_PQ;
 	else if (dynamic_cast<faiss::IndexHNSWFlat *>(ix) != nullptr)
 		a->type = IGR_ANN_HNSW;
 	else if (dynamic_cast<faiss::IndexFlatIP *>(ix) != nullptr)

@@ -13,6 +13,7 @@
 #define D 16
 #define NQ 200
 #define K 10
+#define PQ_BOUND 0.45 /* measured 0.559 */
 
 /* Clustered vectors (items of a catalogue are not uniform either). */
 static float *random_vectors(uint32_t n, uint32_t d)
@@ -146,6 +147,15 @@ START_TEST(ivf_sq8_recall)
 }
 END_TEST
 
+START_TEST(ivf_pq_recall)
+{
+	/* 16 dimensions in 4 sub-vectors of 4: a rough score, which
+	 * serving makes exact on a longer candidate list; here the index's
+	 * own top 10 */
+	check_type(IGR_ANN_IVF_PQ, PQ_BOUND, 64);
+}
+END_TEST
+
 START_TEST(hnsw_recall)
 {
 	check_type(IGR_ANN_HNSW, 0.9, 128);
@@ -165,6 +175,15 @@ START_TEST(bad_input)
 	ck_assert_ptr_null(igr_ann_build(&p, x, 10, 0));
 	ck_assert_int_eq(igr_ann_type_parse("sq8"), IGR_ANN_IVF_SQ8);
 	ck_assert_int_eq(igr_ann_type_parse("hnsw"), IGR_ANN_HNSW);
+	ck_assert_int_eq(igr_ann_type_parse("pq"), IGR_ANN_IVF_PQ);
+	p.type = IGR_ANN_IVF_PQ;
+	{
+		float *y = calloc(100 * D, sizeof *y);
+
+		ck_assert_ptr_null(igr_ann_build(&p, y, 100, D));
+		ck_assert_ptr_nonnull(strstr(igr_errmsg(), "at least 256"));
+		free(y);
+	}
 	ck_assert_int_eq(igr_ann_type_parse("ivf"), -1);
 	ck_assert_uint_eq(igr_ann_default_nlist(4000), 102); /* 4000 / 39 */
 	ck_assert_uint_eq(igr_ann_default_nlist(1000000), 4000);
@@ -260,6 +279,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, flat_is_exact);
 	tcase_add_test(tc, ivf_sq8_recall);
+	tcase_add_test(tc, ivf_pq_recall);
 	tcase_add_test(tc, hnsw_recall);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, index_file);

@@ -22,9 +22,11 @@ rows() {
 ig cat --tsv "$T/g.igr" | awk -F '\t' '$1 == "user" && $3 == "item" { print $2, $4 }' |
 	sort >"$T/seen"
 
-expect "igraph-index (sq8)" 0 ig index -v --model "$T/mf.igm" --lists 40 "$T/g.igr"
-expect_err "-v describes the index" "sq8 index of [0-9]* items x 16"
+expect "igraph-index (pq, the default)" 0 ig index -v --model "$T/mf.igm" --lists 40 "$T/g.igr"
+expect_err "-v describes the index" "pq index of [0-9]* items x 16"
 check "the index is beside the model" test -s "$T/mf.igm.idx"
+expect "igraph-index --type sq8" 0 ig index -v --type sq8 --model "$T/mf.igm" --lists 40 -o "$T/sq8.idx" "$T/g.igr"
+expect_err "... described" "sq8 index of [0-9]* items x 16"
 expect "igraph-index --type flat" 0 ig index --type flat --model "$T/mf.igm" -o "$T/flat.idx" "$T/g.igr"
 expect "igraph-index --type hnsw" 0 ig index --type hnsw --model "$T/mf.igm" -o "$T/hnsw.idx" "$T/g.igr"
 
@@ -35,7 +37,7 @@ rows "$T/ex.igr" >"$T/ex.rows"
 rows "$T/exact.igr" >"$T/exact.rows"
 same "--exact is the exhaustive path" "$T/ex.rows" "$T/exact.rows"
 
-for ix in mf.igm.idx flat.idx hnsw.idx; do
+for ix in mf.igm.idx sq8.idx flat.idx hnsw.idx; do
 	expect "served through $ix" 0 ig recommend -v --model "$T/mf.igm" -k 20 --index "$T/$ix" -o "$T/a.igr" "$T/g.igr"
 	expect_err "-v names $ix" "scoring: index .*$ix"
 	rows "$T/a.igr" >"$T/a.rows"
