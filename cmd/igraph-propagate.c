@@ -53,6 +53,18 @@ int main(int argc, char **argv)
 		IGR_OPT_STR(0, "users-from", "file", &po.users_from,
 			    "recompute only the users of this events stream "
 			    "(the others keep their interest points)"),
+		IGR_OPT_STR(0, "index", "file", &po.ix.index,
+			    "take the top items from this item index "
+			    "(igraph-index; embedding models)"),
+		IGR_OPT_FLAG(0, "exact", &po.ix.exact,
+			     "score every item (no index, even for a large "
+			     "catalogue)"),
+		IGR_OPT_U32(0, "candidates", "n", &po.ix.candidates, 0,
+			    1000000,
+			    "index candidates per user beyond --depth "
+			    "(default: depth; 5 x depth for a pq index)"),
+		IGR_OPT_U32(0, "effort", "n", &po.ix.effort, 1, 1000000,
+			    "index search effort (default: the index's)"),
 		IGR_OPT_COMMON("output", "write the graph to FILE atomically"),
 		IGR_OPT_COMMON("binary", "write the binary encoding"),
 		IGR_OPT_COMMON("vocab", "read a TSV graph written with external "
@@ -63,6 +75,8 @@ int main(int argc, char **argv)
 	memset(&po, 0, sizeof po);
 	po.points = 10;
 	po.depth = 100;
+	po.ix.candidates = UINT32_MAX;
+	po.ix.ann_items = IGR_SERVE_ANN_ITEMS;
 	igr_cli_init(&cli, &cmd, opts, argc, argv);
 	igr_cli_parse(&cli);
 	igr_cli_ready(&cli);
@@ -71,6 +85,10 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
 	po.graph = optind < argc ? argv[optind] : "-";
+	if (po.ix.exact && (po.ix.index || po.ix.effort ||
+			    po.ix.candidates != UINT32_MAX))
+		igr_usage_error("--exact scores every item: no --index, "
+				"--candidates or --effort");
 	igr_cli_output(&cli, "--vectors", po.vectors);
 	po.vs = vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	po.output = cli.output;

@@ -160,16 +160,16 @@ int main(int argc, char **argv)
 			    "users for these categories (one a line)"),
 		IGR_OPT_STR(0, "vectors", "file", &so.vectors,
 			    "user vectors from igraph-propagate"),
-		IGR_OPT_STR(0, "index", "file", &so.index,
+		IGR_OPT_STR(0, "index", "file", &so.ix.index,
 			    "serve an embedding model's lists through this item "
 			    "index (igraph-index)"),
-		IGR_OPT_FLAG(0, "exact", &so.exact,
+		IGR_OPT_FLAG(0, "exact", &so.ix.exact,
 			     "score every item (no index, even for a large "
 			     "catalogue)"),
-		IGR_OPT_U32(0, "candidates", "n", &so.candidates, 0, 1000000,
+		IGR_OPT_U32(0, "candidates", "n", &so.ix.candidates, 0, 1000000,
 			    "index candidates per user beyond -k and the user's "
 			    "excluded items (default: k; 5 k for a pq index)"),
-		IGR_OPT_U32(0, "effort", "n", &so.effort, 1, 1000000,
+		IGR_OPT_U32(0, "effort", "n", &so.ix.effort, 1, 1000000,
 			    "index search effort: lists probed (pq, sq8) or "
 			    "candidates kept (hnsw); default: the index's"),
 		IGR_OPT_FLAG(0, "skip-unknown", &so.skip_unknown,
@@ -189,8 +189,8 @@ int main(int argc, char **argv)
 
 	memset(&so, 0, sizeof so);
 	igr_rec_opts_init(&so.rec);
-	so.candidates = UINT32_MAX;
-	so.ann_items = IGR_SERVE_ANN_ITEMS;
+	so.ix.candidates = UINT32_MAX;
+	so.ix.ann_items = IGR_SERVE_ANN_ITEMS;
 	igr_cli_init(&cli, &cmd, opts, argc, argv);
 	while (igr_cli_getopt(&cli) == OPT_EXCLUDE) {
 		so.exclude = optarg;
@@ -207,8 +207,8 @@ int main(int argc, char **argv)
 		if (so.model || so.exclude || so.events || so.users ||
 		    so.allow || so.block || so.similar || so.audience ||
 		    so.audience_cat || so.vectors || so.json || so.explain ||
-		    so.index || so.exact || so.effort ||
-		    so.candidates != UINT32_MAX ||
+		    so.ix.index || so.ix.exact || so.ix.effort ||
+		    so.ix.candidates != UINT32_MAX ||
 		    timing || so.rec.per_category || !so.rec.fallback ||
 		    so.rec.min_score != -INFINITY)
 			igr_usage_error("--rerank takes the ranker, a features "
@@ -243,11 +243,11 @@ int main(int argc, char **argv)
 	if (strcmp(so.exclude, "bought") == 0 && so.events == NULL)
 		igr_usage_error("--exclude bought needs --events FILE (the "
 				"buy events)");
-	if ((so.index || so.exact || so.effort ||
-	     so.candidates != UINT32_MAX) && so.mode != IGR_SERVE_USERS)
+	if ((so.ix.index || so.ix.exact || so.ix.effort ||
+	     so.ix.candidates != UINT32_MAX) && so.mode != IGR_SERVE_USERS)
 		igr_usage_error("--index, --exact, --candidates and --effort "
 				"apply to lists of items for users");
-	if (so.exact && (so.index || so.effort || so.candidates != UINT32_MAX))
+	if (so.ix.exact && (so.ix.index || so.ix.effort || so.ix.candidates != UINT32_MAX))
 		igr_usage_error("--exact scores every item: no --index, "
 				"--candidates or --effort");
 	if (so.explain && so.mode != IGR_SERVE_USERS)

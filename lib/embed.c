@@ -606,7 +606,7 @@ int igr_embed_score_users(const igr_model *m, const igr_graph *g,
 	float *uv;
 	int rc;
 
-	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) != 0)
 		return igr_error("%s model has no embedding", igr_model_name(m));
 	uv = alloc_n(nu * e.dim, sizeof *uv);
 	if (uv == NULL)
@@ -627,7 +627,7 @@ int igr_embed_score_items(const igr_model *m, const igr_graph *g,
 	uint32_t i, d;
 
 	(void)g;
-	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) != 0)
 		return igr_error("%s model has no embedding", igr_model_name(m));
 	d = e.dim;
 	ni = e.nitems;
@@ -681,7 +681,7 @@ uint32_t igr_embed_dim(const igr_model *m)
 {
 	igr_embed e;
 
-	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) != 0)
 		return 0;
 	return e.dim;
 }
@@ -692,7 +692,7 @@ int igr_embed_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
 	igr_embed e;
 
 	(void)g;
-	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) < 0)
+	if (m->ops->embedding == NULL || m->ops->embedding(m, &e) != 0)
 		return igr_error("%s model has no embedding", igr_model_name(m));
 	if (e.user == NULL || u >= e.nusers)
 		return IGR_UNKNOWN_USER;

@@ -103,7 +103,7 @@ uint64_t igr_memory_budget(void)
 	if (budget > 0)
 		return budget;
 	phys = igr_physical_memory();
-	return phys > 0 ? phys / 4 * 3 : (uint64_t)8 << 30;
+	return phys > 0 ? phys / 8 * 5 : (uint64_t)8 << 30;
 }
 
 int igr_parse_size(const char *text, const char *what, uint64_t *bytes)

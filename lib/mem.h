@@ -44,7 +44,7 @@ void *igr_calloc_large(size_t n, size_t size);
 
 /*
  * The memory budget: how many bytes a stage may hold at its peak.  Set by
- * the commands from --memory or IGRAPH_MEMORY; until then three quarters
+ * the commands from --memory or IGRAPH_MEMORY; until then five eighths
  * of the machine's physical memory (the rest for the page cache, the
  * input and other processes).  A stage whose needs grow with its input
  * sizes itself from it (the graph filter's rank, say) or stops with a

@@ -183,7 +183,8 @@ struct igr_model_ops {
 	 * top-K.  E->user may cover fewer users than the graph (or be
 	 * NULL): the serving tools get the other users' vectors from
 	 * user_vector.  score(u, i) = dot(U[u], V[i]) (+ bias), and must
-	 * agree with score_users.  Returns 0 or -1. */
+	 * agree with score_users.  Returns 0, -1, or 1 when this model
+	 * (as trained) is not a dot product (gf with sparse terms). */
 	int (*embedding)(const igr_model *m, struct igr_embed *e);
 	/* Neighbourhood models: add user U's nonzero scores into ACC
 	 * (acc->n >= NI); untouched items score 0.  Returns 0,

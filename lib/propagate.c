@@ -1,6 +1,7 @@
 /* propagate.c - one run of igraph-propagate: interest points and vectors
  * recomputed through a model (see propagate.h). */
 #include "propagate.h"
+#include "annindex.h"
 #include "error.h"
 #include "graph.h"
 #include "model.h"
@@ -22,6 +23,7 @@ struct igr_propagate {
 	igr_graph *g;
 	igr_seqs *seqs;     /* the events behind G, when it came from events */
 	igr_rec *rec;
+	igr_index *ix;     /* the item index the top items come from */
 	igr_writer *w, *vw;
 	uint32_t dim;      /* vector length (with vectors) */
 	float *vec;        /* one user's vector */
@@ -61,7 +63,9 @@ igr_propagate *igr_propagate_open(const struct igr_propagate_opts *o)
 	if (p->g == NULL)
 		goto fail;
 	p->rec = igr_rec_new(p->m, p->g);
-	if (p->rec == NULL)
+	if (p->rec == NULL ||
+	    igr_rec_index_open(p->rec, igr_model_name(p->m), &o->ix, o->depth,
+			       o->report, &p->ix) < 0)
 		goto fail;
 	nu = p->g->n[IGR_USER];
 	if (o->vectors != NULL) {
@@ -365,6 +369,7 @@ void igr_propagate_free(igr_propagate *p)
 	igr_writer_abort(p->vw);
 	igr_reader_close(p->r);
 	igr_rec_free(p->rec);
+	igr_index_free(p->ix);
 	igr_model_free(p->m);
 	igr_graph_free(p->g);
 	igr_seqs_free(p->seqs);

@@ -25,6 +25,7 @@
 
 #include "io.h"
 #include "report.h"
+#include "serve.h"
 #include "vocab.h"
 
 struct igr_propagate_opts {
@@ -35,6 +36,8 @@ struct igr_propagate_opts {
 				     recomputed; NULL: every user */
 	uint32_t points;          /* interest points kept per user */
 	uint32_t depth;           /* the model's top items behind them */
+	struct igr_index_choice ix; /* the item index behind those (serve.h;
+				     all zero: none) */
 	const igr_vocabset *vs;   /* external ids, or NULL */
 	const char *output;       /* graph output; NULL: standard output */
 	int encoding;             /* IGR_ENC_* of both outputs */

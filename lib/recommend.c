@@ -102,6 +102,7 @@ igr_rec *igr_rec_new(igr_model *m, const igr_graph *g)
 	igr_rec *r = calloc(1, sizeof *r);
 	double *sum = NULL, max = 0;
 	uint32_t i;
+	int x = 1;
 
 	if (r == NULL)
 		return igr_error("out of memory"), NULL;
@@ -118,9 +119,10 @@ igr_rec *igr_rec_new(igr_model *m, const igr_graph *g)
 	}
 	if (m->ops->prepare != NULL && m->ops->prepare(m, g) < 0)
 		goto fail;
-	if (m->ops->embedding != NULL) {
-		if (m->ops->embedding(m, &r->e) < 0)
-			goto fail;
+	if (m->ops->embedding != NULL &&
+	    (x = m->ops->embedding(m, &r->e)) < 0)
+		goto fail;
+	if (m->ops->embedding != NULL && x == 0) {
 		r->path = PATH_EMBED;
 		/* a rank-1 embedding without bias (pop) ranks every user's
 		 * items in one order: walked, not scored */

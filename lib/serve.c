@@ -339,67 +339,84 @@ static int write_list(struct output *o, const igr_rec_list *l,
 
 /* ---- the run ----------------------------------------------------------- */
 
-/* The index of an embedding model's lists: loaded from --index and
- * checked against the model's vectors, or built now for a catalogue of
- * at least ann_items items; none with --exact. */
-static int open_index(igr_serve *s)
+int igr_rec_index_open(igr_rec *rec, const char *name,
+		       const struct igr_index_choice *c, uint32_t k,
+		       const igr_report *report, struct igr_index **out)
 {
-	const struct igr_serve_opts *o = s->o;
-	const igr_embed *e = igr_rec_embedding(s->rec);
-	const char *name = igr_model_name(s->m);
+	const igr_embed *e = igr_rec_embedding(rec);
 	struct igr_ann_info in;
+	igr_index *ix;
 	uint32_t margin;
 
-	if (o->exact || o->mode != IGR_SERVE_USERS) {
-		igr_report_info(o->report, "scoring: every item (%s)",
-				o->exact ? "--exact" : "not lists for users");
+	*out = NULL;
+	if (c->exact) {
+		igr_report_info(report, "scoring: every item (--exact)");
 		return 0;
 	}
 	if (e == NULL) {
-		if (o->index != NULL)
+		if (c->index != NULL)
 			return igr_error("%s: the %s model is not an embedding "
 					 "model: it serves without an index",
-					 o->index, name);
+					 c->index, name);
 		return 0;
 	}
-	if (o->index != NULL) {
-		s->ix = igr_index_load(o->index);
-		if (s->ix == NULL ||
-		    igr_index_check(s->ix, e, name, o->index) < 0)
+	if (c->index != NULL) {
+		ix = igr_index_load(c->index);
+		if (ix == NULL || igr_index_check(ix, e, name, c->index) < 0) {
+			igr_index_free(ix);
 			return -1;
-	} else if (o->ann_items > 0 && e->nitems >= o->ann_items) {
+		}
+	} else if (c->ann_items > 0 && e->nitems >= c->ann_items) {
 		struct igr_ann_params p;
 		memset(&p, 0, sizeof p);
 		p.type = IGR_ANN_IVF_PQ;
-		s->ix = igr_index_build(e, name, &p);
-		if (s->ix == NULL)
+		igr_report_progress(report, "building the item index");
+		ix = igr_index_build(e, name, &p);
+		igr_report_progress_done(report);
+		if (ix == NULL)
 			return -1;
 	} else {
-		igr_report_info(o->report, "scoring: every item (%u items, "
+		igr_report_info(report, "scoring: every item (%u items, "
 				"below the %u of an index; --index FILE to "
-				"use one)", e->nitems, o->ann_items);
+				"use one)", e->nitems, c->ann_items);
 		return 0;
 	}
-	igr_ann_describe(s->ix->ann, &in);
+	igr_ann_describe(ix->ann, &in);
 	/* pq's scores are rough: its candidates go deeper (on the 10M log
 	 * 5k candidates kept recall@20 within 1% of the exact lists) */
-	margin = o->candidates != UINT32_MAX ? o->candidates
-		 : in.type == IGR_ANN_IVF_PQ ? 5 * s->ro.k : s->ro.k;
-	igr_report_info(o->report,
+	margin = c->candidates != UINT32_MAX ? c->candidates
+		 : in.type == IGR_ANN_IVF_PQ ? 5 * k : k;
+	igr_report_info(report,
 			"scoring: index %s (%s), %s over %llu items x %u, "
 			"nlist %u, hnsw m %u, effort %u%s; candidates k + %u + "
 			"excluded items",
-			o->index ? o->index : "built now",
-			o->index ? "loaded" : "no --index",
+			c->index ? c->index : "built now",
+			c->index ? "loaded" : "no --index",
 			igr_ann_type_name(in.type), (unsigned long long)in.n,
 			in.dim, in.nlist, in.hnsw_m,
-			o->effort ? o->effort : in.effort,
-			o->effort ? " (--effort)" : "", margin);
-	if (o->index == NULL)
-		igr_report_info(o->report, "index built in %.2fs",
-				s->ix->build_seconds);
-	igr_rec_set_index(s->rec, s->ix, margin, o->effort);
+			c->effort ? c->effort : in.effort,
+			c->effort ? " (--effort)" : "", margin);
+	if (c->index == NULL)
+		igr_report_info(report, "index built in %.2fs",
+				ix->build_seconds);
+	igr_rec_set_index(rec, ix, margin, c->effort);
+	*out = ix;
 	return 0;
+}
+
+/* The index of an embedding model's lists (igr_rec_index_open); none
+ * for similar items and audiences. */
+static int open_index(igr_serve *s)
+{
+	const struct igr_serve_opts *o = s->o;
+
+	if (o->mode != IGR_SERVE_USERS) {
+		igr_report_info(o->report,
+				"scoring: every item (not lists for users)");
+		return 0;
+	}
+	return igr_rec_index_open(s->rec, igr_model_name(s->m), &o->ix,
+				  s->ro.k, o->report, &s->ix);
 }
 
 igr_serve *igr_serve_open(const struct igr_serve_opts *o)
@@ -786,7 +803,7 @@ igr_index *igr_serve_index(const char *model, const char *graph,
 	o.vs = vs;
 	o.mode = IGR_SERVE_USERS;
 	o.exclude = "none";
-	o.exact = 1;
+	o.ix.exact = 1;
 	s = igr_serve_open(&o);
 	if (s == NULL)
 		return NULL;

@@ -39,6 +39,31 @@
 /* Contributions per recommended item with `explain`. */
 #define IGR_SERVE_EXPLAIN 3
 
+/* How lists for users choose their candidates (igr_rec_index_open). */
+struct igr_index_choice {
+	const char *index;        /* item index (igraph-index), or NULL */
+	int exact;                /* score every item (no index) */
+	uint32_t ann_items;       /* no index given: build one from this
+				     many items (0: never) */
+	uint32_t candidates;      /* index candidates beyond k and the
+				     excluded items (UINT32_MAX: k, 5 k
+				     for pq) */
+	uint32_t effort;          /* index search effort (0: its default) */
+};
+
+struct igr_index;
+
+/* The index REC's lists of K items go through, for the embedding model
+ * NAME: loaded from C->index and checked against the model's vectors,
+ * or built now for a catalogue of at least C->ann_items items; none
+ * with C->exact or for a model without item vectors (an --index given
+ * for one is an error).  *OUT: the index (the caller frees it after
+ * REC), or NULL.  Says what it chose on REPORT.  0 or -1. */
+int igr_rec_index_open(igr_rec *rec, const char *name,
+		       const struct igr_index_choice *c, uint32_t k,
+		       const igr_report *report, struct igr_index **out)
+	IGR_WUR;
+
 enum igr_serve_mode {
 	IGR_SERVE_USERS,    /* top-K items per user */
 	IGR_SERVE_SIMILAR,  /* top-K items per item */
@@ -56,13 +81,7 @@ struct igr_serve_opts {
 	const char *audience;     /* item id file, tab-separated campaigns */
 	const char *audience_cat; /* category id file */
 	const char *vectors;      /* vectors stream replacing user vectors */
-	const char *index;        /* item index (igraph-index), or NULL */
-	int exact;                /* score every item (no index) */
-	uint32_t ann_items;       /* no index given: build one from this
-				     many items (0: never) */
-	uint32_t candidates;      /* index candidates beyond k and the
-				     excluded items (UINT32_MAX: k) */
-	uint32_t effort;          /* index search effort (0: its default) */
+	struct igr_index_choice ix; /* the item index of the lists */
 	int mode;                 /* enum igr_serve_mode */
 	const char *exclude;      /* "seen", "bought" or "none" (header) */
 	int json;                 /* JSON lines instead of a scores stream */
@@ -107,7 +126,6 @@ int igr_serve_sgemm(const igr_serve *s, double *gflop, double *rate,
 		    uint32_t *nitems, uint32_t *dim);
 void igr_serve_free(igr_serve *s);
 
-struct igr_index;
 struct igr_ann_params;
 
 /* igraph-index: the item index (annindex.h) of the embedding model in

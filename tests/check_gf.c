@@ -1,5 +1,6 @@
 /* check_gf.c - the graph filter (models/gf.c): scores against the dense
  * formula, new users, bad weights. */
+#include "embed.h"
 #include "error.h"
 #include "graph.h"
 #include "learn.h"
@@ -243,7 +244,7 @@ START_TEST(cheby_scores_match_dense_formula)
 			for (u = 0; u < 8; u++)
 				p[i][j] += rn[u][i] * rn[u][j];
 		}
-	for (e = 1; e <= 3; e++) {
+	for (e = 0; e <= 3; e++) {
 		igr_model *m = igr_model_new("gf");
 		igr_learn_opts o;
 		igr_gf_spec s;
@@ -299,6 +300,69 @@ START_TEST(cheby_scores_match_dense_formula)
 }
 END_TEST
 
+/* The spectral form (no sparse terms) is an embedding model: the user's
+ * vector dotted with the item rows gives score_users' scores, for both
+ * families and with the degree scaling folded into the rows; with sparse
+ * terms the model says it is not one. */
+START_TEST(spectral_form_is_an_embedding)
+{
+	igr_graph *g = graph_of(US, IS, sizeof US / sizeof US[0], 8);
+	int fam, e;
+
+	for (fam = 0; fam < 2; fam++)
+		for (e = 0; e <= 1; e++) {
+			igr_model *m = igr_model_new("gf");
+			igr_learn_opts o;
+			igr_embed em;
+			uint32_t users[8] = { 0, 1, 2, 3, 4, 5, 6, 7 }, u, i, c;
+			float sc[8 * 6], v[12];
+			int x;
+
+			igr_learn_defaults(&o, "gf");
+			o.rank = 4;
+			o.svd_iters = 6;
+			o.gf_filter = fam ? IGR_GF_CHEBY : IGR_GF_BSPM;
+			o.gf_norm = 0.3;
+			o.gf_beta = 0.25;
+			o.gf_sharpen = 1.5;
+			o.gf_order = 2;
+			o.gf_exact = (uint32_t)e;
+			ck_assert_msg(igr_gf_fit(m, g, &o) == 0, "%s",
+				      igr_errmsg());
+			ck_assert_int_eq(m->ops->prepare(m, g), 0);
+			x = m->ops->embedding(m, &em);
+			if (e > 0) {
+				ck_assert_int_eq(x, 1);
+				igr_model_free(m);
+				continue;
+			}
+			ck_assert_int_eq(x, 0);
+			ck_assert_uint_eq(em.nitems, 6);
+			ck_assert_uint_eq(em.dim, fam ? 4 : 8);
+			ck_assert_int_eq(m->ops->score_users(m, g, users, 8,
+							     NULL, 6, sc), 0);
+			for (u = 0; u < 8; u++) {
+				ck_assert_int_eq(m->ops->user_vector(m, g, u, v),
+						 0);
+				for (i = 0; i < 6; i++) {
+					double d = 0;
+
+					for (c = 0; c < em.dim; c++)
+						d += v[c] * em.item[i * em.dim +
+								    c];
+					ck_assert_msg(fabs(d - sc[u * 6 + i]) <
+						      1e-5,
+						      "family %d user %u item "
+						      "%u: %g vs %g", fam, u, i,
+						      d, sc[u * 6 + i]);
+				}
+			}
+			igr_model_free(m);
+		}
+	igr_graph_free(g);
+}
+END_TEST
+
 START_TEST(bad_weights_refused)
 {
 	uint32_t r[2] = { 0, 1 }, c[2] = { 0, 1 };
@@ -322,6 +386,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_weights_refused);
 	tcase_add_test(tc, cheby_response_interpolates_plateau);
 	tcase_add_test(tc, cheby_scores_match_dense_formula);
+	tcase_add_test(tc, spectral_form_is_an_embedding);
 	suite_add_tcase(s, tc);
 	return s;
 }

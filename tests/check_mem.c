@@ -75,11 +75,11 @@ START_TEST(sizes)
 	ck_assert_int_eq(igr_parse_size("0", "x", &b), -1);
 	ck_assert_int_eq(igr_parse_size("nanG", "x", &b), -1);
 	ck_assert_int_eq(igr_parse_size("99999999T", "x", &b), -1);
-	/* the budget: set, or 3/4 of physical memory */
+	/* the budget: set, or 5/8 of physical memory */
 	igr_memory_set(0);
 	if (igr_physical_memory() > 0)
 		ck_assert_uint_eq(igr_memory_budget(),
-				  igr_physical_memory() / 4 * 3);
+				  igr_physical_memory() / 8 * 5);
 	igr_memory_set(12345);
 	ck_assert_uint_eq(igr_memory_budget(), 12345);
 	ck_assert_uint_gt(igr_memory_resident(), 0);

@@ -59,6 +59,7 @@
  * stay those of training until the next retrain.
  */
 #include "gf.h"
+#include "embed.h"
 #include "error.h"
 #include "clock.h"
 #include "learn.h"
@@ -285,6 +286,33 @@ void igr_gf_side_free(igr_gf_side *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* The spectral form (no sparse terms) as a dot product: with Di^norm
+ * after the filter folded into the item rows, V' = Di^norm V, the score
+ * Di^norm (x~ V h V^T) + (x Di^-1/2 V) M^T is u . [V'_i, M_i] with u =
+ * [x Di^-2norm V' h, x Di^-1/2-norm V'] (user_coords with pre = Di^-norm
+ * / Di^norm and dinv = Di^-1/2 / Di^norm).  So the item rows are the
+ * model's item vectors, the embedding path (and an index) serves it, and
+ * scoring through igr_gf_score gives the same.  0. */
+static int spectral_fold(igr_gf_side *f)
+{
+	size_t i, c;
+
+	if (f->nexact != 0 || f->post == NULL)
+		return 0;
+	for (i = 0; i < f->ni; i++) {
+		float p = f->post[i], inv = p > 0 ? 1.0f / p : 0;
+
+		for (c = 0; c < f->k; c++)
+			f->vm[i * f->w + c] *= p;
+		f->pre[i] *= inv;
+		if (f->dinv != NULL)
+			f->dinv[i] *= inv;
+	}
+	free(f->post);
+	f->post = NULL;
+	return 0;
+}
+
 int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 		      const igr_csr *rn, const igr_csr *rnt, const double *dc,
 		      const float *sv, const float *v, uint32_t kv)
@@ -302,8 +330,7 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	f->k = k;
 	f->w = w;
 	f->ni = ni;
-	f->nexact = s->exact < 1 ? 1 : s->exact > IGR_GF_MAXEXACT
-		    ? IGR_GF_MAXEXACT : s->exact;
+	f->nexact = s->exact > IGR_GF_MAXEXACT ? IGR_GF_MAXEXACT : s->exact;
 	f->vm = igr_alloc_large((size_t)ni * w, sizeof *f->vm);
 	f->lambda = malloc(((size_t)k + 1) * sizeof *f->lambda);
 	f->h = malloc(((size_t)k + 1) * sizeof *f->h);
@@ -314,7 +341,11 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	 * coefficients at 0 when s->taylor); the span gets f less it */
 	/* (Taylor's also when the span leaves no spectrum outside it:
 	 * sigma_k^2 about 0, nothing to fit) */
-	if (s->taylor || k == 0 || (double)sv[k - 1] * sv[k - 1] < 1e-6) {
+	if (f->nexact == 0) {
+		/* the spectral form: f in V's span only, no identity term */
+		e[0] = 0;
+	} else if (s->taylor || k == 0 ||
+		   (double)sv[k - 1] * sv[k - 1] < 1e-6) {
 		for (j = 0; j <= f->nexact; j++)
 			e[j] = a[j];
 	} else if (fit_poly(a, (double)sv[k - 1] * sv[k - 1], f->nexact, e) < 0) {
@@ -344,7 +375,7 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 		}
 	}
 	if (!two)
-		return 0;
+		return spectral_fold(f);
 	/* M = beta p(TP) Di^1/2 V by Horner: acc = c_n Z; acc = P acc + c_j
 	 * Z, with Z = Di^1/2 V */
 	f->dinv = malloc(((size_t)ni + 1) * sizeof *f->dinv);
@@ -383,7 +414,7 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	free(z);
 	free(acc);
 	free(tmp);
-	return 0;
+	return spectral_fold(f);
 oom:
 	free(z);
 	free(acc);
@@ -420,23 +451,31 @@ void igr_gf_ws_free(igr_gf_ws *ws)
 	free(ws);
 }
 
+static int exact_terms(const igr_gf_side *f);
+
 static int ws_reserve(igr_gf_ws *ws, const igr_gf_scorer *sc, size_t nu)
 {
 	size_t nus = sc->r->nrows, nir = sc->r->ncols;
 
-	if (ws->cap >= nu)
+	int sparse = exact_terms(&sc->side);
+
+	if (ws->cap >= nu && (ws->u != NULL || !sparse))
 		return 0;
 	free(ws->u);
 	free(ws->y);
 	free(ws->y2);
 	free(ws->acc);
 	free(ws->a);
-	ws->u = igr_alloc_large(nus * nu, sizeof *ws->u);
-	ws->y = igr_alloc_large(nir * nu, sizeof *ws->y);
-	ws->y2 = igr_alloc_large(nir * nu, sizeof *ws->y2);
-	ws->acc = igr_alloc_large(nir * nu, sizeof *ws->acc);
+	ws->u = ws->y = ws->y2 = ws->acc = NULL;
+	if (sparse) {
+		/* the sparse terms' blocks (none for the spectral form) */
+		ws->u = igr_alloc_large(nus * nu, sizeof *ws->u);
+		ws->y = igr_alloc_large(nir * nu, sizeof *ws->y);
+		ws->y2 = igr_alloc_large(nir * nu, sizeof *ws->y2);
+		ws->acc = igr_alloc_large(nir * nu, sizeof *ws->acc);
+	}
 	ws->a = malloc((nu * 2 * (size_t)sc->side.k + 1) * sizeof *ws->a);
-	if (!ws->u || !ws->y || !ws->y2 || !ws->acc || !ws->a) {
+	if ((sparse && (!ws->u || !ws->y || !ws->y2 || !ws->acc)) || !ws->a) {
 		ws->cap = 0;
 		return igr_error("out of memory");
 	}
@@ -447,7 +486,8 @@ static int ws_reserve(igr_gf_ws *ws, const igr_gf_scorer *sc, size_t nu)
 uint32_t igr_gf_block(const igr_gf_scorer *sc)
 {
 	/* about 256 MB of working arrays a block */
-	size_t per = ((size_t)sc->r->nrows + (size_t)sc->r->ncols * 3 +
+	size_t per = ((exact_terms(&sc->side)
+		       ? (size_t)sc->r->nrows + (size_t)sc->r->ncols * 3 : 0) +
 		      (size_t)sc->ni * 2) * sizeof(float);
 	size_t b = ((size_t)256 << 20) / (per ? per : 1);
 
@@ -690,7 +730,7 @@ int igr_gf_powers(const igr_gf_scorer *sc, igr_gf_ws *ws,
 		  const uint32_t *users, size_t nu, float *const *out,
 		  size_t ld)
 {
-	if (nu == 0)
+	if (nu == 0 || sc->side.nexact == 0)
 		return 0;
 	if (ws_reserve(ws, sc, nu) < 0)
 		return -1;
@@ -794,6 +834,8 @@ static int side_to_model(igr_model *m, igr_gf_side *f)
 		if (rc < 0)
 			return -1;
 		f->pre = NULL;
+	}
+	if (f->post != NULL) {
 		rc = igr_model_add(m, "item_post", IGR_DT_F32, 1, dims,
 				   f->post);
 		if (rc < 0)
@@ -911,7 +953,7 @@ static int gf_prepare(igr_model *m, const igr_graph *g)
 	coef = igr_model_get(m, "coef");
 	p2 = igr_model_get(m, "p2");
 	if ((coef == NULL || coef->dtype != IGR_DT_F32 || coef->ndim != 1 ||
-	     coef->dim[0] < 2 || coef->dim[0] > IGR_GF_MAXEXACT + 1) &&
+	     coef->dim[0] < 1 || coef->dim[0] > IGR_GF_MAXEXACT + 1) &&
 	    (p2 == NULL || p2->dtype != IGR_DT_F32 || p2->ndim != 1 ||
 	     p2->dim[0] != 1))
 		return igr_error("gf: model has no filter coefficients");
@@ -928,7 +970,7 @@ static int gf_prepare(igr_model *m, const igr_graph *g)
 	f->ni = (uint32_t)ni;
 	f->vm = vm->data;
 	f->h = h->data;
-	if (coef != NULL && coef->dim[0] >= 2 &&
+	if (coef != NULL && coef->dim[0] >= 1 &&
 	    coef->dim[0] <= IGR_GF_MAXEXACT + 1) {
 		f->nexact = (uint32_t)coef->dim[0] - 1;
 		memcpy(f->coef, coef->data, coef->dim[0] * sizeof *f->coef);
@@ -941,13 +983,18 @@ static int gf_prepare(igr_model *m, const igr_graph *g)
 	f->pre = (float *)opt_array(m, "item_pre", ni, &bad);
 	f->post = (float *)opt_array(m, "item_post", ni, &bad);
 	f->dinv = (float *)opt_array(m, "item_dinv", ni, &bad);
-	if (bad || (f->pre == NULL) != (f->post == NULL) ||
+	/* the spectral form (E = 0) has Di^norm folded into item_vm */
+	if (bad || (f->post != NULL && f->pre == NULL) ||
+	    (f->nexact > 0 && (f->pre == NULL) != (f->post == NULL)) ||
 	    (f->w == 2 * f->k && f->dinv == NULL)) {
 		gf_release(m);
 		return igr_error("gf: model arrays disagree in size");
 	}
 	st->r = igr_learn_matrix(g, igr_model_param_num(m, "weight-power", 0));
-	if (st->r == NULL || igr_gf_norm(st->r, &st->rn, &st->rnt, NULL) < 0) {
+	/* the sparse terms go through R~ (the spectral form needs only R) */
+	if (st->r == NULL ||
+	    (exact_terms(f) &&
+	     igr_gf_norm(st->r, &st->rn, &st->rnt, NULL) < 0)) {
 		gf_release(m);
 		return -1;
 	}
@@ -1036,9 +1083,32 @@ static int gf_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
 	return 0;
 }
 
+/* The spectral form (trained with --sparse-powers 0) is a dot product
+ * of the user's coordinates (gf_user_vector) and the item rows: an
+ * embedding model, served by sgemm or through an index.  1 for a filter
+ * with sparse terms. */
+static int gf_embedding(const igr_model *m, struct igr_embed *e)
+{
+	const struct gf_state *st = m->state;
+	const igr_gf_side *f;
+
+	if (st == NULL)
+		return igr_error("gf: model used before prepare");
+	f = &st->sc.side;
+	if (f->nexact != 0 || f->coef[0] != 0 || f->post != NULL ||
+	    f->k == 0)
+		return 1;
+	memset(e, 0, sizeof *e);
+	e->dim = f->w;
+	e->nitems = f->ni;
+	e->item = f->vm;
+	return 0;
+}
+
 const struct igr_model_ops igr_gf_ops = {
 	.name = "gf",
 	.prepare = gf_prepare,
+	.embedding = gf_embedding,
 	.score_users = gf_score_users,
 	.block_users = gf_block_users,
 	.dim = gf_dim,
@@ -1089,10 +1159,13 @@ static const struct igr_train_param p_flatness = { "flatness", IGR_P_NUM, 0.1, 1
 static const struct igr_train_param p_norm = { "norm", IGR_P_NUM, -1, 1, "x",
 	  "gf: item degree scaling Di^-x before the filter,\n"
 	  "Di^x after (default: tuned; 0 with --no-tune)" };
-static const struct igr_train_param p_sparse_powers = { "sparse-powers", IGR_P_INT, 1, IGR_GF_MAXEXACT, "n",
+static const struct igr_train_param p_sparse_powers = { "sparse-powers", IGR_P_INT, 0, IGR_GF_MAXEXACT, "n",
 	  "gf: powers of the item-item operator applied\n"
 	  "exactly through the graph, the rest in the\n"
-	  "singular vectors' span (default 2)" };
+	  "singular vectors' span; 0: the filter in the\n"
+	  "span only, an embedding model an index can\n"
+	  "serve (default 2; 0 when serving every user\n"
+	  "through the graph would cost too much)" };
 static const struct igr_train_param p_no_tune = { "no-tune", IGR_P_FLAG, 0, 0, NULL,
 	  "gf: no tuning: options not given take the fixed\n"
 	  "defaults (BSPM's Gowalla setting)" };
@@ -1241,6 +1314,8 @@ static int cache_powers(struct tune_run *t, double norm, double keep,
 	int q;
 
 	t->cur = NULL;
+	if (e == 0)
+		return 0; /* the spectral form: nothing to cache */
 	/* a slot of at most 512 MB, and only where the memory budget has
 	 * room for two beside the scoring blocks and the candidates' sides */
 	if ((double)h->nlisted * nir * e * sizeof(float) > (double)(1u << 29))
@@ -1674,6 +1749,36 @@ static int fit_budget(igr_learn_opts *o, const struct gf_free *fr,
 
 /* ---- the train function ------------------------------------------------ */
 
+/* Serving the sparse terms costs every user two passes over the graph
+ * per power (igr_gf_score's sparse-times-dense blocks): users x edges x
+ * 2E multiply-adds, where the spectral form costs users x items x rank
+ * in sgemm or far less through an index.  On 2 cores Gowalla (30k users
+ * x 810k edges, 2.4e10) serves every user in 13 s; the generated 10M log
+ * (100k x 7.7M, 7.7e11) in about 11 minutes a pass (the spectral form
+ * through a pq index: 2 to 3 minutes, but 14% lower recall@20 on its
+ * last day); the 100M one (7.7e13) would take days.  Above SPECTRAL_WORK
+ * (about a quarter of an hour a pass) the default is the spectral form
+ * (--sparse-powers 0), said on the report. */
+#define SPECTRAL_WORK 1e12
+
+static int spectral_by_cost(const igr_graph *g, const igr_report *rep)
+{
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	double work;
+
+	if (ui == NULL)
+		return 0;
+	work = (double)ui->nrows * (double)ui->nnz;
+	if (work <= SPECTRAL_WORK)
+		return 0;
+	igr_report_info(rep, "gf: the spectral form (--sparse-powers 0): "
+			"serving the sparse terms would cost %.1e "
+			"multiply-adds a power (%u users x %llu edges, over "
+			"%.0e); --sparse-powers 2 keeps them", work,
+			ui->nrows, (unsigned long long)ui->nnz, SPECTRAL_WORK);
+	return 1;
+}
+
 igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 {
 	igr_model *m = igr_model_new("gf");
@@ -1727,6 +1832,9 @@ igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 	tune_users = (uint32_t)igr_train_num(ctx, NULL, "tune-users", 1024);
 	if (igr_train_data_summary(m, g, ctx->source) < 0)
 		goto fail;
+	if (!igr_train_given(ctx, "sparse-powers") &&
+	    spectral_by_cost(g, ctx->report))
+		o.gf_exact = 0;
 	/* a family given fixes which of its settings matter */
 	if (!fr.filter && o.gf_filter == IGR_GF_CHEBY)
 		fr.sharpen = 0;

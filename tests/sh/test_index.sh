@@ -76,6 +76,36 @@ rows "$T/z.igr" | awk '{ print $1, $2, $4 }' >"$T/z.ids"
 rows "$T/z2.igr" | awk '{ print $1, $2, $4 }' >"$T/z2.ids"
 same "--exclude zero: the flat index gives the exhaustive lists" "$T/z.ids" "$T/z2.ids"
 
+# igraph-propagate through the index: a flat index gives the exhaustive
+# interest points; a pq index a complete graph
+expect "propagate --exact" 0 ig propagate -v --model "$T/mf.igm" --exact -o "$T/p.igr" "$T/g.igr"
+expect_err "-v says --exact" "scoring: every item (--exact)"
+expect "propagate through the flat index" 0 ig propagate -v --model "$T/mf.igm" --index "$T/flat.idx" -o "$T/pf.igr" "$T/g.igr"
+expect_err "-v names the index" "scoring: index .*flat.idx"
+ig cat --tsv "$T/p.igr" | grep -v "^#" | sort >"$T/p.tsv"
+ig cat --tsv "$T/pf.igr" | grep -v "^#" | sort >"$T/pf.tsv"
+same "propagate: the flat index gives the exhaustive interest points" "$T/p.tsv" "$T/pf.tsv"
+expect "propagate through the pq index" 0 ig propagate --model "$T/mf.igm" --index "$T/mf.igm.idx" -o "$T/pq.igr" "$T/g.igr"
+a=$(ig cat --tsv "$T/p.igr" | awk -F '\t' '$1 == "user" && $3 == "category"' | wc -l)
+b=$(ig cat --tsv "$T/pq.igr" | awk -F '\t' '$1 == "user" && $3 == "category"' | wc -l)
+check "propagate through pq: as many interest points ($a, $b)" test "$a" -eq "$b"
+expect "propagate --exact with --index" 2 ig propagate --model "$T/mf.igm" --exact --index "$T/flat.idx" "$T/g.igr"
+expect "propagate: an index for a neighbourhood model" 1 ig propagate --model "$T/knn.igm" --index "$T/mf.igm.idx" -o "$T/x.igr" "$T/g.igr"
+expect_err "... says it is not an embedding model" "not an embedding model"
+
+# the graph filter's spectral form is an embedding model: indexed, and a
+# flat index gives its exhaustive lists; with sparse terms it is not one
+expect "gf, the spectral form" 0 ig train --model gf --no-tune --rank 32 --sparse-powers 0 --norm 0.3 -o "$T/gf0.igm" "$T/g.igr"
+expect "gf with sparse terms" 0 ig train --model gf --no-tune --rank 32 -o "$T/gf2.igm" "$T/g.igr"
+expect "igraph-index of the spectral gf" 0 ig index --type flat --model "$T/gf0.igm" -o "$T/gf.idx" "$T/g.igr"
+expect "its lists through the index" 0 ig recommend --model "$T/gf0.igm" -k 20 --index "$T/gf.idx" -o "$T/gi.igr" "$T/g.igr"
+expect "its exhaustive lists" 0 ig recommend --model "$T/gf0.igm" -k 20 -o "$T/ge.igr" "$T/g.igr"
+rows "$T/gi.igr" | awk '{ print $1, $2, $4 }' >"$T/gi.ids"
+rows "$T/ge.igr" | awk '{ print $1, $2, $4 }' >"$T/ge.ids"
+same "spectral gf: the flat index gives the exhaustive lists" "$T/ge.ids" "$T/gi.ids"
+expect "igraph-index of gf with sparse terms" 1 ig index --model "$T/gf2.igm" -o "$T/x.idx" "$T/g.igr"
+expect_err "... says it is not an embedding model" "not an embedding model"
+
 # errors: exit 1 with a message, never a crash
 expect "a missing index" 1 ig recommend --model "$T/mf.igm" --index "$T/nope.idx" -o "$T/x.igr" "$T/g.igr"
 expect_err "names the missing file" "nope.idx"
