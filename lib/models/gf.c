@@ -1487,7 +1487,12 @@ static int try_spec(struct tune_run *t, const igr_gf_spec *s, int ref,
 static const double flat_vals[] = { 0.5, 1, 1.5, 2, 3 };
 static const double sharp_vals[] = { 0, 1, 2.5, 4 };
 static const double norm_vals[] = { 0, 0.2, 0.3, 0.4, 0.5 };
-static const double beta_vals[] = { 0, 0.1, 0.2, 0.4, 0.8 };
+static const double beta_vals[] = { 0, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2 };
+/* With sparse terms the ideal term's weight stays within 0.8 (BSPM and
+ * ChebyCF use 0.1 to 0.4); the spectral form has only the span, where
+ * the generated 10M log went to the end of that list (0.8): it may go
+ * on to 3.2. */
+#define BETA_SPARSE 5
 
 #define NV(a) (sizeof(a) / sizeof(a)[0])
 
@@ -1638,7 +1643,8 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 			goto out;
 		if (fr->beta && walk(&t, &best, &bi, &br, &bn,
 			 offsetof(igr_gf_spec, beta),
-				     beta_vals, NV(beta_vals), &moved) < 0)
+				     beta_vals, o->gf_exact == 0 ? NV(beta_vals)
+				     : BETA_SPARSE, &moved) < 0)
 			goto out;
 		if (fr->rank) {
 			/* smaller ranks are prefixes of the same SVD */
