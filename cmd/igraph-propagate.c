@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		IGR_OPT_U32(0, "candidates", "n", &po.ix.candidates, 0,
 			    1000000,
 			    "index candidates per user beyond --depth "
-			    "(default: depth; 5 x depth for a pq index)"),
+			    "(default: depth; for a pq index depth x the larger of 5 and dim / 20)"),
 		IGR_OPT_U32(0, "effort", "n", &po.ix.effort, 1, 1000000,
 			    "index search effort (default: the index's)"),
 		IGR_OPT_COMMON("output", "write the graph to FILE atomically"),

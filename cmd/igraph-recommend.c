@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 			     "catalogue)"),
 		IGR_OPT_U32(0, "candidates", "n", &so.ix.candidates, 0, 1000000,
 			    "index candidates per user beyond -k and the user's "
-			    "excluded items (default: k; 5 k for a pq index)"),
+			    "excluded items (default: k; for a pq index k x the larger of 5 and dim / 20)"),
 		IGR_OPT_U32(0, "effort", "n", &so.ix.effort, 1, 1000000,
 			    "index search effort: lists probed (pq, sq8) or "
 			    "candidates kept (hnsw); default: the index's"),

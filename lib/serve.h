@@ -46,8 +46,8 @@ struct igr_index_choice {
 	uint32_t ann_items;       /* no index given: build one from this
 				     many items (0: never) */
 	uint32_t candidates;      /* index candidates beyond k and the
-				     excluded items (UINT32_MAX: k, 5 k
-				     for pq) */
+				     excluded items (UINT32_MAX: k; for pq
+				     k x max(5, dim / 20)) */
 	uint32_t effort;          /* index search effort (0: its default) */
 };
 
