@@ -5,9 +5,14 @@
 #include "error.h"
 #include "mem.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static const unsigned char MMAGIC[8] = { 0x89, 'I', 'G', 'M',
@@ -40,10 +45,13 @@ void igr_model_free(igr_model *m)
 		m->ops->release(m);
 	for (i = 0; i < m->narr; i++) {
 		free(m->arr[i].name);
-		free(m->arr[i].data);
+		if (!m->arr[i].mapped)
+			free(m->arr[i].data);
 	}
 	free(m->arr);
 	cJSON_Delete(m->meta);
+	if (m->map != NULL)
+		munmap(m->map, m->map_len);
 	free(m);
 }
 
@@ -116,7 +124,7 @@ int igr_model_add(igr_model *m, const char *name, int dtype, int ndim,
 	if (igr_model_get(m, name) != NULL)
 		return igr_error("model array '%s' added twice", name);
 	if (ndim < 1 || ndim > 4 || igr_dtype_size(dtype) == 0 ||
-	    strlen(name) > 255)
+	    strlen(name) > 255 || name[0] == IGR_MODEL_RESERVED)
 		return igr_error("bad model array '%s'", name);
 	if (igr_grow(&m->arr, &m->arr_cap, m->narr + 1, sizeof *m->arr) < 0)
 		return -1;
@@ -164,26 +172,32 @@ static int host_is_le(void)
 	return *(const unsigned char *)&one == 1;
 }
 
-/* Writer that keeps a running CRC. */
+/* Writer that keeps a running CRC and the offset of the next byte. */
 struct cw {
 	igr_out *out;
 	uint32_t crc;
+	uint64_t off;
 };
 
-static int cw_write(struct cw *w, const void *p, size_t n)
+/* CRC-32 of N bytes at P added to *CRC (zlib's crc32 takes an unsigned
+ * length). */
+static void crc_add(uint32_t *crc, const void *p, size_t n)
 {
 	const unsigned char *c = p;
 
-	/* zlib's crc32 takes an unsigned length */
 	while (n > 0) {
 		size_t part = n > (1u << 30) ? (1u << 30) : n;
-		w->crc = (uint32_t)crc32(w->crc, c, (uInt)part);
-		if (igr_out_write(w->out, c, part) < 0)
-			return -1;
+		*crc = (uint32_t)crc32(*crc, c, (uInt)part);
 		c += part;
 		n -= part;
 	}
-	return 0;
+}
+
+static int cw_write(struct cw *w, const void *p, size_t n)
+{
+	crc_add(&w->crc, p, n);
+	w->off += n;
+	return igr_out_write(w->out, p, n);
 }
 
 static int write_elements(struct cw *w, const igr_array *a)
@@ -281,13 +295,75 @@ static int write_q8(struct cw *w, const igr_array *a)
 	return fill ? cw_write(w, buf, fill) : 0;
 }
 
+/* Bytes of the record of an array named NAME with NDIM dims before its
+ * elements. */
+static uint64_t head_len(const char *name, int ndim)
+{
+	return 2 + strlen(name) + 2 + 8 * (uint64_t)ndim;
+}
+
+static int write_head(struct cw *w, const char *name, int dtype, int ndim,
+		      const uint64_t *dims)
+{
+	unsigned char b[8];
+	size_t nl = strlen(name);
+	int d;
+
+	igr_put_u16(b, (uint16_t)nl);
+	if (cw_write(w, b, 2) < 0 || cw_write(w, name, nl) < 0)
+		return -1;
+	b[0] = (unsigned char)dtype;
+	b[1] = (unsigned char)ndim;
+	if (cw_write(w, b, 2) < 0)
+		return -1;
+	for (d = 0; d < ndim; d++) {
+		igr_put_u64(b, dims[d]);
+		if (cw_write(w, b, 8) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 if A is saved with a pad array before it (model.h). */
+static int wants_pad(const igr_array *a)
+{
+	return !a->q8 &&
+	       igr_array_len(a) * igr_dtype_size(a->dtype) >= IGR_MODEL_MAP_MIN;
+}
+
+/* The pad array before A, the model's array number I: zero bytes, as
+ * many as make A's elements start at a multiple of IGR_MODEL_ALIGN. */
+static int write_pad(struct cw *w, const igr_array *a, size_t i)
+{
+	static const unsigned char zero[IGR_MODEL_ALIGN];
+	char name[32];
+	uint64_t at, n;
+
+	snprintf(name, sizeof name, "%s%zu", IGR_MODEL_PAD, i);
+	at = w->off + head_len(name, 1) + head_len(a->name, a->ndim);
+	n = (IGR_MODEL_ALIGN - at % IGR_MODEL_ALIGN) % IGR_MODEL_ALIGN;
+	if (write_head(w, name, IGR_DT_U8, 1, &n) < 0)
+		return -1;
+	return cw_write(w, zero, (size_t)n);
+}
+
+static int write_array(struct cw *w, const igr_array *a, size_t i)
+{
+	if (wants_pad(a) && write_pad(w, a, i) < 0)
+		return -1;
+	if (write_head(w, a->name, a->q8 ? IGR_DT_Q8 : a->dtype, a->ndim,
+		       a->dim) < 0)
+		return -1;
+	return a->q8 ? write_q8(w, a) : write_elements(w, a);
+}
+
 int igr_model_save(const igr_model *m, const char *path)
 {
-	struct cw w = { NULL, 0 };
-	unsigned char b[32];
+	struct cw w = { NULL, 0, 0 };
+	unsigned char b[16];
 	char *json;
-	size_t i, jl;
-	int d;
+	size_t i, jl, n = m->narr;
+	int q = 0;
 
 	json = cJSON_PrintUnformatted(m->meta);
 	if (json == NULL)
@@ -298,41 +374,24 @@ int igr_model_save(const igr_model *m, const char *path)
 		return -1;
 	}
 	jl = strlen(json);
+	for (i = 0; i < m->narr; i++) {
+		q |= m->arr[i].q8;
+		n += (size_t)wants_pad(&m->arr[i]);
+	}
 	memcpy(b, MMAGIC, 8);
 	/* version 2 only when an array is int8: version 1 readers still
 	 * read every other model */
-	{
-		int q = 0;
-
-		for (i = 0; i < m->narr; i++)
-			q |= m->arr[i].q8;
-		igr_put_u16(b + 8, q ? 2 : 1);
-	}
+	igr_put_u16(b + 8, q ? 2 : 1);
 	igr_put_u16(b + 10, IGR_MODEL_MINOR);
 	igr_put_u32(b + 12, (uint32_t)jl);
 	if (cw_write(&w, b, 16) < 0 || cw_write(&w, json, jl) < 0)
 		goto fail;
-	igr_put_u32(b, (uint32_t)m->narr);
+	igr_put_u32(b, (uint32_t)n);
 	if (cw_write(&w, b, 4) < 0)
 		goto fail;
-	for (i = 0; i < m->narr; i++) {
-		const igr_array *a = &m->arr[i];
-		size_t nl = strlen(a->name);
-		igr_put_u16(b, (uint16_t)nl);
-		if (cw_write(&w, b, 2) < 0 || cw_write(&w, a->name, nl) < 0)
+	for (i = 0; i < m->narr; i++)
+		if (write_array(&w, &m->arr[i], i) < 0)
 			goto fail;
-		b[0] = (unsigned char)(a->q8 ? IGR_DT_Q8 : a->dtype);
-		b[1] = (unsigned char)a->ndim;
-		if (cw_write(&w, b, 2) < 0)
-			goto fail;
-		for (d = 0; d < a->ndim; d++) {
-			igr_put_u64(b, a->dim[d]);
-			if (cw_write(&w, b, 8) < 0)
-				goto fail;
-		}
-		if ((a->q8 ? write_q8(&w, a) : write_elements(&w, a)) < 0)
-			goto fail;
-	}
 	memcpy(b, "IEND", 4);
 	igr_put_u32(b + 4, (uint32_t)crc32(w.crc, (const unsigned char *)"IEND",
 					   4));
@@ -346,32 +405,130 @@ fail:
 	return -1;
 }
 
-/* Reader with a running CRC and clear truncation errors. */
+/* Reader with a running CRC and clear truncation errors.  One parser,
+ * two byte sources: the stream IN, or (IN NULL) the LEN bytes of a file
+ * mapped at MAP, POS of them read. */
 struct cr {
 	igr_in *in;
+	unsigned char *map;
+	size_t len, pos;
 	uint32_t crc;
 	const char *path;
 };
 
+/* 0 unless IGRAPH_MMAP is "0" (model.h). */
+static int map_disabled(void)
+{
+	const char *e = getenv("IGRAPH_MMAP");
+
+	return e != NULL && strcmp(e, "0") == 0;
+}
+
+/* 1 if PATH is a regular file that starts with the model magic (not
+ * compressed), with its size in *SIZE and open read-only as *FD. */
+static int mappable(const char *path, int *fd, size_t *size)
+{
+	unsigned char b[8];
+	struct stat st;
+
+	/* stat first: opening a FIFO would wait for (or rob) its writer */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0)
+		return 0;
+	if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size >= (off_t)sizeof b &&
+	    (off_t)(size_t)st.st_size == st.st_size &&
+	    pread(*fd, b, sizeof b, 0) == (ssize_t)sizeof b &&
+	    memcmp(b, MMAGIC, 8) == 0) {
+		*size = (size_t)st.st_size;
+		return 1;
+	}
+	close(*fd);
+	return 0;
+}
+
+/* Map PATH for R when it can be (model.h); 0, or -1 to read it as a
+ * stream instead (sets no error: the stream reports its own). */
+static int cr_map(struct cr *r, const char *path)
+{
+	size_t size;
+	void *p;
+	int fd;
+
+	if (map_disabled() || !host_is_le() || path == NULL ||
+	    strcmp(path, "-") == 0 || !mappable(path, &fd, &size))
+		return -1;
+	/* private and writable: a write into an array copies the page, the
+	 * file never changes */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	r->map = p;
+	r->len = size;
+	r->pos = 0;
+	return 0;
+}
+
+static int cr_open(struct cr *r, const char *path)
+{
+	if (cr_map(r, path) == 0)
+		return 0;
+	r->in = igr_in_open(path);
+	return r->in != NULL ? 0 : -1;
+}
+
+static void cr_close(struct cr *r)
+{
+	if (r->map != NULL)
+		munmap(r->map, r->len);
+	r->map = NULL;
+	igr_in_close(r->in);
+	r->in = NULL;
+}
+
+/* Up to N bytes of R into P, not counted in the CRC: the number read
+ * (less than N only at the end) or -1. */
+static ssize_t cr_raw(struct cr *r, void *p, size_t n)
+{
+	if (r->in != NULL)
+		return igr_in_read(r->in, p, n);
+	if (n > r->len - r->pos)
+		n = r->len - r->pos;
+	memcpy(p, r->map + r->pos, n);
+	r->pos += n;
+	return (ssize_t)n;
+}
+
 static int cr_read(struct cr *r, void *p, size_t n)
 {
-	ssize_t got = igr_in_read(r->in, p, n);
+	ssize_t got = cr_raw(r, p, n);
 
 	if (got < 0)
 		return -1;
 	if ((size_t)got < n)
 		return igr_error("%s: truncated model file", r->path);
-	{
-		const unsigned char *c = p;
-		size_t left = n;
-		while (left > 0) {
-			size_t part = left > (1u << 30) ? (1u << 30) : left;
-			r->crc = (uint32_t)crc32(r->crc, c, (uInt)part);
-			c += part;
-			left -= part;
-		}
-	}
+	crc_add(&r->crc, p, n);
 	return 0;
+}
+
+/* The next BYTES bytes of R in place in the mapping, when R reads one,
+ * they are all there, they are IGR_MODEL_MAP_MIN or more and start at a
+ * multiple of ES (the element size); else NULL: read_array() copies
+ * them (and reports a truncated file). */
+static void *cr_view(struct cr *r, size_t bytes, size_t es)
+{
+	unsigned char *p;
+
+	if (r->map == NULL || bytes < IGR_MODEL_MAP_MIN ||
+	    bytes > r->len - r->pos || r->pos % es != 0)
+		return NULL;
+	p = r->map + r->pos;
+	crc_add(&r->crc, p, bytes);
+	r->pos += bytes;
+	return p;
 }
 
 /* The next BYTES bytes of R in a new buffer.  The buffer grows as the
@@ -406,6 +563,26 @@ static void *read_array(struct cr *r, size_t bytes, const char *aname)
 		have += part;
 	}
 	return buf;
+}
+
+/* Give an array read from a file to M: the container's own (pads) are
+ * dropped.  DATA is M's (or the mapping's, if MAPPED) in every case.  0
+ * or -1. */
+static int add_read(igr_model *m, const char *name, int dtype, int ndim,
+		    const uint64_t *dims, void *data, int mapped)
+{
+	if (name[0] == IGR_MODEL_RESERVED) {
+		if (!mapped)
+			free(data);
+		return 0;
+	}
+	if (igr_model_add(m, name, dtype, ndim, dims, data) < 0) {
+		if (!mapped)
+			free(data);
+		return -1;
+	}
+	m->arr[m->narr - 1].mapped = mapped;
+	return 0;
 }
 
 /* An IGR_DT_Q8 array of R (after its dtype byte) decoded into a new F32
@@ -447,163 +624,183 @@ static int read_q8(struct cr *r, igr_model *m, const char *name)
 	}
 	free(sc);
 	free(code);
-	if (igr_model_add(m, name, IGR_DT_F32, 2, dims, x) < 0) {
-		free(x);
+	if (add_read(m, name, IGR_DT_F32, 2, dims, x, 0) < 0)
+		return -1;
+	if (name[0] != IGR_MODEL_RESERVED)
+		m->arr[m->narr - 1].q8 = 1;
+	return 0;
+}
+
+/* Elements of ES bytes of a big-endian host's copy, from the file's
+ * little-endian order. */
+static void swap_elements(unsigned char *c, uint64_t n, size_t es)
+{
+	uint64_t k;
+	size_t x;
+
+	for (k = 0; k < n; k++, c += es)
+		for (x = 0; x < es / 2; x++) {
+			unsigned char t = c[x];
+			c[x] = c[es - 1 - x];
+			c[es - 1 - x] = t;
+		}
+}
+
+/* A plain array of R (after its name, DT and ND) into M.  0 or -1. */
+static int read_plain(struct cr *r, igr_model *m, const char *name, int dt,
+		      int nd)
+{
+	unsigned char b[8];
+	uint64_t dims[4], n = 1;
+	size_t es = igr_dtype_size(dt);
+	void *data;
+	int d, mapped;
+
+	if (es == 0 || nd < 1 || nd > 4)
+		return igr_error("%s: damaged model file (array '%s')", r->path,
+				 name);
+	for (d = 0; d < nd; d++) {
+		if (cr_read(r, b, 8) < 0)
+			return -1;
+		dims[d] = igr_get_u64(b);
+		if (dims[d] != 0 && n > (UINT64_MAX >> 4) / dims[d])
+			return igr_error("%s: damaged model file (array '%s')",
+					 r->path, name);
+		n *= dims[d];
+	}
+	if (n * es > ((uint64_t)1 << 40))
+		return igr_error("%s: damaged model file (array '%s')", r->path,
+				 name);
+	data = cr_view(r, (size_t)(n * es), es);
+	mapped = data != NULL;
+	if (!mapped)
+		data = read_array(r, (size_t)(n * es), name);
+	if (data == NULL)
+		return -1;
+	if (!host_is_le() && es > 1)
+		swap_elements(data, n, es);
+	return add_read(m, name, dt, nd, dims, data, mapped);
+}
+
+/* Magic, version and description of R into M.  0 or -1. */
+static int read_head(struct cr *r, igr_model *m)
+{
+	unsigned char b[16];
+	char *json;
+	uint32_t jl;
+
+	if (cr_read(r, b, 16) < 0)
+		return -1;
+	if (memcmp(b, MMAGIC, 8) != 0)
+		return igr_error("%s: not an igraph model file", r->path);
+	if (igr_get_u16(b + 8) > IGR_MODEL_MAJOR)
+		return igr_error("%s: model version %u.%u is newer than this "
+				 "program supports (%d.%d)", r->path,
+				 igr_get_u16(b + 8), igr_get_u16(b + 10),
+				 IGR_MODEL_MAJOR, IGR_MODEL_MINOR);
+	jl = igr_get_u32(b + 12);
+	if (jl > (64u << 20))
+		return igr_error("%s: damaged model file", r->path);
+	json = malloc((size_t)jl + 1);
+	if (json == NULL)
+		return igr_error("out of memory");
+	if (cr_read(r, json, jl) < 0) {
+		free(json);
 		return -1;
 	}
-	m->arr[m->narr - 1].q8 = 1;
+	json[jl] = '\0';
+	m->meta = cJSON_Parse(json);
+	free(json);
+	if (m->meta == NULL || !cJSON_IsObject(m->meta))
+		return igr_error("%s: damaged model description", r->path);
+	return 0;
+}
+
+/* The arrays of R into M.  0 or -1. */
+static int read_arrays(struct cr *r, igr_model *m)
+{
+	unsigned char b[4];
+	char name[256];
+	uint32_t narr, i;
+	size_t nl;
+
+	if (cr_read(r, b, 4) < 0)
+		return -1;
+	narr = igr_get_u32(b);
+	if (narr > 4096)
+		return igr_error("%s: damaged model file", r->path);
+	for (i = 0; i < narr; i++) {
+		if (cr_read(r, b, 2) < 0)
+			return -1;
+		nl = igr_get_u16(b);
+		if (nl > 255)
+			return igr_error("%s: damaged model file", r->path);
+		if (cr_read(r, name, nl) < 0)
+			return -1;
+		name[nl] = '\0';
+		if (cr_read(r, b, 2) < 0)
+			return -1;
+		if (b[0] == IGR_DT_Q8 && b[1] != 2)
+			return igr_error("%s: damaged model file (array '%s')",
+					 r->path, name);
+		if ((b[0] == IGR_DT_Q8 ? read_q8(r, m, name)
+				       : read_plain(r, m, name, b[0], b[1])) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The end marker and checksum of R, and nothing after them.  0 or -1. */
+static int read_end(struct cr *r)
+{
+	unsigned char b[8];
+	uint32_t want;
+
+	if (cr_read(r, b, 4) < 0)
+		return -1;
+	want = r->crc;
+	if (memcmp(b, "IEND", 4) != 0)
+		return igr_error("%s: damaged model file (no end marker)",
+				 r->path);
+	if (cr_raw(r, b + 4, 4) != 4)
+		return igr_error("%s: truncated model file", r->path);
+	if (igr_get_u32(b + 4) != want)
+		return igr_error("%s: model file checksum mismatch (corrupted)",
+				 r->path);
+	if (cr_raw(r, b, 1) != 0)
+		return igr_error("%s: trailing data after the model", r->path);
 	return 0;
 }
 
 igr_model *igr_model_read(const char *path)
 {
-	struct cr r = { NULL, 0, path };
-	unsigned char b[32];
-	igr_model *m = NULL;
-	char *json = NULL;
-	uint32_t jl, narr, i;
+	struct cr r = { .path = path };
+	igr_model *m;
+	size_t i;
 
-	r.in = igr_in_open(path);
-	if (r.in == NULL)
+	if (cr_open(&r, path) < 0)
 		return NULL;
-	if (cr_read(&r, b, 16) < 0)
-		goto fail;
-	if (memcmp(b, MMAGIC, 8) != 0) {
-		igr_error("%s: not an igraph model file", path);
-		goto fail;
-	}
-	if (igr_get_u16(b + 8) > IGR_MODEL_MAJOR) {
-		igr_error("%s: model version %u.%u is newer than this program "
-			  "supports (%d.%d)", path, igr_get_u16(b + 8),
-			  igr_get_u16(b + 10), IGR_MODEL_MAJOR,
-			  IGR_MODEL_MINOR);
-		goto fail;
-	}
-	jl = igr_get_u32(b + 12);
-	if (jl > (64u << 20)) {
-		igr_error("%s: damaged model file", path);
-		goto fail;
-	}
-	json = malloc((size_t)jl + 1);
-	if (json == NULL) {
-		igr_error("out of memory");
-		goto fail;
-	}
-	if (cr_read(&r, json, jl) < 0)
-		goto fail;
-	json[jl] = '\0';
 	m = calloc(1, sizeof *m);
 	if (m == NULL) {
 		igr_error("out of memory");
 		goto fail;
 	}
-	m->meta = cJSON_Parse(json);
-	if (m->meta == NULL || !cJSON_IsObject(m->meta)) {
-		igr_error("%s: damaged model description", path);
+	if (read_head(&r, m) < 0 || read_arrays(&r, m) < 0 ||
+	    read_end(&r) < 0)
 		goto fail;
-	}
-	if (cr_read(&r, b, 4) < 0)
-		goto fail;
-	narr = igr_get_u32(b);
-	if (narr > 4096) {
-		igr_error("%s: damaged model file", path);
-		goto fail;
-	}
-	for (i = 0; i < narr; i++) {
-		char aname[256];
-		uint64_t dims[4], n = 1;
-		size_t es;
-		int nd, d;
-		void *data;
-		if (cr_read(&r, b, 2) < 0)
-			goto fail;
-		if (igr_get_u16(b) > 255) {
-			igr_error("%s: damaged model file", path);
-			goto fail;
+	/* the model keeps the mapping while an array lives in it */
+	for (i = 0; i < m->narr; i++)
+		if (m->arr[i].mapped) {
+			m->map = r.map;
+			m->map_len = r.len;
+			r.map = NULL;
+			break;
 		}
-		if (cr_read(&r, aname, igr_get_u16(b)) < 0)
-			goto fail;
-		aname[igr_get_u16(b)] = '\0';
-		if (cr_read(&r, b, 2) < 0)
-			goto fail;
-		if (b[0] == IGR_DT_Q8) {
-			if (b[1] != 2 || read_q8(&r, m, aname) < 0)
-				goto fail;
-			continue;
-		}
-		es = igr_dtype_size(b[0]);
-		nd = b[1];
-		if (es == 0 || nd < 1 || nd > 4) {
-			igr_error("%s: damaged model file (array '%s')", path,
-				  aname);
-			goto fail;
-		}
-		{
-			int dt = b[0];
-			for (d = 0; d < nd; d++) {
-				if (cr_read(&r, b, 8) < 0)
-					goto fail;
-				dims[d] = igr_get_u64(b);
-				if (dims[d] != 0 && n > (UINT64_MAX >> 4) / dims[d]) {
-					igr_error("%s: damaged model file "
-						  "(array '%s')", path, aname);
-					goto fail;
-				}
-				n *= dims[d];
-			}
-			if (n * es > ((uint64_t)1 << 40)) {
-				igr_error("%s: damaged model file (array '%s')",
-					  path, aname);
-				goto fail;
-			}
-			data = read_array(&r, (size_t)(n * es), aname);
-			if (data == NULL)
-				goto fail;
-			if (igr_model_add(m, aname, dt, nd, dims, data) < 0) {
-				free(data);
-				goto fail;
-			}
-			if (!host_is_le() && es > 1) {
-				unsigned char *c = data;
-				for (uint64_t k = 0; k < n; k++, c += es)
-					for (size_t x = 0; x < es / 2; x++) {
-						unsigned char t = c[x];
-						c[x] = c[es - 1 - x];
-						c[es - 1 - x] = t;
-					}
-			}
-		}
-	}
-	{
-		uint32_t want;
-		if (cr_read(&r, b, 4) < 0)
-			goto fail;
-		want = r.crc;
-		if (memcmp(b, "IEND", 4) != 0) {
-			igr_error("%s: damaged model file (no end marker)", path);
-			goto fail;
-		}
-		if (igr_in_read(r.in, b + 4, 4) != 4) {
-			igr_error("%s: truncated model file", path);
-			goto fail;
-		}
-		if (igr_get_u32(b + 4) != want) {
-			igr_error("%s: model file checksum mismatch (corrupted)",
-				  path);
-			goto fail;
-		}
-		if (igr_in_read(r.in, b, 1) != 0) {
-			igr_error("%s: trailing data after the model", path);
-			goto fail;
-		}
-	}
-	free(json);
-	igr_in_close(r.in);
+	cr_close(&r);
 	return m;
 fail:
-	free(json);
 	igr_model_free(m);
-	igr_in_close(r.in);
+	cr_close(&r);
 	return NULL;
 }
 

@@ -19,13 +19,43 @@
  * decoded values (x = code * scale, within scale / 2 of the original),
  * so the model code reads it as before; serving memory is unchanged.
  *
+ * Pad arrays: array names that begin with "." belong to the container
+ * (igr_model_add() refuses them; readers skip them, never adding them to
+ * the model).  Before every array of IGR_MODEL_MAP_MIN bytes or more that
+ * is not int8-coded, igr_model_save() writes a pad array: dtype U8, one
+ * dim, N zero bytes, named ".pad" + the number of the array it precedes
+ * (unique, since older readers refuse a name twice), N (0 .. 63) such
+ * that the next array's elements start at a multiple of IGR_MODEL_ALIGN
+ * bytes in the file.  The array count includes the pads.  Older readers
+ * see one more small array no model looks up; re-saving a loaded model
+ * writes the same pads again, so the file comes out byte for byte the
+ * same.  Pads need no new version number: they are ordinary arrays.
+ *
  * A newer major version is refused; a damaged or truncated file is an
  * error.  igr_model_save() writes atomically (io.h).
  *
+ * Reading: igr_model_read() of a regular, uncompressed file on a
+ * little-endian host maps the whole file (mmap, private, readable and
+ * writable) and parses it from the mapping, unless IGRAPH_MMAP is "0" or
+ * the mapping fails; stdin, compressed files, FIFOs and big-endian hosts
+ * are read through igr_in as a stream, every array copied.  From a
+ * mapping, a plain array of IGR_MODEL_MAP_MIN bytes or more whose
+ * elements lie at a multiple of their size in the file stays in the
+ * mapping (igr_array.mapped): processes that load the same model share
+ * those pages through the page cache instead of each holding a copy.
+ * Smaller, unaligned and int8-coded arrays are copied as from a stream.
+ * Every byte is checked against the CRC either way (so loading reads the
+ * whole file once), and the errors are the same.  A write into a mapped
+ * array copies that page for this process only; the file never changes.
+ * A file truncated in place while mapped would kill the process with
+ * SIGBUS on access: igraph replaces files by rename (io.h), never in place.
+ *
  * Ownership: a model owns its description and arrays.  igr_model_add()
- * takes ownership of DATA (which must come from malloc).  Pointers
- * returned by igr_model_get() / igr_model_params() live as long as the
- * model.
+ * takes ownership of DATA (which must come from malloc).  A mapped
+ * array's data belongs to the model's mapping (igr_model.map), which
+ * igr_model_free() unmaps: code that wants to free, realloc or keep an
+ * array's data beyond the model copies it first.  Pointers returned by
+ * igr_model_get() / igr_model_params() live as long as the model.
  */
 #ifndef IGR_MODEL_H
 #define IGR_MODEL_H
@@ -39,6 +69,11 @@
 
 #define IGR_MODEL_MAJOR 2  /* the newest this program reads */
 #define IGR_MODEL_MINOR 0
+
+#define IGR_MODEL_RESERVED '.'   /* first byte of the container's names */
+#define IGR_MODEL_PAD ".pad"     /* + the number of the next array */
+#define IGR_MODEL_ALIGN 64       /* file offset of a large array's data */
+#define IGR_MODEL_MAP_MIN ((uint64_t)1 << 20) /* bytes: padded, mapped */
 
 enum igr_dtype {
 	IGR_DT_F32 = 1,
@@ -57,6 +92,7 @@ typedef struct igr_array {
 	uint64_t dim[4];
 	void *data;        /* dim[0] * ... elements */
 	int q8;            /* 1: saved as IGR_DT_Q8 (igr_model_quantize) */
+	int mapped;        /* 1: DATA lies in the model's mapping, not malloc */
 } igr_array;
 
 struct igr_model_ops;
@@ -66,6 +102,8 @@ typedef struct igr_model {
 	size_t narr;
 	igr_array *arr;
 	size_t arr_cap;                  /* room of arr (model.c's) */
+	void *map;                       /* the file mapped by igr_model_read */
+	size_t map_len;                  /* (NULL: no array lives in one) */
 	/* runtime, not saved: the model type's code and its working state */
 	const struct igr_model_ops *ops;
 	void *state;
@@ -87,8 +125,8 @@ double igr_model_param_num(const igr_model *m, const char *key, double def);
 uint32_t igr_model_nusers(const igr_model *m);
 uint32_t igr_model_nitems(const igr_model *m);
 
-/* Add an array (takes ownership of DATA).  0 or -1 (duplicate name, bad
- * dims). */
+/* Add an array (takes ownership of DATA).  0 or -1 (duplicate name, a
+ * name beginning with IGR_MODEL_RESERVED, bad dims). */
 int igr_model_add(igr_model *m, const char *name, int dtype, int ndim,
 		  const uint64_t *dims, void *data) IGR_WUR;
 /* The array NAME, or NULL. */

@@ -1,5 +1,6 @@
 /* check_model.c - the model file container (model.h): a round trip of
- * parameters and typed arrays, truncated and damaged files refused. */
+ * parameters and typed arrays, truncated and damaged files refused, large
+ * arrays padded to 64 bytes and read in place from a mapping. */
 #include <math.h>
 
 #include "testutil.h"
@@ -181,6 +182,270 @@ START_TEST(model_int8_rows)
 }
 END_TEST
 
+/* ---- large arrays: padded to 64 bytes, read in place from a mapping */
+
+enum { BIG = 600000 };
+
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Where the elements of array NAME start in the file image B (N bytes),
+ * or 0; *NARR gets the array count of the file and *PADS how many of them
+ * are pads (checked: U8, one dim, zeros, distinct names, since older
+ * readers refuse a name twice).  No int8 arrays. */
+static size_t elem_offset(const unsigned char *b, size_t n, const char *name,
+			  uint32_t *narr, int *pads)
+{
+	size_t at = 16 + le(b + 12, 4), found = 0, k;
+	char seen[8][32];
+	uint32_t i;
+
+	*narr = (uint32_t)le(b + at, 4);
+	at += 4;
+	*pads = 0;
+	for (i = 0; i < *narr; i++) {
+		size_t nl = le(b + at, 2), len = 1;
+		const char *nm = (const char *)b + at + 2;
+		int dt, nd, d;
+
+		at += 2 + nl;
+		dt = b[at];
+		nd = b[at + 1];
+		at += 2;
+		for (d = 0; d < nd; d++, at += 8)
+			len *= le(b + at, 8);
+		if (nl == strlen(name) && memcmp(nm, name, nl) == 0)
+			found = at;
+		if (nm[0] == '.') {
+			ck_assert_int_eq(dt, IGR_DT_U8);
+			ck_assert_int_eq(nd, 1);
+			ck_assert_uint_lt(len, 64);
+			for (k = 0; k < len; k++)
+				ck_assert_int_eq(b[at + k], 0);
+			ck_assert_int_lt(*pads, 8);
+			snprintf(seen[*pads], sizeof seen[0], "%.*s", (int)nl,
+				 nm);
+			for (k = 0; k < (size_t)*pads; k++)
+				ck_assert_str_ne(seen[k], seen[*pads]);
+			(*pads)++;
+		}
+		at += len * igr_dtype_size(dt);
+		ck_assert_uint_le(at, n);
+	}
+	return found;
+}
+
+/* A model with two large arrays (one after an odd-sized small one) and
+ * two small ones, saved to tu_path(FILE); *BIG gets a copy of "big". */
+static void save_big(const char *file, float **big)
+{
+	igr_model *m = igr_model_new("pop");
+	uint64_t d1[] = { BIG }, d3[] = { 3 }, d2[] = { 1000, 300 };
+	float *f = malloc(BIG * sizeof *f);
+	uint8_t *odd = malloc(3);
+	uint64_t *w = malloc(1000 * 300 * sizeof *w);
+	uint32_t *s = malloc(5 * sizeof *s);
+	size_t i;
+
+	for (i = 0; i < BIG; i++)
+		f[i] = (float)i * 0.25f - 7.0f;
+	for (i = 0; i < 1000 * 300; i++)
+		w[i] = i * 0x9e3779b97f4a7c15ull;
+	memcpy(odd, "abc", 3);
+	for (i = 0; i < 5; i++)
+		s[i] = (uint32_t)i;
+	*big = malloc(BIG * sizeof *f);
+	memcpy(*big, f, BIG * sizeof *f);
+	cJSON_AddNumberToObject(igr_model_params(m), "alpha", 0.1);
+	ck_assert_int_eq(igr_model_add(m, "odd", IGR_DT_U8, 1, d3, odd), 0);
+	ck_assert_int_eq(igr_model_add(m, "big", IGR_DT_F32, 1, d1, f), 0);
+	ck_assert_int_eq(igr_model_add(m, "small", IGR_DT_U32, 1,
+				       (uint64_t[]){ 5 }, s), 0);
+	ck_assert_int_eq(igr_model_add(m, "wide", IGR_DT_U64, 2, d2, w), 0);
+	ck_assert_int_eq(igr_model_save(m, tu_path(file)), 0);
+	igr_model_free(m);
+}
+
+START_TEST(model_big_mapped)
+{
+	igr_model *l;
+	const igr_array *a;
+	unsigned char *b, *b2;
+	size_t n, n2, i, off;
+	uint32_t narr;
+	float *big;
+	int pads;
+
+	save_big("m", &big);
+	b = tu_read(tu_path("m"), &n);
+	/* the large arrays' elements start at multiples of 64, behind one
+	 * pad each; the small ones get none */
+	off = elem_offset(b, n, "big", &narr, &pads);
+	ck_assert_uint_ne(off, 0);
+	ck_assert_uint_eq(off % 64, 0);
+	off = elem_offset(b, n, "wide", &narr, &pads);
+	ck_assert_uint_ne(off, 0);
+	ck_assert_uint_eq(off % 64, 0);
+	ck_assert_uint_eq(narr, 6);
+	ck_assert_int_eq(pads, 2);
+	l = igr_model_read(tu_path("m"));
+	ck_assert_msg(l != NULL, "%s", igr_errmsg());
+	/* the pads are not part of the model */
+	ck_assert_uint_eq(l->narr, 4);
+	for (i = 0; i < l->narr; i++)
+		ck_assert_int_ne(l->arr[i].name[0], '.');
+	a = igr_model_need(l, "big", IGR_DT_F32, 1);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->mapped, 1);
+	ck_assert_uint_eq((uintptr_t)a->data % 64, 0);
+	ck_assert_uint_eq(a->dim[0], BIG);
+	ck_assert_int_eq(memcmp(a->data, big, BIG * sizeof *big), 0);
+	ck_assert_int_eq(igr_model_get(l, "wide")->mapped, 1);
+	ck_assert_uint_eq(((const uint64_t *)igr_model_get(l, "wide")->data)
+				  [299999],
+			  299999 * 0x9e3779b97f4a7c15ull);
+	ck_assert_int_eq(igr_model_get(l, "small")->mapped, 0);
+	ck_assert_int_eq(igr_model_get(l, "odd")->mapped, 0);
+	ck_assert_mem_eq(igr_model_get(l, "odd")->data, "abc", 3);
+	ck_assert_ptr_nonnull(l->map);
+	/* saved again: the same bytes (no pads piled up) */
+	ck_assert_int_eq(igr_model_save(l, tu_path("m2")), 0);
+	igr_model_free(l);
+	b2 = tu_read(tu_path("m2"), &n2);
+	ck_assert_uint_eq(n2, n);
+	ck_assert_int_eq(memcmp(b, b2, n), 0);
+	free(b2);
+	free(b);
+	free(big);
+}
+END_TEST
+
+START_TEST(model_big_copied)
+{
+	/* IGRAPH_MMAP=0, stdin and compressed files: copies, same contents */
+	igr_model *l;
+	const igr_array *a;
+	unsigned char *b;
+	float *big;
+	size_t n;
+	gzFile gz;
+
+	save_big("m", &big);
+	setenv("IGRAPH_MMAP", "0", 1);
+	l = igr_model_read(tu_path("m"));
+	unsetenv("IGRAPH_MMAP");
+	ck_assert_msg(l != NULL, "%s", igr_errmsg());
+	ck_assert_uint_eq(l->narr, 4);
+	a = igr_model_need(l, "big", IGR_DT_F32, 1);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->mapped, 0);
+	ck_assert_ptr_null(l->map);
+	ck_assert_int_eq(memcmp(a->data, big, BIG * sizeof *big), 0);
+	igr_model_free(l);
+	b = tu_read(tu_path("m"), &n);
+	gz = gzopen(tu_path("m.gz"), "wb");
+	ck_assert_ptr_nonnull(gz);
+	ck_assert_int_eq(gzwrite(gz, b, (unsigned)n), (int)n);
+	ck_assert_int_eq(gzclose(gz), Z_OK);
+	free(b);
+	l = igr_model_read(tu_path("m.gz"));
+	ck_assert_msg(l != NULL, "%s", igr_errmsg());
+	a = igr_model_need(l, "big", IGR_DT_F32, 1);
+	ck_assert_int_eq(a->mapped, 0);
+	ck_assert_int_eq(memcmp(a->data, big, BIG * sizeof *big), 0);
+	igr_model_free(l);
+	free(big);
+}
+END_TEST
+
+START_TEST(model_big_damaged)
+{
+	/* a flipped byte in a mapped array is still caught by the CRC; a
+	 * file cut inside it or before its end is still truncated */
+	size_t n, off, cuts[3];
+	unsigned char *b;
+	uint32_t narr;
+	float *big;
+	int pads, i;
+
+	save_big("m", &big);
+	free(big);
+	b = tu_read(tu_path("m"), &n);
+	off = elem_offset(b, n, "big", &narr, &pads);
+	ck_assert_uint_ne(off, 0);
+	b[off + 12345] ^= 0x10;
+	tu_write(tu_path("bad"), b, n);
+	ck_assert_ptr_null(igr_model_read(tu_path("bad")));
+	ck_assert_msg(strstr(igr_errmsg(), "checksum mismatch") != NULL, "%s",
+		      igr_errmsg());
+	b[off + 12345] ^= 0x10;
+	cuts[0] = off + 1000;
+	cuts[1] = off + BIG * 4 - 1;
+	cuts[2] = n - 1;
+	for (i = 0; i < 3; i++) {
+		tu_write(tu_path("cut"), b, cuts[i]);
+		ck_assert_ptr_null(igr_model_read(tu_path("cut")));
+		ck_assert_msg(strstr(igr_errmsg(), "truncated model file") !=
+				      NULL,
+			      "cut at %zu: %s", cuts[i], igr_errmsg());
+	}
+	free(b);
+}
+END_TEST
+
+START_TEST(model_big_private)
+{
+	/* writing into a mapped array changes this process's copy only */
+	igr_model *l;
+	const igr_array *a;
+	unsigned char *b, *b2;
+	size_t n, n2;
+	float *big;
+
+	save_big("m", &big);
+	b = tu_read(tu_path("m"), &n);
+	l = igr_model_read(tu_path("m"));
+	ck_assert_msg(l != NULL, "%s", igr_errmsg());
+	a = igr_model_get(l, "big");
+	ck_assert_int_eq(a->mapped, 1);
+	((float *)a->data)[0] = 42.0f;
+	((float *)a->data)[BIG - 1] = -42.0f;
+	ck_assert(((const float *)a->data)[0] == 42.0f);
+	igr_model_free(l);
+	b2 = tu_read(tu_path("m"), &n2);
+	ck_assert_uint_eq(n2, n);
+	ck_assert_int_eq(memcmp(b, b2, n), 0);
+	l = igr_model_read(tu_path("m"));
+	ck_assert_msg(l != NULL, "%s", igr_errmsg());
+	ck_assert_int_eq(memcmp(igr_model_get(l, "big")->data, big,
+				BIG * sizeof *big), 0);
+	igr_model_free(l);
+	free(b2);
+	free(b);
+	free(big);
+}
+END_TEST
+
+START_TEST(model_reserved_names)
+{
+	/* names beginning with "." are the container's (pads) */
+	igr_model *m = igr_model_new("pop");
+	uint64_t d[] = { 1 };
+	uint8_t x = 0;
+
+	ck_assert_int_eq(igr_model_add(m, ".pad0", IGR_DT_U8, 1, d, &x), -1);
+	ck_assert_int_eq(igr_model_add(m, ".", IGR_DT_U8, 1, d, &x), -1);
+	ck_assert_uint_eq(m->narr, 0);
+	igr_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -190,6 +455,11 @@ int main(void)
 	tcase_add_test(tc, model_round_trip);
 	tcase_add_test(tc, model_huge_claim);
 	tcase_add_test(tc, model_int8_rows);
+	tcase_add_test(tc, model_big_mapped);
+	tcase_add_test(tc, model_big_copied);
+	tcase_add_test(tc, model_big_damaged);
+	tcase_add_test(tc, model_big_private);
+	tcase_add_test(tc, model_reserved_names);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
