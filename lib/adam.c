@@ -1,15 +1,11 @@
 /* adam.c - the Adam optimiser (see adam.h). */
 #include "adam.h"
 #include "error.h"
+#include "vec.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define IGR_VEC __attribute__((target_clones("avx512f", "avx2,fma", "default")))
-#else
-#define IGR_VEC
-#endif
 
 int igr_adam_init(igr_adam *a, size_t n)
 {

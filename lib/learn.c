@@ -9,17 +9,13 @@
 #include "sparse.h"
 #include "stream.h"
 #include "train.h"
+#include "vec.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define IGR_VEC_L __attribute__((target_clones("avx512f", "avx2,fma", "default")))
-#else
-#define IGR_VEC_L
-#endif
 
 /* ---- settings --------------------------------------------------------- */
 
@@ -545,7 +541,7 @@ void igr_bpr_negatives(const igr_csr *r, igr_rng *rng, const uint32_t *u,
 		}
 }
 
-IGR_VEC_L
+IGR_VEC
 static float dot(const float *a, const float *b, size_t n)
 {
 	float s = 0;

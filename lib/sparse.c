@@ -1,19 +1,12 @@
 /* sparse.c - sparse matrix products for the models (see sparse.h). */
 #include "sparse.h"
 #include "error.h"
+#include "vec.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Hot kernels are compiled for AVX-512 and AVX2 as well as the baseline,
- * picked at load time (GCC function multi-versioning): the build does not
- * use -march=native, and SpMM gains about 2x from wider vectors. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define IGR_VEC __attribute__((target_clones("avx512f", "avx2,fma", "default")))
-#else
-#define IGR_VEC
-#endif
 
 igr_csr *igr_csr_scaled(const igr_csr *a, const float *rows, const float *cols,
 			double power)
