@@ -81,6 +81,11 @@ void igr_learn_defaults(igr_learn_opts *o, const char *name)
 	}
 }
 
+int igr_learn_out_of_time(const igr_learn_opts *o, double start)
+{
+	return o->time_limit > 0 && igr_now() - start >= o->time_limit;
+}
+
 double igr_learn_lr(const igr_learn_opts *o, double t)
 {
 	double lo = o->lr_final > 0 ? o->lr_final : o->lr;
@@ -203,6 +208,17 @@ int igr_learn_curve_add(igr_model *m, uint32_t epoch, double seconds,
 	cJSON_AddItemToArray(row, cJSON_CreateNumber(seconds));
 	cJSON_AddItemToArray(row, cJSON_CreateNumber(recall));
 	cJSON_AddItemToArray(row, cJSON_CreateNumber(ndcg));
+	return 0;
+}
+
+int igr_learn_note_cut(igr_model *m, uint32_t epoch, double part)
+{
+	cJSON *d = igr_model_data(m);
+
+	if (d == NULL ||
+	    cJSON_AddNumberToObject(d, "time_limit_epoch", epoch) == NULL ||
+	    cJSON_AddNumberToObject(d, "time_limit_epoch_part", part) == NULL)
+		return igr_error("out of memory");
 	return 0;
 }
 

@@ -136,6 +136,11 @@ int igr_valid_eval_each(const igr_valid *v, uint32_t nitems, uint32_t k,
 
 /* Cosine-annealed step size at fraction T (0..1) of training. */
 double igr_learn_lr(const igr_learn_opts *o, double t);
+/* 1 when O has a --time-limit and the training that began at START
+ * (igr_now()) has used it up: the trainers check it after every step, so
+ * a run stops within a step of its limit, not at the end of an epoch
+ * that may take minutes (the 100M-event log: over 5 minutes). */
+int igr_learn_out_of_time(const igr_learn_opts *o, double start);
 
 /* Fill the status times from START and report it through o->progress. */
 void igr_learn_report(const igr_learn_opts *o, igr_learn_status *st,
@@ -157,6 +162,9 @@ void igr_learn_opts_release(igr_learn_opts *o);
  * training curve that scripts/plot-curves draws).  0 or -1. */
 int igr_learn_curve_add(struct igr_model *m, uint32_t epoch, double seconds,
 			double recall, double ndcg) IGR_WUR;
+/* Record in M's data that the time limit ended epoch EPOCH after PART
+ * (0..1) of its steps.  0 or -1. */
+int igr_learn_note_cut(struct igr_model *m, uint32_t epoch, double part);
 
 /* The user -> item relation of G as a matrix of NU x NI (ids beyond the
  * relation's own bounds included), weights raised to POWER (0: binary).

@@ -717,19 +717,24 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 			frac = (igr_now() - start) / o->time_limit;
 		lr = (float)igr_learn_lr(o, frac);
 
-		for (sp = 0; sp < steps; sp++) {
+		int cut = 0;
+
+		for (sp = 0; sp < steps && !cut; sp++) {
 			igr_rng_stream(&rng, o->seed, epoch + 1, sp);
 			forward(&t);
 			loss += step(&t, &rng, o->batch, lr);
 			examples += o->batch;
+			/* the time limit ends an epoch early */
+			cut = sp + 1 < steps && igr_learn_out_of_time(o, start);
 		}
 		epoch++;
 		st.epoch = epoch;
-		st.loss = loss / ((double)steps * o->batch);
+		st.loss = loss / ((double)sp * o->batch);
 		st.validated = 0;
+		if (cut && igr_learn_note_cut(m, epoch, (double)sp / steps) < 0)
+			goto out;
 		int last = epoch == o->epochs || epoch == o->stop_epoch ||
-			   (o->time_limit > 0 &&
-			    igr_now() - start >= o->time_limit);
+			   cut || igr_learn_out_of_time(o, start);
 		if (o->valid != NULL &&
 		    ((o->valid_every && epoch % o->valid_every == 0) || last)) {
 			forward(&t);

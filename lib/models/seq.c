@@ -1182,7 +1182,10 @@ static int fit(igr_model *m, const igr_seqs *s, const igr_graph *g,
 			users[i - 1] = users[j];
 			users[j] = x;
 		}
-		for (b = 0; b < nb; b++) {
+		uint64_t seen = 0;
+		int cut = 0;
+
+		for (b = 0; b < nb && !cut; b++) {
 			uint32_t n0 = b * B, nu = nact - n0 < B ? nact - n0 : B;
 			double l;
 
@@ -1196,14 +1199,18 @@ static int fit(igr_model *m, const igr_seqs *s, const igr_graph *g,
 			igr_adam_step(&t.adam, t.net->param, t.grad, lr);
 			loss += l * (t.off[nu]);
 			examples += t.off[nu];
+			seen += t.off[nu];
+			/* the time limit ends an epoch early */
+			cut = b + 1 < nb && igr_learn_out_of_time(o, start);
 		}
 		epoch++;
 		st.epoch = epoch;
-		st.loss = loss / (double)rows;
+		st.loss = loss / (double)(cut ? (seen ? seen : 1) : rows);
 		st.validated = 0;
-		last = epoch == o->epochs || epoch == o->stop_epoch ||
-		       (o->time_limit > 0 &&
-			igr_now() - start >= o->time_limit);
+		if (cut && igr_learn_note_cut(m, epoch, (double)b / nb) < 0)
+			goto out;
+		last = epoch == o->epochs || epoch == o->stop_epoch || cut ||
+		       igr_learn_out_of_time(o, start);
 		if (o->valid != NULL &&
 		    ((o->valid_every && epoch % o->valid_every == 0) || last)) {
 			if (igr_valid_eval(o->valid, cfg->ni, o->valid_k,

@@ -110,4 +110,17 @@ expect "pop --binary is a usage error" 2 "$IGRAPH_BIN/igraph-train" \
 	--model pop --binary -o "$T/popb.igm" "$T/g1.igr"
 expect_err "pop --binary names the option" "binary does not apply to model pop"
 
+# --time-limit stops within a step, not at the end of the epoch: with
+# single-pair steps and endless epochs the limit always falls inside one,
+# and the model records where (data.time_limit_epoch, _part)
+ig gen --users 400 --items 800 --events 20000 --seed 5 -o "$T/tl.csv"
+ig ingest --schema taobao -q -o "$T/tl.igr" "$T/tl.csv"
+ig featurize -o "$T/tlg.igr" "$T/tl.igr"
+for m in mf lightgcn; do
+	expect "$m --time-limit 0.3s" 0 "$IGRAPH_BIN/igraph-train" --model $m \
+		--batch 1 --epochs 100000 --time-limit 0.3s -o "$T/tl.$m.igm" "$T/tlg.igr"
+	check "$m: the limit cut an epoch (recorded in the model)" \
+		grep -aq '"time_limit_epoch_part":0\.[0-9]' "$T/tl.$m.igm"
+done
+
 finish
