@@ -106,6 +106,24 @@ static uint32_t pq_subvectors(uint32_t d)
 	return best;
 }
 
+/* What every inverted file shares: it owns its coarse quantizer, whose
+ * k-means runs on at most 64 points a list for 10 rounds (enough for the
+ * lists to be useful, the search probes several, and a 4M-item catalogue
+ * trains in minutes rather than the hour FAISS's defaults, 256 a list and
+ * 25 rounds, would take), and it probes P->effort lists (64). */
+static faiss::Index *ivf_setup(faiss::IndexIVF *ivf,
+			       const struct igr_ann_params *p, uint32_t nlist)
+{
+	ivf->own_fields = true;
+	ivf->cp.max_points_per_centroid = 64;
+	ivf->cp.niter = 10;
+	ivf->cp.seed = p->seed;
+	ivf->nprobe = p->effort ? p->effort : 64;
+	if (ivf->nprobe > nlist)
+		ivf->nprobe = nlist;
+	return ivf;
+}
+
 static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
 				uint32_t d)
 {
@@ -120,18 +138,7 @@ static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
 			q.get(), d, nlist, faiss::ScalarQuantizer::QT_8bit,
 			faiss::METRIC_INNER_PRODUCT);
 		q.release();
-		ivf->own_fields = true;
-		/* k-means on at most 64 points a list, 10 rounds: enough for
-		 * the lists to be useful (the search probes several), and a
-		 * 4M-item catalogue trains in seconds rather than the hour
-		 * FAISS's defaults (256 a list, 25 rounds) would take */
-		ivf->cp.max_points_per_centroid = 64;
-		ivf->cp.niter = 10;
-		ivf->cp.seed = p->seed;
-		ivf->nprobe = p->effort ? p->effort : 64;
-		if (ivf->nprobe > nlist)
-			ivf->nprobe = nlist;
-		return ivf;
+		return ivf_setup(ivf, p, nlist);
 	}
 	case IGR_ANN_IVF_PQ: {
 		/* product quantisation (Jegou et al., PAMI 2011): D / 4
@@ -146,19 +153,12 @@ static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
 		auto *ivf = new faiss::IndexIVFPQ(q.get(), d, nlist, m, 8,
 						  faiss::METRIC_INNER_PRODUCT);
 		q.release();
-		ivf->own_fields = true;
-		ivf->cp.max_points_per_centroid = 64;
-		ivf->cp.niter = 10;
-		ivf->cp.seed = p->seed;
 		ivf->pq.cp.seed = p->seed;
 		ivf->pq.cp.niter = 10;
 		/* FAISS prints a warning below 39 points a centroid; 256 is
 		 * refused before (igr_ann_build) */
 		ivf->pq.cp.min_points_per_centroid = 1;
-		ivf->nprobe = p->effort ? p->effort : 64;
-		if (ivf->nprobe > nlist)
-			ivf->nprobe = nlist;
-		return ivf;
+		return ivf_setup(ivf, p, nlist);
 	}
 	case IGR_ANN_HNSW: {
 		auto *h = new faiss::IndexHNSWFlat(
