@@ -54,6 +54,8 @@ struct igr_ann_params {
 	uint32_t nlist;           /* IVF lists; 0: igr_ann_default_nlist(n) */
 	uint32_t hnsw_m;          /* HNSW links a node; 0: 32 */
 	uint32_t ef_construction; /* HNSW build breadth; 0: 80 */
+	uint32_t pq_bytes;        /* IVF_PQ: bytes a code (sub-vectors);
+				     0: igr_ann_default_pq_bytes(D) */
 	uint32_t effort;          /* the default search effort saved with
 				     the index (nprobe / efSearch); 0: a
 				     default per type */
@@ -81,6 +83,9 @@ const char *igr_ann_type_name(int type);
 /* About 4 sqrt(N) lists (at least 1, at most N / 39 so that k-means has
  * the 39 points a centroid FAISS asks for). */
 uint32_t igr_ann_default_nlist(uint64_t n);
+
+/* The bytes of a pq code at dimension D when the caller gives none. */
+uint32_t igr_ann_default_pq_bytes(uint32_t d);
 
 /* An index of type P->type over X (N x D row-major floats).  NULL with
  * the error set. */

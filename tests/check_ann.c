@@ -156,6 +156,37 @@ START_TEST(ivf_pq_recall)
 }
 END_TEST
 
+START_TEST(pq_code_bytes)
+{
+	float *x = random_vectors(N, D);
+	struct igr_ann_params p;
+	struct igr_ann_info in4, in8;
+	igr_ann *a;
+
+	/* a byte for 4 dimensions up to 32 bytes, then up to 8 */
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(64), 16);
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(128), 32);
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(240), 32); /* 30 used */
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(512), 64);
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(2), 1);
+	/* --bytes: 16 dimensions in 4 bytes (the default) or 8 */
+	memset(&p, 0, sizeof p);
+	p.type = IGR_ANN_IVF_PQ;
+	p.seed = 7;
+	a = igr_ann_build(&p, x, N, D);
+	ck_assert_msg(a != NULL, "%s", igr_errmsg());
+	igr_ann_describe(a, &in4);
+	igr_ann_free(a);
+	p.pq_bytes = 7; /* the divisor of 16 nearest 7 is 8 */
+	a = igr_ann_build(&p, x, N, D);
+	ck_assert_msg(a != NULL, "%s", igr_errmsg());
+	igr_ann_describe(a, &in8);
+	igr_ann_free(a);
+	ck_assert_uint_eq(in8.bytes - in4.bytes, (uint64_t)N * 4);
+	free(x);
+}
+END_TEST
+
 START_TEST(hnsw_recall)
 {
 	check_type(IGR_ANN_HNSW, 0.9, 128);
@@ -280,6 +311,7 @@ int main(void)
 	tcase_add_test(tc, flat_is_exact);
 	tcase_add_test(tc, ivf_sq8_recall);
 	tcase_add_test(tc, ivf_pq_recall);
+	tcase_add_test(tc, pq_code_bytes);
 	tcase_add_test(tc, hnsw_recall);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, index_file);
