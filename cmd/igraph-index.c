@@ -66,8 +66,8 @@ int main(int argc, char **argv)
 			    "hnsw: links per item (default 32)"),
 		IGR_OPT_U32(0, "effort", "n", &p.effort, 1, 1000000,
 			    "search effort saved with the index: lists probed "
-			    "(sq8, pq: default 64) or candidates kept (hnsw, "
-			    "default 128)"),
+			    "(sq8, pq: default 64, fewer on long lists, at "
+			    "least 16) or candidates kept (hnsw, default 128)"),
 		IGR_OPT_COMMON("output", "write the index to FILE atomically "
 			       "(default: the model's name with .idx)"),
 		IGR_OPT_COMMON("vocab", "read a TSV graph with external ids"),

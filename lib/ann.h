@@ -84,6 +84,11 @@ const char *igr_ann_type_name(int type);
  * the 39 points a centroid FAISS asks for). */
 uint32_t igr_ann_default_nlist(uint64_t n);
 
+/* The lists an inverted file probes when the caller gives no effort: 64,
+ * fewer (at least 16) where that would scan more than about 16,384 of
+ * the N items in NLIST lists. */
+uint32_t igr_ann_default_probes(uint64_t n, uint32_t nlist);
+
 /* The bytes of a pq code at dimension D when the caller gives none. */
 uint32_t igr_ann_default_pq_bytes(uint32_t d);
 

@@ -219,6 +219,12 @@ START_TEST(bad_input)
 	ck_assert_uint_eq(igr_ann_default_nlist(4000), 102); /* 4000 / 39 */
 	ck_assert_uint_eq(igr_ann_default_nlist(1000000), 4000);
 	ck_assert_uint_eq(igr_ann_default_nlist(0), 1);
+	/* 64 probes, fewer where 64 lists hold more than ~16k items */
+	ck_assert_uint_eq(igr_ann_default_probes(4000, 252), 64);
+	ck_assert_uint_eq(igr_ann_default_probes(394000, 2510), 64);
+	ck_assert_uint_eq(igr_ann_default_probes(3871560, 7870), 33);
+	ck_assert_uint_eq(igr_ann_default_probes(100000000, 40000), 16);
+	ck_assert_uint_eq(igr_ann_default_probes(10, 0), 64);
 }
 END_TEST
 
