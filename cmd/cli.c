@@ -172,13 +172,14 @@ static void say_prog(void)
 }
 
 /* Exit with STATUS; on several ranks every rank ends now (the temporary
- * files of an -o output go with them: io.c's signal handlers). */
+ * files of an -o output go with them: io.c's signal handlers).  A usage
+ * error is the same on every rank: each ends on its own. */
 static noreturn void leave(int status)
 {
 	if (igr_par_size() > 1) {
 		fflush(stderr);
 		igr_out_cleanup_all();
-		igr_par_abort(status);
+		igr_par_abort(status, status == 2);
 	}
 	exit(status);
 }
@@ -189,6 +190,9 @@ noreturn void igr_die(const char *fmt, ...)
 	int e = igr_errno();
 
 	flush_stdout_quietly();
+	/* the rank that failed says why; the others only follow it */
+	if (igr_par_failed_elsewhere())
+		leave(1);
 	say_prog();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

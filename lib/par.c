@@ -21,6 +21,12 @@
 
 static int rank_, size_ = 1;
 static uint64_t sent;
+static int failed_elsewhere; /* the last failure was another rank's */
+
+int igr_par_failed_elsewhere(void)
+{
+	return failed_elsewhere;
+}
 
 /* The launcher's process count: -1 not launched, 0 launched but the
  * count is not in the environment (PMIx), else the count. */
@@ -77,6 +83,7 @@ uint64_t igr_par_bytes_sent(void)
 #ifdef IGRAPH_MPI
 
 static int started; /* MPI_Init called and MPI_Finalize not yet */
+static int agreed_failure; /* every rank knows that the run failed */
 
 static int mpi_fail(const char *what, int code)
 {
@@ -96,17 +103,11 @@ static int mpi_fail(const char *what, int code)
 			return mpi_fail(what, code_);                        \
 	} while (0)
 
-int igr_par_start(int parallel)
+/* MPI_Init and this process's place. */
+static int mpi_start(int parallel)
 {
-	long n = launched_size(), none = srun_without_pmi();
 	int provided;
 
-	if (n < 0 && none > 0)
-		return igr_error("srun started %ld tasks without PMI, which "
-				 "cannot reach each other: use srun "
-				 "--mpi=pmix", none);
-	if (n < 0 || (!parallel && n == 1))
-		return 0;
 	/* MPI errors come back as return codes, not an abort inside MPI */
 	MPI_CHECK(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided),
 		  "MPI_Init");
@@ -129,10 +130,17 @@ int igr_par_finish(void)
 	return 0;
 }
 
-void igr_par_abort(int status)
+void igr_par_abort(int status, int everywhere)
 {
-	if (started)
-		MPI_Abort(MPI_COMM_WORLD, status);
+	if (!started)
+		return;
+	if (agreed_failure || everywhere) {
+		/* every rank is on its way out: no need to kill anyone */
+		started = 0;
+		MPI_Finalize();
+		return;
+	}
+	MPI_Abort(MPI_COMM_WORLD, status);
 }
 
 int igr_par_agree(int rc)
@@ -147,8 +155,11 @@ int igr_par_agree(int rc)
 		  "MPI_Allreduce");
 	if (first == INT_MAX)
 		return 0;
-	if (rc == 0)
+	agreed_failure = 1;
+	if (rc == 0) {
 		igr_error("rank %d failed", first);
+		failed_elsewhere = 1;
+	}
 	return -1;
 }
 
@@ -322,33 +333,24 @@ out:
 	free(carry);
 	if (rc == 0 && ncarry > 0)
 		rc = igr_error("a part ended inside a record");
-	if (rc == 0 && failed > 0)
+	if (rc == 0 && failed > 0) {
 		rc = igr_error("rank %d failed", failed);
+		failed_elsewhere = 1;
+	}
 	return rc;
 }
 
 #else /* serial build */
-
-int igr_par_start(int parallel)
-{
-	long n = launched_size(), none = srun_without_pmi();
-
-	(void)parallel;
-	if (n == 1 || (n < 0 && none == 0))
-		return 0;
-	return igr_error("started by an MPI launcher (%s processes) but "
-			 "built without MPI: build with make MPI=1",
-			 n > 1 ? "several" : none > 1 ? "several" : "unknown");
-}
 
 int igr_par_finish(void)
 {
 	return 0;
 }
 
-void igr_par_abort(int status)
+void igr_par_abort(int status, int everywhere)
 {
 	(void)status;
+	(void)everywhere;
 }
 
 int igr_par_agree(int rc)
@@ -409,6 +411,27 @@ int igr_par_recv_parts(size_t unit,
 #endif
 
 /* ---- built on the above: the same with and without MPI ---------------- */
+
+int igr_par_start(int parallel)
+{
+	long n = launched_size(), none = srun_without_pmi();
+
+	if (n < 0 && none > 0)
+		return igr_error("srun started %ld tasks without PMI, which "
+				 "cannot reach each other: use srun "
+				 "--mpi=pmix", none);
+	if (n < 0 || (!parallel && n == 1))
+		return 0;
+#ifdef IGRAPH_MPI
+	return mpi_start(parallel);
+#else
+	if (n == 1)
+		return 0;
+	return igr_error("started by an MPI launcher (%s processes) but "
+			 "built without MPI: build with make MPI=1",
+			 n > 1 ? "several" : "an unknown number of");
+#endif
+}
 
 struct membuf {
 	unsigned char *p;
@@ -550,8 +573,13 @@ const char *igr_par_input(const char *path)
 							  ? dir
 							  : "/tmp");
 	}
-	if (head[1] != 0 && rc == 0)
-		rc = rank_ == 0 ? -1 : igr_error("rank 0 failed");
+	if (head[1] != 0 && rc == 0) {
+		rc = -1;
+		if (rank_ > 0) {
+			igr_error("rank 0 failed");
+			failed_elsewhere = 1;
+		}
+	}
 	if (igr_par_agree(rc) < 0)
 		goto fail;
 	free(buf);

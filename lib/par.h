@@ -60,9 +60,18 @@ int igr_par_size(void);
  * or already done.  0 or -1. */
 int igr_par_finish(void);
 
-/* End every rank of the job with STATUS at once (MPI_Abort); returns
- * (doing nothing) when no parallel run is active. */
-void igr_par_abort(int status);
+/* End MPI mode after a failure.  When every rank fails alike (EVERYWHERE:
+ * a usage error, the same on every rank) or already learnt of it (an
+ * igr_par_agree() that returned -1), normally, as igr_par_finish(), and
+ * the caller exits; otherwise MPI_Abort, which ends every rank of the job
+ * with STATUS and does not return.  Nothing when no parallel run is
+ * active. */
+void igr_par_abort(int status, int everywhere);
+
+/* 1 if the last failure was another rank's ("rank R failed", from
+ * igr_par_agree() or igr_par_recv_parts()): that rank reports it, this
+ * one need not. */
+int igr_par_failed_elsewhere(void);
 
 /* Payload bytes this rank has sent so far. */
 uint64_t igr_par_bytes_sent(void);
