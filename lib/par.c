@@ -103,8 +103,9 @@ static int mpi_fail(const char *what, int code)
 			return mpi_fail(what, code_);                        \
 	} while (0)
 
-/* MPI_Init and this process's place. */
-static int mpi_start(int parallel)
+/* MPI_Init and this process's place; N: the launcher's process count
+ * (0: not known). */
+static int mpi_start(int parallel, long n)
 {
 	int provided;
 
@@ -118,6 +119,12 @@ static int mpi_start(int parallel)
 	if (!parallel && size_ > 1)
 		return igr_error("runs on one rank only (the launcher started "
 				 "%d): run it without mpirun or srun", size_);
+	/* an MPI that cannot reach the launcher's PMI starts singletons,
+	 * each of which would write the whole output */
+	if (n > 0 && n != size_)
+		return igr_error("the launcher started %ld processes but MPI "
+				 "sees %d: srun's --mpi must be one this MPI "
+				 "speaks (--mpi=pmix for Open MPI)", n, size_);
 	return 0;
 }
 
@@ -423,7 +430,7 @@ int igr_par_start(int parallel)
 	if (n < 0 || (!parallel && n == 1))
 		return 0;
 #ifdef IGRAPH_MPI
-	return mpi_start(parallel);
+	return mpi_start(parallel, n);
 #else
 	if (n == 1)
 		return 0;
