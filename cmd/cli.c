@@ -301,7 +301,9 @@ static void claim(const char *opt, const char *path)
 
 	struct stat st;
 
-	if (path == NULL || strcmp(path, "-") == 0)
+	/* on several ranks the outputs are rank 0's: the others send it
+	 * their parts */
+	if (path == NULL || strcmp(path, "-") == 0 || igr_par_rank() > 0)
 		return;
 	/* a device (-o /dev/null twice) is written in place, not replaced */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -329,8 +331,7 @@ void igr_cli_ready(struct igr_cli *c)
 {
 	if (igr_par_start(c->cmd->parallel) < 0)
 		igr_usage_error("%s", igr_errmsg());
-	/* the output is rank 0's: the others send it their parts */
-	if ((c->accepts & IGR_CO_OUTPUT) && igr_par_rank() == 0)
+	if (c->accepts & IGR_CO_OUTPUT)
 		claim("-o", c->output);
 	if (c->quiet || igr_par_rank() > 0)
 		c->progress = 0;
@@ -482,7 +483,7 @@ const char *igr_cli_input(const char *path)
 
 	if (path == NULL)
 		return NULL;
-	if ((p = igr_par_input(path)) == NULL)
+	if ((p = igr_in_par(path)) == NULL)
 		igr_die_lib();
 	return p;
 }

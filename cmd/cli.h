@@ -227,7 +227,7 @@ struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode);
  * 1). */
 void igr_cli_ready(struct igr_cli *c);
 
-/* The name to read the input PATH from (igr_par_input(): standard input,
+/* The name to read the input PATH from (igr_in_par(): standard input,
  * "-", is read by rank 0 alone and passed on); an error exits 1.  PATH
  * itself in a serial run or when NULL (no such input). */
 const char *igr_cli_input(const char *path);

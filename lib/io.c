@@ -826,9 +826,25 @@ igr_out *igr_out_open(const char *path)
 	return out;
 }
 
-igr_out *igr_out_open_par(const char *path)
+/* A new file "$TMPDIR/NAME.XXXXXX" (TMPDIR default /tmp), unlinked at
+ * once so that nothing is left behind whatever happens: its descriptor,
+ * or -1 with the error set.  TMPL (CAP bytes) gets its name. */
+static int tmp_unlinked(const char *name, char *tmpl, size_t cap)
 {
 	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(tmpl, cap, "%s/%s.XXXXXX",
+		 dir != NULL && *dir != '\0' ? dir : "/tmp", name);
+	fd = mkstemp(tmpl);
+	if (fd < 0)
+		return igr_syserror("cannot create '%s'", tmpl);
+	unlink(tmpl);
+	return fd;
+}
+
+igr_out *igr_out_open_par(const char *path)
+{
 	char tmpl[4096];
 	igr_out *out;
 
@@ -846,16 +862,12 @@ igr_out *igr_out_open_par(const char *path)
 	out->slot = -1;
 	out->cap = OUT_BUFSIZE;
 	out->par = out->part = 1;
-	snprintf(tmpl, sizeof tmpl, "%s/igraph-part.XXXXXX",
-		 dir != NULL && *dir != '\0' ? dir : "/tmp");
-	out->fd = mkstemp(tmpl);
+	out->fd = tmp_unlinked("igraph-part", tmpl, sizeof tmpl);
 	if (out->fd < 0) {
-		igr_syserror("cannot create '%s'", tmpl);
 		free(out->buf);
 		free(out);
 		return NULL;
 	}
-	unlink(tmpl); /* nothing to remove later, whatever happens */
 	return out;
 }
 
@@ -1181,4 +1193,61 @@ int igr_out_group_commit(void)
 	}
 	ngroup = 0;
 	return rc;
+}
+
+/* ---- standard input on several ranks ----------------------------------- */
+
+/* Pieces of standard input rank 0 passes on. */
+#define IN_PIECE (1u << 20)
+
+const char *igr_in_par(const char *path)
+{
+	static char name[32];
+	unsigned char *buf;
+	uint64_t head[2] = { 0, 0 }; /* bytes in this piece; 1: rank 0 failed */
+	char tmpl[4096];
+	int fd, rc;
+
+	if (igr_par_size() == 1 || path == NULL || strcmp(path, "-") != 0)
+		return path;
+	if (name[0] != '\0')
+		return igr_error("only one input can be standard input"), NULL;
+	fd = tmp_unlinked("igraph-stdin", tmpl, sizeof tmpl);
+	buf = malloc(IN_PIECE);
+	rc = fd < 0 ? -1 : buf == NULL ? igr_error("out of memory") : 0;
+	if (igr_par_agree(rc) < 0)
+		goto fail;
+	/* rank 0 reads a piece and broadcasts it; an empty piece ends */
+	for (;;) {
+		if (igr_par_rank() == 0) {
+			ssize_t got;
+			do
+				got = read(STDIN_FILENO, buf, IN_PIECE);
+			while (got < 0 && errno == EINTR);
+			head[0] = got > 0 ? (uint64_t)got : 0;
+			if (got < 0) {
+				igr_syserror("read error on <stdin>");
+				head[1] = 1;
+			}
+		}
+		if (igr_par_bcast(head, sizeof head) < 0 ||
+		    igr_par_bcast(buf, (size_t)head[0]) < 0)
+			goto fail; /* the job is broken: the caller ends it */
+		if (head[0] == 0)
+			break;
+		/* a rank that cannot keep the bytes still takes part */
+		if (rc == 0 && igr_write_full(fd, buf, (size_t)head[0]) < 0)
+			rc = igr_syserror("cannot write '%s'", tmpl);
+	}
+	/* rank 0's read error: the others learn it here */
+	if (igr_par_agree(head[1] != 0 && igr_par_rank() == 0 ? -1 : rc) < 0)
+		goto fail;
+	free(buf);
+	snprintf(name, sizeof name, "/dev/fd/%d", fd);
+	return name;
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
 }

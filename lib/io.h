@@ -84,6 +84,14 @@ int igr_in_is_gzip(const igr_in *in);
 
 void igr_in_close(igr_in *in);
 
+/* The name each rank of a parallel run (par.h) opens for the input PATH:
+ * PATH itself, except that standard input ("-") is read by rank 0 alone
+ * and its bytes sent to every rank, each of which then reads them from an
+ * unlinked temporary file ("/dev/fd/N", in $TMPDIR).  Collective for
+ * "-"; at most one input of a run is standard input.  PATH itself in a
+ * serial run or when NULL.  NULL with the error set. */
+const char *igr_in_par(const char *path) IGR_WUR;
+
 /* ---- output --------------------------------------------------------- */
 
 typedef struct igr_out {

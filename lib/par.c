@@ -1,7 +1,6 @@
 /* par.c - the parallel layer (see par.h). */
 #include "par.h"
 #include "error.h"
-#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -528,73 +527,4 @@ int igr_par_range(const uint64_t *w, size_t n, size_t *lo, size_t *hi)
 	*hi = b[rank_ + 1];
 	free(b);
 	return 0;
-}
-
-const char *igr_par_input(const char *path)
-{
-	static char name[32];
-	unsigned char *buf;
-	uint64_t head[2] = { 0, 0 }; /* bytes in this piece; 1: rank 0 failed */
-	char tmpl[4096];
-	const char *dir = getenv("TMPDIR");
-	int fd, rc;
-
-	if (size_ == 1 || path == NULL || strcmp(path, "-") != 0)
-		return path;
-	if (name[0] != '\0')
-		return igr_error("only one input can be standard input"), NULL;
-	snprintf(tmpl, sizeof tmpl, "%s/igraph-stdin.XXXXXX",
-		 dir != NULL && *dir != '\0' ? dir : "/tmp");
-	fd = mkstemp(tmpl);
-	if (fd >= 0)
-		unlink(tmpl); /* gone at exit, whatever happens */
-	buf = malloc(PIECE);
-	rc = fd < 0 ? igr_syserror("cannot create a temporary file in '%s'",
-				   tmpl)
-	     : buf == NULL ? igr_error("out of memory")
-			   : 0;
-	if (igr_par_agree(rc) < 0)
-		goto fail;
-	/* rank 0 reads a piece and broadcasts it; an empty piece ends */
-	for (;;) {
-		if (rank_ == 0) {
-			ssize_t got;
-			do
-				got = read(STDIN_FILENO, buf, PIECE);
-			while (got < 0 && errno == EINTR);
-			head[0] = got > 0 ? (uint64_t)got : 0;
-			if (got < 0) {
-				igr_syserror("read error on <stdin>");
-				head[1] = 1;
-			}
-		}
-		if (igr_par_bcast(head, sizeof head) < 0 ||
-		    igr_par_bcast(buf, (size_t)head[0]) < 0)
-			goto fail; /* the job is broken: the caller ends it */
-		if (head[0] == 0)
-			break;
-		/* a rank that cannot keep the bytes still takes part */
-		if (rc == 0 && igr_write_full(fd, buf, (size_t)head[0]) < 0)
-			rc = igr_syserror("cannot write a temporary file in "
-					  "'%s'", dir != NULL && *dir != '\0'
-							  ? dir
-							  : "/tmp");
-	}
-	if (head[1] != 0 && rc == 0) {
-		rc = -1;
-		if (rank_ > 0) {
-			igr_error("rank 0 failed");
-			failed_elsewhere = 1;
-		}
-	}
-	if (igr_par_agree(rc) < 0)
-		goto fail;
-	free(buf);
-	snprintf(name, sizeof name, "/dev/fd/%d", fd);
-	return name;
-fail:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
 }

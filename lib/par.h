@@ -14,7 +14,7 @@
  * How a parallel command works (igraph(7), "More than one machine"):
  * every rank reads the named input files itself (a shared file system);
  * only rank 0 reads standard input and passes its bytes on
- * (igr_par_input); each rank does the work of a range of dense ids
+ * (io.h igr_in_par); each rank does the work of a range of dense ids
  * balanced by edge count (igr_par_split); the output is written by rank 0
  * only, the records of rank r following those of rank r - 1, so the
  * stream is the serial one byte for byte (io.h igr_out_open_par(),
@@ -118,7 +118,7 @@ int igr_par_recv_parts(size_t unit,
 		       int (*sink)(void *arg, const void *p, size_t n),
 		       void *arg, uint64_t *records) IGR_PAR_WUR;
 
-/* ---- ranges and inputs ------------------------------------------------ */
+/* ---- ranges ----------------------------------------------------------- */
 
 /* Cut N elements of weights W (in their order) into NPARTS contiguous
  * ranges of about equal weight: part r is [BOUNDS[r], BOUNDS[r + 1]),
@@ -129,12 +129,5 @@ void igr_par_split(const uint64_t *w, size_t n, int nparts, size_t *bounds);
 /* This rank's range of igr_par_split(W, N, size): [*LO, *HI). */
 int igr_par_range(const uint64_t *w, size_t n, size_t *lo,
 		  size_t *hi) IGR_PAR_WUR;
-
-/* The name each rank opens for the input PATH: PATH itself, except that
- * standard input ("-") in a parallel run is read by rank 0 alone
- * and its bytes sent to every rank, each of which then reads them from
- * an unlinked temporary file ("/dev/fd/N", in $TMPDIR).  At most one
- * input of a run is standard input.  NULL with the error set. */
-const char *igr_par_input(const char *path) IGR_PAR_WUR;
 
 #endif

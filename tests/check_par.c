@@ -114,9 +114,9 @@ START_TEST(serial_fallbacks)
 	ck_assert_uint_eq(lo, 0);
 	ck_assert_uint_eq(hi, 3);
 	/* standard input stays standard input */
-	ck_assert_str_eq(igr_par_input("-"), "-");
-	ck_assert_str_eq(igr_par_input("x.igr"), "x.igr");
-	ck_assert_ptr_null(igr_par_input(NULL));
+	ck_assert_str_eq(igr_in_par("-"), "-");
+	ck_assert_str_eq(igr_in_par("x.igr"), "x.igr");
+	ck_assert_ptr_null(igr_in_par(NULL));
 	ck_assert_uint_eq(igr_par_bytes_sent(), 0);
 	ck_assert_int_eq(igr_par_finish(), 0);
 	igr_par_abort(1, 0); /* nothing to end */
