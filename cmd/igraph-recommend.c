@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 						: "audience",
 		 (unsigned long long)st.lists, (unsigned long long)st.rows,
 		 (unsigned long long)st.fallback_lists, igr_now() - t0);
-	if (timing) {
+	if (timing && igr_par_rank() == 0) {
 		fprintf(stderr,
 			"igraph-recommend: timing: load %.3fs, scoring %.3fs, "
 			"output %.3fs, total %.3fs\n",

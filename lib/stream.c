@@ -2,11 +2,11 @@
  * igraph-stream(5)). */
 #include "stream.h"
 #include "crc32.h"
-#include "par.h"
 #include "endian.h"
 #include "error.h"
 #include "mem.h"
 #include "numtext.h"
+#include "par.h"
 
 #include <ctype.h>
 #include <math.h>
