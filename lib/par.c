@@ -2,10 +2,7 @@
 #include "par.h"
 #include "error.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,33 +166,19 @@ int igr_par_agree(int rc)
 	return -1;
 }
 
-/* An allreduce of N values of TYPE with OP, in pieces of at most PIECE
- * bytes (ESIZE bytes each). */
-static int allreduce(void *v, size_t n, size_t esize, MPI_Datatype type,
-		     MPI_Op op)
+int igr_par_sum_u64(uint64_t *v, size_t n)
 {
-	size_t per = PIECE / esize, i;
+	/* in pieces: MPI counts are ints */
+	size_t per = PIECE / sizeof *v, i;
 
-	for (i = 0; i < n; i += per) {
+	for (i = 0; size_ > 1 && i < n; i += per) {
 		int m = (int)(n - i < per ? n - i : per);
-		sent += (uint64_t)m * esize;
-		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, (char *)v + i * esize, m,
-					type, op, MPI_COMM_WORLD),
+		sent += (uint64_t)m * sizeof *v;
+		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_UINT64_T,
+					MPI_SUM, MPI_COMM_WORLD),
 			  "MPI_Allreduce");
 	}
 	return 0;
-}
-
-int igr_par_sum_u64(uint64_t *v, size_t n)
-{
-	return size_ == 1 ? 0
-			  : allreduce(v, n, sizeof *v, MPI_UINT64_T, MPI_SUM);
-}
-
-int igr_par_min_u32(uint32_t *v, size_t n)
-{
-	return size_ == 1 ? 0
-			  : allreduce(v, n, sizeof *v, MPI_UINT32_T, MPI_MIN);
 }
 
 int igr_par_bcast(void *p, size_t n)
@@ -365,13 +348,6 @@ int igr_par_agree(int rc)
 }
 
 int igr_par_sum_u64(uint64_t *v, size_t n)
-{
-	(void)v;
-	(void)n;
-	return 0;
-}
-
-int igr_par_min_u32(uint32_t *v, size_t n)
 {
 	(void)v;
 	(void)n;

@@ -86,7 +86,6 @@ END_TEST
 START_TEST(serial_fallbacks)
 {
 	uint64_t v[3] = { 1, 2, 3 }, g[1];
-	uint32_t m[2] = { 7, 8 };
 	unsigned char c[4] = "abc";
 	void *all;
 	size_t total, lo, hi;
@@ -101,8 +100,6 @@ START_TEST(serial_fallbacks)
 	ck_assert_int_eq(igr_par_failed_elsewhere(), 0);
 	ck_assert_int_eq(igr_par_sum_u64(v, 3), 0);
 	ck_assert_uint_eq(v[2], 3);
-	ck_assert_int_eq(igr_par_min_u32(m, 2), 0);
-	ck_assert_uint_eq(m[0], 7);
 	ck_assert_int_eq(igr_par_bcast(c, 3), 0);
 	ck_assert_int_eq(igr_par_gather(c, 3, &all, &total), 0);
 	ck_assert_uint_eq(total, 3);

@@ -135,6 +135,12 @@ same_runs "eval -k 1,10,20" igraph-eval --truth "$D/test.igr" -k 1,10,20 \
 	"$D/recs.igr"
 same_runs "eval --per-user -o" igraph-eval --truth "$D/test.igr" \
 	--per-user -k 5 -o o.igr "$D/recs.igr"
+# scores as probabilities (1 / (1 + rank)): AUC, log-loss, calibration
+"$S/igraph-cat" --tsv "$D/recs.igr" | awk -F '\t' 'BEGIN { OFS = "\t" }
+	/^#end/ { next } /^#/ || $1 == "query_type" { print; next }
+	{ $5 = 1 / (1 + $6); print }' | sealed >"$D/prob.tsv"
+same_runs "eval --probabilities" igraph-eval --truth "$D/test.igr" \
+	--probabilities -k 20 "$D/prob.tsv"
 same_runs "eval --json --compare" igraph-eval --json --truth \
 	"$D/test.igr" --compare "$D/recs.igr" -k 20 "$D/recs.igr"
 IN=$D/test.igr same_runs "eval, the truth on stdin" igraph-eval --truth - \
