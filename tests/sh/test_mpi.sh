@@ -109,6 +109,9 @@ G=$D/graph.igr
 # ---- recommend: binary -o, TSV, JSON with external ids, stdin ---------
 same_runs "recommend -o" igraph-recommend --model "$D/knn.igm" -k 20 \
 	-o o.igr "$G"
+# parts of more than 1 MiB: sent in pieces that cut records
+same_runs "recommend -k 300" igraph-recommend --model "$D/knn.igm" -k 300 \
+	-o o.igr "$G"
 same_runs "recommend --tsv --explain" igraph-recommend --tsv --explain \
 	--model "$D/knn.igm" -k 5 "$G"
 same_runs "recommend --json --vocab" igraph-recommend --json \
