@@ -488,19 +488,27 @@ const char *igr_cli_input(const char *path)
 	return p;
 }
 
-/* -v on several ranks: what each rank sent (counted before this gather). */
+/* -v on several ranks: what each rank sent, in all and in each step
+ * (counted before these gathers). */
 static void par_summary(void)
 {
-	int n = igr_par_size(), r;
+	const char *names[IGR_PAR_MAXSTEP];
+	uint64_t bytes[IGR_PAR_MAXSTEP], all = igr_par_bytes_sent();
+	int n = igr_par_size(), r, s, nsteps = igr_par_steps(names, bytes);
 	uint64_t *b = calloc((size_t)n, sizeof *b);
 
 	if (b == NULL)
 		igr_die("out of memory");
-	if (igr_par_gather_u64(igr_par_bytes_sent(), b) < 0)
-		igr_die_lib();
-	if (igr_par_rank() == 0) {
-		fprintf(stderr, "%s: mpi: %d ranks, bytes sent per rank:",
-			progname, n);
+	for (s = -1; s < nsteps; s++) {
+		if (igr_par_gather_u64(s < 0 ? all : bytes[s], b) < 0)
+			igr_die_lib();
+		if (igr_par_rank() > 0)
+			continue;
+		if (s < 0)
+			fprintf(stderr, "%s: mpi: %d ranks, bytes sent per rank:",
+				progname, n);
+		else
+			fprintf(stderr, "%s: mpi: %s:", progname, names[s]);
 		for (r = 0; r < n; r++)
 			fprintf(stderr, " %llu", (unsigned long long)b[r]);
 		fputc('\n', stderr);

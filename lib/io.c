@@ -891,6 +891,7 @@ int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
 	if (!out->par || out->gathered)
 		return out->failed ? -1 : 0;
 	out->gathered = 1;
+	igr_par_step("output");
 	if (out->part) {
 		if (!out->failed && igr_out_flush(out) < 0)
 			out->failed = 1;
@@ -1212,6 +1213,7 @@ const char *igr_in_par(const char *path)
 		return path;
 	if (name[0] != '\0')
 		return igr_error("only one input can be standard input"), NULL;
+	igr_par_step("standard input");
 	fd = tmp_unlinked("igraph-stdin", tmpl, sizeof tmpl);
 	buf = malloc(IN_PIECE);
 	rc = fd < 0 ? -1 : buf == NULL ? igr_error("out of memory") : 0;

@@ -961,6 +961,7 @@ agree:
 	rc = -1;
 	if (par) {
 		/* rank 0 gets what one rank would have, in user order */
+		igr_par_step("per-user values");
 		uint64_t c[6] = { res->users_listed, res->users_ignored,
 				  res->recs_ignored, res->rank_ties, w.ncov,
 				  w.np };

@@ -16,8 +16,51 @@
 #define PIECE (1u << 20)
 
 static int rank_, size_ = 1;
-static uint64_t sent;
 static int failed_elsewhere; /* the last failure was another rank's */
+
+/* Bytes sent, in all and per step (igr_par_step; before the first one,
+ * and past IGR_PAR_MAXSTEP of them, in none). */
+static uint64_t sent;
+static struct {
+	const char *name;
+	uint64_t bytes;
+} steps[IGR_PAR_MAXSTEP];
+static int nsteps, cur_step = -1;
+
+void igr_par_step(const char *name)
+{
+	for (cur_step = 0; cur_step < nsteps; cur_step++)
+		if (strcmp(steps[cur_step].name, name) == 0)
+			return;
+	if (nsteps == IGR_PAR_MAXSTEP) {
+		cur_step = -1;
+		return;
+	}
+	steps[nsteps].name = name;
+	steps[nsteps].bytes = 0;
+	cur_step = nsteps++;
+}
+
+int igr_par_steps(const char **names, uint64_t *bytes)
+{
+	int i;
+
+	for (i = 0; i < nsteps; i++) {
+		names[i] = steps[i].name;
+		bytes[i] = steps[i].bytes;
+	}
+	return nsteps;
+}
+
+#ifdef IGRAPH_MPI
+/* N more bytes sent. */
+static void count(uint64_t n)
+{
+	sent += n;
+	if (cur_step >= 0)
+		steps[cur_step].bytes += n;
+}
+#endif
 
 int igr_par_failed_elsewhere(void)
 {
@@ -152,7 +195,7 @@ int igr_par_agree(int rc)
 
 	if (size_ == 1)
 		return rc;
-	sent += sizeof mine;
+	count(sizeof mine);
 	MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN,
 				MPI_COMM_WORLD),
 		  "MPI_Allreduce");
@@ -173,7 +216,7 @@ int igr_par_sum_u64(uint64_t *v, size_t n)
 
 	for (i = 0; size_ > 1 && i < n; i += per) {
 		int m = (int)(n - i < per ? n - i : per);
-		sent += (uint64_t)m * sizeof *v;
+		count((uint64_t)m * sizeof *v);
 		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_UINT64_T,
 					MPI_SUM, MPI_COMM_WORLD),
 			  "MPI_Allreduce");
@@ -190,7 +233,7 @@ int igr_par_bcast(void *p, size_t n)
 	for (i = 0; i < n; i += PIECE) {
 		int m = (int)(n - i < PIECE ? n - i : PIECE);
 		if (rank_ == 0)
-			sent += (uint64_t)m * (uint64_t)(size_ - 1);
+			count((uint64_t)m * (uint64_t)(size_ - 1));
 		MPI_CHECK(MPI_Bcast((char *)p + i, m, MPI_BYTE, 0,
 				    MPI_COMM_WORLD),
 			  "MPI_Bcast");
@@ -206,7 +249,7 @@ int igr_par_gather_u64(uint64_t v, uint64_t *out)
 		return 0;
 	}
 	if (rank_ != 0)
-		sent += sizeof v;
+		count(sizeof v);
 	MPI_CHECK(MPI_Gather(&v, 1, MPI_UINT64_T, out, 1, MPI_UINT64_T, 0,
 			     MPI_COMM_WORLD),
 		  "MPI_Gather");
@@ -226,7 +269,7 @@ int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
 
 	if (size_ == 1 || rank_ == 0)
 		return 0;
-	sent += sizeof head;
+	count(sizeof head);
 	MPI_CHECK(MPI_Send(head, 3, MPI_UINT64_T, 0, TAG_HEAD, MPI_COMM_WORLD),
 		  "MPI_Send");
 	if (mem == NULL && head[1] > 0 && (buf = malloc(PIECE)) == NULL)
@@ -246,7 +289,7 @@ int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
 			}
 			p = buf;
 		}
-		sent += m;
+		count(m);
 		code = MPI_Send(p, (int)m, MPI_BYTE, 0, TAG_PIECE,
 				MPI_COMM_WORLD);
 		if (code != MPI_SUCCESS)

@@ -79,6 +79,15 @@ int igr_par_failed_elsewhere(void);
 /* Payload bytes this rank has sent so far. */
 uint64_t igr_par_bytes_sent(void);
 
+/* Steps of a run, for the bytes sent per step: what is sent from now on
+ * counts towards step NAME (a static string; the same steps in the same
+ * order on every rank) until the next call.  At most IGR_PAR_MAXSTEP. */
+#define IGR_PAR_MAXSTEP 8
+void igr_par_step(const char *name);
+/* The steps so far and this rank's bytes in each, in NAMES and BYTES
+ * (IGR_PAR_MAXSTEP entries); returns their number. */
+int igr_par_steps(const char **names, uint64_t *bytes);
+
 /* ---- collectives ------------------------------------------------------ */
 
 /* Every rank passes its status RC (0 or -1): returns 0 if all passed 0,

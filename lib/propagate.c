@@ -287,6 +287,7 @@ static int gather_points(igr_propagate *p, struct rows *pts, uint32_t **n,
 
 	if (igr_par_size() == 1)
 		return 0;
+	igr_par_step("interest points");
 	for (i = 0; i < 5; i++) {
 		void *all;
 		size_t total;

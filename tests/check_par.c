@@ -115,6 +115,24 @@ START_TEST(serial_fallbacks)
 	ck_assert_str_eq(igr_in_par("x.igr"), "x.igr");
 	ck_assert_ptr_null(igr_in_par(NULL));
 	ck_assert_uint_eq(igr_par_bytes_sent(), 0);
+	{
+		/* steps are named once, in order, at most IGR_PAR_MAXSTEP */
+		const char *names[IGR_PAR_MAXSTEP];
+		uint64_t bytes[IGR_PAR_MAXSTEP];
+		static const char *const nine[] = { "a", "b", "c", "d", "e",
+						     "f", "g", "h", "i" };
+		int i;
+		igr_par_step("input");
+		igr_par_step("output");
+		igr_par_step("input");
+		ck_assert_int_eq(igr_par_steps(names, bytes), 2);
+		ck_assert_str_eq(names[1], "output");
+		ck_assert_uint_eq(bytes[0], 0);
+		for (i = 0; i < 9; i++)
+			igr_par_step(nine[i]);
+		ck_assert_int_eq(igr_par_steps(names, bytes),
+				 IGR_PAR_MAXSTEP);
+	}
 	ck_assert_int_eq(igr_par_finish(), 0);
 	igr_par_abort(1, 0); /* nothing to end */
 }

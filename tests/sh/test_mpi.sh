@@ -152,10 +152,11 @@ IN=$D/test.igr same_runs "eval, the truth on stdin" igraph-eval --truth - \
 # ---- -v: the bytes each rank sent ---------------------------------------
 NP=3 run v "$M" igraph-recommend -v --model "$D/knn.igm" -o o.igr "$G"
 if grep -q 'mpi: 3 ranks, bytes sent per rank: [0-9]* [0-9]* [0-9]*$' \
-	"$T/v/err"; then
-	pass "-v: bytes sent per rank"
+	"$T/v/err" && grep -q 'mpi: output: [0-9]* [0-9]* [0-9]*$' "$T/v/err"
+then
+	pass "-v: bytes sent per rank, in all and per step"
 else
-	fail "-v: bytes sent per rank" "$(cat "$T/v/err")"
+	fail "-v: bytes sent per rank, in all and per step" "$(cat "$T/v/err")"
 fi
 
 # ---- failures: no output renamed into place -----------------------------
