@@ -10,11 +10,23 @@
 #   make bench            benchmarks (scripts/bench-*), figures on stdout
 #   make fuzz             run every fuzz target for FUZZ_SECONDS each
 #   make install PREFIX=/usr/local [DESTDIR=...]
+#   make MPI=1            the same commands linked with MPI, in build/mpi
+#                         (scripts/install-deps --mpi; MPI_PKG=mpich for
+#                         MPICH); make check also runs the MPI tests with
+#                         such a build in $(BUILD)/mpi when Open MPI is
+#                         installed (MPI_TESTS=0: skip them)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+# MPI builds never share objects with serial ones: their own directory
+MPI ?= 0
+MPI_PKG ?= ompi-c
+ifeq ($(MPI),1)
+BUILD ?= build/mpi
+else
 BUILD ?= build
+endif
 
 CC ?= cc
 CXX ?= g++
@@ -23,12 +35,21 @@ CFLAGS ?= $(OPT)
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wvla
 PKGS = libcjson openblas zlib nettle
+ifeq ($(MPI),1)
+ifeq ($(filter clean deps lint,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(MPI_PKG) && echo y),y)
+$(error MPI=1: pkg-config finds no $(MPI_PKG): run scripts/install-deps --mpi)
+endif
+endif
+PKGS += $(MPI_PKG)
+MPI_DEF = -DIGRAPH_MPI
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fopenmp -Ilib $(PKG_CFLAGS) $(WARN) \
-	     $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fopenmp -Ilib $(MPI_DEF) $(PKG_CFLAGS) \
+	     $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
 # --as-needed: a command records only the libraries it uses, so the ones
 # that compute nothing never load OpenBLAS or libgomp (whose constructors
 # start threads before main; see cmd/cli.c)
@@ -102,18 +123,34 @@ $(INJECT): tests/inject.c
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=$(BUILD)/obj/cmd/%.d) $(CLI_OBJ:.o=.d)
 
+# The MPI tests (tests/sh/test_mpi.sh) compare the commands of an MPI
+# build under mpirun with the serial ones: an MPI build is made for them
+# in $(BUILD)/mpi when Open MPI is installed; without it they say why they
+# were skipped.
+MPI_TESTS ?= 1
+ifeq ($(MPI),1)
+MPI_BIN := $(abspath $(BUILD)/bin)
+else ifeq ($(MPI_TESTS)$(shell command -v mpirun >/dev/null && \
+		pkg-config --exists $(MPI_PKG) && echo y),1y)
+MPI_BIN := $(abspath $(BUILD)/mpi/bin)
+MPI_DEP := mpi-cmds
+endif
+.PHONY: mpi-cmds
+mpi-cmds:
+	@$(MAKE) --no-print-directory MPI=1 BUILD=$(BUILD)/mpi all
+
 # The test suite: Check unit suites, then the shell tests, one summary.
-check: $(CMDS) $(CHECKS) $(INJECT)
+check: $(CMDS) $(CHECKS) $(INJECT) $(MPI_DEP)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
-		./tests/run.sh
+		IGRAPH_MPI_BIN=$(MPI_BIN) MPI_TESTS=$(MPI_TESTS) ./tests/run.sh
 
 unit: $(CHECKS)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		./tests/run.sh --unit
 
-shell: $(CMDS) $(INJECT)
+shell: $(CMDS) $(INJECT) $(MPI_DEP)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
-		./tests/run.sh --shell
+		IGRAPH_MPI_BIN=$(MPI_BIN) MPI_TESTS=$(MPI_TESTS) ./tests/run.sh --shell
 
 # every tests/sh/test_reliability_*.sh (run.sh matches the name pattern)
 reliability: $(CMDS) $(INJECT)
@@ -122,10 +159,11 @@ reliability: $(CMDS) $(INJECT)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined
+# (without the MPI tests: Open MPI's own allocations are not ours to check)
 asan:
 	$(MAKE) BUILD=build/asan OPT="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" all
 	$(MAKE) BUILD=build/asan OPT="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-		IGRAPH_SANITIZE=1 check
+		IGRAPH_SANITIZE=1 MPI_TESTS=0 check
 
 valgrind: all $(CHECKS) $(INJECT)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "error.h"
 #include "mem.h"
+#include "par.h"
 #include "stream.h"
 #include "timefmt.h"
 #include "vocab.h"
@@ -161,13 +162,38 @@ static void flush_stdout_quietly(void)
 	fflush(stdout);
 }
 
+/* "igraph-TOOL: " or, on several ranks, "igraph-TOOL: rank N: ". */
+static void say_prog(void)
+{
+	if (igr_par_size() > 1)
+		fprintf(stderr, "%s: rank %d: ", progname, igr_par_rank());
+	else
+		fprintf(stderr, "%s: ", progname);
+}
+
+/* Exit with STATUS; on several ranks every rank ends now (the temporary
+ * files of an -o output go with them: io.c's signal handlers).  A usage
+ * error is the same on every rank: each ends on its own. */
+static noreturn void leave(int status)
+{
+	if (igr_par_size() > 1) {
+		fflush(stderr);
+		igr_out_cleanup_all();
+		igr_par_abort(status, status == 2);
+	}
+	exit(status);
+}
+
 noreturn void igr_die(const char *fmt, ...)
 {
 	va_list ap;
 	int e = igr_errno();
 
 	flush_stdout_quietly();
-	fprintf(stderr, "%s: ", progname);
+	/* the rank that failed says why; the others only follow it */
+	if (igr_par_failed_elsewhere())
+		leave(1);
+	say_prog();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -177,7 +203,7 @@ noreturn void igr_die(const char *fmt, ...)
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 	}
-	exit(1);
+	leave(1);
 }
 
 noreturn void igr_die_lib(void)
@@ -192,19 +218,23 @@ noreturn void igr_usage_error(const char *fmt, ...)
 	va_list ap;
 
 	flush_stdout_quietly();
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
-	exit(2);
+	/* every rank has the same command line: one says it */
+	if (igr_par_rank() == 0) {
+		fprintf(stderr, "%s: ", progname);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\nTry '%s --help' for more information.\n",
+			progname);
+	}
+	leave(2);
 }
 
 void igr_warn(const struct igr_cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c != NULL && c->quiet)
+	if ((c != NULL && c->quiet) || igr_par_rank() > 0)
 		return;
 	fflush(stdout);
 	fprintf(stderr, "%s: warning: ", progname);
@@ -218,7 +248,7 @@ void igr_info(const struct igr_cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!c->verbose)
+	if (!c->verbose || igr_par_rank() > 0)
 		return;
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
@@ -271,7 +301,9 @@ static void claim(const char *opt, const char *path)
 
 	struct stat st;
 
-	if (path == NULL || strcmp(path, "-") == 0)
+	/* on several ranks the outputs are rank 0's: the others send it
+	 * their parts */
+	if (path == NULL || strcmp(path, "-") == 0 || igr_par_rank() > 0)
 		return;
 	/* a device (-o /dev/null twice) is written in place, not replaced */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -297,9 +329,11 @@ void igr_cli_output(struct igr_cli *c, const char *opt, const char *path)
 
 void igr_cli_ready(struct igr_cli *c)
 {
+	if (igr_par_start(c->cmd->parallel) < 0)
+		igr_usage_error("%s", igr_errmsg());
 	if (c->accepts & IGR_CO_OUTPUT)
 		claim("-o", c->output);
-	if (c->quiet)
+	if (c->quiet || igr_par_rank() > 0)
 		c->progress = 0;
 	else if (c->progress != 2)
 		c->progress = isatty(STDERR_FILENO);
@@ -443,11 +477,54 @@ const igr_report *igr_cli_report(struct igr_cli *c)
 	return &c->report;
 }
 
+const char *igr_cli_input(const char *path)
+{
+	const char *p;
+
+	if (path == NULL)
+		return NULL;
+	if ((p = igr_in_par(path)) == NULL)
+		igr_die_lib();
+	return p;
+}
+
+/* -v on several ranks: what each rank sent, in all and in each step
+ * (counted before these gathers). */
+static void par_summary(void)
+{
+	const char *names[IGR_PAR_MAXSTEP];
+	uint64_t bytes[IGR_PAR_MAXSTEP], all = igr_par_bytes_sent();
+	int n = igr_par_size(), r, s, nsteps = igr_par_steps(names, bytes);
+	uint64_t *b = calloc((size_t)n, sizeof *b);
+
+	if (b == NULL)
+		igr_die("out of memory");
+	for (s = -1; s < nsteps; s++) {
+		if (igr_par_gather_u64(s < 0 ? all : bytes[s], b) < 0)
+			igr_die_lib();
+		if (igr_par_rank() > 0)
+			continue;
+		if (s < 0)
+			fprintf(stderr, "%s: mpi: %d ranks, bytes sent per rank:",
+				progname, n);
+		else
+			fprintf(stderr, "%s: mpi: %s:", progname, names[s]);
+		for (r = 0; r < n; r++)
+			fprintf(stderr, " %llu", (unsigned long long)b[r]);
+		fputc('\n', stderr);
+	}
+	free(b);
+}
+
 int igr_cli_finish(struct igr_cli *c)
 {
 	free(longopts_alloc);
 	longopts_alloc = NULL;
 	c->longopts = NULL;
+	if (igr_par_size() > 1 && c->verbose)
+		par_summary();
+	if (igr_par_finish() < 0)
+		igr_die_lib();
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		if (errno == EPIPE) {
 			signal(SIGPIPE, SIG_DFL);

@@ -163,6 +163,7 @@ struct igr_cli_cmd {
 	const struct igr_cli_form *more; /* further synopsis lines, ended by
 					    an entry with NULL operands;
 					    NULL: none */
+	int parallel;         /* runs on several MPI ranks (lib/par.h) */
 };
 
 struct igr_cli {
@@ -216,10 +217,20 @@ char **igr_cli_inputs(int argc, char **argv, int *n);
  * when --vocab was not given; an error exits 1. */
 struct igr_vocabset *igr_cli_vocab(const struct igr_cli *c, int mode);
 
-/* After option parsing: applies --threads to OpenMP and OpenBLAS and
+/* After option parsing: enters MPI mode when a launcher started the
+ * command (lib/par.h; a command that is not .parallel refuses more than
+ * one rank, a usage error), applies --threads to OpenMP and OpenBLAS and
  * decides whether progress is shown (stderr is a terminal, or --progress;
- * never with --quiet). */
+ * never with --quiet).  On several ranks, rank 0 alone locks -o, shows
+ * progress, warnings and -v lines; every rank reports its own errors,
+ * as "rank N: message", and an error on one rank ends them all (exit
+ * 1). */
 void igr_cli_ready(struct igr_cli *c);
+
+/* The name to read the input PATH from (igr_in_par(): standard input,
+ * "-", is read by rank 0 alone and passed on); an error exits 1.  PATH
+ * itself in a serial run or when NULL (no such input). */
+const char *igr_cli_input(const char *path);
 
 /* Outputs are locked from the start of the run (io.h, igr_out_claim()):
  * igr_cli_ready() locks -o FILE, and a command locks each of its other
@@ -271,7 +282,9 @@ void igr_progress_done(const struct igr_cli *c);
 const igr_report *igr_cli_report(struct igr_cli *c);
 
 /* End of main: flush and close stdout, report a write error (exit 1) or
- * re-raise SIGPIPE on EPIPE.  Returns the exit status to return. */
+ * re-raise SIGPIPE on EPIPE.  On several ranks, with -v, rank 0 prints
+ * the bytes each rank sent ("mpi: 4 ranks, bytes sent per rank: ..."),
+ * and MPI mode ends.  Returns the exit status to return. */
 int igr_cli_finish(struct igr_cli *c);
 
 #endif

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "evalreport.h"
 #include "io.h"
+#include "par.h"
 #include "stream.h"
 #include "vocab.h"
 
@@ -20,6 +21,7 @@ static const struct igr_cli_cmd cmd = {
 		 "or stdin)\nagainst the truth: the distinct items of each "
 		 "user's events in the\nheld-out period.  Metrics are averaged "
 		 "over the users with truth.",
+	.parallel = 1,
 };
 
 enum { OPT_K = 1, OPT_BEHAVIOR };
@@ -141,6 +143,10 @@ int main(int argc, char **argv)
 				 cli.vocab);
 	}
 	o.vs = vs;
+	/* standard input is rank 0's; every rank reads the named files */
+	o.truth = igr_cli_input(o.truth);
+	o.runs[0] = igr_cli_input(o.runs[0]);
+	o.runs[1] = igr_cli_input(o.runs[1]);
 
 	/* read the truth and the runs; compute */
 	er = igr_evalreport_new(&o);
@@ -156,11 +162,11 @@ int main(int argc, char **argv)
 				 "item id", igr_evalreport_disp(o.runs[r]),
 				 (unsigned long long)res->rank_ties);
 	}
-	/* the report */
-	out = igr_out_open(cli.output);
+	/* the report: rank 0 has the whole run's results */
+	out = igr_out_open_par(cli.output);
 	if (out == NULL)
 		igr_die_lib();
-	if (igr_evalreport_write(er, out) < 0)
+	if (igr_par_rank() == 0 && igr_evalreport_write(er, out) < 0)
 		fail(er, vs, out);
 	if (igr_out_close(out) < 0)
 		igr_die_lib();

@@ -18,6 +18,7 @@ static const struct igr_cli_cmd cmd = {
 		 "recomputed through the\nmodel; optionally write the users' "
 		 "vectors (embedding models).  The\noutput is what "
 		 "igraph-recommend reads.",
+	.parallel = 1,
 };
 
 /* Report the library's error and exit 1, removing the unfinished
@@ -84,7 +85,11 @@ int main(int argc, char **argv)
 		igr_usage_error("--model is required");
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
-	po.graph = optind < argc ? argv[optind] : "-";
+	/* standard input is rank 0's; every rank reads the named files */
+	po.graph = igr_cli_input(optind < argc ? argv[optind] : "-");
+	po.model = igr_cli_input(po.model);
+	po.users_from = igr_cli_input(po.users_from);
+	po.ix.index = igr_cli_input(po.ix.index);
 	if (po.ix.exact && (po.ix.index || po.ix.effort ||
 			    po.ix.candidates != UINT32_MAX))
 		igr_usage_error("--exact scores every item: no --index, "

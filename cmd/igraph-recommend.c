@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "error.h"
 #include "model.h"
+#include "par.h"
 #include "rerank.h"
 #include "serve.h"
 #include "stream.h"
@@ -28,6 +29,7 @@ static const struct igr_cli_cmd cmd = {
 		 "given items,\nor the users most likely to engage with given "
 		 "items (audiences).",
 	.more = rerank_form,
+	.parallel = 1,
 };
 
 enum { OPT_EXCLUDE = 1 };
@@ -204,6 +206,9 @@ int main(int argc, char **argv)
 	if (predict && rerank == NULL)
 		igr_usage_error("--predict goes with --rerank FILE");
 	if (rerank != NULL) {
+		if (igr_par_size() > 1)
+			igr_usage_error("--rerank runs on one rank only (not "
+					"under mpirun or srun yet)");
 		if (so.model || so.exclude || so.events || so.users ||
 		    so.allow || so.block || so.similar || so.audience ||
 		    so.audience_cat || so.vectors || so.json || so.explain ||
@@ -253,7 +258,19 @@ int main(int argc, char **argv)
 	if (so.explain && so.mode != IGR_SERVE_USERS)
 		igr_usage_error("--explain applies to lists of items for "
 				"users");
-	so.graph = optind < argc ? argv[optind] : "-";
+	/* standard input is rank 0's; every rank reads the named files */
+	so.graph = igr_cli_input(optind < argc ? argv[optind] : "-");
+	so.model = igr_cli_input(so.model);
+	so.events = igr_cli_input(so.events);
+	so.users = igr_cli_input(so.users);
+	so.users_from = igr_cli_input(so.users_from);
+	so.allow = igr_cli_input(so.allow);
+	so.block = igr_cli_input(so.block);
+	so.similar = igr_cli_input(so.similar);
+	so.audience = igr_cli_input(so.audience);
+	so.audience_cat = igr_cli_input(so.audience_cat);
+	so.vectors = igr_cli_input(so.vectors);
+	so.ix.index = igr_cli_input(so.ix.index);
 	so.vs = vs = igr_cli_vocab(&cli, IGR_VOCAB_READ);
 	so.output = cli.output;
 	so.encoding = cli.encoding;
@@ -287,7 +304,7 @@ int main(int argc, char **argv)
 						: "audience",
 		 (unsigned long long)st.lists, (unsigned long long)st.rows,
 		 (unsigned long long)st.fallback_lists, igr_now() - t0);
-	if (timing) {
+	if (timing && igr_par_rank() == 0) {
 		fprintf(stderr,
 			"igraph-recommend: timing: load %.3fs, scoring %.3fs, "
 			"output %.3fs, total %.3fs\n",

@@ -2,6 +2,7 @@
  * output (see io.h). */
 #include "io.h"
 #include "error.h"
+#include "par.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -825,8 +826,90 @@ igr_out *igr_out_open(const char *path)
 	return out;
 }
 
+/* A new file "$TMPDIR/NAME.XXXXXX" (TMPDIR default /tmp), unlinked at
+ * once so that nothing is left behind whatever happens: its descriptor,
+ * or -1 with the error set.  TMPL (CAP bytes) gets its name. */
+static int tmp_unlinked(const char *name, char *tmpl, size_t cap)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(tmpl, cap, "%s/%s.XXXXXX",
+		 dir != NULL && *dir != '\0' ? dir : "/tmp", name);
+	fd = mkstemp(tmpl);
+	if (fd < 0)
+		return igr_syserror("cannot create '%s'", tmpl);
+	unlink(tmpl);
+	return fd;
+}
+
+igr_out *igr_out_open_par(const char *path)
+{
+	char tmpl[4096];
+	igr_out *out;
+
+	if (igr_par_rank() == 0) {
+		out = igr_out_open(path);
+		if (out != NULL)
+			out->par = igr_par_size() > 1;
+		return out;
+	}
+	if ((out = calloc(1, sizeof *out)) == NULL ||
+	    (out->buf = malloc(OUT_BUFSIZE)) == NULL) {
+		free(out);
+		return igr_error("out of memory"), NULL;
+	}
+	out->slot = -1;
+	out->cap = OUT_BUFSIZE;
+	out->par = out->part = 1;
+	out->fd = tmp_unlinked("igraph-part", tmpl, sizeof tmpl);
+	if (out->fd < 0) {
+		free(out->buf);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int igr_out_is_part(const igr_out *out)
+{
+	return out->part;
+}
+
+static int append_sink(void *arg, const void *p, size_t n)
+{
+	return igr_out_write(arg, p, n);
+}
+
+int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
+		   int (*sink)(void *arg, const void *p, size_t n), void *arg,
+		   uint64_t *got)
+{
+	*got = 0;
+	if (status < 0)
+		out->failed = 1;
+	if (!out->par || out->gathered)
+		return out->failed ? -1 : 0;
+	out->gathered = 1;
+	igr_par_step("output");
+	if (out->part) {
+		if (!out->failed && igr_out_flush(out) < 0)
+			out->failed = 1;
+		if (igr_par_send_part(out->failed ? -1 : 0, NULL, out->fd,
+				      out->written, records) < 0)
+			out->failed = 1;
+	} else if (igr_par_recv_parts(unit, sink, arg, got) < 0) {
+		/* rank 0 receives every part even after a failure of its
+		 * own: the senders must finish */
+		out->failed = 1;
+	}
+	return out->failed ? -1 : 0;
+}
+
 const char *igr_out_name(const igr_out *out)
 {
+	if (out->part)
+		return "this rank's part of the output";
 	return out->path ? out->path : "<stdout>";
 }
 
@@ -959,21 +1042,48 @@ static void out_release(igr_out *out)
 
 int igr_out_close(igr_out *out)
 {
-	int rc;
+	uint64_t got;
+	int rc = 0;
 
+	if (out->par) {
+		/* every rank's part (unless the caller took them), then
+		 * their agreement to commit: an earlier failure (failed)
+		 * keeps its own message */
+		rc = igr_out_gather(out, 0, 0, 1, append_sink, out, &got);
+		if (out->part) {
+			close(out->fd);
+			out_free(out);
+			return igr_par_agree(rc);
+		}
+	}
 	if (out->path == NULL) {
-		rc = igr_out_flush(out);
+		if (rc == 0)
+			rc = igr_out_flush(out);
+		if (out->par)
+			rc = igr_par_agree(rc);
 		out_free(out);
 		return rc;
 	}
 	if (out->tmp == NULL) { /* a device or FIFO, written in place */
-		rc = igr_out_flush(out);
+		if (rc == 0)
+			rc = igr_out_flush(out);
 		if (close(out->fd) < 0 && rc == 0)
 			rc = igr_syserror("cannot close '%s'", out->path);
+		if (out->par)
+			rc = igr_par_agree(rc);
 		out_free(out);
 		return rc;
 	}
-	rc = out_finish(out);
+	if (rc == 0)
+		rc = out_finish(out);
+	else
+		close(out->fd);
+	if (out->par) {
+		/* renamed into place only when every rank succeeded */
+		rc = igr_par_agree(rc);
+		if (rc < 0)
+			unlink(out->tmp);
+	}
 	if (rc == 0 && group_open && ngroup < MAX_TMP) {
 		group[ngroup++] = out; /* renamed by igr_out_group_commit */
 		return 0;
@@ -993,7 +1103,7 @@ void igr_out_abort(igr_out *out)
 {
 	if (out == NULL)
 		return;
-	if (out->path != NULL && out->tmp == NULL) {
+	if (out->part || (out->path != NULL && out->tmp == NULL)) {
 		close(out->fd);
 	} else if (out->path != NULL) {
 		close(out->fd);
@@ -1084,4 +1194,62 @@ int igr_out_group_commit(void)
 	}
 	ngroup = 0;
 	return rc;
+}
+
+/* ---- standard input on several ranks ----------------------------------- */
+
+/* Pieces of standard input rank 0 passes on. */
+#define IN_PIECE (1u << 20)
+
+const char *igr_in_par(const char *path)
+{
+	static char name[32];
+	unsigned char *buf;
+	uint64_t head[2] = { 0, 0 }; /* bytes in this piece; 1: rank 0 failed */
+	char tmpl[4096];
+	int fd, rc;
+
+	if (igr_par_size() == 1 || path == NULL || strcmp(path, "-") != 0)
+		return path;
+	if (name[0] != '\0')
+		return igr_error("only one input can be standard input"), NULL;
+	igr_par_step("standard input");
+	fd = tmp_unlinked("igraph-stdin", tmpl, sizeof tmpl);
+	buf = malloc(IN_PIECE);
+	rc = fd < 0 ? -1 : buf == NULL ? igr_error("out of memory") : 0;
+	if (igr_par_agree(rc) < 0)
+		goto fail;
+	/* rank 0 reads a piece and broadcasts it; an empty piece ends */
+	for (;;) {
+		if (igr_par_rank() == 0) {
+			ssize_t got;
+			do
+				got = read(STDIN_FILENO, buf, IN_PIECE);
+			while (got < 0 && errno == EINTR);
+			head[0] = got > 0 ? (uint64_t)got : 0;
+			if (got < 0) {
+				igr_syserror("read error on <stdin>");
+				head[1] = 1;
+			}
+		}
+		if (igr_par_bcast(head, sizeof head) < 0 ||
+		    igr_par_bcast(buf, (size_t)head[0]) < 0)
+			goto fail; /* the job is broken: the caller ends it */
+		if (head[0] == 0)
+			break;
+		/* a rank that cannot keep the bytes still takes part */
+		if (rc == 0 && igr_write_full(fd, buf, (size_t)head[0]) < 0)
+			rc = igr_syserror("cannot write '%s'", tmpl);
+	}
+	/* rank 0's read error: the others learn it here */
+	if (igr_par_agree(head[1] != 0 && igr_par_rank() == 0 ? -1 : rc) < 0)
+		goto fail;
+	free(buf);
+	snprintf(name, sizeof name, "/dev/fd/%d", fd);
+	return name;
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
 }

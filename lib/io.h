@@ -84,6 +84,14 @@ int igr_in_is_gzip(const igr_in *in);
 
 void igr_in_close(igr_in *in);
 
+/* The name each rank of a parallel run (par.h) opens for the input PATH:
+ * PATH itself, except that standard input ("-") is read by rank 0 alone
+ * and its bytes sent to every rank, each of which then reads them from an
+ * unlinked temporary file ("/dev/fd/N", in $TMPDIR).  Collective for
+ * "-"; at most one input of a run is standard input.  PATH itself in a
+ * serial run or when NULL.  NULL with the error set. */
+const char *igr_in_par(const char *path) IGR_WUR;
+
 /* ---- output --------------------------------------------------------- */
 
 typedef struct igr_out {
@@ -96,6 +104,9 @@ typedef struct igr_out {
 	int slot;    /* cleanup registry slot, -1 if none */
 	int failed;  /* a write already failed */
 	uint64_t written;
+	int par;      /* written by every rank (igr_out_open_par) */
+	int part;     /* par, rank > 0: a spool of this rank's part */
+	int gathered; /* par: igr_out_gather() done */
 } igr_out;
 
 /* Open an output: NULL or "-" is stdout; anything else is written
@@ -122,6 +133,33 @@ int igr_out_close(igr_out *out) IGR_WUR;
 
 /* Discard: remove the temporary file (stdout: drop the buffer). Frees OUT. */
 void igr_out_abort(igr_out *out);
+
+/* ---- one output from every rank (par.h) ------------------------------ */
+
+/* An output written by every rank of a parallel run, each its part:
+ * rank 0 opens PATH as igr_out_open() does, every other rank a spool (an
+ * unlinked temporary file in $TMPDIR) for its part.  Every rank then calls
+ * igr_out_close(), which is collective: the parts follow rank 0's bytes
+ * in rank order, and a named file is renamed into place only when every
+ * rank agreed (igr_par_agree) that its part is complete; otherwise its
+ * temporary file is removed on every rank's failure alike.  In a serial
+ * run this is igr_out_open(). */
+igr_out *igr_out_open_par(const char *path) IGR_WUR;
+
+/* 1 if OUT is this rank's part (rank > 0) of such an output: what it
+ * writes goes to rank 0's output, not to PATH. */
+int igr_out_is_part(const igr_out *out);
+
+/* Collective, at most once per such output, before igr_out_close(): the
+ * ranks > 0 send their part (RECORDS records; STATUS -1 says this rank
+ * failed); rank 0 hands the parts, in rank order, to SINK(ARG) in pieces
+ * of whole UNIT-byte records, and sets *GOT to their record count.
+ * igr_out_close() does it with a SINK that appends the bytes to OUT when
+ * the caller did not (a stream writer re-blocks them: stream.c).  0 or
+ * -1 (a rank failed, a sink error). */
+int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
+		   int (*sink)(void *arg, const void *p, size_t n), void *arg,
+		   uint64_t *got) IGR_WUR;
 
 /* Lock FILE for this process now, before its inputs are read, so that a
  * run that reads FILE and writes it back (igraph-featurize --base g -o g)

@@ -2,6 +2,7 @@
 #include "metrics.h"
 #include "error.h"
 #include "mem.h"
+#include "par.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -789,30 +790,105 @@ static int check_dups(struct work *w, const struct rec *r, size_t n)
 	return 0;
 }
 
+/* The dense user ids [*LO, *HI) whose lists this rank computes (par.h):
+ * the users of the truth and of the lists, cut into ranges of about equal
+ * truth pairs plus records.  Every user on one rank: [0, 2^32). */
+static int user_range(const igr_eval *ev, const struct run *rn, uint64_t *lo,
+		      uint64_t *hi)
+{
+	size_t cap = ev->nusers + rn->n, m = 0, ti = 0, ri = 0, a, b;
+	uint32_t *id;
+	uint64_t *w;
+	int rc = 0;
+
+	*lo = 0;
+	*hi = (uint64_t)1 << 32;
+	if (igr_par_size() == 1)
+		return 0;
+	id = malloc((cap ? cap : 1) * sizeof *id);
+	w = malloc((cap ? cap : 1) * sizeof *w);
+	if (id == NULL || w == NULL) {
+		free(id);
+		free(w);
+		return igr_error("out of memory");
+	}
+	while (ti < ev->nusers || ri < rn->n) {
+		uint64_t tu = ti < ev->nusers ? ev->users[ti] : UINT64_MAX;
+		uint64_t ru = ri < rn->n ? rn->r[ri].user : UINT64_MAX;
+		uint64_t u = tu < ru ? tu : ru;
+		id[m] = (uint32_t)u;
+		w[m] = 0;
+		if (tu == u) {
+			w[m] += ev->toff[ti + 1] - ev->toff[ti];
+			ti++;
+		}
+		for (; ri < rn->n && rn->r[ri].user == u; ri++)
+			w[m]++;
+		m++;
+	}
+	if (igr_par_range(w, m, &a, &b) < 0)
+		rc = -1;
+	else {
+		*lo = a < m ? id[a] : (uint64_t)1 << 32;
+		*hi = b < m ? id[b] : (uint64_t)1 << 32;
+	}
+	free(id);
+	free(w);
+	return rc;
+}
+
+/* On several ranks: rank 0 gets every rank's per-user values (*MINE, N
+ * bytes, replaced by the whole run's, in user order, on rank 0). */
+static int gather_into(void **mine, size_t n)
+{
+	void *all;
+	size_t total;
+
+	if (igr_par_size() == 1)
+		return 0;
+	if (igr_par_gather(*mine, n, &all, &total) < 0)
+		return -1;
+	free(*mine);
+	*mine = all;
+	return 0;
+}
+
 static int eval_run(igr_eval *ev, struct run *rn, unsigned flags)
 {
 	igr_eval_result *res = &rn->res;
 	const uint32_t kmax = ev->k[ev->nk - 1];
 	const size_t stride = (size_t)ev->nk * IGR_NMETRIC;
+	const int par = igr_par_size() > 1;
 	struct work w;
 	double sum[IGR_EVAL_MAXK * IGR_NMETRIC];
-	size_t ti = 0, ri = 0, i;
+	size_t ti = 0, ri = 0, t0 = 0, i;
+	uint64_t lo, hi;
 	int rc = -1, j, m;
 
 	memset(&w, 0, sizeof w);
 	memset(sum, 0, sizeof sum);
 	res->recs = rn->n;
-	if (sort_recs(rn) < 0)
-		return -1;
+	if (sort_recs(rn) < 0 || user_range(ev, rn, &lo, &hi) < 0)
+		goto agree;
 	w.rel = malloc(kmax);
 	w.um = malloc(stride * sizeof *w.um);
 	w.idcg = idcg_table(kmax);
 	w.cov = malloc((rn->n ? rn->n : 1) * sizeof *w.cov);
 	if (w.rel == NULL || w.um == NULL || w.idcg == NULL || w.cov == NULL)
 		goto oom;
-	if (flags & IGR_EVAL_PER_USER) {
-		res->user = calloc(ev->nusers * stride, sizeof *res->user);
-		res->user_nrecs = calloc(ev->nusers, sizeof *res->user_nrecs);
+	/* this rank's users: the truth users and records from LO on */
+	while (ti < ev->nusers && ev->users[ti] < lo)
+		ti++;
+	while (ri < rn->n && rn->r[ri].user < lo)
+		ri++;
+	t0 = ti;
+	for (i = ti; i < ev->nusers && ev->users[i] < hi; i++)
+		;
+	/* per-user values: every user's when asked for, and on several
+	 * ranks always (rank 0 sums them in user order, as one rank does) */
+	if ((flags & IGR_EVAL_PER_USER) || par) {
+		res->user = calloc((i - t0) * stride + 1, sizeof *res->user);
+		res->user_nrecs = calloc(i - t0 + 1, sizeof *res->user_nrecs);
 		if (res->user == NULL || res->user_nrecs == NULL)
 			goto oom;
 	}
@@ -833,17 +909,18 @@ static int eval_run(igr_eval *ev, struct run *rn, unsigned flags)
 		const struct rec *list = rn->r + ri;
 		size_t n = 0, tlo = 0, thi = 0;
 
+		if (u >= hi)
+			break;
 		while (ri + n < rn->n && rn->r[ri + n].user == u)
 			n++;
 		if (n > 1 && check_dups(&w, list, n) < 0)
-			goto fail;
+			goto agree;
 		for (i = 1; i < n; i++)
 			res->rank_ties += list[i].rank == list[i - 1].rank;
 		if (tu == u) {
 			size_t lim = n < kmax ? n : kmax;
-			double *out = (flags & IGR_EVAL_PER_USER)
-					      ? res->user + ti * stride
-					      : w.um;
+			double *out = res->user ? res->user + (ti - t0) * stride
+						: w.um;
 			tlo = ev->toff[ti];
 			thi = ev->toff[ti + 1];
 			for (i = 0; i < lim; i++) {
@@ -854,10 +931,11 @@ static int eval_run(igr_eval *ev, struct run *rn, unsigned flags)
 			}
 			user_metrics(w.rel, lim, thi - tlo, ev->k, ev->nk,
 				     w.idcg, out);
-			for (i = 0; i < stride; i++)
-				sum[i] += out[i];
+			if (!par)
+				for (i = 0; i < stride; i++)
+					sum[i] += out[i];
 			if (res->user_nrecs)
-				res->user_nrecs[ti] = (uint32_t)n;
+				res->user_nrecs[ti - t0] = (uint32_t)n;
 			res->users_listed += n > 0;
 			ti++;
 		} else {
@@ -872,6 +950,51 @@ static int eval_run(igr_eval *ev, struct run *rn, unsigned flags)
 			}
 		ri += n;
 	}
+	rc = 0;
+	goto agree;
+oom:
+	igr_syserror("out of memory");
+agree:
+	/* every rank past its own users: the rest is collective */
+	if (igr_par_agree(rc) < 0)
+		goto fail;
+	rc = -1;
+	if (par) {
+		/* rank 0 gets what one rank would have, in user order */
+		igr_par_step("per-user values");
+		uint64_t c[6] = { res->users_listed, res->users_ignored,
+				  res->recs_ignored, res->rank_ties, w.ncov,
+				  w.np };
+		if (igr_par_sum_u64(c, 6) < 0 ||
+		    gather_into((void **)&res->user,
+				(ti - t0) * stride * sizeof *res->user) < 0 ||
+		    gather_into((void **)&res->user_nrecs,
+				(ti - t0) * sizeof *res->user_nrecs) < 0 ||
+		    gather_into((void **)&w.cov, w.ncov * sizeof *w.cov) < 0 ||
+		    (rn->nbins > 0 &&
+		     (gather_into((void **)&w.p, w.np * sizeof *w.p) < 0 ||
+		      gather_into((void **)&w.y, w.np) < 0)))
+			goto fail;
+		res->users_listed = c[0];
+		res->users_ignored = c[1];
+		res->recs_ignored = c[2];
+		res->rank_ties = c[3];
+		w.ncov = c[4];
+		w.np = c[5];
+		if (igr_par_rank() > 0) {
+			rc = 0; /* rank 0 has the results */
+			goto fail;
+		}
+		for (ti = 0; ti < ev->nusers; ti++)
+			for (i = 0; i < stride; i++)
+				sum[i] += res->user[ti * stride + i];
+		if (!(flags & IGR_EVAL_PER_USER)) {
+			free(res->user);
+			free(res->user_nrecs);
+			res->user = NULL;
+			res->user_nrecs = NULL;
+		}
+	}
 	for (j = 0; j < ev->nk; j++)
 		for (m = 0; m < IGR_NMETRIC; m++)
 			res->mean[j][m] = sum[j * IGR_NMETRIC + m] /
@@ -879,8 +1002,10 @@ static int eval_run(igr_eval *ev, struct run *rn, unsigned flags)
 	/* coverage: the best position each item reached in any list */
 	{
 		uint64_t *tmp = malloc((w.ncov ? w.ncov : 1) * sizeof *tmp);
-		if (tmp == NULL)
-			goto oom;
+		if (tmp == NULL) {
+			igr_syserror("out of memory");
+			goto fail;
+		}
 		radix_u64(w.cov, tmp, w.ncov);
 		free(tmp);
 		for (i = 0; i < w.ncov; i++) {
@@ -908,9 +1033,6 @@ static int eval_run(igr_eval *ev, struct run *rn, unsigned flags)
 		res->has_prob = 1;
 	}
 	rc = 0;
-	goto fail;
-oom:
-	igr_syserror("out of memory");
 fail:
 	free(w.rel);
 	free(w.items);

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "graph.h"
 #include "model.h"
+#include "par.h"
 #include "recommend.h"
 #include "seqs.h"
 #include "stream.h"
@@ -113,7 +114,7 @@ int igr_propagate_outputs(igr_propagate *p)
 	char buf[256];
 	size_t j;
 
-	p->w = igr_writer_open(o->output, IGR_KIND_GRAPH, o->encoding);
+	p->w = igr_writer_open_par(o->output, IGR_KIND_GRAPH, o->encoding);
 	if (p->w == NULL)
 		return -1;
 	for (j = 0; j < h->nmeta; j++)
@@ -132,8 +133,8 @@ int igr_propagate_outputs(igr_propagate *p)
 	if (o->vs != NULL)
 		igr_writer_set_vocab(p->w, o->vs);
 	if (o->vectors != NULL) {
-		p->vw = igr_writer_open(o->vectors, IGR_KIND_VECTORS,
-					o->encoding);
+		p->vw = igr_writer_open_par(o->vectors, IGR_KIND_VECTORS,
+					    o->encoding);
 		if (p->vw == NULL || igr_writer_set_dim(p->vw, p->dim) < 0 ||
 		    igr_writer_set_meta(p->vw, "model", igr_model_name(p->m)) <
 			    0 ||
@@ -164,7 +165,7 @@ static void copy_old_row(struct rows *x, const igr_csr *old, uint32_t u)
 
 /* User U's new interest points L, stamped with the time of the user's
  * newest edge to an item (else the graph's time), sorted by category id
- * as rows are. */
+ * as rows are, appended to X (whose ptr is not used). */
 static void add_points(igr_propagate *p, struct rows *x, uint32_t u,
 		       const igr_rec_list *l)
 {
@@ -228,91 +229,190 @@ static int write_vector(igr_propagate *p, uint32_t u)
 	return 0;
 }
 
-/* Fill X with every user's row in order, recomputing the chosen users'
- * rows in batches of CHUNK. */
-static int fill_rows(igr_propagate *p, struct rows *x, uint8_t *redo,
-		     uint8_t *redo_points)
+/* This rank's share of the users (par.h; all of them on one rank),
+ * balanced by their edges: their new points into PTS (N[j]: the points
+ * of the j-th), in user order, and their vectors. */
+static int compute_points(igr_propagate *p, struct rows *pts, uint32_t *n,
+			  size_t lo, size_t hi)
 {
-	const igr_csr *uc_old = p->g->rel[IGR_USER][IGR_CATEGORY];
-	uint32_t nu = p->g->n[IGR_USER], next = 0; /* next row to fill */
-	const uint32_t *users = p->users;
-	size_t nusers = p->nusers, u0, j;
 	int no_cats = igr_propagate_no_categories(p), rc = 0;
+	size_t u0, j;
 	igr_rec_batch b;
 
 	igr_rec_batch_init(&b);
-	for (u0 = 0; u0 < nusers || next < nu; u0 += CHUNK) {
-		size_t n = u0 < nusers ? (nusers - u0 < CHUNK ? nusers - u0
-							      : CHUNK)
-				       : 0;
-		uint32_t upto = u0 + n < nusers ? users[u0 + n] : nu;
-		if (n > 0 && no_cats) {
-			/* nothing to compute: keep the rows */
-			size_t q;
-			for (q = u0; q < u0 + n; q++)
-				redo_points[users[q]] = 0;
-		} else if (n > 0 &&
-			   igr_rec_interest(p->rec, users + u0, n,
-					    p->o->depth, p->o->points, &b) < 0) {
+	for (u0 = lo; u0 < hi; u0 += CHUNK) {
+		size_t m = hi - u0 < CHUNK ? hi - u0 : CHUNK;
+		if (!no_cats && igr_rec_interest(p->rec, p->users + u0, m,
+						 p->o->depth, p->o->points,
+						 &b) < 0) {
 			rc = -1;
 			break;
 		}
-		/* rows next .. upto-1 in order: old or new */
-		for (j = 0; next < upto; next++) {
-			uint32_t u = next;
-			x->ptr[u] = x->nnz;
-			if (!redo_points[u] && uc_old != NULL &&
-			    u < uc_old->nrows)
-				copy_old_row(x, uc_old, u);
-			if (redo_points[u])
-				add_points(p, x, u, &b.lists[j++]);
-			if (p->vw != NULL && redo[u] && write_vector(p, u) < 0) {
+		for (j = 0; j < m; j++) {
+			size_t before = pts->nnz;
+			if (!no_cats)
+				add_points(p, pts, p->users[u0 + j],
+					   &b.lists[j]);
+			n[u0 - lo + j] = (uint32_t)(pts->nnz - before);
+			if (p->vw != NULL &&
+			    write_vector(p, p->users[u0 + j]) < 0) {
 				rc = -1;
 				goto out;
 			}
 		}
 		igr_report_progress(p->o->report, "%zu of %zu users",
-				    u0 + n < nusers ? u0 + n : nusers, nusers);
-		if (n == 0)
-			break;
+				    u0 + m - lo, hi - lo);
 	}
-	x->ptr[nu] = x->nnz;
 out:
 	igr_rec_batch_free(&b);
 	return rc;
+}
+
+/* On several ranks: rank 0 gets every rank's points in user order (the
+ * arrays of PTS and N, replaced by the whole run's); counts summed. */
+static int gather_points(igr_propagate *p, struct rows *pts, uint32_t **n,
+			 size_t mine)
+{
+	uint64_t c[4] = { pts->nnz, p->st.fallback, p->st.points,
+			  p->st.vectors };
+	struct {
+		void **a;
+		size_t size;
+	} arr[5] = { { (void **)&pts->idx, sizeof *pts->idx },
+		     { (void **)&pts->wt, sizeof *pts->wt },
+		     { (void **)&pts->cnt, sizeof *pts->cnt },
+		     { (void **)&pts->ts, sizeof *pts->ts },
+		     { (void **)n, sizeof **n } };
+	int i;
+
+	if (igr_par_size() == 1)
+		return 0;
+	igr_par_step("interest points");
+	for (i = 0; i < 5; i++) {
+		void *all;
+		size_t total;
+		if (igr_par_gather(*arr[i].a,
+				   (i < 4 ? pts->nnz : mine) * arr[i].size,
+				   &all, &total) < 0)
+			return -1;
+		free(*arr[i].a);
+		*arr[i].a = all;
+	}
+	if (igr_par_sum_u64(c, 4) < 0)
+		return -1;
+	pts->nnz = c[0];
+	p->st.fallback = c[1];
+	p->st.points = c[2];
+	p->st.vectors = c[3];
+	return 0;
+}
+
+/* Fill X with every user's row in order: the recomputed users' new
+ * points (PTS, N[j] for the j-th user of p->users), the others' old row. */
+static void fill_rows(igr_propagate *p, struct rows *x, const struct rows *pts,
+		      const uint32_t *n)
+{
+	const igr_csr *uc_old = p->g->rel[IGR_USER][IGR_CATEGORY];
+	uint32_t nu = p->g->n[IGR_USER], u;
+	int no_cats = igr_propagate_no_categories(p);
+	size_t j = 0, k = 0;
+
+	for (u = 0; u < nu; u++) {
+		x->ptr[u] = x->nnz;
+		if (!no_cats && j < p->nusers && p->users[j] == u) {
+			size_t e = k + n[j++];
+			for (; k < e; k++) {
+				x->idx[x->nnz] = pts->idx[k];
+				x->wt[x->nnz] = pts->wt[k];
+				x->cnt[x->nnz] = pts->cnt[k];
+				x->ts[x->nnz++] = pts->ts[k];
+			}
+		} else if (uc_old != NULL && u < uc_old->nrows) {
+			copy_old_row(x, uc_old, u);
+		}
+	}
+	x->ptr[nu] = x->nnz;
+}
+
+static void rows_free(struct rows *x)
+{
+	free(x->ptr);
+	free(x->idx);
+	free(x->wt);
+	free(x->cnt);
+	free(x->ts);
+	memset(x, 0, sizeof *x);
+}
+
+static int rows_alloc(struct rows *x, size_t nptr, size_t cap)
+{
+	memset(x, 0, sizeof *x);
+	x->ptr = nptr ? calloc(nptr, sizeof *x->ptr) : NULL;
+	x->idx = malloc(cap * sizeof *x->idx);
+	x->wt = malloc(cap * sizeof *x->wt);
+	x->cnt = malloc(cap * sizeof *x->cnt);
+	x->ts = malloc(cap * sizeof *x->ts);
+	if ((nptr && !x->ptr) || !x->idx || !x->wt || !x->cnt || !x->ts) {
+		rows_free(x);
+		return igr_error("out of memory");
+	}
+	return 0;
 }
 
 int igr_propagate_run(igr_propagate *p)
 {
 	igr_graph *g = p->g;
 	igr_csr *uc_old = g->rel[IGR_USER][IGR_CATEGORY], *uc = NULL;
-	uint32_t nu = g->n[IGR_USER];
-	size_t cap, j;
-	uint8_t *redo, *redo_points;
-	struct rows x;
+	const igr_csr *ui = g->rel[IGR_USER][IGR_ITEM];
+	uint32_t nu = g->n[IGR_USER], *n = NULL;
+	size_t lo = 0, hi = p->nusers, j;
+	uint64_t *w = NULL;
+	struct rows x, pts;
 	int rc = -1;
 
 	p->st.users = p->nusers;
 	memset(&x, 0, sizeof x);
-	redo = calloc(nu ? nu : 1, 1);
-	redo_points = calloc(nu ? nu : 1, 1);
-	cap = (size_t)p->nusers * p->o->points + (uc_old ? uc_old->nnz : 0) +
-	      1;
-	x.ptr = calloc((size_t)nu + 1, sizeof *x.ptr);
-	x.idx = malloc(cap * sizeof *x.idx);
-	x.wt = malloc(cap * sizeof *x.wt);
-	x.cnt = malloc(cap * sizeof *x.cnt);
-	x.ts = malloc(cap * sizeof *x.ts);
-	if (!redo || !redo_points || !x.ptr || !x.idx || !x.wt || !x.cnt ||
-	    !x.ts) {
+	memset(&pts, 0, sizeof pts);
+	if (igr_par_size() > 1) {
+		/* each rank a range of the users, balanced by their edges */
+		if ((w = malloc((p->nusers ? p->nusers : 1) * sizeof *w)) ==
+		    NULL) {
+			igr_error("out of memory");
+			goto agree;
+		}
+		for (j = 0; j < p->nusers; j++)
+			w[j] = 1 + (ui != NULL && p->users[j] < ui->nrows
+					    ? ui->ptr[p->users[j] + 1] -
+						      ui->ptr[p->users[j]]
+					    : 0);
+		if (igr_par_range(w, p->nusers, &lo, &hi) < 0)
+			goto agree;
+	}
+	n = malloc((hi - lo + 1) * sizeof *n);
+	if (n == NULL) {
 		igr_error("out of memory");
+		goto agree;
+	}
+	if (rows_alloc(&pts, 0, (hi - lo) * p->o->points + 1) < 0 ||
+	    compute_points(p, &pts, n, lo, hi) < 0)
+		goto agree;
+	rc = 0;
+agree:
+	/* every rank past its users: the rest is collective */
+	if (igr_par_agree(rc) < 0 || gather_points(p, &pts, &n, hi - lo) < 0) {
+		rc = -1;
 		goto out;
 	}
-	for (j = 0; j < p->nusers; j++)
-		redo[p->users[j]] = redo_points[p->users[j]] = 1;
-	if (fill_rows(p, &x, redo, redo_points) < 0)
-		goto out;
 	igr_report_progress_done(p->o->report);
+	rc = -1;
+	if (igr_par_rank() > 0) {
+		rc = 0; /* rank 0 writes the graph */
+		goto out;
+	}
+	if (rows_alloc(&x, (size_t)nu + 1,
+		       pts.nnz + (uc_old ? uc_old->nnz : 0) + 1) < 0)
+		goto out;
+	fill_rows(p, &x, &pts, n);
 	uc = calloc(1, sizeof *uc);
 	if (uc == NULL) {
 		igr_error("out of memory");
@@ -331,13 +431,10 @@ int igr_propagate_run(igr_propagate *p)
 	g->rel[IGR_USER][IGR_CATEGORY] = uc;
 	rc = igr_graph_write(g, p->w);
 out:
-	free(x.ptr);
-	free(x.idx);
-	free(x.wt);
-	free(x.cnt);
-	free(x.ts);
-	free(redo);
-	free(redo_points);
+	rows_free(&x);
+	rows_free(&pts);
+	free(n);
+	free(w);
 	return rc;
 }
 

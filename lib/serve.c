@@ -5,6 +5,7 @@
 #include "embed.h"
 #include "error.h"
 #include "mem.h"
+#include "par.h"
 #include "seqs.h"
 #include "stream.h"
 #include "version.h"
@@ -564,7 +565,8 @@ static int open_scores(igr_serve *s)
 	igr_writer *w;
 	char buf[64];
 
-	w = s->out.w = igr_writer_open(o->output, IGR_KIND_SCORES, o->encoding);
+	w = s->out.w = igr_writer_open_par(o->output, IGR_KIND_SCORES,
+					   o->encoding);
 	if (w == NULL)
 		return -1;
 	snprintf(buf, sizeof buf, "%u", s->ro.k);
@@ -625,33 +627,63 @@ static int write_batch(igr_serve *s, const struct igr_audience *q)
 	return 0;
 }
 
+/* This rank's share [*LO, *HI) of the N queries IDS (users or items of
+ * TYPE), balanced by their edges (one more each: a query without edges
+ * still costs its scoring); all of them on one rank. */
+static int my_range(const igr_serve *s, int type, const uint32_t *ids,
+		    size_t n, size_t *lo, size_t *hi)
+{
+	const igr_csr *c = s->g->rel[type][IGR_ITEM];
+	uint64_t *w;
+	size_t i;
+	int rc;
+
+	*lo = 0;
+	*hi = n;
+	if (igr_par_size() == 1)
+		return 0;
+	if ((w = malloc((n ? n : 1) * sizeof *w)) == NULL)
+		return igr_error("out of memory");
+	for (i = 0; i < n; i++)
+		w[i] = 1 + (c != NULL && ids[i] < c->nrows
+				    ? c->ptr[ids[i] + 1] - c->ptr[ids[i]]
+				    : 0);
+	rc = igr_par_range(w, n, lo, hi);
+	free(w);
+	return rc;
+}
+
 static int run_users(igr_serve *s)
 {
-	size_t u0, n, chunk = CHUNK_SLOTS / s->ro.k;
+	size_t u0, n, chunk = CHUNK_SLOTS / s->ro.k, lo, hi;
 	double tt;
 
 	chunk = chunk < 64 ? 64 : chunk > CHUNK ? CHUNK : chunk;
-	for (u0 = 0; u0 < s->users.n; u0 += chunk) {
-		n = s->users.n - u0 < chunk ? s->users.n - u0 : chunk;
+	if (my_range(s, IGR_USER, s->users.id, s->users.n, &lo, &hi) < 0)
+		return -1;
+	for (u0 = lo; u0 < hi; u0 += chunk) {
+		n = hi - u0 < chunk ? hi - u0 : chunk;
 		tt = igr_now();
 		if (igr_rec_users(s->rec, s->users.id + u0, n, &s->b) < 0)
 			return -1;
 		s->st.t_score += igr_now() - tt;
 		if (write_batch(s, NULL) < 0)
 			return -1;
-		igr_report_progress(s->o->report, "%zu of %zu users", u0 + n,
-				    s->users.n);
+		igr_report_progress(s->o->report, "%zu of %zu users",
+				    u0 + n - lo, hi - lo);
 	}
 	return 0;
 }
 
 static int run_similar(igr_serve *s)
 {
-	size_t q0, n;
+	size_t q0, n, lo, hi;
 	double tt;
 
-	for (q0 = 0; q0 < s->qitems.n; q0 += CHUNK) {
-		n = s->qitems.n - q0 < CHUNK ? s->qitems.n - q0 : CHUNK;
+	if (my_range(s, IGR_ITEM, s->qitems.id, s->qitems.n, &lo, &hi) < 0)
+		return -1;
+	for (q0 = lo; q0 < hi; q0 += CHUNK) {
+		n = hi - q0 < CHUNK ? hi - q0 : CHUNK;
 		tt = igr_now();
 		if (igr_rec_similar(s->rec, s->qitems.id + q0, n, &s->b) < 0)
 			return -1;
@@ -672,6 +704,11 @@ static int run_audience(igr_serve *s)
 
 	if (q == NULL)
 		return igr_error("out of memory");
+	/* one batch over every user: rank 0's alone (not split yet) */
+	if (igr_par_rank() > 0) {
+		free(q);
+		return 0;
+	}
 	for (j = 0; j < qi->nlines; j++) {
 		q[j].type = IGR_ITEM;
 		q[j].items = qi->id + qi->line_start[j];
@@ -703,7 +740,7 @@ int igr_serve_run(igr_serve *s)
 	s->out.vs = o->vs;
 	s->out.explain = o->mode == IGR_SERVE_SIMILAR ? -1 : o->explain;
 	if (o->json) {
-		s->out.json = igr_out_open(o->output);
+		s->out.json = igr_out_open_par(o->output);
 		if (s->out.json == NULL)
 			return -1;
 	} else if (open_scores(s) < 0) {
@@ -715,6 +752,16 @@ int igr_serve_run(igr_serve *s)
 	     : o->mode == IGR_SERVE_SIMILAR ? run_similar(s)
 					    : run_audience(s);
 	igr_report_progress_done(o->report);
+	if (rc == 0 && igr_par_size() > 1) {
+		/* the whole run's counts (every rank is here: a failed one
+		 * ended the job) */
+		uint64_t c[3] = { s->st.lists, s->st.rows,
+				  s->st.fallback_lists };
+		rc = igr_par_sum_u64(c, 3);
+		s->st.lists = c[0];
+		s->st.rows = c[1];
+		s->st.fallback_lists = c[2];
+	}
 	if (rc == 0 && s->ix != NULL) {
 		struct igr_rec_ann_stats as;
 		igr_rec_ann_stats(s->rec, &as);

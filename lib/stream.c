@@ -6,6 +6,7 @@
 #include "error.h"
 #include "mem.h"
 #include "numtext.h"
+#include "par.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -1634,9 +1635,12 @@ struct igr_writer {
 	uint32_t crc;
 	struct crc_stage cs;    /* TSV bytes not yet in CRC */
 	uint64_t n;
+	int part;               /* rank > 0 of igr_writer_open_par: records
+				   only, no header, blocks or trailer */
 };
 
-igr_writer *igr_writer_open(const char *path, int kind, int encoding)
+static igr_writer *writer_open(const char *path, int kind, int encoding,
+			       int par)
 {
 	igr_writer *w;
 
@@ -1662,13 +1666,34 @@ igr_writer *igr_writer_open(const char *path, int kind, int encoding)
 		free(w);
 		return igr_error("out of memory"), NULL;
 	}
-	w->out = igr_out_open(path);
+	w->out = par ? igr_out_open_par(path) : igr_out_open(path);
 	if (w->out == NULL) {
 		free(w->cs.buf);
 		free(w);
 		return NULL;
 	}
+	w->part = igr_out_is_part(w->out);
 	return w;
+}
+
+igr_writer *igr_writer_open(const char *path, int kind, int encoding)
+{
+	return writer_open(path, kind, encoding, 0);
+}
+
+igr_writer *igr_writer_open_par(const char *path, int kind, int encoding)
+{
+	unsigned char enc = (unsigned char)encoding;
+
+	/* the encoding rank 0's output gets (a terminal: TSV) */
+	if (igr_par_rank() == 0 && encoding == IGR_ENC_AUTO)
+		enc = (path == NULL || strcmp(path, "-") == 0) &&
+				      isatty(STDOUT_FILENO)
+			      ? IGR_ENC_TSV
+			      : IGR_ENC_BINARY;
+	if (igr_par_bcast(&enc, 1) < 0)
+		return NULL;
+	return writer_open(path, kind, enc, 1);
 }
 
 int igr_writer_encoding(const igr_writer *w)
@@ -1818,6 +1843,16 @@ static void tsv_commit(igr_writer *w, const char *p, size_t n)
 	igr_out_commit(w->out, n);
 }
 
+/* The binary block buffer. */
+static int block_alloc(igr_writer *w)
+{
+	w->blk_max = BLOCK_BYTES / w->recsize;
+	if (w->blk_max == 0)
+		w->blk_max = 1;
+	w->blk = malloc((size_t)w->blk_max * w->recsize);
+	return w->blk == NULL ? igr_error("out of memory") : 0;
+}
+
 static int write_header(igr_writer *w)
 {
 	const struct layout *l = &layouts[w->kind];
@@ -1838,7 +1873,12 @@ static int write_header(igr_writer *w)
 	if (text == NULL)
 		return -1;
 	w->recsize = record_size(w->kind, w->h.dim);
-	if (w->enc == IGR_ENC_TSV) {
+	if (w->part) {
+		/* rank 0 writes the header; this rank only records */
+		rc = 0;
+		if (w->enc == IGR_ENC_BINARY)
+			rc = block_alloc(w);
+	} else if (w->enc == IGR_ENC_TSV) {
 		char line[64];
 		int minor = kind_minor(w->kind) > TSV_TRAILER_MINOR
 				    ? kind_minor(w->kind)
@@ -1907,12 +1947,8 @@ static int write_header(igr_writer *w)
 		n += 4;
 		rc = igr_out_write(w->out, b, n);
 		free(b);
-		w->blk_max = BLOCK_BYTES / w->recsize;
-		if (w->blk_max == 0)
-			w->blk_max = 1;
-		w->blk = malloc((size_t)w->blk_max * w->recsize);
-		if (rc == 0 && w->blk == NULL)
-			rc = igr_error("out of memory");
+		if (rc == 0)
+			rc = block_alloc(w);
 	}
 	free(text);
 	w->started = 1;
@@ -1928,7 +1964,7 @@ static int flush_block(igr_writer *w)
 		return 0;
 	igr_put_u32(n4, w->blk_n);
 	w->crc = igr_crc32(w->crc, w->blk, bytes);
-	if (igr_out_write(w->out, n4, 4) < 0 ||
+	if ((!w->part && igr_out_write(w->out, n4, 4) < 0) ||
 	    igr_out_write(w->out, w->blk, bytes) < 0)
 		return -1;
 	w->blk_n = 0;
@@ -2320,12 +2356,57 @@ int igr_write_pair(igr_writer *w, const igr_pair *pr)
 #undef PUT
 #undef TAB
 
+/* Rank 0 of a parallel writer: the records of a later rank, whole ones,
+ * continue the stream as if this rank had written them. */
+static int part_sink(void *arg, const void *p, size_t n)
+{
+	igr_writer *w = arg;
+	const unsigned char *b = p;
+
+	if (w->enc == IGR_ENC_TSV)
+		return tsv_write(w, p, n);
+	while (n > 0) {
+		size_t k;
+		if (w->blk_n == w->blk_max && flush_block(w) < 0)
+			return -1;
+		k = (size_t)(w->blk_max - w->blk_n) * w->recsize;
+		if (k > n)
+			k = n;
+		memcpy(w->blk + (size_t)w->blk_n * w->recsize, b, k);
+		w->blk_n += (uint32_t)(k / w->recsize);
+		b += k;
+		n -= k;
+	}
+	return 0;
+}
+
 int igr_writer_close(igr_writer *w)
 {
+	uint64_t got;
 	int rc = 0;
 
 	if (!w->started)
 		rc = write_header(w);
+	if (w->out->par) {
+		/* the records of every rank, in rank order; a part is
+		 * flushed whole, the last block of rank 0 is continued */
+		if (rc == 0 && w->part && w->enc == IGR_ENC_BINARY)
+			rc = flush_block(w);
+		rc = igr_out_gather(w->out, rc, w->n,
+				    w->enc == IGR_ENC_BINARY ? w->recsize : 1,
+				    part_sink, w, &got);
+		w->n += got;
+	}
+	if (w->part) {
+		/* igr_out_close() is where the ranks agree; a failure
+		 * above is carried to it */
+		rc = igr_out_close(w->out);
+		header_free(&w->h);
+		free(w->blk);
+		free(w->cs.buf);
+		free(w);
+		return rc;
+	}
 	if (rc == 0 && w->enc == IGR_ENC_TSV) {
 		char end[64];
 		snprintf(end, sizeof end, "#end\t%llu\t%08x\n",
@@ -2342,8 +2423,8 @@ int igr_writer_close(igr_writer *w)
 		if (rc == 0)
 			rc = igr_out_write(w->out, end, 20);
 	}
-	if (rc == 0)
-		rc = igr_out_close(w->out);
+	if (rc == 0 || w->out->par)
+		rc = igr_out_close(w->out); /* par: collective, even now */
 	else
 		igr_out_abort(w->out);
 	header_free(&w->h);

@@ -268,6 +268,19 @@ typedef struct igr_writer igr_writer;
 igr_writer *igr_writer_open(const char *path, int kind,
 			    int encoding) IGR_WUR;
 
+/* The same stream written by every rank of a parallel run (par.h), each
+ * rank the records of its range: rank 0 writes the header, its records,
+ * then those of ranks 1, 2 ... in rank order, and the trailer, so the
+ * stream is byte for byte the one a serial run writes (binary blocks,
+ * count and checksum included).  Collective: every rank opens it and
+ * closes it (igr_writer_close(), where the parts travel and the ranks
+ * agree before an -o file is renamed into place: io.h
+ * igr_out_open_par()).  Header settings matter on rank 0 only.  An
+ * ENCODING of IGR_ENC_AUTO follows rank 0's stdout.  Serial runs:
+ * igr_writer_open(). */
+igr_writer *igr_writer_open_par(const char *path, int kind,
+				int encoding) IGR_WUR;
+
 int igr_writer_encoding(const igr_writer *w); /* resolved: BINARY or TSV */
 int igr_writer_set_dim(igr_writer *w, uint32_t dim) IGR_WUR;
 int igr_writer_set_meta(igr_writer *w, const char *key,
@@ -305,7 +318,8 @@ int igr_write_pair(igr_writer *w, const igr_pair *p) IGR_WUR;
 uint64_t igr_writer_records(const igr_writer *w);
 
 /* Write the end block (binary) or the '#end' trailer line (TSV) and
- * commit the output; frees W.  0 or -1. */
+ * commit the output; frees W.  0 or -1.  For igr_writer_open_par(), a
+ * collective call on every rank (0 on all ranks or -1 on all). */
 int igr_writer_close(igr_writer *w) IGR_WUR;
 /* Abandon the output (a named file keeps its old contents); frees W. */
 void igr_writer_abort(igr_writer *w);

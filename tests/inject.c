@@ -14,6 +14,11 @@
  *                      (the descriptor is closed all the same, as after
  *                      a delayed NFS write error)
  *   close@2=EIO        only the 2nd such close() fails
+ *   filewrite=KILL     the first write() to a regular file kills the
+ *                      process (SIGKILL: a rank of an MPI run dying in
+ *                      the middle; "filewrite" counts and fails like
+ *                      "write", but only on regular files, so MPI's own
+ *                      sockets and pipes keep working)
  * Only file descriptors above 2 are affected for write (stdout and stderr
  * keep working so the test can read the messages) unless CALL is "write1"
  * (stdout only).
@@ -21,6 +26,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +57,8 @@ static int errno_of(const char *s)
 		return EACCES;
 	if (strcmp(s, "EPIPE") == 0)
 		return EPIPE;
+	if (strcmp(s, "KILL") == 0)
+		return -SIGKILL;
 	return EIO;
 }
 
@@ -94,6 +102,13 @@ static const struct rule *find(const char *call)
 	return NULL;
 }
 
+static int regular(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	static ssize_t (*real)(int, const void *, size_t);
@@ -102,8 +117,11 @@ ssize_t write(int fd, const void *buf, size_t n)
 	if (real == NULL)
 		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
 								     "write");
-	if (fd > 2 && (r = find("write")) != NULL &&
+	if (fd > 2 && ((r = find("write")) != NULL ||
+		       ((r = find("filewrite")) != NULL && regular(fd))) &&
 	    (r->after < 0 || nwritten + (long long)n > r->after)) {
+		if (r->err == -SIGKILL)
+			raise(SIGKILL);
 		errno = r->err;
 		return -1;
 	}

@@ -1,0 +1,549 @@
+/* par.c - the parallel layer (see par.h). */
+#include "par.h"
+#include "error.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef IGRAPH_MPI
+#include <mpi.h>
+#endif
+
+/* Pieces of a part or a gather: MPI counts are ints, and a bounded piece
+ * keeps the receiver's buffer small. */
+#define PIECE (1u << 20)
+
+static int rank_, size_ = 1;
+static int failed_elsewhere; /* the last failure was another rank's */
+
+/* Bytes sent, in all and per step (igr_par_step; before the first one,
+ * and past IGR_PAR_MAXSTEP of them, in none). */
+static uint64_t sent;
+static struct {
+	const char *name;
+	uint64_t bytes;
+} steps[IGR_PAR_MAXSTEP];
+static int nsteps, cur_step = -1;
+
+void igr_par_step(const char *name)
+{
+	for (cur_step = 0; cur_step < nsteps; cur_step++)
+		if (strcmp(steps[cur_step].name, name) == 0)
+			return;
+	if (nsteps == IGR_PAR_MAXSTEP) {
+		cur_step = -1;
+		return;
+	}
+	steps[nsteps].name = name;
+	steps[nsteps].bytes = 0;
+	cur_step = nsteps++;
+}
+
+int igr_par_steps(const char **names, uint64_t *bytes)
+{
+	int i;
+
+	for (i = 0; i < nsteps; i++) {
+		names[i] = steps[i].name;
+		bytes[i] = steps[i].bytes;
+	}
+	return nsteps;
+}
+
+#ifdef IGRAPH_MPI
+/* N more bytes sent. */
+static void count(uint64_t n)
+{
+	sent += n;
+	if (cur_step >= 0)
+		steps[cur_step].bytes += n;
+}
+#endif
+
+int igr_par_failed_elsewhere(void)
+{
+	return failed_elsewhere;
+}
+
+/* The launcher's process count: -1 not launched, 0 launched but the
+ * count is not in the environment (PMIx), else the count. */
+static long launched_size(void)
+{
+	static const char *const sizes[] = { "OMPI_COMM_WORLD_SIZE",
+					     "PMI_SIZE" };
+	static const char *const ranks[] = { "PMIX_RANK", "PMI_RANK" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if ((v = getenv(sizes[i])) != NULL && *v != '\0')
+			return atol(v) > 0 ? atol(v) : 0;
+	for (i = 0; i < sizeof ranks / sizeof ranks[0]; i++)
+		if ((v = getenv(ranks[i])) != NULL && *v != '\0') {
+			v = getenv("SLURM_STEP_NUM_TASKS");
+			return v != NULL && atol(v) > 0 ? atol(v) : 0;
+		}
+	return -1;
+}
+
+/* srun without PMI (--mpi=none): its tasks cannot reach each other. */
+static long srun_without_pmi(void)
+{
+	const char *step = getenv("SLURM_STEP_ID");
+	const char *n = getenv("SLURM_STEP_NUM_TASKS");
+
+	if (step == NULL || getenv("SLURM_PROCID") == NULL || n == NULL)
+		return 0;
+	return atol(n) > 1 ? atol(n) : 0;
+}
+
+int igr_par_launched(void)
+{
+	return launched_size() >= 0;
+}
+
+int igr_par_rank(void)
+{
+	return rank_;
+}
+
+int igr_par_size(void)
+{
+	return size_;
+}
+
+uint64_t igr_par_bytes_sent(void)
+{
+	return sent;
+}
+
+#ifdef IGRAPH_MPI
+
+static int started; /* MPI_Init called and MPI_Finalize not yet */
+static int agreed_failure; /* every rank knows that the run failed */
+
+static int mpi_fail(const char *what, int code)
+{
+	char msg[MPI_MAX_ERROR_STRING];
+	int len = 0;
+
+	if (MPI_Error_string(code, msg, &len) != MPI_SUCCESS)
+		len = 0;
+	msg[len] = '\0';
+	return igr_error("%s failed: %s", what, len ? msg : "MPI error");
+}
+
+#define MPI_CHECK(call, what)                                                \
+	do {                                                                 \
+		int code_ = (call);                                          \
+		if (code_ != MPI_SUCCESS)                                    \
+			return mpi_fail(what, code_);                        \
+	} while (0)
+
+/* MPI_Init and this process's place; N: the launcher's process count
+ * (0: not known). */
+static int mpi_start(int parallel, long n)
+{
+	int provided;
+
+	/* MPI errors come back as return codes, not an abort inside MPI */
+	MPI_CHECK(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided),
+		  "MPI_Init");
+	started = 1;
+	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+	MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+	MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+	if (!parallel && size_ > 1)
+		return igr_error("runs on one rank only (the launcher started "
+				 "%d): run it without mpirun or srun", size_);
+	/* an MPI that cannot reach the launcher's PMI starts singletons,
+	 * each of which would write the whole output */
+	if (n > 0 && n != size_)
+		return igr_error("the launcher started %ld processes but MPI "
+				 "sees %d: srun's --mpi must be one this MPI "
+				 "speaks (--mpi=pmix for Open MPI)", n, size_);
+	return 0;
+}
+
+int igr_par_finish(void)
+{
+	if (!started)
+		return 0;
+	started = 0;
+	MPI_CHECK(MPI_Finalize(), "MPI_Finalize");
+	return 0;
+}
+
+void igr_par_abort(int status, int everywhere)
+{
+	if (!started)
+		return;
+	if (agreed_failure || everywhere) {
+		/* every rank is on its way out: no need to kill anyone */
+		started = 0;
+		MPI_Finalize();
+		return;
+	}
+	MPI_Abort(MPI_COMM_WORLD, status);
+}
+
+int igr_par_agree(int rc)
+{
+	int mine = rc < 0 ? rank_ : INT_MAX, first;
+
+	if (size_ == 1)
+		return rc;
+	count(sizeof mine);
+	MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN,
+				MPI_COMM_WORLD),
+		  "MPI_Allreduce");
+	if (first == INT_MAX)
+		return 0;
+	agreed_failure = 1;
+	if (rc == 0) {
+		igr_error("rank %d failed", first);
+		failed_elsewhere = 1;
+	}
+	return -1;
+}
+
+int igr_par_sum_u64(uint64_t *v, size_t n)
+{
+	/* in pieces: MPI counts are ints */
+	size_t per = PIECE / sizeof *v, i;
+
+	for (i = 0; size_ > 1 && i < n; i += per) {
+		int m = (int)(n - i < per ? n - i : per);
+		count((uint64_t)m * sizeof *v);
+		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_UINT64_T,
+					MPI_SUM, MPI_COMM_WORLD),
+			  "MPI_Allreduce");
+	}
+	return 0;
+}
+
+int igr_par_bcast(void *p, size_t n)
+{
+	size_t i;
+
+	if (size_ == 1)
+		return 0;
+	for (i = 0; i < n; i += PIECE) {
+		int m = (int)(n - i < PIECE ? n - i : PIECE);
+		if (rank_ == 0)
+			count((uint64_t)m * (uint64_t)(size_ - 1));
+		MPI_CHECK(MPI_Bcast((char *)p + i, m, MPI_BYTE, 0,
+				    MPI_COMM_WORLD),
+			  "MPI_Bcast");
+	}
+	return 0;
+}
+
+int igr_par_gather_u64(uint64_t v, uint64_t *out)
+{
+	if (size_ == 1) {
+		if (out != NULL)
+			out[0] = v;
+		return 0;
+	}
+	if (rank_ != 0)
+		count(sizeof v);
+	MPI_CHECK(MPI_Gather(&v, 1, MPI_UINT64_T, out, 1, MPI_UINT64_T, 0,
+			     MPI_COMM_WORLD),
+		  "MPI_Gather");
+	return 0;
+}
+
+enum { TAG_HEAD = 1, TAG_PIECE = 2 };
+
+int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
+		      uint64_t records)
+{
+	uint64_t head[3] = { status < 0 ? 1 : 0, status < 0 ? 0 : len,
+			     records };
+	char *buf = NULL;
+	uint64_t off;
+	int rc = 0;
+
+	if (size_ == 1 || rank_ == 0)
+		return 0;
+	count(sizeof head);
+	MPI_CHECK(MPI_Send(head, 3, MPI_UINT64_T, 0, TAG_HEAD, MPI_COMM_WORLD),
+		  "MPI_Send");
+	if (mem == NULL && head[1] > 0 && (buf = malloc(PIECE)) == NULL)
+		return igr_error("out of memory");
+	for (off = 0; rc == 0 && off < head[1]; off += PIECE) {
+		size_t m = head[1] - off < PIECE ? (size_t)(head[1] - off)
+						 : PIECE;
+		const void *p = (const char *)mem + off;
+		int code;
+		if (mem == NULL) {
+			ssize_t got = pread(fd, buf, m, (off_t)off);
+			if (got != (ssize_t)m) {
+				/* rank 0 is waiting for these bytes: end the
+				 * job rather than leave it waiting */
+				igr_syserror("cannot read back this rank's part");
+				MPI_Abort(MPI_COMM_WORLD, 1);
+			}
+			p = buf;
+		}
+		count(m);
+		code = MPI_Send(p, (int)m, MPI_BYTE, 0, TAG_PIECE,
+				MPI_COMM_WORLD);
+		if (code != MPI_SUCCESS)
+			rc = mpi_fail("MPI_Send", code);
+	}
+	free(buf);
+	return rc;
+}
+
+int igr_par_recv_parts(size_t unit,
+		       int (*sink)(void *arg, const void *p, size_t n),
+		       void *arg, uint64_t *records)
+{
+	/* pieces are PIECE bytes; a record cut by a piece waits in CARRY */
+	unsigned char *buf, *carry;
+	size_t ncarry = 0;
+	int r, rc = 0, failed = -1;
+
+	*records = 0;
+	if (size_ == 1 || rank_ != 0)
+		return 0;
+	if (unit == 0 || unit > PIECE)
+		return igr_error("internal error: record size %zu", unit);
+	buf = malloc(PIECE);
+	carry = malloc(unit);
+	if (buf == NULL || carry == NULL) {
+		free(buf);
+		free(carry);
+		return igr_error("out of memory");
+	}
+	for (r = 1; r < size_; r++) {
+		uint64_t head[3], off;
+		int code = MPI_Recv(head, 3, MPI_UINT64_T, r, TAG_HEAD,
+				    MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		if (code != MPI_SUCCESS) {
+			rc = mpi_fail("MPI_Recv", code);
+			break;
+		}
+		if (head[0] != 0 && failed < 0)
+			failed = r;
+		*records += head[2];
+		for (off = 0; off < head[1]; off += PIECE) {
+			size_t m = head[1] - off < PIECE
+					   ? (size_t)(head[1] - off)
+					   : PIECE, whole, lead = 0;
+			code = MPI_Recv(buf, (int)m, MPI_BYTE, r, TAG_PIECE,
+					MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			if (code != MPI_SUCCESS) {
+				rc = mpi_fail("MPI_Recv", code);
+				goto out;
+			}
+			if (rc < 0)
+				continue; /* the sink failed: drain the rest */
+			if (ncarry > 0) {
+				lead = unit - ncarry < m ? unit - ncarry : m;
+				memcpy(carry + ncarry, buf, lead);
+				ncarry += lead;
+				if (ncarry == unit) {
+					rc = sink(arg, carry, unit);
+					ncarry = 0;
+				}
+			}
+			whole = (m - lead) / unit * unit;
+			if (rc == 0 && whole > 0)
+				rc = sink(arg, buf + lead, whole);
+			memcpy(carry + ncarry, buf + lead + whole,
+			       m - lead - whole);
+			ncarry += m - lead - whole;
+		}
+	}
+out:
+	free(buf);
+	free(carry);
+	if (rc == 0 && ncarry > 0)
+		rc = igr_error("a part ended inside a record");
+	if (rc == 0 && failed > 0) {
+		rc = igr_error("rank %d failed", failed);
+		failed_elsewhere = 1;
+	}
+	return rc;
+}
+
+#else /* serial build */
+
+int igr_par_finish(void)
+{
+	return 0;
+}
+
+void igr_par_abort(int status, int everywhere)
+{
+	(void)status;
+	(void)everywhere;
+}
+
+int igr_par_agree(int rc)
+{
+	return rc;
+}
+
+int igr_par_sum_u64(uint64_t *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	return 0;
+}
+
+int igr_par_bcast(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+int igr_par_gather_u64(uint64_t v, uint64_t *out)
+{
+	if (out != NULL)
+		out[0] = v;
+	return 0;
+}
+
+int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
+		      uint64_t records)
+{
+	(void)status;
+	(void)mem;
+	(void)fd;
+	(void)len;
+	(void)records;
+	return 0;
+}
+
+int igr_par_recv_parts(size_t unit,
+		       int (*sink)(void *arg, const void *p, size_t n),
+		       void *arg, uint64_t *records)
+{
+	(void)unit;
+	(void)sink;
+	(void)arg;
+	*records = 0;
+	return 0;
+}
+
+#endif
+
+/* ---- built on the above: the same with and without MPI ---------------- */
+
+int igr_par_start(int parallel)
+{
+	long n = launched_size(), none = srun_without_pmi();
+
+	if (n < 0 && none > 0)
+		return igr_error("srun started %ld tasks without PMI, which "
+				 "cannot reach each other: use srun "
+				 "--mpi=pmix", none);
+	if (n < 0 || (!parallel && n == 1))
+		return 0;
+#ifdef IGRAPH_MPI
+	return mpi_start(parallel, n);
+#else
+	if (n == 1)
+		return 0;
+	return igr_error("started by an MPI launcher (%s processes) but "
+			 "built without MPI: build with make MPI=1",
+			 n > 1 ? "several" : "an unknown number of");
+#endif
+}
+
+struct membuf {
+	unsigned char *p;
+	size_t n;
+	int failed; /* no room: the bytes are dropped */
+};
+
+static int mem_sink(void *arg, const void *p, size_t n)
+{
+	struct membuf *m = arg;
+
+	if (!m->failed) {
+		memcpy(m->p + m->n, p, n);
+		m->n += n;
+	}
+	return 0;
+}
+
+int igr_par_gather(const void *p, size_t n, void **all, size_t *total)
+{
+	uint64_t *sizes = NULL, sum = 0, recs;
+	struct membuf m = { NULL, 0, 0 };
+	int r, rc;
+
+	*all = NULL;
+	*total = 0;
+	if (rank_ == 0 && (sizes = malloc((size_t)size_ * sizeof *sizes)) ==
+				  NULL)
+		m.failed = 1;
+	/* rank 0 learns the sizes first, so that it allocates once */
+	if (igr_par_gather_u64(n, m.failed ? NULL : sizes) < 0) {
+		free(sizes);
+		return -1;
+	}
+	if (rank_ != 0)
+		return igr_par_send_part(0, p, -1, n, 0);
+	for (r = 0; !m.failed && r < size_; r++)
+		sum += sizes[r];
+	free(sizes);
+	if (!m.failed && (m.p = malloc(sum ? (size_t)sum : 1)) == NULL)
+		m.failed = 1;
+	if (n > 0)
+		mem_sink(&m, p, n);
+	/* without room rank 0 still receives, so the senders finish */
+	rc = igr_par_recv_parts(1, mem_sink, &m, &recs);
+	if (rc == 0 && m.failed)
+		rc = igr_error("out of memory");
+	if (rc < 0) {
+		free(m.p);
+		return -1;
+	}
+	*all = m.p;
+	*total = m.n;
+	return 0;
+}
+
+void igr_par_split(const uint64_t *w, size_t n, int nparts, size_t *bounds)
+{
+	unsigned __int128 total = 0, cum = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		total += w[i];
+	bounds[0] = 0;
+	i = 0;
+	for (r = 1; r < nparts; r++) {
+		/* the first element whose preceding weight reaches r/nparts
+		 * of the total */
+		unsigned __int128 target =
+			total * (unsigned)r / (unsigned)nparts;
+		while (i < n && cum < target)
+			cum += w[i++];
+		bounds[r] = i;
+	}
+	bounds[nparts] = n;
+}
+
+int igr_par_range(const uint64_t *w, size_t n, size_t *lo, size_t *hi)
+{
+	size_t *b = malloc(((size_t)size_ + 1) * sizeof *b);
+
+	if (b == NULL)
+		return igr_error("out of memory");
+	igr_par_split(w, n, size_, b);
+	*lo = b[rank_];
+	*hi = b[rank_ + 1];
+	free(b);
+	return 0;
+}
