@@ -56,8 +56,9 @@ struct igr_index;
 /* The index REC's lists of K items go through, for the embedding model
  * NAME: loaded from C->index and checked against the model's vectors,
  * or built now for a catalogue of at least C->ann_items items; none
- * with C->exact or for a model without item vectors (an --index given
- * for one is an error).  *OUT: the index (the caller frees it after
+ * with C->exact, for a model without item vectors (an --index given
+ * for one is an error) or, unless given, for a rank-1 model walked in
+ * its one order (pop).  *OUT: the index (the caller frees it after
  * REC), or NULL.  Says what it chose on REPORT.  0 or -1. */
 int igr_rec_index_open(igr_rec *rec, const char *name,
 		       const struct igr_index_choice *c, uint32_t k,

@@ -9,6 +9,8 @@
 #include "recommend.h"
 #include "topk.h"
 #include "models/itemknn.h"
+#include "models/pop.h"
+#include "serve.h"
 #include "train.h"
 
 #include <math.h>
@@ -417,6 +419,37 @@ START_TEST(rules_sparse_and_dense)
 }
 END_TEST
 
+/* A rank-1 model (pop) is walked in its order at any catalogue size: no
+ * item index is built for it (one of 3.87M items took hours to build
+ * and search where the walk serves every user in 31 s). */
+START_TEST(rank_one_walks_without_index)
+{
+	igr_graph *g = make_graph();
+	struct igr_train_ctx ctx;
+	struct igr_index_choice c;
+	struct igr_index *ix = (struct igr_index *)&ctx;
+	igr_model *m;
+	igr_rec *r;
+
+	memset(&ctx, 0, sizeof ctx);
+	m = igr_train_pop(g, &ctx);
+	ck_assert_msg(m != NULL, "%s", igr_errmsg());
+	m->ops = igr_model_ops_find("pop");
+	r = igr_rec_new(m, g);
+	ck_assert_msg(r != NULL, "%s", igr_errmsg());
+	ck_assert_ptr_nonnull(igr_rec_embedding(r));
+	ck_assert_ptr_nonnull(igr_rec_embedding(r)->order);
+	memset(&c, 0, sizeof c);
+	c.candidates = UINT32_MAX;
+	c.ann_items = 1; /* an index from the first item on */
+	ck_assert_int_eq(igr_rec_index_open(r, "pop", &c, 20, NULL, &ix), 0);
+	ck_assert_ptr_null(ix);
+	igr_rec_free(r);
+	igr_model_free(m);
+	igr_graph_free(g);
+}
+END_TEST
+
 START_TEST(known_and_vectors)
 {
 	igr_graph *g = make_graph();
@@ -775,6 +808,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, rules_embedding);
 	tcase_add_test(tc, rules_sparse_and_dense);
+	tcase_add_test(tc, rank_one_walks_without_index);
 	tcase_add_test(tc, known_and_vectors);
 	tcase_add_test(tc, audiences);
 	tcase_add_test(tc, similar_items);
