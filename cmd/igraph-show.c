@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	if (vs != NULL)
 		igr_reader_set_vocab(r, vs);
 	/* the halo counts user->item edges only: no other relation, no
-	 * details (a 100M-event graph then fits in about 12 bytes an edge) */
+	 * details (the 100M-event log's 72.7M edges then take 1.6 GB) */
 	g = nhalo > 0 ? igr_graph_read(r, IGR_REL(IGR_USER, IGR_ITEM), 0)
 		      : igr_graph_read(r, IGR_REL_ALL, IGR_GRAPH_DETAILS);
 	if (g == NULL)

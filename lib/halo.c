@@ -33,8 +33,8 @@ int igr_halo_count(const igr_graph *g, int nparts, igr_halo *parts)
 		igr_error("out of memory");
 		goto out;
 	}
-	/* the cuts the parallel stages make: 1 + the edges of each user,
-	 * and of each item */
+	/* users cut as propagate and recommend cut them, by 1 + their
+	 * edges; items the same way, by 1 + their users' edges */
 	for (u = 0; u < nu; u++)
 		w[u] = 1 + (ui != NULL ? igr_csr_degree(ui, u) : 0);
 	igr_par_split(w, nu, nparts, ub);

@@ -40,7 +40,8 @@ typedef struct igr_halo {
 /* The halo of each of NPARTS parts of G (1 .. IGR_HALO_MAXPARTS) into
  * PARTS[0 .. NPARTS-1], the parts as igr_par_split() cuts users and
  * items; a graph without user->item edges has no halo.  Time O(E) per
- * call, memory 16 bytes per item and 8 per user.  0, or -1 with the error set (out of
+ * call; memory 8 bytes per item, and 8 per user or item, whichever are
+ * more.  0, or -1 with the error set (out of
  * memory, NPARTS out of range). */
 int igr_halo_count(const igr_graph *g, int nparts,
 		   igr_halo *parts) IGR_WUR;
