@@ -1,8 +1,10 @@
-/* igraph-show - look at an interest graph: a summary, or one user's or
- * item's neighbourhood as TSV or Graphviz DOT. */
+/* igraph-show - look at an interest graph: a summary, one user's or
+ * item's neighbourhood as TSV or Graphviz DOT, or the halo of its shards
+ * on N ranks. */
 #include "cli.h"
 #include "error.h"
 #include "graph.h"
+#include "halo.h"
 #include "io.h"
 #include "show.h"
 #include "stream.h"
@@ -17,8 +19,14 @@ static const struct igr_cli_cmd cmd = {
 	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET | IGR_CO_VOCAB,
 	.operands = "[file]",
 	.about = "Print a summary of a graph stream (edges, degrees, weights, the\n"
-	"heaviest nodes), or one user's or item's strongest neighbours.",
+	"heaviest nodes), one user's or item's strongest neighbours, or how\n"
+	"many item rows each of N ranks would need from the others.",
 };
+
+enum { OPT_HALO = 1 };
+
+/* most part counts in one --halo list */
+#define MAXHALO 64
 
 /* Dense id of NAME: through the vocabulary, or a number. */
 static uint32_t resolve(const igr_vocabset *vs, int type, const char *name)
@@ -50,8 +58,8 @@ int main(int argc, char **argv)
 	igr_graph *g;
 	igr_out *out;
 	const char *user = NULL, *item = NULL, *path;
-	uint32_t k = 10, id = 0;
-	int dot = 0, rc, type = IGR_USER;
+	uint32_t k = 10, id = 0, halo[MAXHALO];
+	int dot = 0, rc, type = IGR_USER, nhalo = 0, c;
 
 	const struct igr_cli_opt opts[] = {
 		IGR_OPT_STR(0, "user", "id", &user,
@@ -59,6 +67,12 @@ int main(int argc, char **argv)
 		IGR_OPT_STR(0, "item", "id", &item,
 			    "show item ID: its categories, co-engaged items "
 			    "and strongest users", .flags = IGR_OF_OR),
+		IGR_OPT_CODE(0, "halo", "list", OPT_HALO,
+			     "per rank, for each rank count in LIST (e.g. "
+			     "1,2,4,8,16,32,64): users and edges of its user "
+			     "range, item rows they touch, those owned by "
+			     "another rank's item range, its own rows others "
+			     "need", .flags = IGR_OF_OR),
 		IGR_OPT_FLAG(0, "dot", &dot,
 			     "write a Graphviz digraph (edge widths by weight) "
 			     "instead of TSV, e.g. | dot -Tsvg > user.svg"),
@@ -71,10 +85,13 @@ int main(int argc, char **argv)
 	};
 
 	igr_cli_init(&cli, &cmd, opts, argc, argv);
-	igr_cli_parse(&cli);
+	while ((c = igr_cli_getopt(&cli)) != -1)
+		if (c == OPT_HALO)
+			nhalo = igr_opt_u32_list(optarg, halo, MAXHALO, 1,
+						 IGR_HALO_MAXPARTS, "--halo");
 	igr_cli_ready(&cli);
-	if (user != NULL && item != NULL)
-		igr_usage_error("give --user or --item, not both");
+	if ((user != NULL) + (item != NULL) + (nhalo > 0) > 1)
+		igr_usage_error("give one of --user, --item and --halo");
 	if (dot && user == NULL && item == NULL)
 		igr_usage_error("--dot needs --user or --item");
 	if (argc - optind > 1)
@@ -90,7 +107,10 @@ int main(int argc, char **argv)
 		igr_die_lib();
 	if (vs != NULL)
 		igr_reader_set_vocab(r, vs);
-	g = igr_graph_read(r, IGR_REL_ALL, IGR_GRAPH_DETAILS);
+	/* the halo counts user->item edges only: no other relation, no
+	 * details (the 100M-event log's 72.7M edges then take 1.6 GB) */
+	g = nhalo > 0 ? igr_graph_read(r, IGR_REL(IGR_USER, IGR_ITEM), 0)
+		      : igr_graph_read(r, IGR_REL_ALL, IGR_GRAPH_DETAILS);
 	if (g == NULL)
 		igr_die_lib();
 	igr_reader_close(r);
@@ -99,6 +119,8 @@ int main(int argc, char **argv)
 		igr_die_lib();
 	if (user != NULL || item != NULL) {
 		rc = igr_show_node(g, type, id, k, dot, out, vs);
+	} else if (nhalo > 0) {
+		rc = igr_show_halo(g, halo, (size_t)nhalo, out);
 	} else {
 		rc = igr_show_summary(g, out, k, vs);
 	}

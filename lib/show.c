@@ -2,6 +2,7 @@
  * (igraph-show; see show.h). */
 #include "show.h"
 #include "error.h"
+#include "halo.h"
 #include "timefmt.h"
 
 #include <math.h>
@@ -441,5 +442,43 @@ out:
 	free(v1);
 	free(v2);
 	free(v3);
+	return rc;
+}
+
+int igr_show_halo(const igr_graph *g, const uint32_t *nparts, size_t n,
+		  igr_out *out)
+{
+	igr_halo *h;
+	uint32_t most = 1;
+	size_t j;
+	int r, rc = 0;
+
+	for (j = 0; j < n; j++)
+		most = nparts[j] > most ? nparts[j] : most;
+	if (most > IGR_HALO_MAXPARTS)
+		return igr_error("%u parts: not in 1 .. %d", most,
+				 IGR_HALO_MAXPARTS);
+	if ((h = malloc(most * sizeof *h)) == NULL)
+		return igr_error("out of memory");
+	if (igr_out_printf(out, "ranks\trank\tusers\tedges\titems\tremote\t"
+				"owned\tserved\n") < 0)
+		rc = -1;
+	for (j = 0; j < n && rc == 0; j++) {
+		if (igr_halo_count(g, (int)nparts[j], h) < 0) {
+			rc = -1;
+			break;
+		}
+		for (r = 0; r < (int)nparts[j] && rc == 0; r++)
+			rc = igr_out_printf(out,
+					    "%u\t%d\t%llu\t%llu\t%llu\t%llu\t"
+					    "%llu\t%llu\n", nparts[j], r,
+					    (unsigned long long)h[r].users,
+					    (unsigned long long)h[r].edges,
+					    (unsigned long long)h[r].items,
+					    (unsigned long long)h[r].remote,
+					    (unsigned long long)h[r].owned,
+					    (unsigned long long)h[r].served);
+	}
+	free(h);
 	return rc;
 }

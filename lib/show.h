@@ -1,6 +1,7 @@
 /*
  * show.h - looking at an interest graph (igraph-show): a summary of the
- * whole graph and one node's neighbourhood, as text for people.
+ * whole graph, one node's neighbourhood, and the halo of its shards, as
+ * text for people.
  *
  * Both read a loaded igr_graph (graph.h) and write lines to an igr_out;
  * ids are printed through a vocabulary set when one is given (external
@@ -33,5 +34,12 @@ int igr_show_summary(const igr_graph *g, igr_out *out, uint32_t k,
  * -1. */
 int igr_show_node(const igr_graph *g, int type, uint32_t id, uint32_t k,
 		  int dot, igr_out *out, const igr_vocabset *vs) IGR_WUR;
+
+/* The halo of G sharded by user range (halo.h) for each of the N part
+ * counts NPARTS[] (each 1 .. IGR_HALO_MAXPARTS): a header line, then per
+ * part count one TSV line per part "ranks<TAB>rank<TAB>users<TAB>edges
+ * <TAB>items<TAB>remote<TAB>owned<TAB>served".  0 or -1. */
+int igr_show_halo(const igr_graph *g, const uint32_t *nparts, size_t n,
+		  igr_out *out) IGR_WUR;
 
 #endif

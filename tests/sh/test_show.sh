@@ -1,7 +1,7 @@
 #!/bin/sh
 # igraph-show: the summary, one user's and one item's neighbourhood as TSV
 # and as Graphviz DOT (rendered when dot is installed), ids through the
-# vocabulary, bad input.
+# vocabulary, the halo of user ranges (--halo), bad input.
 . "$(dirname "$0")/lib.sh"
 (set -o pipefail) 2>/dev/null && set -o pipefail
 
@@ -75,6 +75,38 @@ expect_err "truncated message" "truncated"
 : >"$T/empty"
 expect "empty input" 1 ig show "$T/empty"
 expect "--dot without a node" 2 ig show --dot "$T/g.igr"
+# --halo on the graph of check_halo.c, whose cuts are worked out there
+{
+	printf '#igraph graph 1.0\nsrc_type\tsrc\tdst_type\tdst\tweight\tcount\tlast_ts\n'
+	for e in 0:0 0:1 1:1 1:2 2:2 2:3 3:0 3:2; do
+		printf 'user\t%s\titem\t%s\t1\t1\t0\n' "${e%:*}" "${e#*:}"
+	done
+} | sealed >"$T/h.tsv"
+cat >"$T/h.want" <<'EOF'
+ranks	rank	users	edges	items	remote	owned	served
+1	0	4	8	4	0	4	0
+2	0	2	4	3	1	2	1
+2	1	2	4	3	1	2	1
+4	0	1	2	2	1	1	1
+4	1	1	2	2	1	1	1
+4	2	1	2	2	1	1	2
+4	3	1	2	2	2	1	1
+EOF
+expect "--halo" 0 ig show --halo 1,2,4 "$T/h.tsv"
+same "--halo: the rows each rank needs and serves" "$T/h.want" "$T/out"
+expect "--halo on the sample graph" 0 ig show --halo 1,3,64 "$T/g.igr"
+awk -F'\t' 'NR > 1 { u[$1] += $3; e[$1] += $4; o[$1] += $7; r[$1] += $6
+	s[$1] += $8; n[$1]++ }
+	END { for (k in u) if (n[k] != k || r[k] != s[k]) bad++
+	      print bad + 0, u[1], u[3], u[64], e[64], o[64], r[1] }' "$T/out" >"$T/h.sum"
+users=$(awk -F'\t' '$1 == "nodes" && $2 == "user" { print $3 }' "$T/sum")
+items=$(awk -F'\t' '$1 == "nodes" && $2 == "item" { print $3 }' "$T/sum")
+[ "$(cat "$T/h.sum")" = "0 $users $users $users $n $items 0" ] &&
+	pass "--halo: every rank count adds up to the graph" ||
+	fail "--halo: every rank count adds up to the graph" "$(cat "$T/h.sum") ($users users, $n edges, $items items)"
+expect "--halo 0" 2 ig show --halo 0 "$T/g.igr"
+expect "--halo beyond 65536 ranks" 2 ig show --halo 2,65537 "$T/g.igr"
+expect "--halo and --user" 2 ig show --halo 2 --user 1 "$T/g.igr"
 expect "--user and --item" 2 ig show --user 1 --item 1 "$T/g.igr"
 expect "-k 0" 2 ig show -k 0 "$T/g.igr"
 expect "two graphs" 2 ig show "$T/g.igr" "$T/g.igr"
