@@ -50,8 +50,7 @@ int main(int argc, char **argv)
 			    .flags = IGR_OF_REQUIRED),
 		IGR_OPT_CODE(0, "type", "sq8 | pq | hnsw | flat", OPT_TYPE,
 			     "'pq': inverted lists of product-quantised "
-			     "codes, dim / 4 bytes an item up to 32, then "
-			     "dim / 8 (the default); "
+			     "codes, dim / 4 bytes an item (the default); "
 			     "'sq8': inverted lists of 8-bit codes; "
 			     "'hnsw': a small-world graph over the float "
 			     "vectors; 'flat': every item (exact)",
@@ -60,8 +59,7 @@ int main(int argc, char **argv)
 			    "sq8, pq: inverted lists (default: 4 sqrt(items))"),
 		IGR_OPT_U32(0, "bytes", "n", &p.pq_bytes, 1, 4096,
 			    "pq: bytes a code, one a sub-vector (default: "
-			    "dim / 4 up to 32, then dim / 8; the nearest "
-			    "divisor of dim is used)"),
+			    "dim / 4; the nearest divisor of dim is used)"),
 		IGR_OPT_U32(0, "links", "n", &p.hnsw_m, 4, 256,
 			    "hnsw: links per item (default 32)"),
 		IGR_OPT_U32(0, "effort", "n", &p.effort, 1, 1000000,

@@ -92,20 +92,17 @@ extern "C" uint32_t igr_ann_default_nlist(uint64_t n)
 	return l < 1 ? 1 : (uint32_t)l;
 }
 
-/* A byte for about 4 dimensions up to 32 bytes, then wider sub-vectors
- * (up to 8 dimensions) rather than more bytes: a search looks every byte
- * up in a table of 256 floats a sub-vector, and 32 tables (32 KB) are
- * what stays in a core's L1 cache.  Measured on the 100M-event log (gf's
- * spectral form, dim 240, 3.87M items; BENCHMARKS.md): 30-byte codes
- * scanned in half the CPU time of 60-byte ones, with the same top 20
- * after the exact re-scoring (overlap 0.992, recall@20 equal). */
+/* A byte for about 4 dimensions.  Fewer bytes scan faster (a search
+ * looks each byte up in a table of 256 floats a sub-vector, and beyond
+ * about 32 tables they leave a core's L1 cache) but score more roughly:
+ * measured (BENCHMARKS.md), gf's spectral form at dim 240 on the 100M
+ * log kept its lists with 30 bytes (8 dimensions a byte) in half the CPU,
+ * but at dim 512 on the 10M log 64 bytes lost 4.9% of recall@20 against
+ * the exact lists where 128 lost none: so --bytes is the user's choice,
+ * not the default. */
 extern "C" uint32_t igr_ann_default_pq_bytes(uint32_t d)
 {
-	uint32_t b = d / 4 < 32 ? d / 4 : 32;
-
-	if (b < d / 8)
-		b = d / 8;
-	return b > 0 ? b : 1;
+	return d / 4 > 0 ? d / 4 : 1;
 }
 
 /* 64 lists, or fewer where the lists are long enough that 64 would scan
@@ -180,11 +177,11 @@ static faiss::Index *make_index(const struct igr_ann_params *p, uint64_t n,
 	}
 	case IGR_ANN_IVF_PQ: {
 		/* product quantisation (Jegou et al., PAMI 2011): sub-vectors
-		 * of about 4 dimensions (wider above 32 bytes,
-		 * igr_ann_default_pq_bytes), 256 centroids each, so a code is
-		 * a byte a sub-vector and its score a table lookup a byte (an
-		 * eighth of sq8's bytes to scan at D = 64); the candidates are
-		 * scored again exactly from the float vectors */
+		 * of about 4 dimensions (igr_ann_default_pq_bytes, or
+		 * P->pq_bytes), 256 centroids each, so a code is a byte a
+		 * sub-vector and its score a table lookup a byte (an eighth
+		 * of sq8's bytes to scan at D = 64); the candidates are scored
+		 * again exactly from the float vectors */
 		uint32_t nlist = p->nlist ? p->nlist : igr_ann_default_nlist(n);
 		uint32_t m = pq_subvectors(
 			d, p->pq_bytes ? p->pq_bytes : igr_ann_default_pq_bytes(d));

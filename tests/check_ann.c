@@ -163,11 +163,10 @@ START_TEST(pq_code_bytes)
 	struct igr_ann_info in4, in8;
 	igr_ann *a;
 
-	/* a byte for 4 dimensions up to 32 bytes, then up to 8 */
+	/* a byte for 4 dimensions */
 	ck_assert_uint_eq(igr_ann_default_pq_bytes(64), 16);
-	ck_assert_uint_eq(igr_ann_default_pq_bytes(128), 32);
-	ck_assert_uint_eq(igr_ann_default_pq_bytes(240), 32); /* 30 used */
-	ck_assert_uint_eq(igr_ann_default_pq_bytes(512), 64);
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(240), 60);
+	ck_assert_uint_eq(igr_ann_default_pq_bytes(512), 128);
 	ck_assert_uint_eq(igr_ann_default_pq_bytes(2), 1);
 	/* --bytes: 16 dimensions in 4 bytes (the default) or 8 */
 	memset(&p, 0, sizeof p);
