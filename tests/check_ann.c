@@ -86,10 +86,24 @@ static int fail_write(void *arg, const void *p, size_t n)
 	return igr_error("disk full (test)");
 }
 
+/* An index of TYPE over X (N x D), seed 7; PQ_BYTES 0: the default. */
+static igr_ann *build(int type, uint32_t pq_bytes, const float *x)
+{
+	struct igr_ann_params p;
+	igr_ann *a;
+
+	memset(&p, 0, sizeof p);
+	p.type = type;
+	p.pq_bytes = pq_bytes;
+	p.seed = 7;
+	a = igr_ann_build(&p, x, N, D);
+	ck_assert_msg(a != NULL, "%s", igr_errmsg());
+	return a;
+}
+
 static void check_type(int type, double bound, uint32_t effort)
 {
 	float *x = random_vectors(N, D), *q = random_vectors(NQ, D);
-	struct igr_ann_params p;
 	struct igr_ann_info in, in2;
 	struct { unsigned char *p; size_t n; } b = { NULL, 0 };
 	int64_t i1[NQ * K], i2[NQ * K];
@@ -97,11 +111,7 @@ static void check_type(int type, double bound, uint32_t effort)
 	igr_ann *a, *a2;
 	double r;
 
-	memset(&p, 0, sizeof p);
-	p.type = type;
-	p.seed = 7;
-	a = igr_ann_build(&p, x, N, D);
-	ck_assert_msg(a != NULL, "%s", igr_errmsg());
+	a = build(type, 0, x);
 	igr_ann_describe(a, &in);
 	ck_assert_int_eq(in.type, type);
 	ck_assert_uint_eq(in.n, N);
@@ -159,7 +169,6 @@ END_TEST
 START_TEST(pq_code_bytes)
 {
 	float *x = random_vectors(N, D);
-	struct igr_ann_params p;
 	struct igr_ann_info in4, in8;
 	igr_ann *a;
 
@@ -169,16 +178,10 @@ START_TEST(pq_code_bytes)
 	ck_assert_uint_eq(igr_ann_default_pq_bytes(512), 128);
 	ck_assert_uint_eq(igr_ann_default_pq_bytes(2), 1);
 	/* --bytes: 16 dimensions in 4 bytes (the default) or 8 */
-	memset(&p, 0, sizeof p);
-	p.type = IGR_ANN_IVF_PQ;
-	p.seed = 7;
-	a = igr_ann_build(&p, x, N, D);
-	ck_assert_msg(a != NULL, "%s", igr_errmsg());
+	a = build(IGR_ANN_IVF_PQ, 0, x);
 	igr_ann_describe(a, &in4);
 	igr_ann_free(a);
-	p.pq_bytes = 7; /* the divisor of 16 nearest 7 is 8 */
-	a = igr_ann_build(&p, x, N, D);
-	ck_assert_msg(a != NULL, "%s", igr_errmsg());
+	a = build(IGR_ANN_IVF_PQ, 7, x); /* the divisor of 16 nearest 7: 8 */
 	igr_ann_describe(a, &in8);
 	igr_ann_free(a);
 	ck_assert_uint_eq(in8.bytes - in4.bytes, (uint64_t)N * 4);
