@@ -2090,7 +2090,8 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t size)
 /* ---- record and replay (several ranks: ingest_par.c) ------------------ */
 
 /* The log is a wire format between copies of one binary on one cluster
- * (host byte order): 'F' an input opened, its name; 'X' an input that
+ * (host byte order): 'F' an input opened, its name and the positions
+ * counted before it in this log; 'X' an input that
  * could not be opened, the message; 'R' a row checked and waiting for
  * its ids (what add_to_batch() keeps); 'J' a reject, its reason and the
  * row as the rejects file shows it; 'E' the end of an input, its status
@@ -2224,6 +2225,7 @@ int igr_ingest_file_logged(igr_ingest *ig, const char *path)
 	}
 	log_u8(ig, 'F');
 	log_str(ig, igr_in_name(in), strlen(igr_in_name(in)));
+	log_u64(ig, pos);
 	rc = igr_ingest_input(ig, in);
 	igr_in_close(in);
 	msg = rc < 0 ? igr_errmsg() : "";
@@ -2361,7 +2363,7 @@ static int replay_row(igr_ingest *ig, struct lrd *r, uint64_t base)
 int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 {
 	struct lrd r = { log, (const unsigned char *)log + len, 0 };
-	uint64_t base = ig->position;
+	uint64_t base = 0;
 	const char *s;
 	size_t n;
 
@@ -2371,6 +2373,9 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 		case 'F':
 			if ((s = lrd_str(&r, &n)) == NULL)
 				break;
+			/* the log counted positions from its own start (the
+			 * logs of several ranks follow one another) */
+			base = ig->position - lrd_u64(&r);
 			if (igr_grow(&ig->files, &ig->files_cap,
 				     (size_t)ig->nfiles + 1,
 				     sizeof *ig->files) < 0)
