@@ -2275,21 +2275,25 @@ static int lrd_u8(struct lrd *r)
 	return q ? *q : 0;
 }
 
+/* N bytes into OUT (left as they are past the end) */
+static void lrd_get(struct lrd *r, void *out, size_t n)
+{
+	const void *q = lrd_take(r, n);
+	if (q)
+		memcpy(out, q, n);
+}
+
 static uint64_t lrd_u64(struct lrd *r)
 {
 	uint64_t v = 0;
-	const void *q = lrd_take(r, sizeof v);
-	if (q)
-		memcpy(&v, q, sizeof v);
+	lrd_get(r, &v, sizeof v);
 	return v;
 }
 
 static float lrd_f32(struct lrd *r)
 {
 	float v = 0;
-	const void *q = lrd_take(r, sizeof v);
-	if (q)
-		memcpy(&v, q, sizeof v);
+	lrd_get(r, &v, sizeof v);
 	return v;
 }
 
