@@ -283,6 +283,17 @@ static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
 static int log_reject(igr_ingest *ig, const struct where *wh, int why,
 		      const char *reason);
 
+/* The row WH as messages and logs may show it (private_row()). */
+static int shown_row(igr_ingest *ig, const struct where *wh,
+		     const char **raw, size_t *rawlen)
+{
+	*raw = wh->raw;
+	*rawlen = wh->rawlen;
+	if (ig->ps != NULL && !wh->safe)
+		return private_row(ig, wh, raw, rawlen);
+	return 0;
+}
+
 static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
 		     int why, const char *fmt, ...)
 {
@@ -910,12 +921,10 @@ static int add_to_batch(igr_ingest *ig, const struct val *v,
 	if (tstate == TS_PREV || tstate == TS_INTERP) {
 		/* kept for a reject decided later, so kept as it may be
 		 * shown */
-		const char *raw = wh->raw;
-		size_t rawlen = wh->rawlen;
-		if (ig->ps != NULL && !wh->safe &&
-		    private_row(ig, wh, &raw, &rawlen) < 0)
-			return -1;
-		if (arena_put(ig, raw, rawlen, &pr->roff) < 0)
+		const char *raw;
+		size_t rawlen;
+		if (shown_row(ig, wh, &raw, &rawlen) < 0 ||
+		    arena_put(ig, raw, rawlen, &pr->roff) < 0)
 			return -1;
 		pr->rlen = rawlen;
 	}
@@ -2129,11 +2138,10 @@ static void log_str(igr_ingest *ig, const char *p, size_t n)
 static int log_reject(igr_ingest *ig, const struct where *wh, int why,
 		      const char *reason)
 {
-	const char *raw = wh->raw;
-	size_t rawlen = wh->rawlen;
+	const char *raw;
+	size_t rawlen;
 
-	if (ig->ps != NULL && !wh->safe &&
-	    private_row(ig, wh, &raw, &rawlen) < 0)
+	if (shown_row(ig, wh, &raw, &rawlen) < 0)
 		return -1;
 	log_u8(ig, 'J');
 	log_u8(ig, why);
@@ -2188,10 +2196,9 @@ static int log_row(igr_ingest *ig, const struct val *v,
 		if (has & 1 << t)
 			log_str(ig, v[role_of[t]].p, len[t]);
 	if (tstate == TS_PREV || tstate == TS_INTERP) {
-		const char *raw = wh->raw;
-		size_t rawlen = wh->rawlen;
-		if (ig->ps != NULL && !wh->safe &&
-		    private_row(ig, wh, &raw, &rawlen) < 0)
+		const char *raw;
+		size_t rawlen;
+		if (shown_row(ig, wh, &raw, &rawlen) < 0)
 			return -1;
 		log_str(ig, raw, rawlen);
 	} else {
