@@ -145,6 +145,11 @@ same_runs "ingest --tsv, times by position across the ranks" \
 same_runs "ingest --missing ts=interpolate --dedup-window 100" \
 	igraph-ingest --tsv --schema taobao \
 	--missing ts=interpolate --dedup-window 100 $P
+# pseudonymized users: the rejects show the rows with their pseudonyms
+printf '0123456789abcdef-test-key\n' >"$D/key"
+# shellcheck disable=SC2086
+same_runs "ingest --pseudonymize --rejects" igraph-ingest --schema taobao \
+	--pseudonymize "$D/key" --vocab voc --rejects rej.tsv -o ev.igr $P
 # a vocabulary appended to: the new ids follow the ones it holds
 rm -rf "$D/voc0"
 "$S/igraph-ingest" --schema taobao --vocab "$D/voc0" -o /dev/null \
