@@ -158,22 +158,33 @@ rm -rf "$D/voc0"
 same_runs "ingest onto an existing vocabulary" sh -c "case \
 	\${OMPI_COMM_WORLD_RANK:-0} in 0) cp -r '$D/voc0' voc;; esac &&
 	exec igraph-ingest --schema taobao --vocab voc -o ev.igr $P"
-# --strict: the serial run's message (its first reject), exit 1, no -o
-rm -rf "$T/serial" "$T"/np?
-NP= run serial "$S" igraph-ingest --strict --schema taobao -o ev.igr $P
-for n in 2 4; do
-	NP=$n run "np$n" "$M" igraph-ingest --strict --schema taobao \
-		-o ev.igr $P
-	_rc=$?
-	_e=$(grep '^igraph-ingest:' "$T/np$n/err" | sed 's/ rank 0://')
-	if [ "$_rc" = 1 ] && [ ! -e "$T/np$n/ev.igr" ] &&
-		[ "$_e" = "$(cat "$T/serial/err")" ]; then
-		pass "ingest --strict on $n ranks: the serial error"
-	else
-		fail "ingest --strict on $n ranks: the serial error" \
-			"exit $_rc: $_e" "serial: $(cat "$T/serial/err")"
-	fi
-done
+# same_error NAME ARGS...: igraph-ingest ARGS fails on 2 and 4 ranks
+# with the serial run's message (after 'rank 0:'), exit 1, no -o file
+same_error() {
+	_name=$1
+	shift
+	rm -rf "$T/serial" "$T"/np?
+	NP= run serial "$S" igraph-ingest "$@"
+	for n in 2 4; do
+		NP=$n run "np$n" "$M" igraph-ingest "$@"
+		_rc=$?
+		_e=$(grep '^igraph-ingest:' "$T/np$n/err" |
+			sed 's/ rank 0://')
+		if [ "$_rc" = 1 ] && [ ! -e "$T/np$n/ev.igr" ] &&
+			[ "$_e" = "$(cat "$T/serial/err")" ]; then
+			pass "$_name on $n ranks: the serial error"
+		else
+			fail "$_name on $n ranks: the serial error" \
+				"exit $_rc: $_e" "serial: $(cat "$T/serial/err")"
+		fi
+	done
+}
+# --strict: the first reject (in a later rank's file)
+# shellcheck disable=SC2086
+same_error "ingest --strict" --strict --schema taobao -o ev.igr $P
+# an input that cannot be opened, after others
+same_error "ingest, a missing input" --schema taobao -o ev.igr \
+	"$I/p1.csv" "$I/p2.csv" "$I/p3.csv" "$I/nosuch.csv" "$I/p4.csv"
 
 # ---- recommend: binary -o, TSV, JSON with external ids, stdin ---------
 same_runs "recommend -o" igraph-recommend --model "$D/knn.igm" -k 20 \
