@@ -100,7 +100,8 @@ same_runs() {
 				[ "$(ls "$T/serial/$_f")" = \
 					"$(ls "$T/np$n/$_f" 2>/dev/null)" ] ||
 					_diff="$_diff $_f/"
-				for _g in $(ls "$T/serial/$_f"); do
+				for _g in "$T/serial/$_f"/*; do
+					_g=${_g##*/}
 					cmp -s "$T/serial/$_f/$_g" \
 						"$T/np$n/$_f/$_g" ||
 						_diff="$_diff $_f/$_g"
@@ -164,7 +165,7 @@ same_error() {
 	_name=$1
 	shift
 	rm -rf "$T/serial" "$T"/np?
-	NP= run serial "$S" igraph-ingest "$@"
+	NP='' run serial "$S" igraph-ingest "$@"
 	for n in 2 4; do
 		NP=$n run "np$n" "$M" igraph-ingest "$@"
 		_rc=$?
