@@ -4,6 +4,7 @@
 #include "csvparse.h"
 #include "error.h"
 #include "ingest.h"
+#include "par.h"
 #include "stream.h"
 #include "vocab.h"
 
@@ -25,6 +26,7 @@ static const struct igr_cli_cmd cmd = {
 		 "rejected with file:line and\na reason, exact duplicates "
 		 "dropped, and the counts always add up.",
 	.more = more_forms,
+	.parallel = 1,
 };
 
 enum {
@@ -280,6 +282,11 @@ int main(int argc, char **argv)
 	igr_cli_ready(&cli);
 	igr_cli_output(&cli, "--rejects", rejects_path);
 	files = igr_cli_inputs(argc, argv, &nfiles);
+	{
+		const char *why = igr_ingest_par_refuse(files, nfiles);
+		if (why != NULL)
+			igr_usage_error("on %d ranks: %s", igr_par_size(), why);
+	}
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cli = &cli;
@@ -303,7 +310,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < 3; i++)
 			igr_vocab_free(probe[i]);
 	}
-	if (cli.vocab != NULL) {
+	/* on several ranks rank 0 alone keeps the vocabulary: the others
+	 * only read and check rows (ingest.h igr_ingest_files_par) */
+	if (cli.vocab != NULL && igr_par_rank() == 0) {
 		vs = igr_vocabset_open(cli.vocab, IGR_VOCAB_WRITE);
 		if (vs == NULL)
 			igr_die_lib();
@@ -316,12 +325,12 @@ int main(int argc, char **argv)
 				igr_die_lib();
 		v = own;
 	}
-	if (rejects_path != NULL) {
+	if (rejects_path != NULL && igr_par_rank() == 0) {
 		cfg.rejects = igr_out_open(rejects_path);
 		if (cfg.rejects == NULL)
 			goto fail;
 	}
-	w = igr_writer_open(cli.output, cfg.kind, cli.encoding);
+	w = igr_writer_open_par(cli.output, cfg.kind, cli.encoding);
 	if (w == NULL)
 		goto fail;
 	if (igr_writer_add_pg(w, "igraph-ingest", IGR_VERSION, argc, argv) < 0)
@@ -331,16 +340,15 @@ int main(int argc, char **argv)
 		goto fail;
 	if (igr_writer_set_meta(w, "schema", igr_ingest_schema_name(ig)) < 0)
 		goto fail;
-	for (i = 0; i < nfiles; i++)
-		if (igr_ingest_file(ig, files[i]) < 0)
-			goto fail;
-	if (igr_ingest_finish(ig) < 0)
+	if (igr_ingest_files_par(ig, files, nfiles) < 0)
 		goto fail;
-	igr_progress_done(&cli);
 	/* the vocabulary before the stream: a stream must never hold an id
 	 * the saved vocabulary lacks (extra names are harmless) */
-	if (vs != NULL && igr_vocabset_save(vs) < 0)
+	if (igr_par_agree(igr_ingest_finish(ig) < 0 ||
+			  (vs != NULL && igr_vocabset_save(vs) < 0) ? -1
+								     : 0) < 0)
 		goto fail;
+	igr_progress_done(&cli);
 	if (igr_writer_close(w) < 0) {
 		w = NULL;
 		goto fail;

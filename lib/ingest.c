@@ -189,6 +189,12 @@ struct igr_ingest {
 	size_t l1cap[IGR_NROLE];
 	char *hdr;             /* the header line of the current file */
 	size_t hdrlen, hdrcap;
+	/* record mode (igr_ingest_record): rows and rejects logged for the
+	 * run that replays them, never interned, counted or written here */
+	int rec;
+	uint64_t rec_rejects;
+	char *log;
+	size_t loglen, logcap;
 };
 
 static int add_to_batch(igr_ingest *ig, const struct val *v,
@@ -274,6 +280,20 @@ static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
 		     int why, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+static int log_reject(igr_ingest *ig, const struct where *wh, int why,
+		      const char *reason);
+
+/* The row WH as messages and logs may show it (private_row()). */
+static int shown_row(igr_ingest *ig, const struct where *wh,
+		     const char **raw, size_t *rawlen)
+{
+	*raw = wh->raw;
+	*rawlen = wh->rawlen;
+	if (ig->ps != NULL && !wh->safe)
+		return private_row(ig, wh, raw, rawlen);
+	return 0;
+}
+
 static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
 		     int why, const char *fmt, ...)
 {
@@ -286,6 +306,8 @@ static int reject_at(igr_ingest *ig, uint32_t file, const struct where *wh,
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
+	if (ig->rec)
+		return log_reject(ig, wh, why, reason);
 	snprintf(where, sizeof where, "%s:%llu", file_name(ig, file),
 		 (unsigned long long)lineno);
 	ig->st.rejected++;
@@ -848,6 +870,10 @@ static int arena_put(igr_ingest *ig, const char *p, size_t len,
 	return 0;
 }
 
+static int log_row(igr_ingest *ig, const struct val *v,
+		   const struct where *wh, int beh, int64_t ms, int tstate,
+		   float value, float price, int fills);
+
 static int add_to_batch(igr_ingest *ig, const struct val *v,
 			const struct where *wh, int beh, int64_t ms,
 			int tstate, float value, float price, int fills)
@@ -857,6 +883,9 @@ static int add_to_batch(igr_ingest *ig, const struct val *v,
 					IGR_ROLE_CATEGORY };
 	int t;
 
+	if (ig->rec)
+		return log_row(ig, v, wh, beh, ms, tstate, value, price,
+			       fills);
 	ig->st.filled += (uint64_t)fills;
 	for (t = 0; t < 3; t++) {
 		const struct val *x = &v[role_of[t]];
@@ -892,12 +921,10 @@ static int add_to_batch(igr_ingest *ig, const struct val *v,
 	if (tstate == TS_PREV || tstate == TS_INTERP) {
 		/* kept for a reject decided later, so kept as it may be
 		 * shown */
-		const char *raw = wh->raw;
-		size_t rawlen = wh->rawlen;
-		if (ig->ps != NULL && !wh->safe &&
-		    private_row(ig, wh, &raw, &rawlen) < 0)
-			return -1;
-		if (arena_put(ig, raw, rawlen, &pr->roff) < 0)
+		const char *raw;
+		size_t rawlen;
+		if (shown_row(ig, wh, &raw, &rawlen) < 0 ||
+		    arena_put(ig, raw, rawlen, &pr->roff) < 0)
 			return -1;
 		pr->rlen = rawlen;
 	}
@@ -1534,6 +1561,7 @@ void igr_ingest_free(igr_ingest *ig)
 	free(ig->rbuf);
 	free(ig->hdr);
 	free(ig->arena);
+	free(ig->log);
 	for (i = 0; i < IGR_NROLE; i++)
 		free(ig->l1[i]);
 	free(ig);
@@ -2066,4 +2094,364 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t size)
 	}
 	ADD("; %d input%s, %.1f MB", s->files, s->files == 1 ? "" : "s",
 	    (double)s->bytes / 1e6);
+}
+
+/* ---- record and replay (several ranks: ingest_par.c) ------------------ */
+
+/* The log is a wire format between copies of one binary on one cluster
+ * (host byte order): 'F' an input opened, its name and the positions
+ * counted before it in this log; 'X' an input that
+ * could not be opened, the message; 'R' a row checked and waiting for
+ * its ids (what add_to_batch() keeps); 'J' a reject, its reason and the
+ * row as the rejects file shows it; 'E' the end of an input, its status
+ * and message and the counts its reading made. */
+
+static void log_put(igr_ingest *ig, const void *p, size_t n)
+{
+	if (ig->rec < 0)
+		return;
+	if (igr_grow(&ig->log, &ig->logcap, ig->loglen + n, 1) < 0) {
+		ig->rec = -1; /* out of memory: igr_ingest_log() says so */
+		return;
+	}
+	memcpy(ig->log + ig->loglen, p, n);
+	ig->loglen += n;
+}
+
+static void log_u8(igr_ingest *ig, int c)
+{
+	unsigned char b = (unsigned char)c;
+	log_put(ig, &b, 1);
+}
+
+static void log_u64(igr_ingest *ig, uint64_t v)
+{
+	log_put(ig, &v, sizeof v);
+}
+
+static void log_str(igr_ingest *ig, const char *p, size_t n)
+{
+	log_u64(ig, n);
+	log_put(ig, p, n);
+}
+
+static int log_reject(igr_ingest *ig, const struct where *wh, int why,
+		      const char *reason)
+{
+	const char *raw;
+	size_t rawlen;
+
+	if (shown_row(ig, wh, &raw, &rawlen) < 0)
+		return -1;
+	log_u8(ig, 'J');
+	log_u8(ig, why);
+	log_u64(ig, wh->lineno);
+	log_str(ig, reason, strlen(reason));
+	log_str(ig, raw, rawlen);
+	/* the serial run stops at this reject or at an earlier one */
+	if (ig->cfg.strict ||
+	    (ig->cfg.max_rejects_kind == 1 &&
+	     ++ig->rec_rejects > ig->cfg.max_rejects))
+		return igr_error("stopped at a reject");
+	return 0;
+}
+
+static int log_row(igr_ingest *ig, const struct val *v,
+		   const struct where *wh, int beh, int64_t ms, int tstate,
+		   float value, float price, int fills)
+{
+	static const int role_of[3] = { IGR_ROLE_USER, IGR_ROLE_ITEM,
+					IGR_ROLE_CATEGORY };
+	size_t len[3] = { 0, 0, 0 };
+	int t, has = 0;
+
+	for (t = 0; t < 3; t++) {
+		const struct val *x = &v[role_of[t]];
+		if (x->state != V_PRESENT)
+			continue;
+		len[t] = x->len;
+		if (t == IGR_CATEGORY && ig->L->cat_list_sep) {
+			const char *sep = memchr(x->p, ig->L->cat_list_sep,
+						 x->len);
+			if (sep != NULL)
+				len[t] = (size_t)(sep - x->p);
+			if (len[t] == 0)
+				continue;
+		}
+		has |= 1 << t;
+	}
+	log_u8(ig, 'R');
+	log_u8(ig, has);
+	log_u8(ig, beh);
+	log_u8(ig, tstate);
+	log_u8(ig, fills);
+	/* a time that is the row's position counts from the rows before
+	 * this log, known only where it is replayed */
+	log_u8(ig, ig->L->tf.kind == IGR_TF_POSITION && tstate == TS_ABSENT);
+	log_u64(ig, (uint64_t)ms);
+	log_put(ig, &value, sizeof value);
+	log_put(ig, &price, sizeof price);
+	log_u64(ig, wh->lineno);
+	for (t = 0; t < 3; t++)
+		if (has & 1 << t)
+			log_str(ig, v[role_of[t]].p, len[t]);
+	if (tstate == TS_PREV || tstate == TS_INTERP) {
+		const char *raw;
+		size_t rawlen;
+		if (shown_row(ig, wh, &raw, &rawlen) < 0)
+			return -1;
+		log_str(ig, raw, rawlen);
+	} else {
+		log_str(ig, "", 0);
+	}
+	if (v[IGR_ROLE_TITLE].state == V_PRESENT)
+		log_str(ig, v[IGR_ROLE_TITLE].p, v[IGR_ROLE_TITLE].len);
+	else
+		log_str(ig, "", 0);
+	return 0;
+}
+
+void igr_ingest_record(igr_ingest *ig)
+{
+	ig->rec = 1;
+}
+
+int igr_ingest_file_logged(igr_ingest *ig, const char *path)
+{
+	igr_in *in = igr_in_open(path);
+	igr_ingest_stats b = ig->st;
+	uint64_t pos = ig->position;
+	const char *msg;
+	int rc;
+
+	if (in == NULL) {
+		msg = igr_errmsg();
+		log_u8(ig, 'X');
+		log_str(ig, msg, strlen(msg));
+		return -1;
+	}
+	log_u8(ig, 'F');
+	log_str(ig, igr_in_name(in), strlen(igr_in_name(in)));
+	log_u64(ig, pos);
+	rc = igr_ingest_input(ig, in);
+	igr_in_close(in);
+	msg = rc < 0 ? igr_errmsg() : "";
+	log_u8(ig, 'E');
+	log_u8(ig, rc < 0);
+	log_str(ig, msg, strlen(msg));
+	log_u64(ig, ig->st.rows - b.rows);
+	log_u64(ig, ig->st.headers - b.headers);
+	log_u64(ig, ig->st.boms - b.boms);
+	log_u64(ig, ig->st.blank - b.blank);
+	log_u64(ig, ig->st.empty_users - b.empty_users);
+	log_u64(ig, ig->st.bytes - b.bytes);
+	log_u64(ig, ig->st.partial_files - b.partial_files);
+	log_u64(ig, ig->position - pos);
+	return rc;
+}
+
+int igr_ingest_log(const igr_ingest *ig, const void **p, size_t *len)
+{
+	if (ig->rec < 0)
+		return igr_error("out of memory (the log of the rows read)");
+	*p = ig->log;
+	*len = ig->loglen;
+	return 0;
+}
+
+/* Reading a log: each get fails past its end (a log cut short). */
+struct lrd {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static const void *lrd_take(struct lrd *r, size_t n)
+{
+	const void *q = r->p;
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->p += n;
+	return q;
+}
+
+static int lrd_u8(struct lrd *r)
+{
+	const unsigned char *q = lrd_take(r, 1);
+	return q ? *q : 0;
+}
+
+/* N bytes into OUT (left as they are past the end) */
+static void lrd_get(struct lrd *r, void *out, size_t n)
+{
+	const void *q = lrd_take(r, n);
+	if (q)
+		memcpy(out, q, n);
+}
+
+static uint64_t lrd_u64(struct lrd *r)
+{
+	uint64_t v = 0;
+	lrd_get(r, &v, sizeof v);
+	return v;
+}
+
+static float lrd_f32(struct lrd *r)
+{
+	float v = 0;
+	lrd_get(r, &v, sizeof v);
+	return v;
+}
+
+static const char *lrd_str(struct lrd *r, size_t *len)
+{
+	*len = (size_t)lrd_u64(r);
+	return lrd_take(r, *len);
+}
+
+/* A failure while reading an input: the rows read before it are good
+ * rows, finished as igr_ingest_input() finishes them, first message
+ * kept. */
+static int replay_fail(igr_ingest *ig)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof msg, "%s", igr_errmsg());
+	if (ig->nbatch > 0)
+		(void)flush_batch(ig);
+	return igr_error("%s", msg);
+}
+
+static int replay_row(igr_ingest *ig, struct lrd *r, uint64_t base)
+{
+	struct prow *pr = &ig->batch[ig->nbatch];
+	int t, has, pos;
+	const char *s;
+	size_t n;
+
+	has = lrd_u8(r);
+	pr->behavior = (uint8_t)lrd_u8(r);
+	pr->tstate = lrd_u8(r);
+	ig->st.filled += (uint64_t)lrd_u8(r);
+	pos = lrd_u8(r);
+	pr->ms = (int64_t)lrd_u64(r);
+	if (pos)
+		pr->ms += (int64_t)base * 1000;
+	pr->value = lrd_f32(r);
+	pr->price = lrd_f32(r);
+	pr->lineno = lrd_u64(r);
+	pr->file = ig->nfiles - 1;
+	for (t = 0; t < 3; t++) {
+		pr->has[t] = (has >> t) & 1;
+		if (!pr->has[t])
+			continue;
+		if ((s = lrd_str(r, &n)) == NULL)
+			return 0;
+		if (arena_put(ig, s, n, &pr->off[t]) < 0)
+			return -1;
+		pr->len[t] = n;
+		pr->h[t] = igr_idtab_hash(s, n);
+		igr_idtab_prefetch(t == IGR_USER && ig->ps ? ig->praw
+							     : ig->idx[t],
+				   pr->h[t]);
+	}
+	if ((s = lrd_str(r, &n)) == NULL)
+		return 0;
+	pr->rlen = n;
+	if (n > 0 && arena_put(ig, s, n, &pr->roff) < 0)
+		return -1;
+	if ((s = lrd_str(r, &n)) == NULL)
+		return 0;
+	pr->tlen = n;
+	if (n > 0 && arena_put(ig, s, n, &pr->toff) < 0)
+		return -1;
+	if (++ig->nbatch == BATCH)
+		return flush_batch(ig);
+	return 0;
+}
+
+int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
+{
+	struct lrd r = { log, (const unsigned char *)log + len, 0 };
+	uint64_t base = 0;
+	const char *s;
+	size_t n;
+
+	while (r.p < r.end && !r.bad) {
+		int tag = lrd_u8(&r);
+		switch (tag) {
+		case 'F':
+			if ((s = lrd_str(&r, &n)) == NULL)
+				break;
+			/* the log counted positions from its own start (the
+			 * logs of several ranks follow one another) */
+			base = ig->position - lrd_u64(&r);
+			if (igr_grow(&ig->files, &ig->files_cap,
+				     (size_t)ig->nfiles + 1,
+				     sizeof *ig->files) < 0)
+				return -1;
+			if ((ig->files[ig->nfiles] = strndup(s, n)) == NULL)
+				return igr_error("out of memory");
+			ig->nfiles++;
+			ig->st.files++;
+			break;
+		case 'X':
+			if ((s = lrd_str(&r, &n)) == NULL)
+				break;
+			return igr_error("%.*s", (int)n, s);
+		case 'R':
+			if (replay_row(ig, &r, base) < 0)
+				return replay_fail(ig);
+			break;
+		case 'J': {
+			int why = lrd_u8(&r);
+			struct where wh = { 0, NULL, 0, 1,
+					    { V_ABSENT, NULL, 0 } };
+			char reason[512];
+			wh.lineno = lrd_u64(&r);
+			if ((s = lrd_str(&r, &n)) == NULL)
+				break;
+			snprintf(reason, sizeof reason, "%.*s", (int)n, s);
+			if ((wh.raw = lrd_str(&r, &wh.rawlen)) == NULL)
+				break;
+			if (why >= R_NREASON)
+				return igr_error("bad log of rows read");
+			if (reject_at(ig, ig->nfiles - 1, &wh, why, "%s",
+				      reason) < 0)
+				return replay_fail(ig);
+			break;
+		}
+		case 'E': {
+			int failed = lrd_u8(&r);
+			char msg[1024];
+			if ((s = lrd_str(&r, &n)) == NULL)
+				break;
+			snprintf(msg, sizeof msg, "%.*s", (int)n, s);
+			ig->st.rows += lrd_u64(&r);
+			ig->st.headers += lrd_u64(&r);
+			ig->st.boms += lrd_u64(&r);
+			ig->st.blank += lrd_u64(&r);
+			ig->st.empty_users += lrd_u64(&r);
+			ig->st.bytes += lrd_u64(&r);
+			ig->st.partial_files += lrd_u64(&r);
+			ig->position += lrd_u64(&r);
+			if (r.bad)
+				break;
+			if (failed) {
+				igr_error("%s", msg);
+				return replay_fail(ig);
+			}
+			if (flush_batch(ig) < 0)
+				return -1;
+			break;
+		}
+		default:
+			r.bad = 1;
+			break;
+		}
+	}
+	if (r.bad)
+		return igr_error("bad log of rows read (cut short?)");
+	return 0;
 }

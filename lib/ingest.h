@@ -282,6 +282,39 @@ const char *igr_ingest_schema_name(const igr_ingest *ig);
 
 void igr_ingest_free(igr_ingest *ig);
 
+/* ---- several ranks (ingest_par.c; par.h) ------------------------------ */
+
+/* Ingest the N inputs FILES on every rank of the run (collective; on one
+ * rank, or serial, igr_ingest_file() of each in turn).  The inputs are
+ * cut into contiguous runs of whole files balanced by size, one per rank
+ * (igr_par_split); each rank > 0 reads and checks its files in record
+ * mode and sends rank 0 the log of its rows and rejects; rank 0 reads its
+ * own files, then replays the logs in rank order, so the ids (first-seen
+ * order), the duplicates, the rejects (file:line, messages, the rejects
+ * file), the counts and the stream are those of the serial run, and only
+ * rank 0 writes them (W: this rank's writer; rank 0's holds every
+ * record; --time-format position counts on from the rows before).
+ * Standard input is the caller's to refuse (igr_ingest_par_refuse()).
+ * Returns the same on
+ * every rank: 0, or -1 (on rank 0 the serial run's message; elsewhere
+ * "rank 0 failed"). */
+int igr_ingest_files_par(igr_ingest *ig, char **files, int n) IGR_WUR;
+
+/* What several ranks cannot ingest exactly as one does: NULL, or the
+ * reason (a static string) for FILES.  Standard input (read once, by
+ * rank 0 only) is refused. */
+const char *igr_ingest_par_refuse(char **files, int n);
+
+/* The pieces: record mode (rows checked, then logged instead of being
+ * given ids; rejects logged instead of counted), an input read in that
+ * mode, the log so far (borrowed; -1 when it could not grow), and its
+ * replay into a run that is not recording.  0 or -1. */
+void igr_ingest_record(igr_ingest *ig);
+int igr_ingest_file_logged(igr_ingest *ig, const char *path) IGR_WUR;
+int igr_ingest_log(const igr_ingest *ig, const void **p,
+		   size_t *len) IGR_WUR;
+int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len) IGR_WUR;
+
 /* ---- pieces exposed for the unit tests and fuzz targets --------------- */
 
 /* An index of external ids to dense ids kept in front of a vocabulary,

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The commands of an MPI build (make MPI=1; IGRAPH_MPI_BIN) under mpirun
 # with 1 to 4 ranks against the serial build (IGRAPH_BIN) on the bundled
-# sample log: igraph-recommend, igraph-propagate and igraph-eval write the
-# serial bytes; a
+# sample log: igraph-ingest (its vocabulary, events and rejects),
+# igraph-recommend, igraph-propagate and igraph-eval write the serial
+# bytes; a
 # rank that fails or is killed makes the command exit non-zero and leaves
 # no -o file renamed into place; run without a launcher the MPI build is
 # the serial one (and never starts MPI); commands that are not parallel
@@ -93,6 +94,20 @@ same_runs() {
 		_diff=
 		for _f in $(ls "$T/serial"); do
 			[ "$_f" = err ] && continue
+			if [ -d "$T/serial/$_f" ]; then
+				# a directory (--vocab): the same files, each
+				# the same bytes
+				[ "$(ls "$T/serial/$_f")" = \
+					"$(ls "$T/np$n/$_f" 2>/dev/null)" ] ||
+					_diff="$_diff $_f/"
+				for _g in "$T/serial/$_f"/*; do
+					_g=${_g##*/}
+					cmp -s "$T/serial/$_f/$_g" \
+						"$T/np$n/$_f/$_g" ||
+						_diff="$_diff $_f/$_g"
+				done
+				continue
+			fi
 			cmp -s "$T/serial/$_f" "$T/np$n/$_f" ||
 				_diff="$_diff $_f"
 		done
@@ -106,6 +121,72 @@ same_runs() {
 }
 
 G=$D/graph.igr
+# ---- ingest: whole files per rank, rank 0 replays their rows ----------
+# the sample log in 5 parts of unequal size; a row repeated from part 1
+# in part 3 (a duplicate only across ranks), a row without a time first
+# in part 3, a bad behaviour and a bad time in the last parts, a vocabulary that already holds ids
+L=$TOP/sample-data/user_behavior.csv
+I=$D/in
+mkdir -p "$I"
+sed -n '1,20000p' "$L" >"$I/p1.csv"
+sed -n '20001,26000p' "$L" >"$I/p2.csv"
+{ echo '1,2,3,pv,'; sed -n '26001,41000p' "$L"; sed -n '7p' "$L"; } \
+	>"$I/p3.csv"
+{ sed -n '41001,50000p' "$L"; echo '1,2,3,clik,1511544070'; } >"$I/p4.csv"
+{ sed -n '50001,60000p' "$L"; echo '1,2,3,pv,yesterday'; } >"$I/p5.csv"
+P="$I/p1.csv $I/p2.csv $I/p3.csv $I/p4.csv $I/p5.csv"
+# shellcheck disable=SC2086
+same_runs "ingest --vocab --rejects" igraph-ingest --schema taobao \
+	--vocab voc --rejects rej.tsv -o ev.igr $P
+# shellcheck disable=SC2086
+same_runs "ingest --tsv, times by position across the ranks" \
+	igraph-ingest --tsv --columns user=1,item=2,category=3,behavior=4 \
+	--behaviors pv=view --time-format position $P
+# shellcheck disable=SC2086
+same_runs "ingest --missing ts=interpolate --dedup-window 100" \
+	igraph-ingest --tsv --schema taobao \
+	--missing ts=interpolate --dedup-window 100 $P
+# pseudonymized users: the rejects show the rows with their pseudonyms
+printf '0123456789abcdef-test-key\n' >"$D/key"
+# shellcheck disable=SC2086
+same_runs "ingest --pseudonymize --rejects" igraph-ingest --schema taobao \
+	--pseudonymize "$D/key" --vocab voc --rejects rej.tsv -o ev.igr $P
+# a vocabulary appended to: the new ids follow the ones it holds
+rm -rf "$D/voc0"
+"$S/igraph-ingest" --schema taobao --vocab "$D/voc0" -o /dev/null \
+	"$I/p2.csv" 2>/dev/null
+# shellcheck disable=SC2086
+same_runs "ingest onto an existing vocabulary" sh -c "case \
+	\${OMPI_COMM_WORLD_RANK:-0} in 0) cp -r '$D/voc0' voc;; esac &&
+	exec igraph-ingest --schema taobao --vocab voc -o ev.igr $P"
+# same_error NAME ARGS...: igraph-ingest ARGS fails on 2 and 4 ranks
+# with the serial run's message (after 'rank 0:'), exit 1, no -o file
+same_error() {
+	_name=$1
+	shift
+	rm -rf "$T/serial" "$T"/np?
+	NP='' run serial "$S" igraph-ingest "$@"
+	for n in 2 4; do
+		NP=$n run "np$n" "$M" igraph-ingest "$@"
+		_rc=$?
+		_e=$(grep '^igraph-ingest:' "$T/np$n/err" |
+			sed 's/ rank 0://')
+		if [ "$_rc" = 1 ] && [ ! -e "$T/np$n/ev.igr" ] &&
+			[ "$_e" = "$(cat "$T/serial/err")" ]; then
+			pass "$_name on $n ranks: the serial error"
+		else
+			fail "$_name on $n ranks: the serial error" \
+				"exit $_rc: $_e" "serial: $(cat "$T/serial/err")"
+		fi
+	done
+}
+# --strict: the first reject (in a later rank's file)
+# shellcheck disable=SC2086
+same_error "ingest --strict" --strict --schema taobao -o ev.igr $P
+# an input that cannot be opened, after others
+same_error "ingest, a missing input" --schema taobao -o ev.igr \
+	"$I/p1.csv" "$I/p2.csv" "$I/p3.csv" "$I/nosuch.csv" "$I/p4.csv"
+
 # ---- recommend: binary -o, TSV, JSON with external ids, stdin ---------
 same_runs "recommend -o" igraph-recommend --model "$D/knn.igm" -k 20 \
 	-o o.igr "$G"
@@ -242,6 +323,9 @@ refused() {
 		fail "$_rn" "exit $_rc" "$(head -n 3 "$T/one/err")"
 	fi
 }
+IN=$I/p1.csv refused "ingest refuses standard input on 2 ranks (exit 2)" \
+	"$M" 'standard input is read on one rank only' igraph-ingest \
+	--schema taobao -o o.igr
 refused "a serial command refuses 2 ranks (exit 2)" "$M" \
 	'runs on one rank only' igraph-cat --tsv "$D/test.igr"
 NP=1 run one "$M" igraph-cat --tsv -o o.tsv "$D/test.igr"

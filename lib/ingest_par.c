@@ -1,0 +1,93 @@
+/* ingest_par.c - igraph-ingest on several ranks (see ingest.h): whole
+ * files per rank, rows read and checked in parallel, their ids given in
+ * the serial order by rank 0 replaying each rank's log.
+ *
+ * Why not more: the ids are dense in first-seen order and a duplicate is
+ * one of the last W distinct accepted records, so both depend on every
+ * row before; replaying the checked rows in order keeps them exact by
+ * construction.  Parsing, time conversion and every check (the bulk of
+ * the work) run on all ranks; interning, the window and the writing stay
+ * on rank 0. */
+#include "ingest.h"
+#include "error.h"
+#include "par.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *igr_ingest_par_refuse(char **files, int n)
+{
+	int i;
+
+	if (igr_par_size() <= 1)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (files[i] == NULL || strcmp(files[i], "-") == 0)
+			return "standard input is read on one rank only: name "
+			       "the input files";
+	return NULL;
+}
+
+int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
+{
+	int rank = igr_par_rank(), i, rc = 0, r;
+	uint64_t *w;
+	size_t *bounds, lo, hi, total = 0;
+	const void *log = NULL;
+	size_t len = 0;
+	void *all = NULL;
+
+	if (igr_par_size() <= 1) {
+		for (i = 0; i < n; i++)
+			if (igr_ingest_file(ig, files[i]) < 0)
+				return -1;
+		return 0;
+	}
+	w = calloc((size_t)n + 1, sizeof *w);
+	bounds = calloc((size_t)igr_par_size() + 1, sizeof *bounds);
+	if (w == NULL || bounds == NULL) {
+		free(w);
+		free(bounds);
+		igr_error("out of memory");
+		return igr_par_agree(-1);
+	}
+	/* every rank sees the same sizes (a shared file system); one that
+	 * cannot be read weighs 1, and its reader reports it */
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		w[i] = stat(files[i], &st) == 0 && st.st_size > 0
+			       ? (uint64_t)st.st_size : 1;
+	}
+	igr_par_split(w, (size_t)n, igr_par_size(), bounds);
+	lo = bounds[rank];
+	hi = bounds[rank + 1];
+	free(w);
+	free(bounds);
+	igr_par_step("read");
+	if (rank > 0) {
+		igr_ingest_record(ig);
+		/* a rank's first failure ends its log: the serial run would
+		 * stop there too (or earlier) */
+		for (i = (int)lo; i < (int)hi; i++)
+			if (igr_ingest_file_logged(ig, files[i]) < 0)
+				break;
+		rc = igr_ingest_log(ig, &log, &len);
+	} else {
+		for (i = (int)lo; i < (int)hi; i++)
+			if ((rc = igr_ingest_file(ig, files[i])) < 0)
+				break;
+	}
+	/* rank 0's own failure is the serial run's: it sends it later */
+	if (igr_par_agree(rank > 0 ? rc : 0) < 0)
+		return -1;
+	igr_par_step("rows");
+	if (igr_par_gather(rank > 0 ? log : NULL, rank > 0 ? len : 0, &all,
+			   &total) < 0)
+		return igr_par_agree(-1);
+	if (rank == 0 && rc == 0)
+		rc = igr_ingest_replay(ig, all, total);
+	free(all);
+	r = igr_par_agree(rc);
+	return r;
+}
