@@ -365,29 +365,16 @@ int igr_propagate_run(igr_propagate *p)
 	igr_csr *uc_old = g->rel[IGR_USER][IGR_CATEGORY], *uc = NULL;
 	const igr_csr *ui = g->rel[IGR_USER][IGR_ITEM];
 	uint32_t nu = g->n[IGR_USER], *n = NULL;
-	size_t lo = 0, hi = p->nusers, j;
-	uint64_t *w = NULL;
+	size_t lo = 0, hi = p->nusers;
 	struct rows x, pts;
 	int rc = -1;
 
 	p->st.users = p->nusers;
 	memset(&x, 0, sizeof x);
 	memset(&pts, 0, sizeof pts);
-	if (igr_par_size() > 1) {
-		/* each rank a range of the users, balanced by their edges */
-		if ((w = malloc((p->nusers ? p->nusers : 1) * sizeof *w)) ==
-		    NULL) {
-			igr_error("out of memory");
-			goto agree;
-		}
-		for (j = 0; j < p->nusers; j++)
-			w[j] = 1 + (ui != NULL && p->users[j] < ui->nrows
-					    ? ui->ptr[p->users[j] + 1] -
-						      ui->ptr[p->users[j]]
-					    : 0);
-		if (igr_par_range(w, p->nusers, &lo, &hi) < 0)
-			goto agree;
-	}
+	/* each rank a range of the users, balanced by their edges */
+	if (igr_serve_range(ui, p->users, p->nusers, &lo, &hi) < 0)
+		goto agree;
 	n = malloc((hi - lo + 1) * sizeof *n);
 	if (n == NULL) {
 		igr_error("out of memory");
@@ -434,7 +421,6 @@ out:
 	rows_free(&x);
 	rows_free(&pts);
 	free(n);
-	free(w);
 	return rc;
 }
 

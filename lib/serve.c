@@ -635,13 +635,9 @@ static int write_batch(igr_serve *s, const struct igr_audience *q)
 	return 0;
 }
 
-/* This rank's share [*LO, *HI) of the N queries IDS (users or items of
- * TYPE), balanced by their edges (one more each: a query without edges
- * still costs its scoring); all of them on one rank. */
-static int my_range(const igr_serve *s, int type, const uint32_t *ids,
-		    size_t n, size_t *lo, size_t *hi)
+int igr_serve_range(const igr_csr *c, const uint32_t *ids, size_t n,
+		    size_t *lo, size_t *hi)
 {
-	const igr_csr *c = s->g->rel[type][IGR_ITEM];
 	uint64_t *w;
 	size_t i;
 	int rc;
@@ -654,11 +650,17 @@ static int my_range(const igr_serve *s, int type, const uint32_t *ids,
 		return igr_error("out of memory");
 	for (i = 0; i < n; i++)
 		w[i] = 1 + (c != NULL && ids[i] < c->nrows
-				    ? c->ptr[ids[i] + 1] - c->ptr[ids[i]]
-				    : 0);
+				    ? igr_csr_degree(c, ids[i]) : 0);
 	rc = igr_par_range(w, n, lo, hi);
 	free(w);
 	return rc;
+}
+
+/* This rank's share of the N queries IDS (users or items of TYPE). */
+static int my_range(const igr_serve *s, int type, const uint32_t *ids,
+		    size_t n, size_t *lo, size_t *hi)
+{
+	return igr_serve_range(s->g->rel[type][IGR_ITEM], ids, n, lo, hi);
 }
 
 static int run_users(igr_serve *s)

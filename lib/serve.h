@@ -65,6 +65,12 @@ int igr_rec_index_open(igr_rec *rec, const char *name,
 		       const igr_report *report, struct igr_index **out)
 	IGR_WUR;
 
+/* This rank's share [*LO, *HI) of the N ids IDS (rows of C, which may
+ * be NULL), balanced by their edges in C plus one each (a query without
+ * edges still costs its scoring); all of them on one rank.  0 or -1. */
+int igr_serve_range(const igr_csr *c, const uint32_t *ids, size_t n,
+		    size_t *lo, size_t *hi) IGR_WUR;
+
 enum igr_serve_mode {
 	IGR_SERVE_USERS,    /* top-K items per user */
 	IGR_SERVE_SIMILAR,  /* top-K items per item */
