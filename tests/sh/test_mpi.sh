@@ -326,6 +326,27 @@ refused() {
 IN=$I/p1.csv refused "ingest refuses standard input on 2 ranks (exit 2)" \
 	"$M" 'standard input is read on one rank only' igraph-ingest \
 	--schema taobao -o o.igr
+# a pipe named as a file (/dev/stdin) would be read empty by another
+# rank: refused too, where it once lost those rows with exit 0
+IN=$I/p1.csv refused "ingest refuses /dev/stdin on 2 ranks (exit 2)" \
+	"$M" 'not a regular file' igraph-ingest --schema taobao -o o.igr \
+	"$I/p2.csv" /dev/stdin
+# a usage error found after the ranks began (two outputs naming one
+# file) ends every rank with exit 2; it once left ranks 1 and 2 waiting
+# for rank 0 for ever
+mkdir -p "$T/same"
+(
+	cd "$T/same" && PATH=$M:$PATH timeout 120 $MPIRUN -np 3 \
+		igraph-ingest --schema taobao -o x.igr --rejects x.igr $P \
+		>out 2>err </dev/null
+)
+_rc=$?
+if [ "$_rc" = 2 ] && grep -q 'name the same file' "$T/same/err"; then
+	pass "ingest: -o and --rejects one file on 3 ranks: exit 2, no hang"
+else
+	fail "ingest: -o and --rejects one file on 3 ranks: exit 2, no hang" \
+		"exit $_rc (124: timed out)" "$(head -n 3 "$T/same/err")"
+fi
 refused "a serial command refuses 2 ranks (exit 2)" "$M" \
 	'runs on one rank only' igraph-cat --tsv "$D/test.igr"
 NP=1 run one "$M" igraph-cat --tsv -o o.tsv "$D/test.igr"
