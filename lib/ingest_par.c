@@ -46,6 +46,33 @@ const char *igr_ingest_par_refuse(char **files, int n)
 	return why[verdict >= 0 && verdict <= 2 ? verdict : 1];
 }
 
+/* Whole files W[0..n) into NPARTS runs: run r ends at the file boundary
+ * nearest r/NPARTS of the total (a file goes to the run its middle falls
+ * in), so three files of one size on three ranks are one each, where
+ * igr_par_split's "first boundary past the share" gave rank 0 two. */
+static void split_files(const uint64_t *w, size_t n, int nparts,
+			size_t *bounds)
+{
+	uint64_t total = 0, cum = 0;
+	size_t i = 0;
+	int r;
+
+	for (i = 0; i < n; i++)
+		total += w[i];
+	i = 0;
+	bounds[0] = 0;
+	for (r = 1; r < nparts; r++) {
+		/* the target, r / nparts of the total, doubled: 2 cum + w[i]
+		 * <= 2 target puts file i's middle at or before it */
+		unsigned __int128 t2 = (unsigned __int128)total * 2 *
+				       (unsigned)r / (unsigned)nparts;
+		while (i < n && (unsigned __int128)cum * 2 + w[i] <= t2)
+			cum += w[i++];
+		bounds[r] = i;
+	}
+	bounds[nparts] = n;
+}
+
 int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 {
 	int rank = igr_par_rank(), i, rc = 0, r;
@@ -80,7 +107,7 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 			w[i] = stat(files[i], &st) == 0 && st.st_size > 0
 				       ? (uint64_t)st.st_size : 1;
 		}
-		igr_par_split(w, (size_t)n, igr_par_size(), bounds);
+		split_files(w, (size_t)n, igr_par_size(), bounds);
 	}
 	if (igr_par_bcast(bounds, ((size_t)igr_par_size() + 1) *
 					  sizeof *bounds) < 0) {

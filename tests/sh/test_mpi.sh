@@ -138,6 +138,21 @@ P="$I/p1.csv $I/p2.csv $I/p3.csv $I/p4.csv $I/p5.csv"
 # shellcheck disable=SC2086
 same_runs "ingest --vocab --rejects" igraph-ingest --schema taobao \
 	--vocab voc --rejects rej.tsv -o ev.igr $P
+# three files of about one size on three ranks: one each (the rows each
+# rank sends rank 0, from -v); rank 0 once took two and rank 2 none
+sed -n '1,20000p' "$L" >"$I/e1.csv"
+sed -n '20001,40000p' "$L" >"$I/e2.csv"
+sed -n '40001,60000p' "$L" >"$I/e3.csv"
+NP=3 run split "$M" igraph-ingest -v --schema taobao -o ev.igr \
+	"$I/e1.csv" "$I/e2.csv" "$I/e3.csv"
+_rows=$(sed -n 's/.*mpi: rows: //p' "$T/split/err")
+# shellcheck disable=SC2086
+set -- $_rows
+if [ "$#" = 3 ] && [ "$2" -gt 100000 ] && [ "$3" -gt 100000 ]; then
+	pass "ingest: three files of one size, one a rank"
+else
+	fail "ingest: three files of one size, one a rank" "rows sent: $_rows"
+fi
 # shellcheck disable=SC2086
 same_runs "ingest --tsv, times by position across the ranks" \
 	igraph-ingest --tsv --columns user=1,item=2,category=3,behavior=4 \
