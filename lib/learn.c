@@ -2,6 +2,7 @@
  * models (see learn.h). */
 #include "learn.h"
 #include "clock.h"
+#include "dsgd.h"
 #include "error.h"
 #include "mem.h"
 #include "metrics.h"
@@ -53,6 +54,7 @@ void igr_learn_defaults(igr_learn_opts *o, const char *name)
 		o->reg = 0.01;
 		o->negatives = 8;
 		o->valid_every = 5;
+		o->strata = IGR_DSGD_STRATA;
 	} else if (strcmp(name, "lightgcn") == 0) {
 		/* the paper's model and loss; large batches (each step
 		 * propagates the whole graph), a larger step, spectral start
@@ -149,6 +151,9 @@ int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 	if (lgn)
 		o->layers = (uint32_t)igr_train_num(ctx, m, "layers",
 						    o->layers);
+	if (strcmp(name, "mf") == 0)
+		o->strata = (uint32_t)igr_train_num(ctx, m, "strata",
+						    o->strata);
 	o->batch = (uint32_t)igr_train_num(ctx, m, "batch", o->batch);
 	o->lr = igr_train_num(ctx, m, "lr", o->lr);
 	/* seq: a constant step unless --lr-final asks for the schedule */

@@ -57,6 +57,7 @@ typedef struct igr_learn_opts {
 	uint32_t epochs;
 	uint32_t dim;
 	uint32_t layers;         /* LightGCN propagation layers */
+	uint32_t strata;         /* mf: DSGD ranges of users and items */
 	uint32_t batch;          /* positive pairs per gradient step */
 	uint32_t negatives;      /* sampled negatives per positive */
 	double lr, lr_final;     /* Adam step, cosine-annealed to lr_final */
