@@ -234,20 +234,29 @@ static int worker_init(struct worker *w, const igr_dsgd *s)
 	return 0;
 }
 
+uint32_t igr_dsgd_strata(const igr_csr *r, uint32_t strata)
+{
+	uint32_t most = (r->nrows < r->ncols ? r->nrows : r->ncols) /
+			IGR_DSGD_MIN_ROWS;
+
+	return strata < most ? strata : most > 0 ? most : 1;
+}
+
 igr_dsgd *igr_dsgd_new(const igr_csr *r, uint32_t strata,
 		       const igr_learn_opts *o, float *x, igr_adam *a)
 {
-	igr_dsgd *s = calloc(1, sizeof *s);
-	size_t nb = (size_t)strata * strata;
+	igr_dsgd *s;
+	size_t nb;
 	int t;
 
-	if (s == NULL)
-		return igr_error("out of memory"), NULL;
-	if (strata == 0 || o->batch == 0) {
-		free(s);
+	if (strata == 0 || o->batch == 0)
 		return igr_error("mf: strata and batch must be positive"),
 		       NULL;
-	}
+	strata = igr_dsgd_strata(r, strata);
+	nb = (size_t)strata * strata;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return igr_error("out of memory"), NULL;
 	s->r = r;
 	s->o = o;
 	s->x = x;

@@ -51,8 +51,14 @@
 #include "sparse.h"
 
 #define IGR_DSGD_STRATA 8 /* the default S */
+#define IGR_DSGD_MIN_ROWS 64 /* users and items a range, on average */
 
 typedef struct igr_dsgd igr_dsgd;
+
+/* The S used for R when STRATA are asked for: at most one range per
+ * IGR_DSGD_MIN_ROWS users and items (a small graph gets fewer, down to
+ * 1, one block: plain BPR-MF), so that a range has negatives to draw. */
+uint32_t igr_dsgd_strata(const igr_csr *r, uint32_t strata);
 
 /* The schedule of R (nu x ni, the trainer's matrix: weights ^ power)
  * with STRATA ranges of users and of items, training the rows of X

@@ -388,7 +388,7 @@ double igr_emb_loss_grad(const igr_csr *r, uint32_t layers, const float *e0,
 	memcpy(t.sj, j, b * sizeof *t.sj);
 	forward(&t);
 	loss = layers > 0 ? gradient(&t, b) / (double)b
-			  : mf_loss_grad(t.nu, nrows, e0, d, u, i, j, b, reg,
+			  : mf_loss_grad(t.nu, nrows, t.e0, d, u, i, j, b, reg,
 					 grad);
 	for (q = 0; q < b; q++) {
 		uint32_t rr[3] = { u[q], t.nu + i[q], t.nu + j[q] };
@@ -396,7 +396,7 @@ double igr_emb_loss_grad(const igr_csr *r, uint32_t layers, const float *e0,
 
 		for (z = 0; z < 3; z++)
 			for (k = 0; k < d; k++) {
-				double e = e0[(size_t)rr[z] * d + k];
+				double e = t.e0[(size_t)rr[z] * d + k];
 
 				l2 += e * e;
 			}
@@ -778,6 +778,10 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 
 		if (d == NULL ||
 		    !cJSON_AddNumberToObject(d, "epochs_run", epoch) ||
+		    (t.ds != NULL &&
+		     !cJSON_AddNumberToObject(d, "strata",
+					      igr_dsgd_strata(t.r,
+							      o->strata))) ||
 		    !cJSON_AddNumberToObject(d, "train_seconds",
 					     igr_now() - start) ||
 		    (have_best &&
