@@ -37,6 +37,7 @@ struct igr_dsgd {
 	float *x;
 	igr_adam *a;
 	uint32_t nu, ni, d, ns;    /* ns: strata S */
+	uint32_t batch;            /* a block's: ceil(o->batch / S) */
 	size_t *ucut;              /* S + 1 bounds of the user ranges */
 	uint32_t *items;           /* the items, range by range, each
 				      range ascending */
@@ -281,7 +282,7 @@ out:
 
 static int worker_init(struct worker *w, const igr_dsgd *s)
 {
-	size_t b = s->o->batch, nrows = (size_t)s->nu + s->ni, k;
+	size_t b = s->batch, nrows = (size_t)s->nu + s->ni, k;
 	size_t cap = 3 * b < nrows ? 3 * b : nrows;
 	uint32_t nc = s->o->negatives > 1 ? s->o->negatives - 1 : 0;
 
@@ -334,6 +335,7 @@ igr_dsgd *igr_dsgd_new(const igr_csr *r, uint32_t strata,
 	s->ni = r->ncols;
 	s->d = o->dim;
 	s->ns = strata;
+	s->batch = (o->batch + strata - 1) / strata;
 	s->rank = igr_par_rank();
 	s->size = igr_par_size();
 	s->prev = -1;
@@ -462,7 +464,7 @@ static void train_block(igr_dsgd *s, struct worker *w, uint32_t a,
 	igr_rng_stream(&rng, s->o->seed, (uint64_t)0x64736764 << 32 | epoch,
 		       id);
 	while (left > 0 && !*stop) {
-		size_t bs = left < s->o->batch ? (size_t)left : s->o->batch;
+		size_t bs = left < s->batch ? (size_t)left : s->batch;
 		size_t q, nr;
 
 		for (q = 0; q < bs; q++) {
@@ -693,8 +695,8 @@ int igr_dsgd_epoch(igr_dsgd *s, uint32_t epoch, float lr, double start,
 
 		for (k = 0; k < S; k++) {
 			uint32_t id = k * S + (k + p) % S;
-			uint64_t st = (s->samples[id] + s->o->batch - 1) /
-				      s->o->batch;
+			uint64_t st = (s->samples[id] + s->batch - 1) /
+				      s->batch;
 
 			if (st > longest)
 				longest = (uint32_t)st;
