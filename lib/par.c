@@ -209,33 +209,30 @@ int igr_par_agree(int rc)
 	return -1;
 }
 
-int igr_par_sum_u64(uint64_t *v, size_t n)
+/* Element-wise sums of N values of SIZE bytes and type T, in place. */
+static int sum(void *v, size_t n, size_t size, MPI_Datatype t)
 {
 	/* in pieces: MPI counts are ints */
-	size_t per = PIECE / sizeof *v, i;
+	size_t per = PIECE / size, i;
 
 	for (i = 0; size_ > 1 && i < n; i += per) {
 		int m = (int)(n - i < per ? n - i : per);
-		count((uint64_t)m * sizeof *v);
-		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_UINT64_T,
-					MPI_SUM, MPI_COMM_WORLD),
+		count((uint64_t)m * size);
+		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, (char *)v + i * size, m,
+					t, MPI_SUM, MPI_COMM_WORLD),
 			  "MPI_Allreduce");
 	}
 	return 0;
 }
 
+int igr_par_sum_u64(uint64_t *v, size_t n)
+{
+	return sum(v, n, sizeof *v, MPI_UINT64_T);
+}
+
 int igr_par_sum_f64(double *v, size_t n)
 {
-	size_t per = PIECE / sizeof *v, i;
-
-	for (i = 0; size_ > 1 && i < n; i += per) {
-		int m = (int)(n - i < per ? n - i : per);
-		count((uint64_t)m * sizeof *v);
-		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_DOUBLE,
-					MPI_SUM, MPI_COMM_WORLD),
-			  "MPI_Allreduce");
-	}
-	return 0;
+	return sum(v, n, sizeof *v, MPI_DOUBLE);
 }
 
 enum { TAG_HEAD = 1, TAG_PIECE = 2, TAG_MSG = 3 };

@@ -77,11 +77,17 @@ run() {
 
 # same_runs NAME ARGS...: every file the serial build's run writes
 # (stdout and its outputs in the run's directory) against the MPI build's
-# with 1 to 4 ranks
+# with 1 to 4 ranks; with SAME set, a file is compared by $SAME FILE1
+# FILE2 instead of cmp, and with PREP set, $PREP DIR runs first in each
+# run's directory
 same_runs() {
 	_name=$1
 	shift
 	rm -rf "$T/serial" "$T"/np?
+	for _d in serial np1 np2 np3 np4; do
+		mkdir -p "$T/$_d"
+		[ -z "${PREP:-}" ] || $PREP "$T/$_d"
+	done
 	NP= run serial "$S" "$@"
 	for n in 1 2 3 4; do
 		NP=$n run "np$n" "$M" "$@"
@@ -108,7 +114,7 @@ same_runs() {
 				done
 				continue
 			fi
-			cmp -s "$T/serial/$_f" "$T/np$n/$_f" ||
+			${SAME:-cmp -s} "$T/serial/$_f" "$T/np$n/$_f" ||
 				_diff="$_diff $_f"
 		done
 		if [ -z "$_diff" ]; then
@@ -354,42 +360,24 @@ model_bytes() {
 	tail -c +$((17 + _jl)) "$1" | head -c -4
 }
 
+# same_model FILE1 FILE2: the same model but for the times (model_bytes)
+same_model() {
+	# (stdout, empty with -o)
+	[ -s "$1" ] || { cmp -s "$1" "$2"; return; }
+	model_bytes "$1" >"$T/model1"
+	model_bytes "$2" >"$T/model2" 2>/dev/null
+	cmp -s "$T/model1" "$T/model2"
+}
 # same_models NAME ARGS...: igraph-train ARGS (writing the model and any
 # checkpoint in its directory, which starts with a copy of $CK as ck.igm
-# when set) on 1 to 4 ranks against the serial build: every file the same
-# bytes but for the times (model_bytes)
+# when set) on 1 to 4 ranks against the serial build (same_runs)
+seed_checkpoint() {
+	[ -z "${CK:-}" ] || cp "$CK" "$1/ck.igm"
+}
 same_models() {
-	_name=$1
+	_sm=$1
 	shift
-	rm -rf "$T/serial" "$T"/np?
-	for _d in serial np1 np2 np3 np4; do
-		mkdir -p "$T/$_d"
-		[ -z "${CK:-}" ] || cp "$CK" "$T/$_d/ck.igm"
-	done
-	NP= run serial "$S" igraph-train "$@"
-	for n in 1 2 3 4; do
-		NP=$n run "np$n" "$M" igraph-train "$@"
-		_rc=$?
-		if [ "$_rc" -ne 0 ]; then
-			fail "$_name: $n ranks" "exit $_rc" \
-				"$(head -n 5 "$T/np$n/err")"
-			continue
-		fi
-		_diff=
-		for _f in $(ls "$T/serial"); do
-			case $_f in err | out) continue ;; esac
-			model_bytes "$T/serial/$_f" >"$T/serial.bytes"
-			model_bytes "$T/np$n/$_f" >"$T/np.bytes" 2>/dev/null
-			cmp -s "$T/serial.bytes" "$T/np.bytes" ||
-				_diff="$_diff $_f"
-		done
-		if [ -z "$_diff" ] && [ -s "$T/np$n/m.igm" ]; then
-			pass "$_name: $n ranks, the serial bytes"
-		else
-			fail "$_name: $n ranks, the serial bytes" \
-				"differ:${_diff:- (no m.igm)}"
-		fi
-	done
+	SAME=same_model PREP=seed_checkpoint same_runs "$_sm" igraph-train "$@"
 }
 # (one thread a rank, as mpirun's OMP_NUM_THREADS=1: the header records it)
 MF="--model mf --epochs 3 --dim 8 --threads 1"
