@@ -209,7 +209,8 @@ int main(int argc, char **argv)
 		igr_die_lib();
 	igr_reader_close(r);
 	t2 = igr_now();
-	/* several ranks: every one trained its part; rank 0 writes */
+	/* several ranks: all trained (a rank that failed ended the job),
+	 * rank 0 writes */
 	if (igr_par_agree(0) < 0)
 		igr_die_lib();
 	{

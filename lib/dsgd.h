@@ -4,29 +4,34 @@
  * factorization with distributed stochastic gradient descent", KDD 2011),
  * on one rank or several (par.h).
  *
- * Blocks.  Users and items are each cut into S ranges of about equal edge
- * counts (igr_par_split: integer arithmetic, the same on every rank), so
- * the user x item matrix is S x S blocks.  S (--strata) is a setting, never
- * the rank count, so the model does not depend on how many ranks train it.
- * An epoch is S sub-epochs; sub-epoch q trains the stratum of the S blocks
+ * Blocks.  Users (in id order) and items (in an order drawn from the
+ * seed: ids follow the log, so a run of ids goes with a run of users) are
+ * each cut into S ranges of about equal edge counts (igr_par_split:
+ * integer arithmetic, the same on every rank), so the user x item matrix
+ * is S x S blocks.  S (--strata) is a setting, never the rank count, so
+ * the model does not depend on how many ranks train it.  An epoch is S
+ * sub-epochs; sub-epoch q trains the stratum of the S blocks
  * (a, (a + p_q) mod S), p a permutation of 0 .. S-1 drawn per epoch from
- * the seed.  The blocks of a stratum share no user range and no item range:
- * they touch disjoint rows of the tables (and of Adam's moments), so they
- * train independently, on OpenMP threads or on ranks, with one result.
+ * the seed.  The blocks of a stratum share no user range and no item
+ * range: they touch disjoint rows of the tables (and of Adam's moments),
+ * so they train independently, on OpenMP threads or on ranks, with one
+ * result.
  *
- * Within a block: BPR mini-batches (Rendle et al., UAI 2009) of --batch
- * triples, lazy sparse Adam on the rows they touch (adam.h), the
- * per-sample terms summed in sample order.  A user is drawn with
- * probability (their edges in the block) / (their edges), one of their
- * edges in the block uniformly, each negative uniformly in the block's
- * item range outside the user's row (the best-scored of --negatives
- * candidates: dynamic negative sampling).  A block's share of an epoch's
- * samples (as many as edges) is nnz * W_ab / (active users), W_ab the sum
- * of those weights, so over an epoch every active user is drawn equally
- * often in expectation, as igr_bpr_sample() draws them.  A block's
- * generator is seeded from (seed, epoch, block), never from who trains it;
- * step k of a block in a sub-epoch is Adam step t0 + k + 1, t0 the count
- * before the sub-epoch, which then advances by the longest block's steps.
+ * Within a block: BPR mini-batches (Rendle et al., UAI 2009) of --batch / S
+ * triples (a row is hit as often a step as by a serial step of --batch
+ * over the whole matrix), lazy sparse Adam on the rows they touch
+ * (adam.h), the per-sample terms summed in sample order.  A user is drawn
+ * with probability (their edges in the block) / (their edges), one of
+ * their edges in the block uniformly, each negative uniformly in the
+ * block's item range outside the user's row (the best-scored of
+ * --negatives candidates: dynamic negative sampling).  A block's share of
+ * an epoch's samples (as many as edges) is nnz * W_ab / (active users),
+ * W_ab the sum of those weights, so over an epoch every active user is
+ * drawn equally often in expectation, as igr_bpr_sample() draws them.  A
+ * block's generator is seeded from (seed, epoch, block), never from who
+ * trains it; step k of a block in a sub-epoch is Adam step t0 + k + 1, t0
+ * the count before the sub-epoch, which then advances by the longest
+ * block's steps.
  *
  * Several ranks: rank r owns the user ranges a with a mod N = r and trains
  * their blocks; before each sub-epoch every item range goes, with its Adam
@@ -50,12 +55,6 @@
 #include "learn.h"
 #include "sparse.h"
 
-/* The default S: on Gowalla's benchmark split (BENCHMARKS.md) recall@20
- * 0.1576 with 4 strata, 0.1551 with 8, against 0.1588 and 0.1581 (seeds
- * 1 and 2) for the sampler over the whole matrix: each block's negatives
- * come from its own item range, and a user's only from the ranges that
- * hold their items, which costs more the more ranges there are. */
-#define IGR_DSGD_STRATA 4
 #define IGR_DSGD_MIN_ROWS 64 /* users and items a range, on average */
 
 typedef struct igr_dsgd igr_dsgd;

@@ -2,7 +2,6 @@
  * models (see learn.h). */
 #include "learn.h"
 #include "clock.h"
-#include "dsgd.h"
 #include "error.h"
 #include "mem.h"
 #include "metrics.h"

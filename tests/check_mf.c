@@ -78,19 +78,33 @@ START_TEST(gradient)
 }
 END_TEST
 
-static igr_model *train(const igr_graph *g, uint32_t negatives)
+/* Options for the tests: mf's defaults, dimension 8, EPOCHS, BATCH. */
+static void opts(igr_learn_opts *o, uint32_t epochs, uint32_t batch)
+{
+	igr_learn_defaults(o, "mf");
+	o->epochs = epochs;
+	o->dim = 8;
+	o->batch = batch;
+}
+
+static igr_model *fit(const igr_graph *g, const igr_learn_opts *o)
 {
 	igr_model *m = igr_model_new("mf");
-	igr_learn_opts o;
 
-	igr_learn_defaults(&o, "mf");
-	o.epochs = 30;
-	o.dim = 8;
-	o.batch = 5;
+	ck_assert_msg(igr_mf_fit(m, g, o) == 0, "%s", igr_errmsg());
+	return m;
+}
+
+static igr_model *train(const igr_graph *g, uint32_t negatives)
+{
+	igr_learn_opts o;
+	igr_model *m;
+
+	opts(&o, 30, 5);
 	o.lr = 0.05;
 	o.lr_final = 0.01;
 	o.negatives = negatives;
-	ck_assert_msg(igr_mf_fit(m, g, &o) == 0, "%s", igr_errmsg());
+	m = fit(g, &o);
 	ck_assert_int_eq(m->ops->prepare(m, g), 0);
 	return m;
 }
@@ -192,13 +206,9 @@ static igr_graph *random_graph(uint32_t nu, uint32_t ni, uint64_t seed)
 static igr_model *train_dsgd(const igr_graph *g, uint32_t strata,
 			     int threads)
 {
-	igr_model *m = igr_model_new("mf");
 	igr_learn_opts o;
 
-	igr_learn_defaults(&o, "mf");
-	o.epochs = 3;
-	o.dim = 8;
-	o.batch = 64;
+	opts(&o, 3, 64);
 	o.strata = strata;
 	o.weight_power = 1;
 #ifdef _OPENMP
@@ -206,8 +216,7 @@ static igr_model *train_dsgd(const igr_graph *g, uint32_t strata,
 #else
 	(void)threads;
 #endif
-	ck_assert_msg(igr_mf_fit(m, g, &o) == 0, "%s", igr_errmsg());
-	return m;
+	return fit(g, &o);
 }
 
 /* The blocks of a stratum touch disjoint rows: trained on 1 or 3 threads
