@@ -346,10 +346,12 @@ else
 fi
 
 # ---- train: mf by DSGD strata ---------------------------------------------
-# model_bytes FILE: a model file (igraph-model(5); a little-endian host)
+# model_bytes FILE: a model file (igraph-stream(5); a little-endian host)
 # with the times it records zeroed (training.seconds, training.time,
 # data.train_seconds, a checkpoint's elapsed, the seconds of data.curve):
-# every other byte, the arrays, the header and the CRC's place, as written
+# every other byte, the arrays, the header and the CRC's place, as written.
+# (The models here are small: an array of 1 MiB or more follows a pad
+# whose length depends on the description's, and so on the times.)
 model_bytes() {
 	_jl=$(od -An -tu4 -j12 -N4 "$1" | tr -d ' ')
 	head -c 12 "$1"
