@@ -648,12 +648,13 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 			goto out;
 		}
 	}
-	if (o->valid != NULL)
+	/* the best parameters are rank 0's, which validates */
+	if (o->valid != NULL && igr_par_rank() == 0)
 		best = malloc(t.n * sizeof *best);
 	if (!t.e0 || !t.f ||
 	    (layers > 0 && (!t.su || !t.si || !t.sj || !t.sc || !t.sloss ||
 			    !t.grad || !t.cur || !t.tmp)) ||
-	    (o->valid != NULL && best == NULL)) {
+	    (o->valid != NULL && igr_par_rank() == 0 && best == NULL)) {
 		igr_error("out of memory");
 		goto out;
 	}
