@@ -355,8 +355,8 @@ igr_dsgd *igr_dsgd_new(const igr_csr *r, uint32_t strata,
 	s->bdone = calloc(nb, sizeof *s->bdone);
 	s->blocks = calloc(nb, sizeof *s->blocks);
 	s->w = calloc((size_t)s->nworkers, sizeof *s->w);
-	if (!s->ucut || !s->icut || !s->items || !s->irange || !s->samples || !s->bloss || !s->bdone ||
-	    !s->blocks || !s->w) {
+	if (!s->ucut || !s->icut || !s->items || !s->irange || !s->samples ||
+	    !s->bloss || !s->bdone || !s->blocks || !s->w) {
 		igr_dsgd_free(s);
 		return igr_error("out of memory"), NULL;
 	}
