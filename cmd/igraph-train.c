@@ -3,6 +3,7 @@
 #include "error.h"
 #include "graph.h"
 #include "model.h"
+#include "par.h"
 #include "stream.h"
 #include "train.h"
 
@@ -22,6 +23,7 @@ static const struct igr_cli_cmd cmd = {
 	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
 		   IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED |
 		   IGR_CO_MEMORY,
+	.parallel = 1,
 	.operands = "[graph | events]",
 	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
 		 "events stream for the sequence model (seq), and write it to\n"
@@ -168,6 +170,10 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
+	if (igr_par_size() > 1 && !tr->parallel)
+		igr_usage_error("--model %s runs on one rank only (the "
+				"launcher started %d): run it without mpirun "
+				"or srun", tr->name, igr_par_size());
 	path = optind < argc ? argv[optind] : "-";
 	if (cli.output == NULL && isatty(STDOUT_FILENO))
 		igr_usage_error("the model is binary: give -o FILE or redirect "
@@ -182,7 +188,8 @@ int main(int argc, char **argv)
 	if (tr->check != NULL && tr->check(&ctx) < 0)
 		igr_usage_error("%s", igr_errmsg());
 
-	r = igr_reader_open(path, tr->input_kind ? tr->input_kind
+	/* several ranks: each reads the graph (rank 0 alone stdin) */
+	r = igr_reader_open(igr_cli_input(path), tr->input_kind ? tr->input_kind
 						  : IGR_KIND_GRAPH);
 	if (r == NULL)
 		igr_die_lib();
@@ -202,6 +209,10 @@ int main(int argc, char **argv)
 		igr_die_lib();
 	igr_reader_close(r);
 	t2 = igr_now();
+	/* several ranks: all trained (a rank that failed ended the job),
+	 * rank 0 writes */
+	if (igr_par_agree(0) < 0)
+		igr_die_lib();
 	{
 		cJSON *run = cJSON_AddObjectToObject(m->meta, "training");
 		int threads = cli.threads;
@@ -227,7 +238,7 @@ int main(int argc, char **argv)
 		igr_info(&cli, "%zu array%s stored as int8 rows", nq,
 			 nq == 1 ? "" : "s");
 	}
-	if (igr_model_save(m, cli.output) < 0)
+	if (igr_par_rank() == 0 && igr_model_save(m, cli.output) < 0)
 		igr_die_lib();
 	if (g != NULL)
 		igr_info(&cli,

@@ -70,13 +70,15 @@ void igr_adam_step(igr_adam *a, float *x, const float *g, float lr)
 	}
 }
 
-void igr_adam_rows(igr_adam *a, float *x, const float *g, size_t dim,
-		   const uint32_t *rows, size_t nr, float lr)
+void igr_adam_rows_at(const igr_adam *a, uint64_t t, float *x,
+		      const float *g, size_t dim, const uint32_t *rows,
+		      size_t nr, float lr)
 {
-	float step, c2;
+	/* step = lr / (1 - b1^t); c2 = 1 / (1 - b2^t) */
+	float step = (float)(lr / (1 - pow(a->b1, (double)t)));
+	float c2 = (float)(1 / (1 - pow(a->b2, (double)t)));
 	int64_t j;
 
-	factors(a, lr, &step, &c2);
 #pragma omp parallel for schedule(static) if (nr * dim >= (1u << 22))
 	for (j = 0; j < (int64_t)nr; j++) {
 		size_t o = (size_t)rows[j] * dim;
@@ -84,4 +86,10 @@ void igr_adam_rows(igr_adam *a, float *x, const float *g, size_t dim,
 		adam_span(x + o, g + (size_t)j * dim, a->m + o, a->v + o, dim,
 			  a->b1, a->b2, a->eps, step, c2);
 	}
+}
+
+void igr_adam_rows(igr_adam *a, float *x, const float *g, size_t dim,
+		   const uint32_t *rows, size_t nr, float lr)
+{
+	igr_adam_rows_at(a, ++a->t, x, g, dim, rows, nr, lr);
 }

@@ -43,4 +43,10 @@ void igr_adam_step(igr_adam *a, float *x, const float *g, float lr);
 void igr_adam_rows(igr_adam *a, float *x, const float *g, size_t dim,
 		   const uint32_t *rows, size_t nr, float lr);
 
+/* The same as the T-th step (T >= 1) without counting it in a->t: calls
+ * on disjoint rows may run at the same time (DSGD blocks, dsgd.h). */
+void igr_adam_rows_at(const igr_adam *a, uint64_t t, float *x,
+		      const float *g, size_t dim, const uint32_t *rows,
+		      size_t nr, float lr);
+
 #endif

@@ -53,6 +53,7 @@ void igr_learn_defaults(igr_learn_opts *o, const char *name)
 		o->reg = 0.01;
 		o->negatives = 8;
 		o->valid_every = 5;
+		o->strata = IGR_DSGD_STRATA;
 	} else if (strcmp(name, "lightgcn") == 0) {
 		/* the paper's model and loss; large batches (each step
 		 * propagates the whole graph), a larger step, spectral start
@@ -149,6 +150,9 @@ int igr_learn_opts_from_ctx(igr_learn_opts *o, const char *name,
 	if (lgn)
 		o->layers = (uint32_t)igr_train_num(ctx, m, "layers",
 						    o->layers);
+	if (strcmp(name, "mf") == 0)
+		o->strata = (uint32_t)igr_train_num(ctx, m, "strata",
+						    o->strata);
 	o->batch = (uint32_t)igr_train_num(ctx, m, "batch", o->batch);
 	o->lr = igr_train_num(ctx, m, "lr", o->lr);
 	/* seq: a constant step unless --lr-final asks for the schedule */

@@ -38,6 +38,14 @@
 
 /* ---- settings --------------------------------------------------------- */
 
+/* mf's default --strata (dsgd.h): on Gowalla's benchmark split
+ * (BENCHMARKS.md) recall@20 0.1576 with 4 strata, 0.1551 with 8, against
+ * 0.1588 and 0.1581 (seeds 1 and 2) for the sampler over the whole
+ * matrix: each block's negatives come from its own item range, and a
+ * user's only from the ranges that hold their items, which costs more
+ * the more ranges there are. */
+#define IGR_DSGD_STRATA 4
+
 typedef struct igr_learn_status {
 	const char *model;
 	uint32_t epoch, epochs;  /* epoch just finished (1-based) */
@@ -57,6 +65,7 @@ typedef struct igr_learn_opts {
 	uint32_t epochs;
 	uint32_t dim;
 	uint32_t layers;         /* LightGCN propagation layers */
+	uint32_t strata;         /* mf: DSGD ranges of users and items */
 	uint32_t batch;          /* positive pairs per gradient step */
 	uint32_t negatives;      /* sampled negatives per positive */
 	double lr, lr_final;     /* Adam step, cosine-annealed to lr_final */

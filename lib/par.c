@@ -209,18 +209,84 @@ int igr_par_agree(int rc)
 	return -1;
 }
 
-int igr_par_sum_u64(uint64_t *v, size_t n)
+/* Element-wise sums of N values of SIZE bytes and type T, in place. */
+static int sum(void *v, size_t n, size_t size, MPI_Datatype t)
 {
 	/* in pieces: MPI counts are ints */
-	size_t per = PIECE / sizeof *v, i;
+	size_t per = PIECE / size, i;
 
 	for (i = 0; size_ > 1 && i < n; i += per) {
 		int m = (int)(n - i < per ? n - i : per);
-		count((uint64_t)m * sizeof *v);
-		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_UINT64_T,
-					MPI_SUM, MPI_COMM_WORLD),
+		count((uint64_t)m * size);
+		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, (char *)v + i * size, m,
+					t, MPI_SUM, MPI_COMM_WORLD),
 			  "MPI_Allreduce");
 	}
+	return 0;
+}
+
+int igr_par_sum_u64(uint64_t *v, size_t n)
+{
+	return sum(v, n, sizeof *v, MPI_UINT64_T);
+}
+
+int igr_par_sum_f64(double *v, size_t n)
+{
+	return sum(v, n, sizeof *v, MPI_DOUBLE);
+}
+
+enum { TAG_HEAD = 1, TAG_PIECE = 2, TAG_MSG = 3 };
+
+/* Pieces of a point-to-point message: MPI counts are ints. */
+#define MSG_PIECE ((size_t)1 << 30)
+
+static size_t msg_pieces(const struct igr_par_msg *m, int n)
+{
+	size_t k = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		k += (m[i].n + MSG_PIECE - 1) / MSG_PIECE;
+	return k;
+}
+
+int igr_par_exchange(const struct igr_par_msg *send, int ns,
+		     const struct igr_par_msg *recv, int nr)
+{
+	size_t np = msg_pieces(send, ns) + msg_pieces(recv, nr), k = 0, off;
+	MPI_Request *req;
+	int i, code = MPI_SUCCESS;
+
+	if (np == 0)
+		return 0;
+	req = malloc(np * sizeof *req);
+	if (req == NULL)
+		return igr_error("out of memory");
+	/* receives first, so that the sends find them waiting */
+	for (i = 0; i < nr; i++)
+		for (off = 0; code == MPI_SUCCESS && off < recv[i].n;
+		     off += MSG_PIECE) {
+			size_t m = recv[i].n - off < MSG_PIECE
+					   ? recv[i].n - off : MSG_PIECE;
+			code = MPI_Irecv((char *)recv[i].p + off, (int)m,
+					 MPI_BYTE, recv[i].peer, TAG_MSG,
+					 MPI_COMM_WORLD, &req[k++]);
+		}
+	for (i = 0; i < ns; i++)
+		for (off = 0; code == MPI_SUCCESS && off < send[i].n;
+		     off += MSG_PIECE) {
+			size_t m = send[i].n - off < MSG_PIECE
+					   ? send[i].n - off : MSG_PIECE;
+			count(m);
+			code = MPI_Isend((char *)send[i].p + off, (int)m,
+					 MPI_BYTE, send[i].peer, TAG_MSG,
+					 MPI_COMM_WORLD, &req[k++]);
+		}
+	if (code == MPI_SUCCESS)
+		code = MPI_Waitall((int)k, req, MPI_STATUSES_IGNORE);
+	free(req);
+	if (code != MPI_SUCCESS)
+		return mpi_fail("MPI point-to-point", code);
 	return 0;
 }
 
@@ -255,8 +321,6 @@ int igr_par_gather_u64(uint64_t v, uint64_t *out)
 		  "MPI_Gather");
 	return 0;
 }
-
-enum { TAG_HEAD = 1, TAG_PIECE = 2 };
 
 int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
 		      uint64_t records)
@@ -421,10 +485,27 @@ int igr_par_sum_u64(uint64_t *v, size_t n)
 	return 0;
 }
 
+int igr_par_sum_f64(double *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	return 0;
+}
+
 int igr_par_bcast(void *p, size_t n)
 {
 	(void)p;
 	(void)n;
+	return 0;
+}
+
+int igr_par_exchange(const struct igr_par_msg *send, int ns,
+		     const struct igr_par_msg *recv, int nr)
+{
+	(void)send;
+	(void)recv;
+	if (ns > 0 || nr > 0)
+		return igr_error("internal error: messages on one rank");
 	return 0;
 }
 

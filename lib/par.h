@@ -98,6 +98,9 @@ int igr_par_agree(int rc) IGR_PAR_WUR;
 /* Element-wise sums over the ranks, in place, of N values. */
 int igr_par_sum_u64(uint64_t *v, size_t n) IGR_PAR_WUR;
 
+/* The same for doubles (in no fixed order: for reports, not results). */
+int igr_par_sum_f64(double *v, size_t n) IGR_PAR_WUR;
+
 /* Rank 0's N bytes at P to every rank's P. */
 int igr_par_bcast(void *p, size_t n) IGR_PAR_WUR;
 
@@ -110,6 +113,23 @@ int igr_par_gather(const void *p, size_t n, void **all,
 /* Every rank's value V to rank 0, in rank order, into OUT[0..size-1]
  * (rank 0 only; others may pass NULL). */
 int igr_par_gather_u64(uint64_t v, uint64_t *out) IGR_PAR_WUR;
+
+/* ---- point to point ---------------------------------------------------- */
+
+/* A message: N bytes at P, to or from rank PEER. */
+struct igr_par_msg {
+	int peer;
+	void *p;
+	size_t n;
+};
+
+/* Send the NS messages SEND and receive the NR messages RECV, all at
+ * once, and wait for every one.  Between two ranks the K-th message one
+ * sends is the K-th the other receives, of the same size.  Any size (sent
+ * in pieces).  Not collective: only the ranks named meet.  On one rank
+ * there is no one to meet (NS and NR must be 0). */
+int igr_par_exchange(const struct igr_par_msg *send, int ns,
+		     const struct igr_par_msg *recv, int nr) IGR_PAR_WUR;
 
 /* ---- the parts of an output ------------------------------------------- */
 

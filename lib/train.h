@@ -98,6 +98,9 @@ struct igr_model_type {
 	 * a usage error and costs no reading; -1 with the error set.  NULL:
 	 * nothing to check. */
 	int (*check)(const struct igr_train_ctx *ctx);
+	/* 1: trains on several MPI ranks (par.h), the model the same bytes
+	 * as on one; 0: igraph-train refuses more than one rank. */
+	int parallel;
 	/* Serving (model.h); its name is the type's. */
 	const struct igr_model_ops *ops;
 };

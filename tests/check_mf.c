@@ -2,6 +2,7 @@
  * differences, determinism, and the fold-in of new and changed users. */
 #include "testutil.h"
 
+#include "dsgd.h"
 #include "error.h"
 #include "graph.h"
 #include "learn.h"
@@ -10,6 +11,9 @@
 #include "model.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static igr_graph *graph_of(const uint32_t *us, const uint32_t *is, size_t n,
 			   uint32_t nu)
@@ -74,19 +78,33 @@ START_TEST(gradient)
 }
 END_TEST
 
-static igr_model *train(const igr_graph *g, uint32_t negatives)
+/* Options for the tests: mf's defaults, dimension 8, EPOCHS, BATCH. */
+static void opts(igr_learn_opts *o, uint32_t epochs, uint32_t batch)
+{
+	igr_learn_defaults(o, "mf");
+	o->epochs = epochs;
+	o->dim = 8;
+	o->batch = batch;
+}
+
+static igr_model *fit(const igr_graph *g, const igr_learn_opts *o)
 {
 	igr_model *m = igr_model_new("mf");
-	igr_learn_opts o;
 
-	igr_learn_defaults(&o, "mf");
-	o.epochs = 30;
-	o.dim = 8;
-	o.batch = 5;
+	ck_assert_msg(igr_mf_fit(m, g, o) == 0, "%s", igr_errmsg());
+	return m;
+}
+
+static igr_model *train(const igr_graph *g, uint32_t negatives)
+{
+	igr_learn_opts o;
+	igr_model *m;
+
+	opts(&o, 30, 5);
 	o.lr = 0.05;
 	o.lr_final = 0.01;
 	o.negatives = negatives;
-	ck_assert_msg(igr_mf_fit(m, g, &o) == 0, "%s", igr_errmsg());
+	m = fit(g, &o);
 	ck_assert_int_eq(m->ops->prepare(m, g), 0);
 	return m;
 }
@@ -155,6 +173,143 @@ START_TEST(fold_in_new_and_changed_users)
 }
 END_TEST
 
+/* NU users and NI items, each user with 8 to 15 distinct items drawn from
+ * a seed (duplicates summed), weights 1 and 2. */
+static igr_graph *random_graph(uint32_t nu, uint32_t ni, uint64_t seed)
+{
+	igr_graph *g = calloc(1, sizeof *g);
+	size_t n = 0, cap = (size_t)nu * 15;
+	uint32_t *us = malloc(cap * sizeof *us), *is = malloc(cap * sizeof *is);
+	float *w = malloc(cap * sizeof *w);
+	igr_rng rng;
+	uint32_t u, k;
+
+	igr_rng_seed(&rng, seed);
+	for (u = 0; u < nu; u++)
+		for (k = 8 + igr_rng_below(&rng, 8); k > 0; k--) {
+			us[n] = u;
+			is[n] = igr_rng_below(&rng, ni);
+			w[n] = 1.0f + (float)(n % 2);
+			n++;
+		}
+	g->n[IGR_USER] = nu;
+	g->n[IGR_ITEM] = ni;
+	g->rel[IGR_USER][IGR_ITEM] =
+		igr_csr_from_coo(nu, ni, n, us, is, w, NULL, NULL, 0);
+	ck_assert_ptr_nonnull(g->rel[IGR_USER][IGR_ITEM]);
+	free(us);
+	free(is);
+	free(w);
+	return g;
+}
+
+static igr_model *train_dsgd(const igr_graph *g, uint32_t strata,
+			     int threads)
+{
+	igr_learn_opts o;
+
+	opts(&o, 3, 64);
+	o.strata = strata;
+	o.weight_power = 1;
+#ifdef _OPENMP
+	omp_set_num_threads(threads);
+#else
+	(void)threads;
+#endif
+	return fit(g, &o);
+}
+
+/* The blocks of a stratum touch disjoint rows: trained on 1 or 3 threads
+ * the model is the same; the strata used are recorded, at most one per
+ * 64 users and items. */
+START_TEST(strata_threads)
+{
+	igr_graph *g = random_graph(300, 500, 7);
+	igr_model *a = train_dsgd(g, 4, 1), *b = train_dsgd(g, 4, 3);
+	igr_model *c = train_dsgd(g, 1, 1), *e = train_dsgd(g, 16, 1);
+	const char *arr[] = { "user", "item" };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const igr_array *x = igr_model_get(a, arr[k]);
+		const igr_array *y = igr_model_get(b, arr[k]);
+
+		ck_assert_uint_eq(igr_array_len(x), igr_array_len(y));
+		ck_assert_int_eq(memcmp(x->data, y->data,
+					igr_array_len(x) * 4), 0);
+		/* other strata, another model */
+		ck_assert(memcmp(x->data, igr_model_get(c, arr[k])->data,
+				 igr_array_len(x) * 4) != 0);
+	}
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(
+				 igr_model_data(a), "strata")), 4);
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(
+				 igr_model_data(c), "strata")), 1);
+	ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(
+				 igr_model_data(e), "strata")), 4);
+#ifdef _OPENMP
+	omp_set_num_threads(1);
+#endif
+	igr_model_free(a);
+	igr_model_free(b);
+	igr_model_free(c);
+	igr_model_free(e);
+	igr_graph_free(g);
+}
+END_TEST
+
+/* An epoch: as many samples as edges (each block's share rounded), every
+ * one trained; the user and item rows of the graph all move, Adam's step
+ * count advances by about the steps of a serial epoch. */
+START_TEST(epoch_schedule)
+{
+	igr_graph *g = random_graph(300, 500, 8);
+	igr_csr *r = igr_learn_matrix(g, 0);
+	igr_learn_opts o;
+	igr_adam a;
+	igr_dsgd *s;
+	float *x, *x0;
+	size_t n, q;
+	uint64_t done;
+	double loss;
+	int cut, moved = 0;
+
+	ck_assert_ptr_nonnull(r);
+	igr_learn_defaults(&o, "mf");
+	o.dim = 4;
+	o.batch = 128;
+	n = ((size_t)r->nrows + r->ncols) * o.dim;
+	x = malloc(n * sizeof *x);
+	x0 = malloc(n * sizeof *x0);
+	for (q = 0; q < n; q++)
+		x[q] = x0[q] = (float)(q % 7) * 0.01f;
+	ck_assert_int_eq(igr_adam_init(&a, n), 0);
+	s = igr_dsgd_new(r, 4, &o, x, &a);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_le(igr_dsgd_samples(s), r->nnz + 16);
+	ck_assert_uint_ge(igr_dsgd_samples(s), r->nnz - 16);
+	ck_assert_int_eq(igr_dsgd_epoch(s, 0, 0.01f, 0, &loss, &done, &cut),
+			 0);
+	ck_assert_uint_eq(done, igr_dsgd_samples(s));
+	ck_assert_int_eq(cut, 0);
+	ck_assert(loss > 0);
+	/* 4 strata of steps of 128 / 4 pairs: the longest block's steps */
+	ck_assert_uint_ge(a.t, (r->nnz + 127) / 128);
+	ck_assert_uint_le(a.t, (r->nnz + 127) / 128 + 16);
+	for (q = 0; q < ((size_t)r->nrows + r->ncols); q++)
+		moved += memcmp(x + q * o.dim, x0 + q * o.dim,
+				o.dim * sizeof *x) != 0;
+	ck_assert_int_ge(moved, 300 + 450);
+	ck_assert_int_eq(igr_dsgd_gather(s, 1), 0);
+	igr_dsgd_free(s);
+	igr_adam_release(&a);
+	free(x);
+	free(x0);
+	igr_csr_free(r);
+	igr_graph_free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mf");
@@ -164,6 +319,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, gradient);
 	tcase_add_test(tc, deterministic_and_learns);
 	tcase_add_test(tc, fold_in_new_and_changed_users);
+	tcase_add_test(tc, strata_threads);
+	tcase_add_test(tc, epoch_schedule);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,10 +49,12 @@
 #include "lightgcn.h"
 #include "adam.h"
 #include "clock.h"
+#include "dsgd.h"
 #include "embed.h"
 #include "error.h"
 #include "learn.h"
 #include "model.h"
+#include "par.h"
 #include "sparse.h"
 #include "svd.h"
 #include "train.h"
@@ -157,9 +159,7 @@ struct trainer {
 	uint32_t *cand;       /* negatives - 1 extra candidates per sample */
 	float *sc;
 	double *sloss;
-	/* MF: sparse rows */
-	int32_t *slot;        /* per row of e0: slot in grad, or -1 */
-	uint32_t *rows;
+	igr_dsgd *ds;         /* MF: the DSGD schedule */
 };
 
 static void trainer_free(struct trainer *t)
@@ -180,8 +180,7 @@ static void trainer_free(struct trainer *t)
 	free(t->cand);
 	free(t->sc);
 	free(t->sloss);
-	free(t->slot);
-	free(t->rows);
+	igr_dsgd_free(t->ds);
 }
 
 /* Final embeddings from the parameters. */
@@ -217,9 +216,9 @@ static float conf(const igr_csr *r, uint32_t u, uint32_t i)
 }
 
 /* The gradient of the loss of the B triples in t->su/si/sj at the current
- * parameters (forward() done): LightGCN into the dense t->grad, MF into
- * rows t->rows[0..*NR) of t->grad.  Returns the sum of the BPR terms. */
-static double gradient(struct trainer *t, size_t b, size_t *nr_out)
+ * parameters (forward() done) into t->grad (LightGCN; MF trains by
+ * DSGD, dsgd.c).  Returns the sum of the BPR terms. */
+static double gradient(struct trainer *t, size_t b)
 {
 	const uint32_t d = t->d;
 	const size_t io = (size_t)t->nu * d;
@@ -228,7 +227,7 @@ static double gradient(struct trainer *t, size_t b, size_t *nr_out)
 	const int weighted = t->o->weight_power != 0;
 	double loss = 0;
 	int64_t s;
-	size_t q, k, nr = 0;
+	size_t q, k;
 
 	/* threads only pay off on big batches (and cost a lot on a loaded
 	 * machine) */
@@ -264,78 +263,43 @@ static double gradient(struct trainer *t, size_t b, size_t *nr_out)
 	}
 	for (q = 0; q < b; q++)
 		loss += t->sloss[q];
-	if (t->layers > 0) {
-		/* dL/dF on the batch rows, then back through the layers */
-		memset(t->grad, 0, t->n * sizeof *t->grad);
-		for (q = 0; q < b; q++) {
-			const float *fu = t->f + (size_t)t->su[q] * d;
-			const float *fi = t->f + io + (size_t)t->si[q] * d;
-			const float *fj = t->f + io + (size_t)t->sj[q] * d;
-			float *gu = t->grad + (size_t)t->su[q] * d;
-			float *gi = t->grad + io + (size_t)t->si[q] * d;
-			float *gj = t->grad + io + (size_t)t->sj[q] * d;
-			float c = t->sc[q];
+	/* dL/dF on the batch rows, then back through the layers */
+	memset(t->grad, 0, t->n * sizeof *t->grad);
+	for (q = 0; q < b; q++) {
+		const float *fu = t->f + (size_t)t->su[q] * d;
+		const float *fi = t->f + io + (size_t)t->si[q] * d;
+		const float *fj = t->f + io + (size_t)t->sj[q] * d;
+		float *gu = t->grad + (size_t)t->su[q] * d;
+		float *gi = t->grad + io + (size_t)t->si[q] * d;
+		float *gj = t->grad + io + (size_t)t->sj[q] * d;
+		float c = t->sc[q];
 
-			for (k = 0; k < d; k++) {
-				gu[k] += c * (fj[k] - fi[k]);
-				gi[k] -= c * fu[k];
-				gj[k] += c * fu[k];
-			}
+		for (k = 0; k < d; k++) {
+			gu[k] += c * (fj[k] - fi[k]);
+			gi[k] -= c * fu[k];
+			gj[k] += c * fu[k];
 		}
-		propagate(&t->a, t->layers, t->grad, d, t->grad, t->cur,
-			  t->tmp);
-		for (q = 0; q < b; q++) {
-			uint32_t rr[3] = { t->su[q], t->nu + t->si[q],
-					   t->nu + t->sj[q] };
-			int z;
-
-			for (z = 0; z < 3; z++) {
-				float *g = t->grad + (size_t)rr[z] * d;
-				const float *e = t->e0 + (size_t)rr[z] * d;
-
-				for (k = 0; k < d; k++)
-					g[k] += reg * inv_b * e[k];
-			}
-		}
-		*nr_out = 0;
-		return loss;
 	}
-	/* MF: gradients of the touched rows only */
+	propagate(&t->a, t->layers, t->grad, d, t->grad, t->cur, t->tmp);
 	for (q = 0; q < b; q++) {
 		uint32_t rr[3] = { t->su[q], t->nu + t->si[q],
 				   t->nu + t->sj[q] };
-		const float *fu = t->e0 + (size_t)rr[0] * d;
-		const float *fi = t->e0 + (size_t)rr[1] * d;
-		const float *fj = t->e0 + (size_t)rr[2] * d;
-		float *g[3];
-		float c = t->sc[q];
 		int z;
 
 		for (z = 0; z < 3; z++) {
-			if (t->slot[rr[z]] < 0) {
-				t->slot[rr[z]] = (int32_t)nr;
-				t->rows[nr] = rr[z];
-				memset(t->grad + nr * d, 0, d * sizeof *t->grad);
-				nr++;
-			}
-			g[z] = t->grad + (size_t)t->slot[rr[z]] * d;
-		}
-		for (k = 0; k < d; k++) {
-			g[0][k] += c * (fj[k] - fi[k]) + reg * inv_b * fu[k];
-			g[1][k] += -c * fu[k] + reg * inv_b * fi[k];
-			g[2][k] += c * fu[k] + reg * inv_b * fj[k];
+			float *g = t->grad + (size_t)rr[z] * d;
+			const float *e = t->e0 + (size_t)rr[z] * d;
+
+			for (k = 0; k < d; k++)
+				g[k] += reg * inv_b * e[k];
 		}
 	}
-	for (q = 0; q < nr; q++)
-		t->slot[t->rows[q]] = -1;
-	*nr_out = nr;
 	return loss;
 }
 
 /* One step on B sampled triples; returns the sum of their losses. */
 static double step(struct trainer *t, igr_rng *rng, size_t b, float lr)
 {
-	size_t nr;
 	double loss;
 
 	igr_bpr_sample(t->r, t->active, t->nactive, rng, b, t->su, t->si,
@@ -343,11 +307,42 @@ static double step(struct trainer *t, igr_rng *rng, size_t b, float lr)
 	if (t->cand != NULL)
 		igr_bpr_negatives(t->r, rng, t->su, b, t->o->negatives - 1,
 				  t->cand);
-	loss = gradient(t, b, &nr);
-	if (t->layers > 0)
-		igr_adam_step(&t->adam, t->e0, t->grad, lr);
-	else
-		igr_adam_rows(&t->adam, t->e0, t->grad, t->d, t->rows, nr, lr);
+	loss = gradient(t, b);
+	igr_adam_step(&t->adam, t->e0, t->grad, lr);
+	return loss;
+}
+
+/* igr_emb_loss_grad() of MF: the batch gradient the DSGD blocks use. */
+static double mf_loss_grad(uint32_t nu, size_t nrows, const float *e0,
+			   uint32_t d, const uint32_t *u, const uint32_t *i,
+			   const uint32_t *j, size_t b, double reg,
+			   float *grad)
+{
+	int32_t *slot = malloc((nrows + 1) * sizeof *slot);
+	uint32_t *rows = malloc((nrows + 1) * sizeof *rows);
+	float *g = malloc((nrows * d + 1) * sizeof *g);
+	float *c = malloc((b + 1) * sizeof *c);
+	double *terms = malloc((b + 1) * sizeof *terms), loss = NAN;
+	size_t q, nr;
+
+	if (slot && rows && g && c && terms) {
+		for (q = 0; q < nrows; q++)
+			slot[q] = -1;
+		loss = igr_mf_batch_grad(e0, nu, d, u, i, j, NULL, b, reg, c,
+					 terms, slot, rows, g, &nr) /
+		       (double)b;
+		memset(grad, 0, nrows * d * sizeof *grad);
+		for (q = 0; q < nr; q++)
+			memcpy(grad + (size_t)rows[q] * d, g + q * d,
+			       d * sizeof *grad);
+	} else {
+		igr_error("out of memory");
+	}
+	free(slot);
+	free(rows);
+	free(g);
+	free(c);
+	free(terms);
 	return loss;
 }
 
@@ -358,7 +353,7 @@ double igr_emb_loss_grad(const igr_csr *r, uint32_t layers, const float *e0,
 	struct trainer t;
 	igr_learn_opts o;
 	double loss = NAN, l2 = 0;
-	size_t nrows = (size_t)r->nrows + r->ncols, nr, q, k;
+	size_t nrows = (size_t)r->nrows + r->ncols, q, k;
 
 	memset(&t, 0, sizeof t);
 	igr_learn_defaults(&o, layers ? "lightgcn" : "mf");
@@ -377,15 +372,13 @@ double igr_emb_loss_grad(const igr_csr *r, uint32_t layers, const float *e0,
 	t.grad = malloc(t.n * sizeof *t.grad);
 	t.cur = malloc(t.n * sizeof *t.cur);
 	t.tmp = malloc(t.n * sizeof *t.tmp);
-	t.slot = malloc(nrows * sizeof *t.slot);
-	t.rows = malloc(nrows * sizeof *t.rows);
 	t.su = malloc(b * sizeof *t.su);
 	t.si = malloc(b * sizeof *t.si);
 	t.sj = malloc(b * sizeof *t.sj);
 	t.sc = malloc(b * sizeof *t.sc);
 	t.sloss = malloc(b * sizeof *t.sloss);
-	if (!t.e0 || !t.f || !t.grad || !t.cur || !t.tmp || !t.slot ||
-	    !t.rows || !t.su || !t.si || !t.sj || !t.sc || !t.sloss) {
+	if (!t.e0 || !t.f || !t.grad || !t.cur || !t.tmp || !t.su || !t.si ||
+	    !t.sj || !t.sc || !t.sloss) {
 		igr_error("out of memory");
 		goto out;
 	}
@@ -393,30 +386,24 @@ double igr_emb_loss_grad(const igr_csr *r, uint32_t layers, const float *e0,
 	memcpy(t.su, u, b * sizeof *t.su);
 	memcpy(t.si, i, b * sizeof *t.si);
 	memcpy(t.sj, j, b * sizeof *t.sj);
-	for (q = 0; q < nrows; q++)
-		t.slot[q] = -1;
 	forward(&t);
-	loss = gradient(&t, b, &nr) / (double)b;
+	loss = layers > 0 ? gradient(&t, b) / (double)b
+			  : mf_loss_grad(t.nu, nrows, t.e0, d, u, i, j, b, reg,
+					 grad);
 	for (q = 0; q < b; q++) {
 		uint32_t rr[3] = { u[q], t.nu + i[q], t.nu + j[q] };
 		int z;
 
 		for (z = 0; z < 3; z++)
 			for (k = 0; k < d; k++) {
-				double e = e0[(size_t)rr[z] * d + k];
+				double e = t.e0[(size_t)rr[z] * d + k];
 
 				l2 += e * e;
 			}
 	}
 	loss += reg / 2 * l2 / (double)b;
-	if (layers > 0) {
+	if (layers > 0)
 		memcpy(grad, t.grad, t.n * sizeof *grad);
-	} else {
-		memset(grad, 0, t.n * sizeof *grad);
-		for (q = 0; q < nr; q++)
-			memcpy(grad + (size_t)t.rows[q] * d,
-			       t.grad + q * d, d * sizeof *grad);
-	}
 out:
 	trainer_free(&t);
 	return loss;
@@ -645,45 +632,36 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		goto out;
 	t.e0 = malloc(t.n * sizeof *t.e0);
 	t.f = layers > 0 ? malloc(t.n * sizeof *t.f) : t.e0;
-	t.su = malloc((size_t)o->batch * sizeof *t.su);
-	t.si = malloc((size_t)o->batch * sizeof *t.si);
-	t.sj = malloc((size_t)o->batch * sizeof *t.sj);
-	t.sc = malloc((size_t)o->batch * sizeof *t.sc);
-	t.sloss = malloc((size_t)o->batch * sizeof *t.sloss);
-	if (o->negatives > 1) {
-		t.cand = malloc((size_t)o->batch * (o->negatives - 1) *
-				sizeof *t.cand);
-		if (t.cand == NULL) {
+	if (layers > 0) {
+		t.su = malloc((size_t)o->batch * sizeof *t.su);
+		t.si = malloc((size_t)o->batch * sizeof *t.si);
+		t.sj = malloc((size_t)o->batch * sizeof *t.sj);
+		t.sc = malloc((size_t)o->batch * sizeof *t.sc);
+		t.sloss = malloc((size_t)o->batch * sizeof *t.sloss);
+		t.grad = malloc(t.n * sizeof *t.grad);
+		t.cur = malloc(t.n * sizeof *t.cur);
+		t.tmp = malloc(t.n * sizeof *t.tmp);
+		if (o->negatives > 1 &&
+		    (t.cand = malloc((size_t)o->batch * (o->negatives - 1) *
+				     sizeof *t.cand)) == NULL) {
 			igr_error("out of memory");
 			goto out;
 		}
 	}
-	if (layers > 0) {
-		t.grad = malloc(t.n * sizeof *t.grad);
-		t.cur = malloc(t.n * sizeof *t.cur);
-		t.tmp = malloc(t.n * sizeof *t.tmp);
-	} else {
-		size_t nrows = (size_t)t.nu + t.ni, cap = 3 * (size_t)o->batch;
-
-		if (cap > nrows)
-			cap = nrows;
-		t.grad = malloc(cap * t.d * sizeof *t.grad);
-		t.rows = malloc(cap * sizeof *t.rows);
-		t.slot = malloc(nrows * sizeof *t.slot);
-		if (t.slot)
-			for (e = 0; e < nrows; e++)
-				t.slot[e] = -1;
-	}
-	if (o->valid != NULL)
+	/* the best parameters are rank 0's, which validates */
+	if (o->valid != NULL && igr_par_rank() == 0)
 		best = malloc(t.n * sizeof *best);
-	if (!t.e0 || !t.f || !t.su || !t.si || !t.sj || !t.sc || !t.sloss ||
-	    !t.grad || (layers > 0 && (!t.cur || !t.tmp)) ||
-	    (layers == 0 && (!t.rows || !t.slot)) ||
-	    (o->valid != NULL && best == NULL)) {
+	if (!t.e0 || !t.f ||
+	    (layers > 0 && (!t.su || !t.si || !t.sj || !t.sc || !t.sloss ||
+			    !t.grad || !t.cur || !t.tmp)) ||
+	    (o->valid != NULL && igr_par_rank() == 0 && best == NULL)) {
 		igr_error("out of memory");
 		goto out;
 	}
 	if (igr_adam_init(&t.adam, t.n) < 0)
+		goto out;
+	if (layers == 0 && (t.ds = igr_dsgd_new(t.r, o->strata, o, t.e0,
+						 &t.adam)) == NULL)
 		goto out;
 	/* N(0, init_std), as the reference code */
 	igr_rng_stream(&rng, o->seed, 0x696e6974, 0);
@@ -716,27 +694,54 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		    (igr_now() - start) / o->time_limit > frac)
 			frac = (igr_now() - start) / o->time_limit;
 		lr = (float)igr_learn_lr(o, frac);
+		/* several ranks: rank 0's clock */
+		if (o->time_limit > 0 && igr_par_bcast(&lr, sizeof lr) < 0)
+			goto out;
 
 		int cut = 0;
+		double part;
 
-		for (sp = 0; sp < steps && !cut; sp++) {
-			igr_rng_stream(&rng, o->seed, epoch + 1, sp);
-			forward(&t);
-			loss += step(&t, &rng, o->batch, lr);
-			examples += o->batch;
-			/* the time limit ends an epoch early */
-			cut = sp + 1 < steps && igr_learn_out_of_time(o, start);
+		if (t.ds != NULL) {
+			uint64_t done;
+
+			if (igr_dsgd_epoch(t.ds, epoch, lr, start, &loss,
+					   &done, &cut) < 0)
+				goto out;
+			examples += done;
+			st.loss = loss / (double)(done ? done : 1);
+			part = (double)done / (double)igr_dsgd_samples(t.ds);
+		} else {
+			for (sp = 0; sp < steps && !cut; sp++) {
+				igr_rng_stream(&rng, o->seed, epoch + 1, sp);
+				forward(&t);
+				loss += step(&t, &rng, o->batch, lr);
+				examples += o->batch;
+				/* the time limit ends an epoch early */
+				cut = sp + 1 < steps &&
+				      igr_learn_out_of_time(o, start);
+			}
+			st.loss = loss / ((double)sp * o->batch);
+			part = (double)sp / steps;
 		}
 		epoch++;
 		st.epoch = epoch;
-		st.loss = loss / ((double)sp * o->batch);
 		st.validated = 0;
-		if (cut && igr_learn_note_cut(m, epoch, (double)sp / steps) < 0)
+		if (cut && igr_learn_note_cut(m, epoch, part) < 0)
 			goto out;
 		int last = epoch == o->epochs || epoch == o->stop_epoch ||
 			   cut || igr_learn_out_of_time(o, start);
-		if (o->valid != NULL &&
-		    ((o->valid_every && epoch % o->valid_every == 0) || last)) {
+		if (o->time_limit > 0 && igr_par_bcast(&last, sizeof last) < 0)
+			goto out;
+		int valid = o->valid != NULL &&
+			    ((o->valid_every && epoch % o->valid_every == 0) ||
+			     last);
+		/* several ranks: rank 0 validates and checkpoints */
+		if (t.ds != NULL && (valid || (o->checkpoint != NULL &&
+					       (epoch % o->checkpoint_every ==
+							0 || last))) &&
+		    igr_dsgd_gather(t.ds, o->checkpoint != NULL) < 0)
+			goto out;
+		if (valid && igr_par_rank() == 0) {
 			forward(&t);
 			if (igr_valid_eval(o->valid, t.ni, o->valid_k, t.r,
 					   score_fn, &t, &st.recall,
@@ -756,7 +761,7 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		st.best_epoch = best_epoch;
 		st.best_recall = best_rec;
 		igr_learn_report(o, &st, start, examples);
-		if (o->checkpoint != NULL &&
+		if (o->checkpoint != NULL && igr_par_rank() == 0 &&
 		    (epoch % o->checkpoint_every == 0 || last) &&
 		    ckpt_save(&t, epoch, have_best ? best : NULL, best_epoch,
 			      best_rec, igr_now() - start) < 0)
@@ -764,6 +769,8 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		if (last)
 			break;
 	}
+	if (t.ds != NULL && igr_dsgd_gather(t.ds, 0) < 0)
+		goto out;
 	if (have_best)
 		memcpy(t.e0, best, t.n * sizeof *best);
 	forward(&t);
@@ -772,6 +779,10 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 
 		if (d == NULL ||
 		    !cJSON_AddNumberToObject(d, "epochs_run", epoch) ||
+		    (t.ds != NULL &&
+		     !cJSON_AddNumberToObject(d, "strata",
+					      igr_dsgd_strata(t.r,
+							      o->strata))) ||
 		    !cJSON_AddNumberToObject(d, "train_seconds",
 					     igr_now() - start) ||
 		    (have_best &&

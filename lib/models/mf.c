@@ -271,7 +271,13 @@ const struct igr_model_ops igr_mf_ops = {
 /* ---- the model type (train.h) ---------------------------------------- */
 
 
+static const struct igr_train_param p_strata = { "strata", IGR_P_INT, 1, 1024, "n",
+	  "mf: ranges of users and of items trained as DSGD\n"
+	  "blocks (default 4); the model depends on it, not on\n"
+	  "the threads or MPI ranks" };
+
 static const struct igr_train_param *const mf_params[] = {
+	&p_strata,
 	IGR_BPR_PARAMS,
 	NULL,
 };
@@ -279,6 +285,7 @@ static const struct igr_train_param *const mf_params[] = {
 const struct igr_model_type igr_mf_model = {
 	.name = "mf",
 	.help = "BPR matrix factorisation",
+	.parallel = 1,
 	.params = mf_params,
 	.rels = IGR_REL(IGR_USER, IGR_ITEM),
 	.train = igr_train_mf,

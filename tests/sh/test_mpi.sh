@@ -77,11 +77,17 @@ run() {
 
 # same_runs NAME ARGS...: every file the serial build's run writes
 # (stdout and its outputs in the run's directory) against the MPI build's
-# with 1 to 4 ranks
+# with 1 to 4 ranks; with SAME set, a file is compared by $SAME FILE1
+# FILE2 instead of cmp, and with PREP set, $PREP DIR runs first in each
+# run's directory
 same_runs() {
 	_name=$1
 	shift
 	rm -rf "$T/serial" "$T"/np?
+	for _d in serial np1 np2 np3 np4; do
+		mkdir -p "$T/$_d"
+		[ -z "${PREP:-}" ] || $PREP "$T/$_d"
+	done
 	NP= run serial "$S" "$@"
 	for n in 1 2 3 4; do
 		NP=$n run "np$n" "$M" "$@"
@@ -108,7 +114,7 @@ same_runs() {
 				done
 				continue
 			fi
-			cmp -s "$T/serial/$_f" "$T/np$n/$_f" ||
+			${SAME:-cmp -s} "$T/serial/$_f" "$T/np$n/$_f" ||
 				_diff="$_diff $_f"
 		done
 		if [ -z "$_diff" ]; then
@@ -381,5 +387,125 @@ else
 	refused "the serial build refuses 2 ranks (exit 2)" "$S" \
 		'built without MPI' igraph-recommend --model "$D/knn.igm" "$G"
 fi
+
+# ---- train: mf by DSGD strata ---------------------------------------------
+# model_bytes FILE: a model file (igraph-stream(5); a little-endian host)
+# with the times it records zeroed (training.seconds, training.time,
+# data.train_seconds, a checkpoint's elapsed, the seconds of data.curve):
+# every other byte, the arrays, the header and the CRC's place, as written.
+# (The models here are small: an array of 1 MiB or more follows a pad
+# whose length depends on the description's, and so on the times.)
+model_bytes() {
+	_jl=$(od -An -tu4 -j12 -N4 "$1" | tr -d ' ')
+	head -c 12 "$1"
+	dd if="$1" bs=1 skip=16 count="$_jl" 2>/dev/null |
+		sed -e 's/"\(seconds\|time\|train_seconds\|elapsed\)":[0-9.e+-]*/"\1":0/g' \
+			-e 's/\[\([0-9]*\),[0-9.e+-]*,/[\1,0,/g'
+	echo
+	tail -c +$((17 + _jl)) "$1" | head -c -4
+}
+
+# same_model FILE1 FILE2: the same model but for the times (model_bytes)
+same_model() {
+	# (stdout, empty with -o)
+	[ -s "$1" ] || { cmp -s "$1" "$2"; return; }
+	model_bytes "$1" >"$T/model1"
+	model_bytes "$2" >"$T/model2" 2>/dev/null
+	cmp -s "$T/model1" "$T/model2"
+}
+# same_models NAME ARGS...: igraph-train ARGS (writing the model and any
+# checkpoint in its directory, which starts with a copy of $CK as ck.igm
+# when set) on 1 to 4 ranks against the serial build (same_runs)
+seed_checkpoint() {
+	[ -z "${CK:-}" ] || cp "$CK" "$1/ck.igm"
+}
+same_models() {
+	_sm=$1
+	shift
+	SAME=same_model PREP=seed_checkpoint same_runs "$_sm" igraph-train "$@"
+}
+# (one thread a rank, as mpirun's OMP_NUM_THREADS=1: the header records it)
+MF="--model mf --epochs 3 --dim 8 --threads 1"
+# shellcheck disable=SC2086
+same_models "train mf" $MF -o m.igm "$G"
+# shellcheck disable=SC2086
+same_models "train mf --strata 3 --batch 100 --negatives 1 --int8" $MF \
+	--strata 3 --batch 100 --negatives 1 --int8 -o m.igm "$G"
+# shellcheck disable=SC2086
+same_models "train mf --weight-power 1 --init-svd 1" $MF \
+	--weight-power 1 --init-svd 1 -o m.igm "$G"
+# validation (rank 0 ranks the held-out items) and checkpoints (rank 0
+# writes them), then a resumed run on as many ranks
+# shellcheck disable=SC2086
+same_models "train mf --valid --checkpoint" $MF --valid "$D/test.igr" \
+	--valid-every 2 --checkpoint ck.igm -o m.igm "$G"
+# shellcheck disable=SC2086
+NP= run ck "$S" igraph-train $MF --epochs 2 --checkpoint ck.igm -o m.igm "$G"
+# shellcheck disable=SC2086
+CK=$T/ck/ck.igm same_models "train mf --resume" $MF --epochs 4 \
+	--checkpoint ck.igm --resume -o m.igm "$G"
+# shellcheck disable=SC2086
+IN=$G same_models "train mf, the graph on stdin" $MF -o m.igm -
+# the blocks do not depend on the threads either
+NP= run th "$S" igraph-train --model mf --epochs 3 --dim 8 --threads 2 \
+	-o m.igm "$G"
+model_bytes "$T/th/m.igm" | sed 's/"threads":2/"threads":1/' >"$T/th.bytes"
+# shellcheck disable=SC2086
+NP= run serial "$S" igraph-train $MF -o m.igm "$G"
+model_bytes "$T/serial/m.igm" >"$T/serial.bytes"
+same "train mf: 2 threads, the bytes of 1" "$T/serial.bytes" "$T/th.bytes"
+
+# -v: the bytes each rank sent, item blocks and the gather
+# shellcheck disable=SC2086
+NP=3 run v "$M" igraph-train -v $MF -o m.igm "$G"
+if grep -q 'mpi: 3 ranks, bytes sent per rank: [0-9]* [0-9]* [0-9]*$' \
+	"$T/v/err" &&
+	grep -q 'mpi: mf: item blocks: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' \
+		"$T/v/err" &&
+	grep -q 'mpi: mf: gather: [0-9]* [1-9][0-9]* [1-9][0-9]*$' "$T/v/err"
+then
+	pass "train mf -v: bytes sent per rank, item blocks, gather"
+else
+	fail "train mf -v: bytes sent per rank, item blocks, gather" \
+		"$(cat "$T/v/err")"
+fi
+# a time limit on several ranks: rank 0's clock, every rank stops together
+NP=3 run tl "$M" igraph-train --model mf --dim 8 --batch 1 --epochs 100000 \
+	--time-limit 1s -o m.igm "$G"
+_rc=$?
+if [ "$_rc" = 0 ] && grep -aq '"epochs_run":[1-9][0-9]\{0,2\},' "$T/tl/m.igm"
+then
+	pass "train mf --time-limit on 3 ranks"
+else
+	fail "train mf --time-limit on 3 ranks" "exit $_rc" \
+		"$(head -n 3 "$T/tl/err")"
+fi
+
+# a rank that fails (its graph cannot be read) or is killed mid-run:
+# exit non-zero, the old -o file kept, no temporary file (the lock file
+# may stay: io.h)
+train_fails() { # NAME SCRIPT (rank 1 runs it first)
+	mkdir -p "$T/tf"
+	echo old >"$T/tf/m.igm"
+	NP=3 run tf "$M" sh -c "if [ \"\$OMPI_COMM_WORLD_RANK\" = 1 ]; then
+		$2
+		fi
+		exec igraph-train --model mf --dim 8 --epochs 400 -o m.igm '$G'"
+	_rc=$?
+	if [ "$_rc" -ne 0 ] && [ "$(cat "$T/tf/m.igm")" = old ] &&
+		! ls "$T/tf" | grep -q tmp; then
+		pass "$1: exit $_rc, the old -o file kept"
+	else
+		fail "$1" "exit $_rc; files: $(ls "$T/tf" | tr '\n' ' ')" \
+			"$(head -n 3 "$T/tf/err")"
+	fi
+}
+train_fails "train mf: rank 1 cannot read the graph" \
+	"exec igraph-train --model mf --dim 8 -o m.igm '$T/missing.igr'"
+train_fails "train mf: rank 1 killed mid-run" \
+	"(sleep 1; kill -9 \$\$) &"
+refused "train: other models refuse 2 ranks (exit 2)" "$M" \
+	'model itemknn runs on one rank only' igraph-train --model itemknn \
+	-o o.igm "$G"
 
 finish
