@@ -3,6 +3,7 @@
 #include "error.h"
 #include "graph.h"
 #include "model.h"
+#include "par.h"
 #include "stream.h"
 #include "train.h"
 
@@ -22,6 +23,7 @@ static const struct igr_cli_cmd cmd = {
 	.accepts = IGR_CO_OUTPUT | IGR_CO_VERBOSE | IGR_CO_QUIET |
 		   IGR_CO_PROGRESS | IGR_CO_THREADS | IGR_CO_SEED |
 		   IGR_CO_MEMORY,
+	.parallel = 1,
 	.operands = "[graph | events]",
 	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
 		 "events stream for the sequence model (seq), and write it to\n"
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
 	const struct igr_train_param *p;
 	const struct igr_model_type *tr;
 	struct igr_train_ctx ctx;
-	const char *model = NULL, *path;
+	const char *model = NULL, *arg, *path;
 	cJSON *params = cJSON_CreateObject();
 	igr_reader *r;
 	igr_graph *g;
@@ -168,7 +170,12 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
-	path = optind < argc ? argv[optind] : "-";
+	if (igr_par_size() > 1 && !tr->parallel)
+		igr_usage_error("--model %s trains on one rank only (the "
+				"launcher started %d)", tr->name,
+				igr_par_size());
+	arg = optind < argc ? argv[optind] : "-";
+	path = igr_cli_input(arg);
 	if (cli.output == NULL && isatty(STDOUT_FILENO))
 		igr_usage_error("the model is binary: give -o FILE or redirect "
 				"standard output");
@@ -177,7 +184,7 @@ int main(int argc, char **argv)
 	ctx.params = params;
 	ctx.threads = cli.threads;
 	ctx.seed = cli.seed_set ? cli.seed : 1;
-	ctx.source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	ctx.source = strcmp(arg, "-") == 0 ? "<stdin>" : arg;
 	ctx.report = igr_cli_report(&cli);
 	if (tr->check != NULL && tr->check(&ctx) < 0)
 		igr_usage_error("%s", igr_errmsg());
@@ -227,7 +234,8 @@ int main(int argc, char **argv)
 		igr_info(&cli, "%zu array%s stored as int8 rows", nq,
 			 nq == 1 ? "" : "s");
 	}
-	if (igr_model_save(m, cli.output) < 0)
+	/* several ranks: every rank trained, rank 0 writes the model */
+	if (igr_par_rank() == 0 && igr_model_save(m, cli.output) < 0)
 		igr_die_lib();
 	if (g != NULL)
 		igr_info(&cli,

@@ -209,19 +209,165 @@ int igr_par_agree(int rc)
 	return -1;
 }
 
-int igr_par_sum_u64(uint64_t *v, size_t n)
+/* Element-wise sums over the ranks, in place, of N values of SIZE bytes
+ * and type T, in pieces: MPI counts are ints. */
+static int sum_in_place(void *v, size_t n, size_t size, MPI_Datatype t)
 {
-	/* in pieces: MPI counts are ints */
-	size_t per = PIECE / sizeof *v, i;
+	size_t per = PIECE / size, i;
 
 	for (i = 0; size_ > 1 && i < n; i += per) {
 		int m = (int)(n - i < per ? n - i : per);
-		count((uint64_t)m * sizeof *v);
-		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v + i, m, MPI_UINT64_T,
-					MPI_SUM, MPI_COMM_WORLD),
+		count((uint64_t)m * size);
+		MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, (char *)v + i * size, m,
+					t, MPI_SUM, MPI_COMM_WORLD),
 			  "MPI_Allreduce");
 	}
 	return 0;
+}
+
+int igr_par_sum_u64(uint64_t *v, size_t n)
+{
+	return sum_in_place(v, n, sizeof *v, MPI_UINT64_T);
+}
+
+int igr_par_sum_f64(double *v, size_t n)
+{
+	return sum_in_place(v, n, sizeof *v, MPI_DOUBLE);
+}
+
+int igr_par_sum_f32(float *v, size_t n)
+{
+	return sum_in_place(v, n, sizeof *v, MPI_FLOAT);
+}
+
+/* The blocks of igr_par_reduce_scatter_f32 and igr_par_allgather_f32 go
+ * in rounds of at most ROWS rows a rank (about PIECE bytes each): round
+ * Q's counts (floats) and displacements into COUNTS and DISPLS, rank r's
+ * rows from BOUNDS[r] + Q ROWS.  The rounds' number is returned by
+ * block_rounds(). */
+static size_t block_rows(size_t unit)
+{
+	size_t rows = PIECE / sizeof(float) / (unit ? unit : 1);
+
+	return rows ? rows : 1;
+}
+
+static size_t block_rounds(const size_t *bounds, size_t unit)
+{
+	size_t most = 0, rows = block_rows(unit);
+	int r;
+
+	for (r = 0; r < size_; r++)
+		if (bounds[r + 1] - bounds[r] > most)
+			most = bounds[r + 1] - bounds[r];
+	return (most + rows - 1) / rows;
+}
+
+static void block_round(const size_t *bounds, size_t unit, size_t q,
+			int *counts, int *displs)
+{
+	size_t rows = block_rows(unit), off = 0;
+	int r;
+
+	for (r = 0; r < size_; r++) {
+		size_t a = bounds[r] + q * rows, e = bounds[r + 1];
+
+		if (a > e)
+			a = e;
+		if (e - a > rows)
+			e = a + rows;
+		counts[r] = (int)((e - a) * unit);
+		displs[r] = (int)off;
+		off += (e - a) * unit;
+	}
+}
+
+/* the rounds' buffers: counts, displacements and a packed round */
+static int block_bufs(size_t unit, int **counts, int **displs, float **tmp)
+{
+	*counts = malloc((size_t)size_ * sizeof **counts);
+	*displs = malloc((size_t)size_ * sizeof **displs);
+	*tmp = malloc((size_t)size_ * block_rows(unit) * unit * sizeof **tmp);
+	if (*counts == NULL || *displs == NULL || *tmp == NULL) {
+		free(*counts);
+		free(*displs);
+		free(*tmp);
+		return igr_error("out of memory");
+	}
+	return 0;
+}
+
+int igr_par_reduce_scatter_f32(float *v, const size_t *bounds, size_t unit)
+{
+	size_t rounds, q, rows = block_rows(unit);
+	int *counts, *displs, r, rc = 0;
+	float *tmp;
+
+	if (size_ == 1)
+		return 0;
+	if (block_bufs(unit, &counts, &displs, &tmp) < 0)
+		return -1;
+	rounds = block_rounds(bounds, unit);
+	for (q = 0; rc == 0 && q < rounds; q++) {
+		int code;
+
+		block_round(bounds, unit, q, counts, displs);
+		for (r = 0; r < size_; r++)
+			memcpy(tmp + displs[r],
+			       v + (bounds[r] + q * rows) * unit,
+			       (size_t)counts[r] * sizeof *tmp);
+		count((uint64_t)(displs[size_ - 1] + counts[size_ - 1]) *
+		      sizeof *tmp);
+		code = MPI_Reduce_scatter(MPI_IN_PLACE, tmp, counts, MPI_FLOAT,
+					  MPI_SUM, MPI_COMM_WORLD);
+		if (code != MPI_SUCCESS)
+			rc = mpi_fail("MPI_Reduce_scatter", code);
+		else
+			memcpy(v + (bounds[rank_] + q * rows) * unit, tmp,
+			       (size_t)counts[rank_] * sizeof *tmp);
+	}
+	free(counts);
+	free(displs);
+	free(tmp);
+	return rc;
+}
+
+int igr_par_allgather_f32(float *v, const size_t *bounds, size_t unit)
+{
+	size_t rounds, q, rows = block_rows(unit);
+	int *counts, *displs, r, rc = 0;
+	float *tmp;
+
+	if (size_ == 1)
+		return 0;
+	if (block_bufs(unit, &counts, &displs, &tmp) < 0)
+		return -1;
+	rounds = block_rounds(bounds, unit);
+	for (q = 0; rc == 0 && q < rounds; q++) {
+		int code;
+
+		block_round(bounds, unit, q, counts, displs);
+		memcpy(tmp + displs[rank_],
+		       v + (bounds[rank_] + q * rows) * unit,
+		       (size_t)counts[rank_] * sizeof *tmp);
+		count((uint64_t)counts[rank_] * sizeof *tmp *
+		      (uint64_t)(size_ - 1));
+		code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, tmp,
+				      counts, displs, MPI_FLOAT,
+				      MPI_COMM_WORLD);
+		if (code != MPI_SUCCESS) {
+			rc = mpi_fail("MPI_Allgatherv", code);
+			break;
+		}
+		for (r = 0; r < size_; r++)
+			memcpy(v + (bounds[r] + q * rows) * unit,
+			       tmp + displs[r],
+			       (size_t)counts[r] * sizeof *tmp);
+	}
+	free(counts);
+	free(displs);
+	free(tmp);
+	return rc;
 }
 
 int igr_par_bcast(void *p, size_t n)
@@ -394,6 +540,36 @@ int igr_par_sum_u64(uint64_t *v, size_t n)
 {
 	(void)v;
 	(void)n;
+	return 0;
+}
+
+int igr_par_sum_f64(double *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	return 0;
+}
+
+int igr_par_sum_f32(float *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	return 0;
+}
+
+int igr_par_reduce_scatter_f32(float *v, const size_t *bounds, size_t unit)
+{
+	(void)v;
+	(void)bounds;
+	(void)unit;
+	return 0;
+}
+
+int igr_par_allgather_f32(float *v, const size_t *bounds, size_t unit)
+{
+	(void)v;
+	(void)bounds;
+	(void)unit;
 	return 0;
 }
 

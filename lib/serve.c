@@ -648,9 +648,12 @@ int igr_serve_range(const igr_csr *c, const uint32_t *ids, size_t n,
 		return 0;
 	if ((w = malloc((n ? n : 1) * sizeof *w)) == NULL)
 		return igr_error("out of memory");
-	for (i = 0; i < n; i++)
-		w[i] = 1 + (c != NULL && ids[i] < c->nrows
-				    ? igr_csr_degree(c, ids[i]) : 0);
+	for (i = 0; i < n; i++) {
+		uint32_t id = ids != NULL ? ids[i] : (uint32_t)i;
+
+		w[i] = 1 + (c != NULL && id < c->nrows
+				    ? igr_csr_degree(c, id) : 0);
+	}
 	rc = igr_par_range(w, n, lo, hi);
 	free(w);
 	return rc;

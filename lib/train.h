@@ -100,6 +100,10 @@ struct igr_model_type {
 	int (*check)(const struct igr_train_ctx *ctx);
 	/* Serving (model.h); its name is the type's. */
 	const struct igr_model_ops *ops;
+	/* 1: train() runs on the ranks of a parallel run (par.h), every rank
+	 * called alike, each rank's model the same (rank 0's is written);
+	 * 0: igraph-train refuses more than one rank for it. */
+	int parallel;
 };
 
 /* The registry (model_registry.c): every model type, in --help order,

@@ -339,4 +339,66 @@ else
 		'built without MPI' igraph-recommend --model "$D/knn.igm" "$G"
 fi
 
+# ---- train gf ----------------------------------------------------------
+# gf trained on 1 to 4 ranks (each rank its users' rows of R~, the column
+# sums, products and small Gram matrices summed by MPI) against the
+# serial model (tests/model_diff.c): the same settings (the tuner's
+# choices, in the model's params); on 1 rank the same arrays; on 2 to 4
+# lambda, h, coef and the degree scalings within 1e-5 normwise, the
+# singular vectors (item_vm) within 1e-3 (near-equal singular values make
+# single vectors move with any change of summation order: the serial
+# build on 1 and on 2 threads differs by 3e-4 on this graph); the
+# recommendations of each model the serial recall@20 to four decimals;
+# -v gives the bytes of each step; other models refuse several ranks.
+DIFF=$IGRAPH_TESTBIN/model_diff
+GF="--model gf --rank 64 --tune-users 200"
+# recall20 RECS: recall@20 of RECS on the test days, four decimals
+recall20() {
+	ig eval --truth "$D/test.igr" -k 20 "$1" |
+		awk '$1 == "recall" && $2 == 20 { printf "%.4f\n", $3 }'
+}
+# shellcheck disable=SC2086
+OMP_NUM_THREADS=1 ig train $GF -o "$D/gf.igm" "$G" 2>/dev/null &&
+	ig recommend --model "$D/gf.igm" -k 20 -o "$D/gf-recs.igr" "$G"
+gf_recall=$(recall20 "$D/gf-recs.igr")
+check "gf: the serial model and its recall@20" test -n "$gf_recall"
+for n in 1 2 3 4; do
+	tol="1e-5 item_vm=1e-3"
+	[ "$n" = 1 ] && tol=0
+	# shellcheck disable=SC2086
+	NP=$n run "gf$n" "$M" igraph-train $GF -o gf.igm "$G"
+	_rc=$?
+	# shellcheck disable=SC2086
+	if [ "$_rc" = 0 ] && "$DIFF" "$D/gf.igm" "$T/gf$n/gf.igm" $tol \
+		>"$T/gf$n/diff" 2>&1; then
+		pass "train gf on $n ranks: the serial settings, arrays within $tol"
+	else
+		fail "train gf on $n ranks: the serial settings, arrays within $tol" \
+			"exit $_rc" "$(cat "$T/gf$n/diff" "$T/gf$n/err")"
+		continue
+	fi
+	ig recommend --model "$T/gf$n/gf.igm" -k 20 -o "$T/gf$n/recs.igr" \
+		"$G" && _r=$(recall20 "$T/gf$n/recs.igr")
+	if [ "${_r:-}" = "$gf_recall" ]; then
+		pass "train gf on $n ranks: recall@20 $gf_recall, the serial one"
+	else
+		fail "train gf on $n ranks: recall@20 ${_r:-none}" \
+			"serial: $gf_recall"
+	fi
+done
+# shellcheck disable=SC2086
+NP=2 run gfv "$M" igraph-train -v $GF -o gf.igm "$G"
+if grep -q 'mpi: 2 ranks, bytes sent per rank: [0-9]* [0-9]*$' \
+	"$T/gfv/err" &&
+	grep -q 'mpi: columns: [1-9][0-9]* [1-9][0-9]*$' "$T/gfv/err" &&
+	grep -q 'mpi: svd: [1-9][0-9]* [1-9][0-9]*$' "$T/gfv/err" &&
+	grep -q 'mpi: tune: [1-9][0-9]* [1-9][0-9]*$' "$T/gfv/err"; then
+	pass "train gf -v: bytes sent per rank, columns, svd and tune"
+else
+	fail "train gf -v: bytes sent per rank, columns, svd and tune" \
+		"$(grep mpi: "$T/gfv/err")"
+fi
+refused "train --model itemknn refuses 2 ranks (exit 2)" "$M" \
+	'trains on one rank only' igraph-train --model itemknn -o o.igm "$G"
+
 finish
