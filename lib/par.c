@@ -282,92 +282,77 @@ static void block_round(const size_t *bounds, size_t unit, size_t q,
 	}
 }
 
-/* the rounds' buffers: counts, displacements and a packed round */
-static int block_bufs(size_t unit, int **counts, int **displs, float **tmp)
+/* The reduce-scatter (GATHER 0) or the allgather (1) of the row blocks of
+ * V, round by round through a packed buffer. */
+static int blocks(float *v, const size_t *bounds, size_t unit, int gather)
 {
-	*counts = malloc((size_t)size_ * sizeof **counts);
-	*displs = malloc((size_t)size_ * sizeof **displs);
-	*tmp = malloc((size_t)size_ * block_rows(unit) * unit * sizeof **tmp);
-	if (*counts == NULL || *displs == NULL || *tmp == NULL) {
-		free(*counts);
-		free(*displs);
-		free(*tmp);
-		return igr_error("out of memory");
+	size_t rounds, q, rows = block_rows(unit);
+	int *counts, *displs, r, rc = 0;
+	float *tmp;
+
+	if (size_ == 1)
+		return 0;
+	counts = malloc((size_t)size_ * sizeof *counts);
+	displs = malloc((size_t)size_ * sizeof *displs);
+	tmp = malloc((size_t)size_ * rows * unit * sizeof *tmp);
+	if (counts == NULL || displs == NULL || tmp == NULL) {
+		rc = igr_error("out of memory");
+		goto out;
 	}
-	return 0;
+	rounds = block_rounds(bounds, unit);
+	for (q = 0; rc == 0 && q < rounds; q++) {
+		float *mine = v + (bounds[rank_] + q * rows) * unit;
+		int code;
+
+		block_round(bounds, unit, q, counts, displs);
+		for (r = 0; r < size_; r++)
+			if (r == rank_ || !gather)
+				memcpy(tmp + displs[r],
+				       v + (bounds[r] + q * rows) * unit,
+				       (size_t)counts[r] * sizeof *tmp);
+		if (gather) {
+			count((uint64_t)counts[rank_] * sizeof *tmp *
+			      (uint64_t)(size_ - 1));
+			code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL,
+					      tmp, counts, displs, MPI_FLOAT,
+					      MPI_COMM_WORLD);
+		} else {
+			count((uint64_t)(displs[size_ - 1] + counts[size_ - 1]) *
+			      sizeof *tmp);
+			/* in place: the sum of this rank's block comes back
+			 * at the start of TMP */
+			code = MPI_Reduce_scatter(MPI_IN_PLACE, tmp, counts,
+						  MPI_FLOAT, MPI_SUM,
+						  MPI_COMM_WORLD);
+		}
+		if (code != MPI_SUCCESS) {
+			rc = mpi_fail(gather ? "MPI_Allgatherv"
+					     : "MPI_Reduce_scatter", code);
+			break;
+		}
+		if (!gather)
+			memcpy(mine, tmp, (size_t)counts[rank_] * sizeof *tmp);
+		else
+			for (r = 0; r < size_; r++)
+				memcpy(v + (bounds[r] + q * rows) * unit,
+				       tmp + displs[r],
+				       (size_t)counts[r] * sizeof *tmp);
+	}
+out:
+	free(counts);
+	free(displs);
+	free(tmp);
+	return rc;
 }
 
 int igr_par_reduce_scatter_f32(float *v, const size_t *bounds, size_t unit)
 {
-	size_t rounds, q, rows = block_rows(unit);
-	int *counts, *displs, r, rc = 0;
-	float *tmp;
-
-	if (size_ == 1)
-		return 0;
-	if (block_bufs(unit, &counts, &displs, &tmp) < 0)
-		return -1;
-	rounds = block_rounds(bounds, unit);
-	for (q = 0; rc == 0 && q < rounds; q++) {
-		int code;
-
-		block_round(bounds, unit, q, counts, displs);
-		for (r = 0; r < size_; r++)
-			memcpy(tmp + displs[r],
-			       v + (bounds[r] + q * rows) * unit,
-			       (size_t)counts[r] * sizeof *tmp);
-		count((uint64_t)(displs[size_ - 1] + counts[size_ - 1]) *
-		      sizeof *tmp);
-		code = MPI_Reduce_scatter(MPI_IN_PLACE, tmp, counts, MPI_FLOAT,
-					  MPI_SUM, MPI_COMM_WORLD);
-		if (code != MPI_SUCCESS)
-			rc = mpi_fail("MPI_Reduce_scatter", code);
-		else
-			memcpy(v + (bounds[rank_] + q * rows) * unit, tmp,
-			       (size_t)counts[rank_] * sizeof *tmp);
-	}
-	free(counts);
-	free(displs);
-	free(tmp);
-	return rc;
+	return blocks(v, bounds, unit, 0);
 }
 
 int igr_par_allgather_f32(float *v, const size_t *bounds, size_t unit)
 {
-	size_t rounds, q, rows = block_rows(unit);
-	int *counts, *displs, r, rc = 0;
-	float *tmp;
-
-	if (size_ == 1)
-		return 0;
-	if (block_bufs(unit, &counts, &displs, &tmp) < 0)
-		return -1;
-	rounds = block_rounds(bounds, unit);
-	for (q = 0; rc == 0 && q < rounds; q++) {
-		int code;
-
-		block_round(bounds, unit, q, counts, displs);
-		memcpy(tmp + displs[rank_],
-		       v + (bounds[rank_] + q * rows) * unit,
-		       (size_t)counts[rank_] * sizeof *tmp);
-		count((uint64_t)counts[rank_] * sizeof *tmp *
-		      (uint64_t)(size_ - 1));
-		code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, tmp,
-				      counts, displs, MPI_FLOAT,
-				      MPI_COMM_WORLD);
-		if (code != MPI_SUCCESS) {
-			rc = mpi_fail("MPI_Allgatherv", code);
-			break;
-		}
-		for (r = 0; r < size_; r++)
-			memcpy(v + (bounds[r] + q * rows) * unit,
-			       tmp + displs[r],
-			       (size_t)counts[r] * sizeof *tmp);
-	}
-	free(counts);
-	free(displs);
-	free(tmp);
-	return rc;
+	return blocks(v, bounds, unit, 1);
 }
 
 int igr_par_bcast(void *p, size_t n)
