@@ -1471,6 +1471,8 @@ static int cache_powers(struct tune_run *t, double norm, double keep,
 			return 0; /* no room: score from scratch */
 		}
 	}
+	if (upto > t->hhi)
+		upto = (uint32_t)t->hhi;
 	for (u0 = sl->done; u0 < upto; u0 += bs) {
 		uint32_t nb = upto - u0 < bs ? upto - u0 : bs;
 		float *out[IGR_GF_MAXEXACT];
@@ -1510,13 +1512,13 @@ static int score_range(struct tune_run *t, double norm, double keep,
 		       double *sn)
 {
 	igr_valid part = *t->split->held;
-	uint32_t a = from > t->hlo ? from : (uint32_t)t->hlo;
-	uint32_t b = to < t->hhi ? to : (uint32_t)t->hhi;
+	/* this rank's users among them: [a, b), within [from, to) (empty
+	 * when its range is wholly before or after) */
+	uint32_t a = t->hlo < from ? from : t->hlo > to ? to : (uint32_t)t->hlo;
+	uint32_t b = t->hhi < a ? a : t->hhi > to ? to : (uint32_t)t->hhi;
 	double r = 0, n = 0, sums[2];
 	int rc;
 
-	if (a > b)
-		a = b;
 	rc = cache_powers(t, norm, keep, b);
 	part.users += a;
 	part.nlisted = b - a;
