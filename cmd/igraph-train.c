@@ -207,7 +207,8 @@ int main(int argc, char **argv)
 
 	/* a model of another input reads the stream itself (mlp: features) */
 	m = g != NULL ? tr->train(g, &ctx) : tr->train_stream(r, &ctx);
-	if (m == NULL)
+	/* several ranks: on together only when every rank has its model */
+	if (igr_par_agree(m == NULL ? -1 : 0) < 0)
 		igr_die_lib();
 	igr_reader_close(r);
 	t2 = igr_now();

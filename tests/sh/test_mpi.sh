@@ -388,6 +388,21 @@ for n in 1 2 3 4 6; do
 			"serial: $gf_recall"
 	fi
 done
+# bspm's sharpened ideal term (item_vm's second half, P applied by the
+# ranks' sums), edge weights, on 3 ranks
+B="--model gf --no-tune --filter bspm --rank 32 --weight-power 1"
+# shellcheck disable=SC2086
+OMP_NUM_THREADS=1 ig train $B -o "$D/gfb.igm" "$G" 2>/dev/null
+# shellcheck disable=SC2086
+NP=3 run gfb "$M" igraph-train $B -o gf.igm "$G"
+_rc=$?
+if [ "$_rc" = 0 ] && "$DIFF" "$D/gfb.igm" "$T/gfb/gf.igm" 1e-5 item_vm=1e-3 \
+	>"$T/gfb/diff" 2>&1 && grep -q '^item_dinv' "$T/gfb/diff"; then
+	pass "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3"
+else
+	fail "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
+		"exit $_rc" "$(cat "$T/gfb/diff" "$T/gfb/err")"
+fi
 # shellcheck disable=SC2086
 NP=2 run gfv "$M" igraph-train -v $GF -o gf.igm "$G"
 if grep -q 'mpi: 2 ranks, bytes sent per rank: [0-9]* [0-9]*$' \
