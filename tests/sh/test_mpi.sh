@@ -403,6 +403,20 @@ else
 	fail "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
 		"exit $_rc" "$(cat "$T/gfb/diff" "$T/gfb/err")"
 fi
+# rank 1 killed mid-run (after 2 s of a training that takes longer): a
+# non-zero exit, the old -o file kept
+mkdir -p "$T/gfk"
+echo old >"$T/gfk/gf.igm"
+NP=3 run gfk "$M" sh -c "if [ \"\$OMPI_COMM_WORLD_RANK\" = 1 ]; then
+	exec timeout -s KILL 2 igraph-train --model gf -o gf.igm '$G'; fi
+	exec igraph-train --model gf -o gf.igm '$G'"
+_rc=$?
+if [ "$_rc" -ne 0 ] && [ "$(cat "$T/gfk/gf.igm")" = old ]; then
+	pass "train gf, rank 1 killed: exit $_rc, the old -o file kept"
+else
+	fail "train gf, rank 1 killed" "exit $_rc; files: $(ls "$T/gfk")" \
+		"$(head -n 3 "$T/gfk/err")"
+fi
 # shellcheck disable=SC2086
 NP=2 run gfv "$M" igraph-train -v $GF -o gf.igm "$G"
 if grep -q 'mpi: 2 ranks, bytes sent per rank: [0-9]* [0-9]*$' \
