@@ -27,8 +27,8 @@ static const struct igr_cli_cmd cmd = {
 	.operands = "[graph | events]",
 	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
 		 "events stream for the sequence model (seq), and write it to\n"
-		 "FILE (-o) or standard output.  The graph filter (gf) trains on\n"
-		 "several MPI ranks too (mpirun -np N igraph-train --model gf ...,\n"
+		 "FILE (-o) or standard output.  gf and lightgcn train on several\n"
+		 "MPI ranks too (mpirun -np N igraph-train --model gf ...,\n"
 		 "srun --mpi=pmix ...: igraph-train(1), Several ranks).",
 };
 
