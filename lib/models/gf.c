@@ -57,6 +57,14 @@
  * Dynamic update: prepare() takes the sparse parts from the CURRENT graph,
  * so new users and new edges score at once; V, M and the degree scalings
  * stay those of training until the next retrain.
+ *
+ * Several ranks (par.h, igraph-train(1)): each rank holds the rows of a
+ * range of users (struct gf_rows); the column sums, the SVD's products
+ * and small Gram matrices (svd.h, split) and the ideal term's P X are
+ * summed over the ranks; the tuner scores its held-out users by range and
+ * gathers their figures, so every rank makes the same choices as one
+ * rank would.  Sums in another order: arrays within about 1e-6 of the
+ * serial ones, single singular vectors of near-equal values more.
  */
 #include "gf.h"
 #include "embed.h"
@@ -302,8 +310,8 @@ static void gf_rows_free(struct gf_rows *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* P for R, the column sums into DC (ncols); WHOLE: the whole R~ too.
- * Serial: igr_gf_norm().  0 or -1. */
+/* R~ of R into P, the column sums into DC (ncols); WHOLE: the whole R~
+ * too.  One rank: igr_gf_norm().  0 or -1. */
 static int gf_rows_make(const igr_csr *r, double *dc, int whole,
 			struct gf_rows *p)
 {
