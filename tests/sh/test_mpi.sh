@@ -389,8 +389,10 @@ for n in 1 2 3 4 6; do
 	fi
 done
 # bspm's sharpened ideal term (item_vm's second half, P applied by the
-# ranks' sums), edge weights, on 3 ranks
-B="--model gf --no-tune --filter bspm --rank 32 --weight-power 1"
+# ranks' sums), edge weights, on 3 ranks; 480 SVD vectors (the item
+# blocks of 17 MB go in several rounds of the reduce-scatter)
+B="--model gf --no-tune --filter bspm --rank 32 --svd-oversample 448"
+B="$B --weight-power 1"
 # shellcheck disable=SC2086
 OMP_NUM_THREADS=1 ig train $B -o "$D/gfb.igm" "$G" 2>/dev/null
 # shellcheck disable=SC2086
