@@ -115,6 +115,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB_A) tests/testutil.h
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $< $(LIB_A) $(CHECK_LIBS) \
 		$(LIBS) $(EXTRA_LDFLAGS) -o $@
 
+# tools of the shell tests (tests/model_diff.c: models within a tolerance)
+TEST_TOOLS := $(BUILD)/tests/model_diff
+
 # failure injection shim for the shell tests (LD_PRELOAD)
 INJECT := $(BUILD)/tests/libinject.so
 $(INJECT): tests/inject.c
@@ -140,7 +143,7 @@ mpi-cmds:
 	@$(MAKE) --no-print-directory MPI=1 BUILD=$(BUILD)/mpi all
 
 # The test suite: Check unit suites, then the shell tests, one summary.
-check: $(CMDS) $(CHECKS) $(INJECT) $(MPI_DEP)
+check: $(CMDS) $(CHECKS) $(INJECT) $(TEST_TOOLS) $(MPI_DEP)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		IGRAPH_MPI_BIN=$(MPI_BIN) MPI_TESTS=$(MPI_TESTS) ./tests/run.sh
 
@@ -148,7 +151,7 @@ unit: $(CHECKS)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		./tests/run.sh --unit
 
-shell: $(CMDS) $(INJECT) $(MPI_DEP)
+shell: $(CMDS) $(INJECT) $(TEST_TOOLS) $(MPI_DEP)
 	@IGRAPH_BIN=$(abspath $(BUILD)/bin) IGRAPH_TESTBIN=$(abspath $(BUILD)/tests) \
 		IGRAPH_MPI_BIN=$(MPI_BIN) MPI_TESTS=$(MPI_TESTS) ./tests/run.sh --shell
 

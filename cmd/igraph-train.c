@@ -27,7 +27,9 @@ static const struct igr_cli_cmd cmd = {
 	.operands = "[graph | events]",
 	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
 		 "events stream for the sequence model (seq), and write it to\n"
-		 "FILE (-o) or standard output.",
+		 "FILE (-o) or standard output.  gf and lightgcn train on several\n"
+		 "MPI ranks too (mpirun -np N igraph-train --model gf ...,\n"
+		 "srun --mpi=pmix ...: igraph-train(1), Several ranks).",
 };
 
 /* Every model type's options, each once, in registry order: a model's
@@ -93,7 +95,7 @@ int main(int argc, char **argv)
 	const struct igr_train_param *p;
 	const struct igr_model_type *tr;
 	struct igr_train_ctx ctx;
-	const char *model = NULL, *path;
+	const char *model = NULL, *arg, *path;
 	cJSON *params = cJSON_CreateObject();
 	igr_reader *r;
 	igr_graph *g;
@@ -171,10 +173,11 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		igr_usage_error("one graph at most (got %d)", argc - optind);
 	if (igr_par_size() > 1 && !tr->parallel)
-		igr_usage_error("--model %s runs on one rank only (the "
+		igr_usage_error("--model %s trains on one rank only (the "
 				"launcher started %d): run it without mpirun "
 				"or srun", tr->name, igr_par_size());
-	path = optind < argc ? argv[optind] : "-";
+	arg = optind < argc ? argv[optind] : "-";
+	path = igr_cli_input(arg);
 	if (cli.output == NULL && isatty(STDOUT_FILENO))
 		igr_usage_error("the model is binary: give -o FILE or redirect "
 				"standard output");
@@ -183,13 +186,13 @@ int main(int argc, char **argv)
 	ctx.params = params;
 	ctx.threads = cli.threads;
 	ctx.seed = cli.seed_set ? cli.seed : 1;
-	ctx.source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	ctx.source = strcmp(arg, "-") == 0 ? "<stdin>" : arg;
 	ctx.report = igr_cli_report(&cli);
 	if (tr->check != NULL && tr->check(&ctx) < 0)
 		igr_usage_error("%s", igr_errmsg());
 
 	/* several ranks: each reads the graph (rank 0 alone stdin) */
-	r = igr_reader_open(igr_cli_input(path), tr->input_kind ? tr->input_kind
+	r = igr_reader_open(path, tr->input_kind ? tr->input_kind
 						  : IGR_KIND_GRAPH);
 	if (r == NULL)
 		igr_die_lib();
@@ -205,7 +208,8 @@ int main(int argc, char **argv)
 
 	/* a model of another input reads the stream itself (mlp: features) */
 	m = g != NULL ? tr->train(g, &ctx) : tr->train_stream(r, &ctx);
-	if (m == NULL)
+	/* several ranks: on together only when every rank has its model */
+	if (igr_par_agree(m == NULL ? -1 : 0) < 0)
 		igr_die_lib();
 	igr_reader_close(r);
 	t2 = igr_now();
@@ -238,6 +242,7 @@ int main(int argc, char **argv)
 		igr_info(&cli, "%zu array%s stored as int8 rows", nq,
 			 nq == 1 ? "" : "s");
 	}
+	/* several ranks: every rank trained, rank 0 writes the model */
 	if (igr_par_rank() == 0 && igr_model_save(m, cli.output) < 0)
 		igr_die_lib();
 	if (g != NULL)

@@ -98,8 +98,23 @@ int igr_par_agree(int rc) IGR_PAR_WUR;
 /* Element-wise sums over the ranks, in place, of N values. */
 int igr_par_sum_u64(uint64_t *v, size_t n) IGR_PAR_WUR;
 
-/* The same for doubles (in no fixed order: for reports, not results). */
+/* The same for doubles and floats (their sums are in MPI's order, which
+ * is not one rank's: the last bits may differ from a serial sum). */
 int igr_par_sum_f64(double *v, size_t n) IGR_PAR_WUR;
+int igr_par_sum_f32(float *v, size_t n) IGR_PAR_WUR;
+
+/* Blocks of rows of V, UNIT floats a row, rank r's the rows [BOUNDS[r],
+ * BOUNDS[r + 1]) (BOUNDS: size + 1 entries, BOUNDS[0] = 0, as
+ * igr_par_split's).  Reduce-scatter: every rank passes its V, all rows;
+ * each gets its own block summed over the ranks, in place (the other
+ * rows are left as they were).  Allgather: each rank's block to every
+ * rank, in place.  Both in rounds of about 4 MiB a rank (MPI counts are
+ * ints); an allgather counts its block once per receiving rank, a
+ * reduce-scatter its V once. */
+int igr_par_reduce_scatter_f32(float *v, const size_t *bounds,
+			       size_t unit) IGR_PAR_WUR;
+int igr_par_allgather_f32(float *v, const size_t *bounds,
+			  size_t unit) IGR_PAR_WUR;
 
 /* Rank 0's N bytes at P to every rank's P. */
 int igr_par_bcast(void *p, size_t n) IGR_PAR_WUR;

@@ -635,24 +635,44 @@ static int write_batch(igr_serve *s, const struct igr_audience *q)
 	return 0;
 }
 
-int igr_serve_range(const igr_csr *c, const uint32_t *ids, size_t n,
-		    size_t *lo, size_t *hi)
+int igr_serve_bounds(const igr_csr *c, const uint32_t *ids, size_t n,
+		     size_t *bounds)
 {
 	uint64_t *w;
 	size_t i;
+
+	if ((w = malloc((n ? n : 1) * sizeof *w)) == NULL)
+		return igr_error("out of memory");
+	for (i = 0; i < n; i++) {
+		uint32_t id = ids != NULL ? ids[i] : (uint32_t)i;
+
+		w[i] = 1 + (c != NULL && id < c->nrows
+				    ? igr_csr_degree(c, id) : 0);
+	}
+	igr_par_split(w, n, igr_par_size(), bounds);
+	free(w);
+	return 0;
+}
+
+int igr_serve_range(const igr_csr *c, const uint32_t *ids, size_t n,
+		    size_t *lo, size_t *hi)
+{
+	size_t *b;
 	int rc;
 
 	*lo = 0;
 	*hi = n;
 	if (igr_par_size() == 1)
 		return 0;
-	if ((w = malloc((n ? n : 1) * sizeof *w)) == NULL)
+	b = malloc(((size_t)igr_par_size() + 1) * sizeof *b);
+	if (b == NULL)
 		return igr_error("out of memory");
-	for (i = 0; i < n; i++)
-		w[i] = 1 + (c != NULL && ids[i] < c->nrows
-				    ? igr_csr_degree(c, ids[i]) : 0);
-	rc = igr_par_range(w, n, lo, hi);
-	free(w);
+	rc = igr_serve_bounds(c, ids, n, b);
+	if (rc == 0) {
+		*lo = b[igr_par_rank()];
+		*hi = b[igr_par_rank() + 1];
+	}
+	free(b);
 	return rc;
 }
 

@@ -67,9 +67,14 @@ int igr_rec_index_open(igr_rec *rec, const char *name,
 
 /* This rank's share [*LO, *HI) of the N ids IDS (rows of C, which may
  * be NULL), balanced by their edges in C plus one each (a query without
- * edges still costs its scoring); all of them on one rank.  0 or -1. */
+ * edges still costs its scoring); all of them on one rank.  IDS NULL:
+ * the ids 0 .. N-1 (every row of C).  0 or -1. */
 int igr_serve_range(const igr_csr *c, const uint32_t *ids, size_t n,
 		    size_t *lo, size_t *hi) IGR_WUR;
+/* Every rank's share: rank r's is [BOUNDS[r], BOUNDS[r + 1]) (BOUNDS:
+ * igr_par_size() + 1 entries).  0 or -1. */
+int igr_serve_bounds(const igr_csr *c, const uint32_t *ids, size_t n,
+		     size_t *bounds) IGR_WUR;
 
 enum igr_serve_mode {
 	IGR_SERVE_USERS,    /* top-K items per user */

@@ -11,26 +11,34 @@
 igr_csr *igr_csr_scaled(const igr_csr *a, const float *rows, const float *cols,
 			double power)
 {
-	igr_csr *b = igr_csr_empty(a->nrows, a->ncols);
+	return igr_csr_scaled_rows(a, 0, a->nrows, rows, cols, power);
+}
+
+igr_csr *igr_csr_scaled_rows(const igr_csr *a, uint32_t lo, uint32_t hi,
+			     const float *rows, const float *cols, double power)
+{
+	igr_csr *b = igr_csr_empty(hi - lo, a->ncols);
+	uint64_t base = a->ptr[lo], nnz = a->ptr[hi] - base;
 	uint32_t r;
 
 	if (b == NULL)
 		return NULL;
 	free(b->idx);
 	free(b->w);
-	b->idx = malloc((a->nnz ? a->nnz : 1) * sizeof *b->idx);
-	b->w = malloc((a->nnz ? a->nnz : 1) * sizeof *b->w);
+	b->idx = malloc((nnz ? nnz : 1) * sizeof *b->idx);
+	b->w = malloc((nnz ? nnz : 1) * sizeof *b->w);
 	if (b->idx == NULL || b->w == NULL) {
 		igr_csr_free(b);
 		return igr_error("out of memory"), NULL;
 	}
-	b->nnz = a->nnz;
-	memcpy(b->ptr, a->ptr, ((size_t)a->nrows + 1) * sizeof *b->ptr);
-	if (a->nnz)
-		memcpy(b->idx, a->idx, a->nnz * sizeof *b->idx);
-	for (r = 0; r < a->nrows; r++) {
+	b->nnz = nnz;
+	for (r = lo; r <= hi; r++)
+		b->ptr[r - lo] = a->ptr[r] - base;
+	if (nnz)
+		memcpy(b->idx, a->idx + base, nnz * sizeof *b->idx);
+	for (r = lo; r < hi; r++) {
 		uint64_t e;
-		float rs = rows ? rows[r] : 1.0f;
+		float rs = rows ? rows[r - lo] : 1.0f;
 
 		for (e = a->ptr[r]; e < a->ptr[r + 1]; e++) {
 			double w = a->w[e];
@@ -43,7 +51,8 @@ igr_csr *igr_csr_scaled(const igr_csr *a, const float *rows, const float *cols,
 						 r, a->idx[e], w), NULL;
 			}
 			w = power == 0 ? 1.0 : power == 1 ? w : pow(w, power);
-			b->w[e] = (float)(rs * w * (cols ? cols[a->idx[e]] : 1.0f));
+			b->w[e - base] = (float)(rs * w *
+						 (cols ? cols[a->idx[e]] : 1.0f));
 		}
 	}
 	return b;

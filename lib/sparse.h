@@ -32,6 +32,12 @@
 igr_csr *igr_csr_scaled(const igr_csr *a, const float *rows, const float *cols,
 			double power) IGR_WUR;
 
+/* The same for A's rows LO .. HI-1 only (HI - LO rows, ROWS[r - LO] the
+ * scale of row r): a rank's rows of a matrix split by rows (par.h). */
+igr_csr *igr_csr_scaled_rows(const igr_csr *a, uint32_t lo, uint32_t hi,
+			     const float *rows, const float *cols,
+			     double power) IGR_WUR;
+
 /* Sums of the weights of each row (OUT[nrows]) / column (OUT[ncols]). */
 void igr_csr_row_sums(const igr_csr *a, double *out);
 void igr_csr_col_sums(const igr_csr *a, double *out);

@@ -14,7 +14,7 @@
  * Determinism: the Gaussian test matrix comes from SEED; the sparse
  * products are thread-count independent (sparse.h); the dense QR and SVD
  * are OpenBLAS/LAPACK, whose blocking may change the last bits with a
- * different thread count.
+ * different thread count (or rank count, split below).
  */
 #ifndef IGR_SVD_H
 #define IGR_SVD_H
@@ -29,6 +29,14 @@ typedef struct igr_svd_opts {
 	uint32_t oversample; /* extra test vectors (e.g. 32 .. 128) */
 	uint32_t iters;      /* subspace iterations (e.g. 2 .. 8) */
 	uint64_t seed;
+	/* 1: A holds this rank's rows of a matrix split by rows over the
+	 * ranks of a parallel run (par.h; on one rank, the whole matrix):
+	 * every rank calls with its rows, in rank order, and gets the whole
+	 * S and V, and in U its own rows.  The products' sums over the ranks
+	 * and the small Gram matrices go by MPI (allreduce, reduce-scatter
+	 * of item blocks, allgather): the result is the serial one to about
+	 * 1e-6, not to the bit (the sums' order differs). */
+	int split;
 } igr_svd_opts;
 
 /* Top K singular triplets of A (m x n, AT its transpose): A ~= U S V^T.

@@ -98,8 +98,10 @@ struct igr_model_type {
 	 * a usage error and costs no reading; -1 with the error set.  NULL:
 	 * nothing to check. */
 	int (*check)(const struct igr_train_ctx *ctx);
-	/* 1: trains on several MPI ranks (par.h), the model the same bytes
-	 * as on one; 0: igraph-train refuses more than one rank. */
+	/* 1: train() runs on the ranks of a parallel run (par.h), every rank
+	 * called alike, each rank's model the same (rank 0's is written):
+	 * mf the serial bytes, gf and lightgcn the serial arrays within
+	 * rounding; 0: igraph-train refuses more than one rank for it. */
 	int parallel;
 	/* Serving (model.h); its name is the type's. */
 	const struct igr_model_ops *ops;

@@ -17,7 +17,7 @@
 START_TEST(svd_reconstructs)
 {
 	igr_csr *a = tu_random_csr(40, 15, 0.3, 9), *at = igr_csr_transpose(a);
-	igr_svd_opts o = { 15, 8, 3, 11 };
+	igr_svd_opts o = { 15, 8, 3, 11, 0 };
 	float s[15], v[15 * 15], u[40 * 15];
 	uint32_t i, j, c;
 
@@ -65,7 +65,7 @@ START_TEST(svd_truncated_values)
 	 * singular values to 1% relative with 4 iterations (the gf
 	 * default) and to 0.1% with 8 */
 	igr_csr *a = tu_random_csr(300, 120, 0.05, 3), *at = igr_csr_transpose(a);
-	igr_svd_opts o = { 10, 20, 4, 5 };
+	igr_svd_opts o = { 10, 20, 4, 5, 0 };
 	double ref[120];
 	float s[10], v[120 * 10];
 	uint32_t c, it;
@@ -96,7 +96,7 @@ START_TEST(svd_rank_deficient)
 	float *w = malloc((size_t)m * n * sizeof *w);
 	uint64_t nnz = 0;
 	igr_csr *a, *at;
-	igr_svd_opts o = { 8, 4, 3, 7 };
+	igr_svd_opts o = { 8, 4, 3, 7, 0 };
 	float s[8], v[24 * 8], u[60 * 8];
 
 	for (i = 0; i < m; i++)

@@ -57,6 +57,14 @@
  * Dynamic update: prepare() takes the sparse parts from the CURRENT graph,
  * so new users and new edges score at once; V, M and the degree scalings
  * stay those of training until the next retrain.
+ *
+ * Several ranks (par.h, igraph-train(1)): each rank holds the rows of a
+ * range of users (struct gf_rows); the column sums, the SVD's products
+ * and small Gram matrices (svd.h, split) and the ideal term's P X are
+ * summed over the ranks; the tuner scores its held-out users by range and
+ * gathers their figures, so every rank makes the same choices as one
+ * rank would.  Sums in another order: arrays within about 1e-6 of the
+ * serial ones, single singular vectors of near-equal values more.
  */
 #include "gf.h"
 #include "embed.h"
@@ -65,6 +73,8 @@
 #include "learn.h"
 #include "mem.h"
 #include "model.h"
+#include "par.h"
+#include "serve.h"
 #include "sparse.h"
 #include "svd.h"
 #include "train.h"
@@ -230,12 +240,14 @@ static int fit_poly(const double *a, double L, uint32_t d, double *e)
 /* ---- the item side ---------------------------------------------------- */
 
 /* W = P X = R~^T (R~ X) for the items x K block X; TMP is users x K; W
- * may be X (X is read into TMP first). */
-static void gram_apply(const igr_csr *rn, const igr_csr *rnt, const float *x,
-		       size_t k, float *tmp, float *w)
+ * may be X (X is read into TMP first).  SPLIT: RN holds this rank's
+ * users (gf_rows), and W is summed over the ranks.  0 or -1. */
+static int gram_apply(const igr_csr *rn, const igr_csr *rnt, int split,
+		      const float *x, size_t k, float *tmp, float *w)
 {
 	igr_spmm(rn, x, k, 1, 0, tmp);
 	igr_spmm(rnt, tmp, k, 1, 0, w);
+	return split ? igr_par_sum_f32(w, (size_t)rnt->nrows * k) : 0;
 }
 
 int igr_gf_norm(const igr_csr *r, igr_csr **rn, igr_csr **rnt, double *dc)
@@ -270,6 +282,90 @@ out:
 	free(du);
 	if (d != dc)
 		free(d);
+	free(su);
+	free(si);
+	return ret;
+}
+
+/* R~ for a fit on the ranks of a parallel run (par.h): each rank takes
+ * the users of a range balanced by edge count, the column sums Di are
+ * summed over the ranks, and the products over users (the SVD's, the
+ * sharpened ideal term's P X) are this rank's rows' part, summed by MPI.
+ * On one rank RN is the whole R~, as igr_gf_norm() gives it. */
+struct gf_rows {
+	igr_csr *rn, *rnt;    /* this rank's rows of R~, their transpose */
+	igr_csr *all, *allt;  /* the whole R~ for scoring (WHOLE), or NULL;
+				 on one rank RN itself */
+	int split;            /* several ranks: RN is this rank's rows */
+};
+
+static void gf_rows_free(struct gf_rows *p)
+{
+	if (p->all != p->rn) {
+		igr_csr_free(p->all);
+		igr_csr_free(p->allt);
+	}
+	igr_csr_free(p->rn);
+	igr_csr_free(p->rnt);
+	memset(p, 0, sizeof *p);
+}
+
+/* R~ of R into P, the column sums into DC (ncols); WHOLE: the whole R~
+ * too.  One rank: igr_gf_norm().  0 or -1. */
+static int gf_rows_make(const igr_csr *r, double *dc, int whole,
+			struct gf_rows *p)
+{
+	size_t lo, hi, nu;
+	igr_csr *sl = NULL;
+	double *du = NULL;
+	float *su = NULL, *si = NULL;
+	int ret = -1;
+
+	memset(p, 0, sizeof *p);
+	if (igr_par_size() == 1) {
+		if (igr_gf_norm(r, &p->rn, &p->rnt, dc) < 0)
+			return -1;
+		p->all = whole ? p->rn : NULL;
+		p->allt = whole ? p->rnt : NULL;
+		return 0;
+	}
+	p->split = 1;
+	if (igr_serve_range(r, NULL, r->nrows, &lo, &hi) < 0)
+		return -1;
+	nu = whole ? r->nrows : hi - lo;
+	sl = igr_csr_scaled_rows(r, (uint32_t)lo, (uint32_t)hi, NULL, NULL, 1);
+	du = malloc((nu + 1) * sizeof *du);
+	su = malloc((nu + 1) * sizeof *su);
+	si = malloc(((size_t)r->ncols + 1) * sizeof *si);
+	if (sl == NULL || !du || !su || !si) {
+		if (sl != NULL)
+			igr_error("out of memory");
+		goto out;
+	}
+	/* Di: this rank's users' column sums, summed over the ranks */
+	igr_csr_col_sums(sl, dc);
+	if (igr_par_sum_f64(dc, r->ncols) < 0)
+		goto out;
+	igr_inv_pow(dc, r->ncols, 0.5, si);
+	igr_csr_row_sums(sl, du);
+	igr_inv_pow(du, hi - lo, 0.5, su);
+	p->rn = igr_csr_scaled(sl, su, si, 1);
+	if (p->rn == NULL || (p->rnt = igr_csr_transpose(p->rn)) == NULL)
+		goto out;
+	if (whole) {
+		igr_csr_row_sums(r, du);
+		igr_inv_pow(du, r->nrows, 0.5, su);
+		p->all = igr_csr_scaled(r, su, si, 1);
+		if (p->all == NULL ||
+		    (p->allt = igr_csr_transpose(p->all)) == NULL)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		gf_rows_free(p);
+	igr_csr_free(sl);
+	free(du);
 	free(su);
 	free(si);
 	return ret;
@@ -313,9 +409,11 @@ static int spectral_fold(igr_gf_side *f)
 	return 0;
 }
 
-int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
-		      const igr_csr *rn, const igr_csr *rnt, const double *dc,
-		      const float *sv, const float *v, uint32_t kv)
+/* igr_gf_side_build() with R~ split by users (gram_apply's SPLIT) */
+static int side_build(igr_gf_side *f, const igr_gf_spec *s,
+		      const igr_csr *rn, const igr_csr *rnt, int split,
+		      const double *dc, const float *sv, const float *v,
+		      uint32_t kv)
 {
 	double a[IGR_GF_MAXDEG + 1], e[IGR_GF_MAXEXACT + 1];
 	uint32_t ni = rn->ncols, k = s->rank < kv ? s->rank : kv, w, c, j;
@@ -401,7 +499,8 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 			float cj = (float)(taylor_coef(j) * pow(t, j));
 
 			/* acc = P acc in place: R~ acc into TMP first */
-			gram_apply(rn, rnt, acc, k, tmp, acc);
+			if (gram_apply(rn, rnt, split, acc, k, tmp, acc) < 0)
+				goto fail;
 			for (i = 0; i < (size_t)ni * k; i++)
 				acc[i] += cj * z[i];
 		}
@@ -416,11 +515,20 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 	free(tmp);
 	return spectral_fold(f);
 oom:
+	igr_error("out of memory");
+fail:
 	free(z);
 	free(acc);
 	free(tmp);
 	igr_gf_side_free(f);
-	return igr_error("out of memory");
+	return -1;
+}
+
+int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
+		      const igr_csr *rn, const igr_csr *rnt, const double *dc,
+		      const float *sv, const float *v, uint32_t kv)
+{
+	return side_build(f, s, rn, rnt, 0, dc, sv, v, kv);
 }
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -772,11 +880,21 @@ int igr_gf_score_powers(const igr_gf_scorer *sc, igr_gf_ws *ws,
 
 /* ---- fitting ---------------------------------------------------------- */
 
+static int gf_svd(const igr_csr *rn, const igr_csr *rnt, int split,
+		  uint32_t k, const igr_learn_opts *o, float *s, float *v);
+
 int igr_gf_svd(const igr_csr *rn, const igr_csr *rnt, uint32_t k,
 	       const igr_learn_opts *o, float *s, float *v)
 {
+	return gf_svd(rn, rnt, 0, k, o, s, v);
+}
+
+static int gf_svd(const igr_csr *rn, const igr_csr *rnt, int split,
+		  uint32_t k, const igr_learn_opts *o, float *s, float *v)
+{
 	igr_svd_opts so = { 0 };
 
+	so.split = split;
 	so.k = k;
 	so.oversample = o->svd_oversample;
 	so.iters = o->svd_iters;
@@ -853,7 +971,8 @@ static int side_to_model(igr_model *m, igr_gf_side *f)
 
 int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
 {
-	igr_csr *r = NULL, *rn = NULL, *rnt = NULL;
+	igr_csr *r = NULL;
+	struct gf_rows p = { 0 };
 	double *dc = NULL;
 	float *s = NULL, *v = NULL;
 	igr_gf_spec spec;
@@ -881,17 +1000,23 @@ int igr_gf_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o)
 		igr_error("out of memory");
 		goto out;
 	}
-	if (igr_gf_norm(r, &rn, &rnt, dc) < 0 ||
-	    igr_gf_svd(rn, rnt, k, o, s, v) < 0 ||
-	    igr_gf_side_build(&f, &spec, rn, rnt, dc, s, v, k) < 0 ||
+	/* on several ranks each its users' rows, the sums by MPI: the bytes
+	 * of each step (-v) */
+	igr_par_step("columns");
+	if (gf_rows_make(r, dc, 0, &p) < 0)
+		goto out;
+	igr_par_step("svd");
+	if (gf_svd(p.rn, p.rnt, p.split, k, o, s, v) < 0)
+		goto out;
+	igr_par_step("filter");
+	if (side_build(&f, &spec, p.rn, p.rnt, p.split, dc, s, v, k) < 0 ||
 	    side_to_model(m, &f) < 0)
 		goto out;
 	ret = 0;
 out:
 	igr_gf_side_free(&f);
 	igr_csr_free(r);
-	igr_csr_free(rn);
-	igr_csr_free(rnt);
+	gf_rows_free(&p);
 	free(dc);
 	free(s);
 	free(v);
@@ -1256,7 +1381,11 @@ struct pw_slot {
 
 struct tune_run {
 	const igr_tune_split *split;
-	igr_csr *rn, *rnt;
+	struct gf_rows p;        /* R~ of the held-out graph: rows, whole */
+	/* the held-out users this rank scores, [hlo, hhi) of held->users
+	 * (all on one rank); their per-user figures are gathered so that
+	 * every rank makes the serial run's choices */
+	size_t hlo, hhi;
 	double *dc;
 	float *sv, *v;
 	uint32_t kv;
@@ -1297,13 +1426,16 @@ static int score_cb(void *ctx, const uint32_t *users, size_t nu, float *out)
 	if (t->cur == NULL)
 		return igr_gf_score(&t->sc, t->ws, users, nu, out);
 	for (j = 0; j < t->sc.side.nexact; j++)
-		pw[j] = t->cur->pw[j] + off * nir;
+		pw[j] = t->cur->pw[j] + (off - t->hlo) * nir;
 	return igr_gf_score_powers(&t->sc, t->ws, users, nu, pw, nir, out);
 }
 
-/* Make t->cur the slot of normalisation NORM, filled for the first UPTO
- * held-out users; the slot of KEEP (the best's normalisation) is not
- * reused.  t->cur stays NULL when a slot would not fit. */
+/* Make t->cur the slot of normalisation NORM, filled for this rank's
+ * held-out users below UPTO (from t->hlo; a slot holds t->hlo ..
+ * t->hhi - 1); the slot of KEEP (the best's normalisation) is not
+ * reused.  t->cur stays NULL when a slot would not fit (the sizes are
+ * those of every held-out user, so that one rank and several take the
+ * same way). */
 static int cache_powers(struct tune_run *t, double norm, double keep,
 			uint32_t upto)
 {
@@ -1336,23 +1468,25 @@ static int cache_powers(struct tune_run *t, double norm, double keep,
 	if (!sl->used || sl->norm != norm) {
 		sl->used = 1;
 		sl->norm = norm;
-		sl->done = 0;
+		sl->done = (uint32_t)t->hlo;
 	}
 	for (j = 0; j < e; j++) {
 		if (sl->pw[j] == NULL)
-			sl->pw[j] = igr_alloc_large((size_t)h->nlisted * nir,
+			sl->pw[j] = igr_alloc_large((t->hhi - t->hlo) * nir + 1,
 						    sizeof(float));
 		if (sl->pw[j] == NULL) {
 			sl->used = 0;
 			return 0; /* no room: score from scratch */
 		}
 	}
+	if (upto > t->hhi)
+		upto = (uint32_t)t->hhi;
 	for (u0 = sl->done; u0 < upto; u0 += bs) {
 		uint32_t nb = upto - u0 < bs ? upto - u0 : bs;
 		float *out[IGR_GF_MAXEXACT];
 
 		for (j = 0; j < e; j++)
-			out[j] = sl->pw[j] + (size_t)u0 * nir;
+			out[j] = sl->pw[j] + (u0 - t->hlo) * nir;
 		if (igr_gf_powers(&t->sc, t->ws, h->users + u0, nb, out,
 				  nir) < 0) {
 			sl->used = 0;
@@ -1378,23 +1512,41 @@ static int same_spec(const igr_gf_spec *a, const igr_gf_spec *b)
 /* Score the held-out users FROM .. TO-1 with the side in t->sc (of
  * normalisation NORM; KEEP is the best's): their
  * recall@20 into EACH + FROM, the sums of recall and NDCG added to *SR,
- * *SN.  0 or -1. */
+ * *SN.  On several ranks each scores its users among them and every rank
+ * gets all their recalls (each user's from one rank: the serial values)
+ * and the sums.  0 or -1. */
 static int score_range(struct tune_run *t, double norm, double keep,
 		       uint32_t from, uint32_t to, double *each, double *sr,
 		       double *sn)
 {
 	igr_valid part = *t->split->held;
-	double r, n;
+	/* this rank's users among them: [a, b), within [from, to) (empty
+	 * when its range is wholly before or after) */
+	uint32_t a = t->hlo < from ? from : t->hlo > to ? to : (uint32_t)t->hlo;
+	uint32_t b = t->hhi < a ? a : t->hhi > to ? to : (uint32_t)t->hhi;
+	double r = 0, n = 0, sums[2];
+	int rc;
 
-	if (cache_powers(t, norm, keep, to) < 0)
+	rc = cache_powers(t, norm, keep, b);
+	part.users += a;
+	part.nlisted = b - a;
+	if (rc == 0 && b > a)
+		rc = igr_valid_eval_each(&part, t->sc.ni, 20, t->split->train,
+					 score_cb, t, &r, &n, each + a);
+	if (igr_par_agree(rc) < 0)
 		return -1;
-	part.users += from;
-	part.nlisted = to - from;
-	if (igr_valid_eval_each(&part, t->sc.ni, 20, t->split->train, score_cb,
-				t, &r, &n, each + from) < 0)
-		return -1;
-	*sr += r * (to - from);
-	*sn += n * (to - from);
+	sums[0] = r * (b - a);
+	sums[1] = n * (b - a);
+	if (t->p.split) {
+		/* the others' users are 0 here: their sums are exact */
+		memset(each + from, 0, (a - from) * sizeof *each);
+		memset(each + b, 0, (to - b) * sizeof *each);
+		if (igr_par_sum_f64(each + from, to - from) < 0 ||
+		    igr_par_sum_f64(sums, 2) < 0)
+			return -1;
+	}
+	*sr += sums[0];
+	*sn += sums[1];
 	return 0;
 }
 
@@ -1425,14 +1577,14 @@ static int try_spec(struct tune_run *t, const igr_gf_spec *s, int ref,
 	if (each == NULL)
 		return igr_error("out of memory");
 	memset(&t->sc, 0, sizeof t->sc);
-	if (igr_gf_side_build(&t->sc.side, s, t->rn, t->rnt, t->dc, t->sv,
-			      t->v, t->kv) < 0) {
+	if (side_build(&t->sc.side, s, t->p.rn, t->p.rnt, t->p.split, t->dc,
+		       t->sv, t->v, t->kv) < 0) {
 		free(each);
 		return -1;
 	}
 	t->sc.r = t->split->train;
-	t->sc.rn = t->rn;
-	t->sc.rnt = t->rnt;
+	t->sc.rn = t->p.all;
+	t->sc.rnt = t->p.allt;
 	t->sc.ni = t->split->train->ncols;
 	done = 0;
 	rc = 0;
@@ -1553,6 +1705,7 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 	memset(&split, 0, sizeof split);
 	if (r == NULL)
 		return -1;
+	igr_par_step("tune");
 	/* the edge times are the graph's, not the copy's */
 	if (ui != NULL && ui->last_ts != NULL && ui->nnz == r->nnz)
 		r->last_ts = ui->last_ts;
@@ -1594,10 +1747,15 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 		igr_learn_opts oh = *o;
 
 		oh.svd_iters = (o->svd_iters + 1) / 2;
-		if (igr_gf_norm(split.train, &t.rn, &t.rnt, t.dc) < 0 ||
-		    igr_gf_svd(t.rn, t.rnt, kmax, &oh, t.sv, t.v) < 0)
+		if (gf_rows_make(split.train, t.dc, 1, &t.p) < 0 ||
+		    gf_svd(t.p.rn, t.p.rnt, t.p.split, kmax, &oh, t.sv,
+			   t.v) < 0)
 			goto out;
 	}
+	/* the held-out users scored here */
+	if (igr_serve_range(split.train, split.held->users,
+			    split.held->nlisted, &t.hlo, &t.hhi) < 0)
+		goto out;
 	igr_report_info(rep, "gf: tune: SVD of the held-out graph, rank %u: "
 			"%.2fs", kmax, igr_now() - t0);
 	igr_gf_spec_of(&best, o);
@@ -1684,8 +1842,7 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 	o->gf_norm = best.norm;
 	ret = 0;
 out:
-	igr_csr_free(t.rn);
-	igr_csr_free(t.rnt);
+	gf_rows_free(&t.p);
 	free(t.dc);
 	free(t.sv);
 	free(t.v);
@@ -1848,7 +2005,12 @@ igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 		fr.flatness = 0;
 	tuned = !no_tune && (fr.filter || fr.rank || fr.beta || fr.sharpen ||
 			     fr.flatness || fr.norm);
-	if (fit_budget(&o, &fr, g, m, ctx->report, tuned, &bspm_fits) < 0)
+	/* on several ranks rank 0's rank from the budget (each rank's
+	 * resident memory differs) */
+	if (igr_par_agree(fit_budget(&o, &fr, g, m, ctx->report, tuned,
+				     &bspm_fits)) < 0 ||
+	    igr_par_bcast(&o.rank, sizeof o.rank) < 0 ||
+	    igr_par_bcast(&bspm_fits, sizeof bspm_fits) < 0)
 		goto fail;
 	if (tuned) {
 		igr_report_progress(ctx->report, "gf: tuning");
@@ -1916,4 +2078,5 @@ const struct igr_model_type igr_gf_model = {
 	.train = igr_train_gf,
 	.check = gf_check,
 	.ops = &igr_gf_ops,
+	.parallel = 1,
 };

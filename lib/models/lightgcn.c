@@ -55,6 +55,7 @@
 #include "learn.h"
 #include "model.h"
 #include "par.h"
+#include "serve.h"
 #include "sparse.h"
 #include "svd.h"
 #include "train.h"
@@ -68,13 +69,47 @@
 typedef struct lgn_graph {
 	uint32_t nu, ni;
 	igr_csr *rn, *rnt; /* R~ (nu x ni) and R~^T */
+	/* training on several ranks (lgn_graph_split): this rank's users'
+	 * rows of R~ and their transpose, every rank's users (UB: rank r's
+	 * are UB[r] .. UB[r + 1] - 1); NULL on one rank */
+	igr_csr *rl, *rlt;
+	size_t *ub;
+	int failed;        /* a layer's exchange failed (error set) */
 } lgn_graph;
 
 static void lgn_graph_free(lgn_graph *a)
 {
 	igr_csr_free(a->rn);
 	igr_csr_free(a->rnt);
-	a->rn = a->rnt = NULL;
+	igr_csr_free(a->rl);
+	igr_csr_free(a->rlt);
+	free(a->ub);
+	a->rn = a->rnt = a->rl = a->rlt = NULL;
+	a->ub = NULL;
+}
+
+/* Training on several ranks (par.h): each rank propagates the layers
+ * through the rows of its users, a range balanced by edge count, and the
+ * ranks exchange the layer's new user rows (allgather) and their parts
+ * of its item rows (sums, allreduce), so that every rank holds the whole
+ * layer, the same on all.  Nothing on one rank.  0 or -1. */
+static int lgn_graph_split(lgn_graph *a)
+{
+	int me = igr_par_rank();
+
+	if (igr_par_size() == 1)
+		return 0;
+	igr_par_step("layers");
+	a->ub = malloc(((size_t)igr_par_size() + 1) * sizeof *a->ub);
+	if (a->ub == NULL)
+		return igr_error("out of memory");
+	if (igr_serve_bounds(a->rn, NULL, a->nu, a->ub) < 0)
+		return -1;
+	a->rl = igr_csr_scaled_rows(a->rn, (uint32_t)a->ub[me],
+				    (uint32_t)a->ub[me + 1], NULL, NULL, 1);
+	if (a->rl == NULL || (a->rlt = igr_csr_transpose(a->rl)) == NULL)
+		return -1;
+	return 0;
 }
 
 /* A~ of the binary pattern of R: Du^-1/2 R Di^-1/2 with degrees. */
@@ -121,7 +156,7 @@ out:
 
 /* OUT = sum_{k=0..K} 1/(K+1) A~^k X for X, OUT n x d (users first); also
  * the transpose product, as A~ is symmetric.  TMP and CUR: n x d. */
-static void propagate(const lgn_graph *a, uint32_t layers, const float *x,
+static void propagate(lgn_graph *a, uint32_t layers, const float *x,
 		      size_t d, float *out, float *cur, float *tmp)
 {
 	size_t n = ((size_t)a->nu + a->ni) * d, ou = (size_t)a->nu * d, e;
@@ -131,8 +166,19 @@ static void propagate(const lgn_graph *a, uint32_t layers, const float *x,
 	/* Horner: acc = X; acc = A~ acc + X; ... (K times), then * alpha */
 	memcpy(cur, x, n * sizeof *cur);
 	for (k = 0; k < layers; k++) {
-		igr_spmm(a->rn, cur + ou, d, 1, 0, tmp);
-		igr_spmm(a->rnt, cur, d, 1, 0, tmp + ou);
+		if (a->rl != NULL) {
+			/* this rank's users, its part of the items' sums */
+			size_t lo = a->ub[igr_par_rank()] * d;
+
+			igr_spmm(a->rl, cur + ou, d, 1, 0, tmp + lo);
+			igr_spmm(a->rlt, cur + lo, d, 1, 0, tmp + ou);
+			if (igr_par_allgather_f32(tmp, a->ub, d) < 0 ||
+			    igr_par_sum_f32(tmp + ou, (size_t)a->ni * d) < 0)
+				a->failed = 1;
+		} else {
+			igr_spmm(a->rn, cur + ou, d, 1, 0, tmp);
+			igr_spmm(a->rnt, cur, d, 1, 0, tmp + ou);
+		}
 		for (e = 0; e < n; e++)
 			cur[e] = tmp[e] + x[e];
 	}
@@ -628,7 +674,8 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	t.active = igr_bpr_active(t.r, &t.nactive);
 	if (t.active == NULL)
 		goto out;
-	if (layers > 0 && lgn_graph_init(&t.a, t.r) < 0)
+	if (layers > 0 &&
+	    (lgn_graph_init(&t.a, t.r) < 0 || lgn_graph_split(&t.a) < 0))
 		goto out;
 	t.e0 = malloc(t.n * sizeof *t.e0);
 	t.f = layers > 0 ? malloc(t.n * sizeof *t.f) : t.e0;
@@ -715,6 +762,8 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 				igr_rng_stream(&rng, o->seed, epoch + 1, sp);
 				forward(&t);
 				loss += step(&t, &rng, o->batch, lr);
+				if (t.a.failed)
+					goto out;
 				examples += o->batch;
 				/* the time limit ends an epoch early */
 				cut = sp + 1 < steps &&
@@ -774,6 +823,8 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	if (have_best)
 		memcpy(t.e0, best, t.n * sizeof *best);
 	forward(&t);
+	if (t.a.failed)
+		goto out;
 	{
 		cJSON *d = igr_model_data(m);
 
@@ -811,6 +862,12 @@ int igr_lightgcn_fit(igr_model *m, const igr_graph *g,
 {
 	if (o->layers == 0)
 		return igr_error("lightgcn: --layers must be at least 1");
+	/* several ranks must stop at the same step and not write one file
+	 * together */
+	if (igr_par_size() > 1 &&
+	    (o->time_limit > 0 || o->checkpoint != NULL || o->resume))
+		return igr_error("lightgcn: --time-limit, --checkpoint and "
+				 "--resume run on one rank only");
 	return igr_emb_fit(m, g, o, o->layers, "lightgcn");
 }
 
@@ -971,4 +1028,5 @@ const struct igr_model_type igr_lightgcn_model = {
 	.rels = IGR_REL(IGR_USER, IGR_ITEM),
 	.train = igr_train_lightgcn,
 	.ops = &igr_lightgcn_ops,
+	.parallel = 1,
 };
