@@ -111,6 +111,14 @@ int igr_par_gather(const void *p, size_t n, void **all,
  * (rank 0 only; others may pass NULL). */
 int igr_par_gather_u64(uint64_t v, uint64_t *out) IGR_PAR_WUR;
 
+/* Every rank's SEND[r] (LEN[r] bytes) to rank r, for every other rank
+ * r: RECV[r] gets a new array (the caller frees it) of the RLEN[r] bytes
+ * rank r sent this one; RECV and RLEN of this rank itself get NULL and 0
+ * (its own bytes stay in SEND).  Any sizes (sent in pieces).  Serial:
+ * nothing to send. */
+int igr_par_exchange(const void *const *send, const uint64_t *len,
+		     void **recv, uint64_t *rlen) IGR_PAR_WUR;
+
 /* ---- the parts of an output ------------------------------------------- */
 
 /* Rank r > 0: send rank 0 its part of an output, LEN bytes that hold
