@@ -516,7 +516,8 @@ static int par_users_done(struct eng *g)
 	if (g->on > 0 && igr_write_edges(g->w, g->obuf, g->on) < 0)
 		return -1;
 	g->on = 0;
-	if (igr_writer_gather(g->w) < 0)
+	/* a rank whose part failed, and rank 0, know; now every rank */
+	if (igr_par_agree(igr_writer_gather(g->w)) < 0)
 		return -1;
 	return fz_cooc_exchange(g->f);
 }
@@ -906,18 +907,16 @@ static int rebuild_weights(igr_fz *f, igr_fz_report *rep,
 	return rc;
 }
 
-/* Every rank's report into rank 0's (RC: this rank's status; collective).
- * 0 or -1 on every rank. */
-static int par_report(igr_fz *f, int rc, igr_fz_report *rep)
+/* Every rank's report into rank 0's (collective).  0 or -1 on every
+ * rank. */
+static int par_report(igr_fz *f, igr_fz_report *rep)
 {
 	uint64_t v[NSUM];
 	unsigned char *mine = NULL, *p;
 	void *all = NULL;
 	size_t n = 0, total = 0;
-	int sec, rel;
+	int sec, rel, rc;
 
-	if (igr_par_agree(rc) < 0)
-		return -1;
 	igr_par_step("report");
 	sums(rep, v, 0);
 	if (igr_par_sum_u64(v, NSUM) < 0)
@@ -1047,9 +1046,11 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		rc = run(&g);
 	if (rc == 0 && g.on > 0)
 		rc = igr_write_edges(w, g.obuf, g.on);
-	if (f->par) {
-		/* every rank's counts are rank 0's, which checks them */
-		if (par_report(f, rc, rep) < 0) {
+	if (f->par && rc == 0) {
+		/* every rank's counts are rank 0's, which checks them (a rank
+		 * that failed alone calls no collective: the command ends
+		 * the job, igr_par_abort) */
+		if (par_report(f, rep) < 0) {
 			rc = -1;
 		} else {
 			if (base != NULL && !f->o.allow_prune && f->rank == 0)

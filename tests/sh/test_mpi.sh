@@ -339,4 +339,93 @@ else
 		'built without MPI' igraph-recommend --model "$D/knn.igm" "$G"
 fi
 
+# ---- featurize: users and items by range, the serial graph --------------
+# (every rank reads the events; the co-engagement of each rank's users
+# goes to the owners of the items; a base graph is merged range by range)
+FB=$D/fzbase.igr
+"$S/igraph-featurize" --cooc-window 1h -o "$FB" "$D/train.igr" 2>/dev/null
+check "featurize: a base graph with co-engagement" test -s "$FB"
+same_runs "featurize --cooc-window --report" igraph-featurize \
+	--cooc-window 1h --report rep.tsv -o g.igr "$D/train.igr"
+same_runs "featurize --base: a day merged, co-engagement" igraph-featurize \
+	--base "$FB" --report rep.tsv -o g.igr "$D/test.igr"
+same_runs "featurize --base --max-degree --json" igraph-featurize \
+	--base "$G" --max-degree 20 --json --report rep.json -o g.igr \
+	"$D/test.igr"
+same_runs "featurize --tsv --vocab to stdout" igraph-featurize --tsv \
+	--vocab "$D/vocab" --cooc-window 2h --cooc-max 5 "$D/train.igr"
+IN=$D/test.igr same_runs "featurize, the events on stdin" \
+	igraph-featurize --base "$FB" -o g.igr -
+IN=$FB same_runs "featurize, the base on stdin" igraph-featurize --base - \
+	--report rep.tsv -o g.igr "$D/test.igr"
+printf '0\n3\n17\n250\n' >"$D/forget"
+same_runs "featurize --forget" igraph-featurize --forget "$D/forget" \
+	--base "$FB" --report rep.tsv -o g.igr "$D/test.igr"
+# --forget with a vocabulary: rank 0 alone saves the erasure marks
+"$S/igraph-cat" --tsv --vocab "$D/vocab" "$D/test.igr" |
+	awk -F '\t' '!/^#/ && $1 != "ts" && n < 3 { print $2; n++ }' \
+	>"$D/forget-names"
+rm -rf "$T/fzs" "$T/fzm"
+mkdir -p "$T/fzs" "$T/fzm"
+cp -r "$D/vocab" "$T/fzs/voc"
+cp -r "$D/vocab" "$T/fzm/voc"
+(cd "$T/fzs" && "$S/igraph-featurize" --vocab voc --forget \
+	"$D/forget-names" --base "$FB" -o g.igr "$D/test.igr" 2>err)
+(cd "$T/fzm" && PATH=$M:$PATH $MPIRUN -np 3 igraph-featurize --vocab voc \
+	--forget "$D/forget-names" --base "$FB" -o g.igr "$D/test.igr" \
+	2>err </dev/null)
+_rc=$?
+_d=
+for _f in g.igr $(ls "$T/fzs/voc"); do
+	[ "$_f" = g.igr ] && _g=$_f || _g=voc/$_f
+	cmp -s "$T/fzs/$_g" "$T/fzm/$_g" || _d="$_d $_g"
+done
+if [ "$_rc" = 0 ] && [ -z "$_d" ] && [ -s "$D/forget-names" ]; then
+	pass "featurize --forget --vocab on 3 ranks: graph and marks"
+else
+	fail "featurize --forget --vocab on 3 ranks: graph and marks" \
+		"exit $_rc, differ:$_d" "$(head -n 3 "$T/fzm/err")"
+fi
+# -v: the bytes of each step; every rank writes a part of the graph
+NP=3 run fzv "$M" igraph-featurize -v --cooc-window 1h -o g.igr \
+	"$D/train.igr"
+if grep -q 'mpi: co-engagement: [0-9]* [0-9]* [0-9]*$' "$T/fzv/err" &&
+	grep -q 'mpi: report: [0-9]* [0-9]* [0-9]*$' "$T/fzv/err" &&
+	grep -q 'mpi: output: [0-9]* [1-9][0-9]* [1-9][0-9]*$' "$T/fzv/err"
+then
+	pass "featurize -v: bytes per step, a part from every rank"
+else
+	fail "featurize -v: bytes per step, a part from every rank" \
+		"$(cat "$T/fzv/err")"
+fi
+# a rank killed while writing its part, or failing to: no -o renamed
+# into place (after a failure, not a kill, nothing else left either: see
+# fails() above)
+fz_fails() {
+	rm -rf "$T/fzf"
+	mkdir -p "$T/fzf"
+	echo old >"$T/fzf/g.igr"
+	NP=3 run fzf "$M" sh -c "if [ \"\$OMPI_COMM_WORLD_RANK\" = $1 ]; then
+		export LD_PRELOAD='$INJECT' IGR_INJECT='$2'; fi
+		exec igraph-featurize --cooc-window 1h --base '$FB' \
+			-o g.igr '$D/test.igr'"
+	_rc=$?
+	if [ "$_rc" -ne 0 ] && [ "$(cat "$T/fzf/g.igr")" = old ] &&
+		{ [ "$2" = filewrite=KILL ] ||
+			[ "$(ls "$T/fzf" | tr '\n' ' ')" = "err g.igr out " ]; }
+	then
+		pass "featurize, $3: exit $_rc, the old -o file kept"
+	else
+		fail "featurize, $3" "exit $_rc; files: $(ls "$T/fzf")" \
+			"$(head -n 3 "$T/fzf/err")"
+	fi
+}
+if [ -f "$INJECT" ]; then
+	fz_fails 2 filewrite=EIO "rank 2 cannot write its part"
+	fz_fails 0 fsync=EIO "rank 0 cannot sync the graph"
+	fz_fails 1 filewrite=KILL "rank 1 killed while writing its part"
+else
+	skip "featurize failures" "no $INJECT"
+fi
+
 finish
