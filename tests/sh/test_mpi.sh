@@ -247,12 +247,14 @@ INJECT=$IGRAPH_TESTBIN/libinject.so
 # (A rank killed makes mpirun end the others with SIGTERM, whose handler
 # removes rank 0's temporary file, then SIGKILL a second later: on a busy
 # machine that may leave it, for the next run to remove: igraph(7).)
+# (CMD, a 4th argument: another command line writing o.igr)
 fails() {
 	mkdir -p "$T/f"
 	echo old >"$T/f/o.igr"
+	_cmd=${4:-"igraph-recommend --model '$D/knn.igm' -o o.igr '$G'"}
 	NP=3 run f "$M" sh -c "if [ \"\$OMPI_COMM_WORLD_RANK\" = $1 ]; then
 		export LD_PRELOAD='$INJECT' IGR_INJECT='$2'; fi
-		exec igraph-recommend --model '$D/knn.igm' -o o.igr '$G'"
+		exec $_cmd"
 	_rc=$?
 	if [ "$_rc" -ne 0 ] && [ "$(cat "$T/f/o.igr")" = old ]; then
 		pass "$3: exit $_rc, the old -o file kept"
@@ -398,32 +400,17 @@ else
 	fail "featurize -v: bytes per step, a part from every rank" \
 		"$(cat "$T/fzv/err")"
 fi
-# a rank killed while writing its part, or failing to: no -o renamed
-# into place (after a failure, not a kill, nothing else left either: see
-# fails() above)
-fz_fails() {
-	rm -rf "$T/fzf"
-	mkdir -p "$T/fzf"
-	echo old >"$T/fzf/g.igr"
-	NP=3 run fzf "$M" sh -c "if [ \"\$OMPI_COMM_WORLD_RANK\" = $1 ]; then
-		export LD_PRELOAD='$INJECT' IGR_INJECT='$2'; fi
-		exec igraph-featurize --cooc-window 1h --base '$FB' \
-			-o g.igr '$D/test.igr'"
-	_rc=$?
-	if [ "$_rc" -ne 0 ] && [ "$(cat "$T/fzf/g.igr")" = old ] &&
-		{ [ "$2" = filewrite=KILL ] ||
-			[ "$(ls "$T/fzf" | tr '\n' ' ')" = "err g.igr out " ]; }
-	then
-		pass "featurize, $3: exit $_rc, the old -o file kept"
-	else
-		fail "featurize, $3" "exit $_rc; files: $(ls "$T/fzf")" \
-			"$(head -n 3 "$T/fzf/err")"
-	fi
-}
+# a rank failing to write its part, or killed: no -o renamed into place
+# (after a failure, not a kill, nothing else left either: see fails())
 if [ -f "$INJECT" ]; then
-	fz_fails 2 filewrite=EIO "rank 2 cannot write its part"
-	fz_fails 0 fsync=EIO "rank 0 cannot sync the graph"
-	fz_fails 1 filewrite=KILL "rank 1 killed while writing its part"
+	_fz="igraph-featurize --cooc-window 1h --base '$FB' -o o.igr \
+		'$D/test.igr'"
+	fails 2 filewrite=EIO "featurize: rank 2 cannot write its part" "$_fz"
+	ls "$T/f" | grep -v '^err$\|^out$\|^o.igr$' >"$T/fzleft"
+	same "featurize: nothing else left behind" /dev/null "$T/fzleft"
+	fails 0 fsync=EIO "featurize: rank 0 cannot sync the graph" "$_fz"
+	fails 1 filewrite=KILL "featurize: rank 1 killed writing its part" \
+		"$_fz"
 else
 	skip "featurize failures" "no $INJECT"
 fi
