@@ -629,12 +629,20 @@ void igr_fz_set_par(igr_fz *f)
 	f->par = f->size > 1;
 }
 
+/* 1 if event I makes edges: not a forgotten user's, a behaviour
+ * weighted more than 0. */
+static inline int counts(const igr_fz *f, size_t i)
+{
+	return !fz_is_forgotten(f, f->user[i]) && f->o.weight[f->beh[i]] != 0;
+}
+
 /* A parallel run: this rank's ranges of users and of items, each cut by
  * the number of kept events (every rank read every event, so every rank
  * cuts the same).  0 or -1. */
 static int par_ranges(igr_fz *f)
 {
-	size_t nu = (size_t)f->ebound[IGR_USER], ni = (size_t)f->ebound[IGR_ITEM];
+	size_t nu = (size_t)f->ebound[IGR_USER];
+	size_t ni = (size_t)f->ebound[IGR_ITEM];
 	size_t i, *b = malloc(((size_t)f->size + 1) * sizeof *b);
 	uint64_t *w = calloc((nu > ni ? nu : ni) + 1, sizeof *w);
 	int r;
@@ -648,16 +656,14 @@ static int par_ranges(igr_fz *f)
 		return igr_error("out of memory");
 	}
 	for (i = 0; i < f->n; i++)
-		if (!fz_is_forgotten(f, f->user[i]) &&
-		    f->o.weight[f->beh[i]] != 0)
+		if (counts(f, i))
 			w[f->user[i]]++;
 	igr_par_split(w, nu, f->size, b);
 	f->ulo = b[f->rank];
 	f->uhi = f->rank == f->size - 1 ? UINT64_C(1) << 32 : b[f->rank + 1];
 	memset(w, 0, (nu > ni ? nu : ni) * sizeof *w);
 	for (i = 0; i < f->n; i++)
-		if (!fz_is_forgotten(f, f->user[i]) &&
-		    f->o.weight[f->beh[i]] != 0)
+		if (counts(f, i))
 			w[f->item[i]]++;
 	igr_par_split(w, ni, f->size, b);
 	for (r = 0; r < f->size; r++)
@@ -702,8 +708,7 @@ int fz_build(igr_fz *f)
 	}
 	/* the ids' bounds (the graph's node counts) */
 	for (i = 0; i < f->n; i++) {
-		if (fz_is_forgotten(f, f->user[i]) ||
-		    o->weight[f->beh[i]] == 0)
+		if (!counts(f, i))
 			continue;
 		if ((uint64_t)f->user[i] + 1 > f->ebound[IGR_USER])
 			f->ebound[IGR_USER] = (uint64_t)f->user[i] + 1;

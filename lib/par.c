@@ -289,7 +289,8 @@ int igr_par_exchange(const void *const *send, const uint64_t *len,
 	/* step S: to rank + S, from rank - S; piece K of a step meets piece
 	 * K of its partner's, so no rank waits on one that waits on it */
 	for (s = 1; rc == 0 && s < size_; s++) {
-		int to = (rank_ + s) % size_, from = (rank_ - s + size_) % size_;
+		int to = (rank_ + s) % size_;
+		int from = (rank_ - s + size_) % size_;
 		const char *sp = send[to];
 		char *rp = recv[from];
 		uint64_t so = 0, ro = 0, sn = len[to], rn = rlen[from];
