@@ -408,7 +408,11 @@ if [ -f "$INJECT" ]; then
 	fails 2 filewrite=EIO "featurize: rank 2 cannot write its part" "$_fz"
 	ls "$T/f" | grep -v '^err$\|^out$\|^o.igr$' >"$T/fzleft"
 	same "featurize: nothing else left behind" /dev/null "$T/fzleft"
+	check "featurize: rank 2 says why" grep -q 'rank 2: write error' \
+		"$T/f/err"
 	fails 0 fsync=EIO "featurize: rank 0 cannot sync the graph" "$_fz"
+	check "featurize: rank 0 says why" grep -q 'rank 0: cannot sync' \
+		"$T/f/err"
 	fails 1 filewrite=KILL "featurize: rank 1 killed writing its part" \
 		"$_fz"
 else
