@@ -301,13 +301,14 @@ static void claim(const char *opt, const char *path)
 
 	struct stat st;
 
-	/* on several ranks the outputs are rank 0's: the others send it
-	 * their parts */
-	if (path == NULL || strcmp(path, "-") == 0 || igr_par_rank() > 0)
+	if (path == NULL || strcmp(path, "-") == 0)
 		return;
 	/* a device (-o /dev/null twice) is written in place, not replaced */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return;
+	/* on every rank (the same command line, a shared file system): a
+	 * usage error must end every rank alike, not leave the others
+	 * waiting in a collective for rank 0 */
 	for (i = 0; i < noutputs; i++)
 		if (igr_same_file(outputs[i].path, path))
 			igr_usage_error("%s and %s name the same file '%s'",
@@ -317,7 +318,9 @@ static void claim(const char *opt, const char *path)
 		outputs[noutputs].path = path;
 		noutputs++;
 	}
-	if (igr_out_claim(path) < 0)
+	/* on several ranks the outputs are rank 0's: the others send it
+	 * their parts */
+	if (igr_par_rank() == 0 && igr_out_claim(path) < 0)
 		igr_die_lib();
 }
 

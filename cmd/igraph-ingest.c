@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct igr_cli_form more_forms[] = {
 	{ .common = 0, .operands = "" }, /* igraph-ingest --list-schemas */
@@ -286,6 +287,15 @@ int main(int argc, char **argv)
 		const char *why = igr_ingest_par_refuse(files, nfiles);
 		if (why != NULL)
 			igr_usage_error("on %d ranks: %s", igr_par_size(), why);
+	}
+	/* --max-future's horizon: rank 0's clock on every rank, so that a
+	 * time is judged alike whichever rank reads it */
+	if (!cfg.has_now && igr_par_size() > 1) {
+		int64_t now = (int64_t)time(NULL);
+		if (igr_par_bcast(&now, sizeof now) < 0)
+			igr_die_lib();
+		cfg.now = now;
+		cfg.has_now = 1;
 	}
 
 	memset(&ctx, 0, sizeof ctx);

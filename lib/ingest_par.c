@@ -18,15 +18,59 @@
 
 const char *igr_ingest_par_refuse(char **files, int n)
 {
-	int i;
+	static const char *const why[] = {
+		NULL,
+		"standard input is read on one rank only: name the input "
+		"files",
+		"an input that is not a regular file (a pipe, /dev/stdin) "
+		"is read by one rank only: name regular files",
+	};
+	int i, verdict = 0;
 
 	if (igr_par_size() <= 1)
 		return NULL;
+	/* rank 0 judges and tells the others, so that every rank refuses
+	 * alike (another node may see another kind of file); a file that
+	 * cannot be read is its reader's error, not a refusal */
+	if (igr_par_rank() == 0)
+		for (i = 0; i < n && verdict == 0; i++) {
+			struct stat st;
+			if (files[i] == NULL || strcmp(files[i], "-") == 0)
+				verdict = 1;
+			else if (stat(files[i], &st) == 0 &&
+				 !S_ISREG(st.st_mode))
+				verdict = 2;
+		}
+	if (igr_par_bcast(&verdict, sizeof verdict) < 0)
+		return "the ranks could not agree on the inputs";
+	return why[verdict >= 0 && verdict <= 2 ? verdict : 1];
+}
+
+/* Whole files W[0..n) into NPARTS runs: run r ends at the file boundary
+ * nearest r/NPARTS of the total (a file goes to the run its middle falls
+ * in), so three files of one size on three ranks are one each, where
+ * igr_par_split's "first boundary past the share" gave rank 0 two. */
+static void split_files(const uint64_t *w, size_t n, int nparts,
+			size_t *bounds)
+{
+	uint64_t total = 0, cum = 0;
+	size_t i = 0;
+	int r;
+
 	for (i = 0; i < n; i++)
-		if (files[i] == NULL || strcmp(files[i], "-") == 0)
-			return "standard input is read on one rank only: name "
-			       "the input files";
-	return NULL;
+		total += w[i];
+	i = 0;
+	bounds[0] = 0;
+	for (r = 1; r < nparts; r++) {
+		/* the target, r / nparts of the total, doubled: 2 cum + w[i]
+		 * <= 2 target puts file i's middle at or before it */
+		unsigned __int128 t2 = (unsigned __int128)total * 2 *
+				       (unsigned)r / (unsigned)nparts;
+		while (i < n && (unsigned __int128)cum * 2 + w[i] <= t2)
+			cum += w[i++];
+		bounds[r] = i;
+	}
+	bounds[nparts] = n;
 }
 
 int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
@@ -46,20 +90,31 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 	}
 	w = calloc((size_t)n + 1, sizeof *w);
 	bounds = calloc((size_t)igr_par_size() + 1, sizeof *bounds);
-	if (w == NULL || bounds == NULL) {
+	/* every rank past this point before the shares are sent */
+	if (igr_par_agree(w != NULL && bounds != NULL
+				  ? 0 : igr_error("out of memory")) < 0) {
 		free(w);
 		free(bounds);
-		igr_error("out of memory");
+		return -1;
+	}
+	/* rank 0 shares the files out and tells the others: a rank that
+	 * saw other sizes (a log still growing, a file system's cached
+	 * attributes) must not read a file twice or not at all.  One that
+	 * cannot be read weighs 1, and its reader reports it. */
+	if (rank == 0) {
+		for (i = 0; i < n; i++) {
+			struct stat st;
+			w[i] = stat(files[i], &st) == 0 && st.st_size > 0
+				       ? (uint64_t)st.st_size : 1;
+		}
+		split_files(w, (size_t)n, igr_par_size(), bounds);
+	}
+	if (igr_par_bcast(bounds, ((size_t)igr_par_size() + 1) *
+					  sizeof *bounds) < 0) {
+		free(w);
+		free(bounds);
 		return igr_par_agree(-1);
 	}
-	/* every rank sees the same sizes (a shared file system); one that
-	 * cannot be read weighs 1, and its reader reports it */
-	for (i = 0; i < n; i++) {
-		struct stat st;
-		w[i] = stat(files[i], &st) == 0 && st.st_size > 0
-			       ? (uint64_t)st.st_size : 1;
-	}
-	igr_par_split(w, (size_t)n, igr_par_size(), bounds);
 	lo = bounds[rank];
 	hi = bounds[rank + 1];
 	free(w);

@@ -138,6 +138,21 @@ P="$I/p1.csv $I/p2.csv $I/p3.csv $I/p4.csv $I/p5.csv"
 # shellcheck disable=SC2086
 same_runs "ingest --vocab --rejects" igraph-ingest --schema taobao \
 	--vocab voc --rejects rej.tsv -o ev.igr $P
+# three files of about one size on three ranks: one each (the rows each
+# rank sends rank 0, from -v); rank 0 once took two and rank 2 none
+sed -n '1,20000p' "$L" >"$I/e1.csv"
+sed -n '20001,40000p' "$L" >"$I/e2.csv"
+sed -n '40001,60000p' "$L" >"$I/e3.csv"
+NP=3 run split "$M" igraph-ingest -v --schema taobao -o ev.igr \
+	"$I/e1.csv" "$I/e2.csv" "$I/e3.csv"
+_rows=$(sed -n 's/.*mpi: rows: //p' "$T/split/err")
+# shellcheck disable=SC2086
+set -- $_rows
+if [ "$#" = 3 ] && [ "$2" -gt 100000 ] && [ "$3" -gt 100000 ]; then
+	pass "ingest: three files of one size, one a rank"
+else
+	fail "ingest: three files of one size, one a rank" "rows sent: $_rows"
+fi
 # shellcheck disable=SC2086
 same_runs "ingest --tsv, times by position across the ranks" \
 	igraph-ingest --tsv --columns user=1,item=2,category=3,behavior=4 \
@@ -328,6 +343,27 @@ refused() {
 IN=$I/p1.csv refused "ingest refuses standard input on 2 ranks (exit 2)" \
 	"$M" 'standard input is read on one rank only' igraph-ingest \
 	--schema taobao -o o.igr
+# a pipe named as a file (/dev/stdin) would be read empty by another
+# rank: refused too, where it once lost those rows with exit 0
+IN=$I/p1.csv refused "ingest refuses /dev/stdin on 2 ranks (exit 2)" \
+	"$M" 'not a regular file' igraph-ingest --schema taobao -o o.igr \
+	"$I/p2.csv" /dev/stdin
+# a usage error found after the ranks began (two outputs naming one
+# file) ends every rank with exit 2; it once left ranks 1 and 2 waiting
+# for rank 0 for ever
+mkdir -p "$T/same"
+(
+	cd "$T/same" && PATH=$M:$PATH timeout 120 $MPIRUN -np 3 \
+		igraph-ingest --schema taobao -o x.igr --rejects x.igr $P \
+		>out 2>err </dev/null
+)
+_rc=$?
+if [ "$_rc" = 2 ] && grep -q 'name the same file' "$T/same/err"; then
+	pass "ingest: -o and --rejects one file on 3 ranks: exit 2, no hang"
+else
+	fail "ingest: -o and --rejects one file on 3 ranks: exit 2, no hang" \
+		"exit $_rc (124: timed out)" "$(head -n 3 "$T/same/err")"
+fi
 refused "a serial command refuses 2 ranks (exit 2)" "$M" \
 	'runs on one rank only' igraph-cat --tsv "$D/test.igr"
 NP=1 run one "$M" igraph-cat --tsv -o o.tsv "$D/test.igr"
