@@ -160,9 +160,13 @@ int main(int argc, char **argv)
 	igr_cli_output(&cli, "--report", fo.report);
 	/* standard input is rank 0's; every rank reads the named files (a
 	 * copy of the names: the command line goes to the #PG line) */
-	files = malloc((size_t)fo.nfiles * sizeof *files);
+	files = malloc(((size_t)fo.nfiles + 2) * sizeof *files);
 	if (files == NULL)
 		igr_die("out of memory");
+	memcpy(files, fo.files, (size_t)fo.nfiles * sizeof *files);
+	files[fo.nfiles] = (char *)fo.base;
+	files[fo.nfiles + 1] = (char *)fo.forget;
+	igr_cli_regular_inputs((const char *const *)files, fo.nfiles + 2);
 	for (i = 0; i < fo.nfiles; i++)
 		files[i] = (char *)igr_cli_input(fo.files[i]);
 	fo.files = files;

@@ -424,6 +424,12 @@ else
 	fail "featurize --forget --vocab on 3 ranks: graph and marks" \
 		"exit $_rc, differ:$_d" "$(head -n 3 "$T/fzm/err")"
 fi
+# a named input that only rank 0 could read (a pipe, /dev/stdin)
+IN=$D/test.igr refused "featurize refuses /dev/stdin on 2 ranks (exit 2)" \
+	"$M" 'not a regular file' igraph-featurize -o g.igr /dev/stdin
+IN=$FB refused "featurize refuses --base /dev/stdin on 2 ranks (exit 2)" \
+	"$M" 'not a regular file' igraph-featurize --base /dev/stdin \
+	-o g.igr "$D/test.igr"
 # -v: the bytes of each step; every rank writes a part of the graph
 NP=3 run fzv "$M" igraph-featurize -v --cooc-window 1h -o g.igr \
 	"$D/train.igr"
