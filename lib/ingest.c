@@ -195,6 +195,7 @@ struct igr_ingest {
 	uint64_t rec_rejects;
 	char *log;
 	size_t loglen, logcap;
+	uint64_t replay_base;  /* replay: positions before the current log */
 };
 
 static int add_to_batch(igr_ingest *ig, const struct val *v,
@@ -2371,10 +2372,63 @@ static int replay_row(igr_ingest *ig, struct lrd *r, uint64_t base)
 	return 0;
 }
 
+/* The bytes of the log entry at R's place, R moved past it (R->bad: cut
+ * short); -1: not an entry. */
+static int lrd_skip_entry(struct lrd *r)
+{
+	size_t n;
+	int has, t;
+
+	switch (lrd_u8(r)) {
+	case 'F':
+		lrd_str(r, &n);
+		lrd_u64(r);
+		return 0;
+	case 'X':
+		lrd_str(r, &n);
+		return 0;
+	case 'R':
+		has = lrd_u8(r);
+		lrd_take(r, 4 + 8 + 4 + 4 + 8);
+		for (t = 0; t < 3; t++)
+			if (has >> t & 1)
+				lrd_str(r, &n);
+		lrd_str(r, &n);
+		lrd_str(r, &n);
+		return 0;
+	case 'J':
+		lrd_take(r, 1 + 8);
+		lrd_str(r, &n);
+		lrd_str(r, &n);
+		return 0;
+	case 'E':
+		lrd_take(r, 1);
+		lrd_str(r, &n);
+		lrd_take(r, 8 * 8);
+		return 0;
+	default:
+		return r->bad ? 0 : -1;
+	}
+}
+
+size_t igr_ingest_log_whole(const void *log, size_t len)
+{
+	struct lrd r = { log, (const unsigned char *)log + len, 0 };
+	size_t whole = 0;
+
+	while (r.p < r.end) {
+		if (lrd_skip_entry(&r) < 0)
+			return len; /* not a log: replay says so */
+		if (r.bad)
+			break;
+		whole = (size_t)(r.p - (const unsigned char *)log);
+	}
+	return whole;
+}
+
 int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 {
 	struct lrd r = { log, (const unsigned char *)log + len, 0 };
-	uint64_t base = 0;
 	const char *s;
 	size_t n;
 
@@ -2386,7 +2440,7 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 				break;
 			/* the log counted positions from its own start (the
 			 * logs of several ranks follow one another) */
-			base = ig->position - lrd_u64(&r);
+			ig->replay_base = ig->position - lrd_u64(&r);
 			if (igr_grow(&ig->files, &ig->files_cap,
 				     (size_t)ig->nfiles + 1,
 				     sizeof *ig->files) < 0)
@@ -2401,7 +2455,7 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 				break;
 			return igr_error("%.*s", (int)n, s);
 		case 'R':
-			if (replay_row(ig, &r, base) < 0)
+			if (replay_row(ig, &r, ig->replay_base) < 0)
 				return replay_fail(ig);
 			break;
 		case 'J': {

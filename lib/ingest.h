@@ -289,7 +289,8 @@ void igr_ingest_free(igr_ingest *ig);
  * cut into contiguous runs of whole files balanced by size, one per rank
  * (igr_par_split); each rank > 0 reads and checks its files in record
  * mode and sends rank 0 the log of its rows and rejects; rank 0 reads its
- * own files, then replays the logs in rank order, so the ids (first-seen
+ * own files, then replays the logs in rank order as they arrive, a piece
+ * at a time (never holding them all), so the ids (first-seen
  * order), the duplicates, the rejects (file:line, messages, the rejects
  * file), the counts and the stream are those of the serial run, and only
  * rank 0 writes them (W: this rank's writer; rank 0's holds every
@@ -314,6 +315,10 @@ int igr_ingest_file_logged(igr_ingest *ig, const char *path) IGR_WUR;
 int igr_ingest_log(const igr_ingest *ig, const void **p,
 		   size_t *len) IGR_WUR;
 int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len) IGR_WUR;
+/* A log may be replayed in consecutive pieces of whole entries: the
+ * bytes of the whole entries at the start of LOG (LEN bytes; all of
+ * them when they are not a log, for the replay to refuse). */
+size_t igr_ingest_log_whole(const void *log, size_t len);
 
 /* ---- pieces exposed for the unit tests and fuzz targets --------------- */
 

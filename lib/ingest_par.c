@@ -10,8 +10,10 @@
  * on rank 0. */
 #include "ingest.h"
 #include "error.h"
+#include "mem.h"
 #include "par.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,14 +75,47 @@ static void split_files(const uint64_t *w, size_t n, int nparts,
 	bounds[nparts] = n;
 }
 
+/* Rank 0's sink of the other ranks' logs: whole entries replayed as
+ * they come, a cut one kept for the next piece; after a failure (rank
+ * 0's own, or the replay's: the serial run stops there) the rest is
+ * only received. */
+struct replay_sink {
+	igr_ingest *ig;
+	char *buf;
+	size_t n, cap;
+	int stop;
+};
+
+static int replay_sink(void *arg, const void *p, size_t n)
+{
+	struct replay_sink *k = arg;
+	size_t whole;
+
+	if (k->stop)
+		return 0;
+	if (igr_grow(&k->buf, &k->cap, k->n + n, 1) < 0) {
+		k->stop = 1;
+		return igr_error("out of memory (the rows of the other ranks)");
+	}
+	memcpy(k->buf + k->n, p, n);
+	k->n += n;
+	whole = igr_ingest_log_whole(k->buf, k->n);
+	if (whole > 0 && igr_ingest_replay(k->ig, k->buf, whole) < 0) {
+		k->stop = 1;
+		return -1;
+	}
+	memmove(k->buf, k->buf + whole, k->n - whole);
+	k->n -= whole;
+	return 0;
+}
+
 int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 {
 	int rank = igr_par_rank(), i, rc = 0, r;
 	uint64_t *w;
-	size_t *bounds, lo, hi, total = 0;
+	size_t *bounds, lo, hi;
 	const void *log = NULL;
 	size_t len = 0;
-	void *all = NULL;
 
 	if (igr_par_size() <= 1) {
 		for (i = 0; i < n; i++)
@@ -133,16 +168,30 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 			if ((rc = igr_ingest_file(ig, files[i])) < 0)
 				break;
 	}
-	/* rank 0's own failure is the serial run's: it sends it later */
-	if (igr_par_agree(rank > 0 ? rc : 0) < 0)
-		return -1;
 	igr_par_step("rows");
-	if (igr_par_gather(rank > 0 ? log : NULL, rank > 0 ? len : 0, &all,
-			   &total) < 0)
-		return igr_par_agree(-1);
-	if (rank == 0 && rc == 0)
-		rc = igr_ingest_replay(ig, all, total);
-	free(all);
-	r = igr_par_agree(rc);
-	return r;
+	if (rank > 0) {
+		/* a log that could not grow fails this rank (it says why);
+		 * the rows a rank could not read are entries of its log */
+		if (igr_par_send_part(rc, rc < 0 ? NULL : log, -1,
+				      rc < 0 ? 0 : len, 0) < 0)
+			rc = -1;
+	} else {
+		/* rank 0 replays the logs as they arrive, rank by rank, a
+		 * piece at a time: it never holds them all */
+		struct replay_sink k = { ig, NULL, 0, 0, rc < 0 };
+		char msg[1024];
+		uint64_t recs;
+
+		if (rc < 0)
+			snprintf(msg, sizeof msg, "%s", igr_errmsg());
+		r = igr_par_recv_parts(1, replay_sink, &k, &recs);
+		if (rc < 0)
+			igr_error("%s", msg); /* its own: the serial run's */
+		else if (r < 0)
+			rc = -1;
+		else if (k.n > 0)
+			rc = igr_error("bad log of rows read (cut short?)");
+		free(k.buf);
+	}
+	return igr_par_agree(rc);
 }

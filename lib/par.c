@@ -339,30 +339,38 @@ int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
 
 	if (size_ == 1 || rank_ == 0)
 		return 0;
+	/* the buffer before the header: rank 0 waits for every piece the
+	 * header announces */
+	if (mem == NULL && head[1] > 0 && (buf = malloc(PIECE)) == NULL) {
+		rc = igr_error("out of memory");
+		head[0] = 1;
+		head[1] = 0;
+	}
 	count(sizeof head);
 	MPI_CHECK(MPI_Send(head, 3, MPI_UINT64_T, 0, TAG_HEAD, MPI_COMM_WORLD),
 		  "MPI_Send");
-	if (mem == NULL && head[1] > 0 && (buf = malloc(PIECE)) == NULL)
-		return igr_error("out of memory");
-	for (off = 0; rc == 0 && off < head[1]; off += PIECE) {
+	for (off = 0; off < head[1]; off += PIECE) {
 		size_t m = head[1] - off < PIECE ? (size_t)(head[1] - off)
 						 : PIECE;
 		const void *p = (const char *)mem + off;
 		int code;
-		if (mem == NULL) {
+		if (rc == 0 && mem == NULL) {
 			ssize_t got = pread(fd, buf, m, (off_t)off);
-			if (got != (ssize_t)m) {
-				/* rank 0 is waiting for these bytes: end the
-				 * job rather than leave it waiting */
-				igr_syserror("cannot read back this rank's part");
-				MPI_Abort(MPI_COMM_WORLD, 1);
-			}
+			if (got != (ssize_t)m)
+				rc = igr_syserror("cannot read back this "
+						  "rank's part");
+			p = buf;
+		}
+		if (rc < 0) {
+			/* rank 0 still waits for a message a piece: empty
+			 * ones tell it this part failed (a short piece) */
+			m = 0;
 			p = buf;
 		}
 		count(m);
 		code = MPI_Send(p, (int)m, MPI_BYTE, 0, TAG_PIECE,
 				MPI_COMM_WORLD);
-		if (code != MPI_SUCCESS)
+		if (code != MPI_SUCCESS && rc == 0)
 			rc = mpi_fail("MPI_Send", code);
 	}
 	free(buf);
@@ -405,14 +413,25 @@ int igr_par_recv_parts(size_t unit,
 			size_t m = head[1] - off < PIECE
 					   ? (size_t)(head[1] - off)
 					   : PIECE, whole, lead = 0;
+			MPI_Status st;
+			int got = 0;
 			code = MPI_Recv(buf, (int)m, MPI_BYTE, r, TAG_PIECE,
-					MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+					MPI_COMM_WORLD, &st);
 			if (code != MPI_SUCCESS) {
 				rc = mpi_fail("MPI_Recv", code);
 				goto out;
 			}
+			if (MPI_Get_count(&st, MPI_BYTE, &got) != MPI_SUCCESS ||
+			    got != (int)m) {
+				/* a short piece: the sender failed part-way
+				 * (it says why); take the rest, keep nothing */
+				if (failed < 0)
+					failed = r;
+				if (rc == 0)
+					rc = -2;
+			}
 			if (rc < 0)
-				continue; /* the sink failed: drain the rest */
+				continue; /* a failure: drain the rest */
 			if (ncarry > 0) {
 				lead = unit - ncarry < m ? unit - ncarry : m;
 				memcpy(carry + ncarry, buf, lead);
@@ -429,12 +448,17 @@ int igr_par_recv_parts(size_t unit,
 			       m - lead - whole);
 			ncarry += m - lead - whole;
 		}
+		/* each part whole records: one cut short is not completed
+		 * with the next rank's bytes */
+		if (rc == 0 && ncarry > 0)
+			rc = igr_error("rank %d's part of the output ended "
+				       "inside a record", r);
 	}
 out:
 	free(buf);
 	free(carry);
-	if (rc == 0 && ncarry > 0)
-		rc = igr_error("a part ended inside a record");
+	if (rc == -2)
+		rc = 0; /* a short piece: its rank failed, said below */
 	if (rc == 0 && failed > 0) {
 		rc = igr_error("rank %d failed", failed);
 		failed_elsewhere = 1;

@@ -14,6 +14,8 @@
  *                      (the descriptor is closed all the same, as after
  *                      a delayed NFS write error)
  *   close@2=EIO        only the 2nd such close() fails
+ *   pread=EIO          every pread() fails (a rank of an MPI run that
+ *                      cannot read back its part of an output)
  *   filewrite=KILL     the first write() to a regular file kills the
  *                      process (SIGKILL: a rank of an MPI run dying in
  *                      the middle; "filewrite" counts and fails like
@@ -157,6 +159,21 @@ ssize_t read(int fd, void *buf, size_t n)
 	if (got > 0)
 		nread += got;
 	return got;
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+	const struct rule *r = find("pread");
+
+	if (r != NULL) {
+		errno = r->err;
+		return -1;
+	}
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(
+			RTLD_NEXT, "pread");
+	return real(fd, buf, n, off);
 }
 
 int fsync(int fd)

@@ -287,6 +287,13 @@ if [ -f "$INJECT" ]; then
 	else
 		fail "only the failed rank says why" "$(cat "$T/f/err")"
 	fi
+	fails 1 pread=EIO "rank 1 cannot read back its part"
+	if grep -q 'rank 1: cannot read back this rank' "$T/f/err"; then
+		pass "... and says so (not only MPI_Abort's banner)"
+	else
+		fail "... and says so (not only MPI_Abort's banner)" \
+			"$(head -n 5 "$T/f/err")"
+	fi
 	fails 0 fsync=EIO "rank 0 cannot sync the output"
 	# the next run replaces it and leaves nothing else behind
 	NP= run f1 "$S" igraph-recommend --model "$D/knn.igm" -o o.igr "$G"
