@@ -491,6 +491,29 @@ const char *igr_cli_input(const char *path)
 	return p;
 }
 
+void igr_cli_regular_inputs(const char *const *paths, int n)
+{
+	int i, bad = -1;
+
+	if (igr_par_size() <= 1)
+		return;
+	/* rank 0 judges and tells the others, so that every rank refuses
+	 * alike; a file that cannot be opened is its reader's error */
+	if (igr_par_rank() == 0)
+		for (i = 0; i < n && bad < 0; i++) {
+			struct stat st;
+			if (paths[i] != NULL && strcmp(paths[i], "-") != 0 &&
+			    stat(paths[i], &st) == 0 && !S_ISREG(st.st_mode))
+				bad = i;
+		}
+	if (igr_par_bcast(&bad, sizeof bad) < 0)
+		igr_die_lib();
+	if (bad >= 0)
+		igr_usage_error("'%s' is not a regular file: the other ranks "
+				"cannot read it (give '-' for standard input, "
+				"or a file)", paths[bad]);
+}
+
 /* -v on several ranks: what each rank sent, in all and in each step
  * (counted before these gathers). */
 static void par_summary(void)

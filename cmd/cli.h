@@ -232,6 +232,12 @@ void igr_cli_ready(struct igr_cli *c);
  * itself in a serial run or when NULL (no such input). */
 const char *igr_cli_input(const char *path);
 
+/* On several ranks, a usage error (exit 2, every rank alike) when one of
+ * the N inputs PATHS (NULL and "-" skipped) is not a regular file on
+ * rank 0: a pipe or /dev/stdin would be read by one rank only, the others
+ * reading theirs (empty).  Nothing in a serial run. */
+void igr_cli_regular_inputs(const char *const *paths, int n);
+
 /* Outputs are locked from the start of the run (io.h, igr_out_claim()):
  * igr_cli_ready() locks -o FILE, and a command locks each of its other
  * outputs (--rejects, --report, ...) with igr_cli_output() before it

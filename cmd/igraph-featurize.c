@@ -5,6 +5,7 @@
 #include "stream.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ static const struct igr_cli_cmd cmd = {
 		 "user->category,\nitem->category and optional item->item "
 		 "edges, weighted by behaviour\nand decayed with time), or "
 		 "merge new events into a base graph.",
+	.parallel = 1,
 };
 
 enum { OPT_NOW = 1, OPT_HALF_LIFE, OPT_WEIGHTS, OPT_COOC_WINDOW,
@@ -89,6 +91,7 @@ int main(int argc, char **argv)
 	const igr_fz_report *rep;
 	const igr_fz_relstats *s;
 	igr_fzrun *run;
+	char **files;
 	int c, i, nstdin = 0;
 	uint64_t nforget, pruned = 0;
 	double t0 = igr_now();
@@ -155,6 +158,20 @@ int main(int argc, char **argv)
 	 * merge onto the same graph fails here instead of reading the base
 	 * the first is about to replace */
 	igr_cli_output(&cli, "--report", fo.report);
+	/* standard input is rank 0's; every rank reads the named files (a
+	 * copy of the names: the command line goes to the #PG line) */
+	files = malloc(((size_t)fo.nfiles + 2) * sizeof *files);
+	if (files == NULL)
+		igr_die("out of memory");
+	memcpy(files, fo.files, (size_t)fo.nfiles * sizeof *files);
+	files[fo.nfiles] = (char *)fo.base;
+	files[fo.nfiles + 1] = (char *)fo.forget;
+	igr_cli_regular_inputs((const char *const *)files, fo.nfiles + 2);
+	for (i = 0; i < fo.nfiles; i++)
+		files[i] = (char *)igr_cli_input(fo.files[i]);
+	fo.files = files;
+	fo.base = igr_cli_input(fo.base);
+	fo.forget = igr_cli_input(fo.forget);
 	fo.vocab = cli.vocab;
 	fo.text_output = cli.encoding == IGR_ENC_TSV ||
 			 (cli.encoding == IGR_ENC_AUTO &&
@@ -201,5 +218,6 @@ int main(int argc, char **argv)
 			 (unsigned long long)nforget,
 			 (unsigned long long)rep->users_forgotten);
 	igr_fzrun_free(run);
+	free(files);
 	return igr_cli_finish(&cli);
 }

@@ -2,6 +2,8 @@
  * featurize.h; the merge with a base graph is in featurize_merge.c). */
 #include "featurize_internal.h"
 #include "error.h"
+#include "mem.h"
+#include "par.h"
 #include "timefmt.h"
 
 #include <math.h>
@@ -327,7 +329,6 @@ void igr_fz_free(igr_fz *f)
 	free(f->beh);
 	free(f->forgot);
 	free(f->contrib);
-	free(f->kept);
 	for (r = 0; r < 4; r++)
 		list_free(&f->rel[r]);
 	free(f->by_user);
@@ -339,6 +340,17 @@ void igr_fz_free(igr_fz *f)
 	free(f->pairs.ts);
 	free(f->recent.item);
 	free(f->recent.ts);
+	if (f->kept_item != f->kept)
+		free(f->kept_item);
+	free(f->kept);
+	free(f->ibound);
+	free(f->partner);
+	free(f->powner);
+	for (r = 0; f->cooc_out != NULL && r < f->size; r++)
+		free(f->cooc_out[r].p);
+	free(f->cooc_out);
+	for (r = 0; r < 2 * IGR_FZ_NREL; r++)
+		free(f->wlog[r / IGR_FZ_NREL][r % IGR_FZ_NREL].w);
 	free(f);
 }
 
@@ -610,6 +622,60 @@ static int time_order(const igr_fz *f, uint32_t *seg, size_t m)
 	return 0;
 }
 
+void igr_fz_set_par(igr_fz *f)
+{
+	f->size = igr_par_size();
+	f->rank = igr_par_rank();
+	f->par = f->size > 1;
+}
+
+/* 1 if event I makes edges: not a forgotten user's, a behaviour
+ * weighted more than 0. */
+static inline int counts(const igr_fz *f, size_t i)
+{
+	return !fz_is_forgotten(f, f->user[i]) && f->o.weight[f->beh[i]] != 0;
+}
+
+/* A parallel run: this rank's ranges of users and of items, each cut by
+ * the number of kept events (every rank read every event, so every rank
+ * cuts the same).  0 or -1. */
+static int par_ranges(igr_fz *f)
+{
+	size_t nu = (size_t)f->ebound[IGR_USER];
+	size_t ni = (size_t)f->ebound[IGR_ITEM];
+	size_t i, *b = malloc(((size_t)f->size + 1) * sizeof *b);
+	uint64_t *w = calloc((nu > ni ? nu : ni) + 1, sizeof *w);
+	int r;
+
+	f->ibound = malloc(((size_t)f->size + 1) * sizeof *f->ibound);
+	f->cooc_out = calloc((size_t)f->size, sizeof *f->cooc_out);
+	if (b == NULL || w == NULL || f->ibound == NULL ||
+	    f->cooc_out == NULL) {
+		free(b);
+		free(w);
+		return igr_error("out of memory");
+	}
+	for (i = 0; i < f->n; i++)
+		if (counts(f, i))
+			w[f->user[i]]++;
+	igr_par_split(w, nu, f->size, b);
+	f->ulo = b[f->rank];
+	f->uhi = f->rank == f->size - 1 ? UINT64_C(1) << 32 : b[f->rank + 1];
+	memset(w, 0, (nu > ni ? nu : ni) * sizeof *w);
+	for (i = 0; i < f->n; i++)
+		if (counts(f, i))
+			w[f->item[i]]++;
+	igr_par_split(w, ni, f->size, b);
+	for (r = 0; r < f->size; r++)
+		f->ibound[r] = b[r];
+	f->ibound[f->size] = UINT64_C(1) << 32;
+	f->ilo = f->ibound[f->rank];
+	f->ihi = f->ibound[f->rank + 1];
+	free(b);
+	free(w);
+	return 0;
+}
+
 int fz_build(igr_fz *f)
 {
 	const igr_fz_opts *o = &f->o;
@@ -633,19 +699,41 @@ int fz_build(igr_fz *f)
 	f->contrib = malloc((f->n ? f->n : 1) * sizeof *f->contrib);
 	tmp = malloc((f->n ? f->n : 1) * sizeof *tmp);
 	cnt = malloc(65536 * sizeof *cnt);
+	if (f->par)
+		f->kept_item = malloc((f->n ? f->n : 1) * sizeof *f->kept);
 	if (f->kept == NULL || f->contrib == NULL || tmp == NULL ||
-	    cnt == NULL) {
+	    cnt == NULL || (f->par && f->kept_item == NULL)) {
 		igr_error("out of memory (%zu events)", f->n);
 		goto out;
 	}
+	/* the ids' bounds (the graph's node counts) */
+	for (i = 0; i < f->n; i++) {
+		if (!counts(f, i))
+			continue;
+		if ((uint64_t)f->user[i] + 1 > f->ebound[IGR_USER])
+			f->ebound[IGR_USER] = (uint64_t)f->user[i] + 1;
+		if ((uint64_t)f->item[i] + 1 > f->ebound[IGR_ITEM])
+			f->ebound[IGR_ITEM] = (uint64_t)f->item[i] + 1;
+		if (f->cat[i] != IGR_NONE &&
+		    (uint64_t)f->cat[i] + 1 > f->ebound[IGR_CATEGORY])
+			f->ebound[IGR_CATEGORY] = (uint64_t)f->cat[i] + 1;
+	}
+	if (f->par && par_ranges(f) < 0)
+		goto out;
 	f->nkept = 0;
+	f->nkept_item = 0;
 	for (i = 0; i < f->n; i++) {
 		double w = o->weight[f->beh[i]];
+		int mu = 1, mi = 0;
+		if (f->par) {
+			mu = f->user[i] >= f->ulo && f->user[i] < f->uhi;
+			mi = f->item[i] >= f->ilo && f->item[i] < f->ihi;
+		}
 		if (fz_is_forgotten(f, f->user[i])) {
-			f->events_forgotten++;
+			f->events_forgotten += (uint64_t)mu;
 			continue;
 		}
-		if (w == 0)
+		if (w == 0 || (!mu && !mi))
 			continue; /* a behaviour weighted 0 is ignored */
 		/* DESIGN.md: w(behavior) * 2^-(now - ts)/h */
 		f->contrib[i] = isinf(o->half_life)
@@ -653,7 +741,17 @@ int fz_build(igr_fz *f)
 					: w * exp2(-((double)f->now -
 						     (double)f->ts[i]) /
 						   o->half_life);
-		f->kept[f->nkept++] = (uint32_t)i;
+		if (mu)
+			f->kept[f->nkept++] = (uint32_t)i;
+		if (mi)
+			f->kept_item[f->nkept_item++] = (uint32_t)i;
+	}
+	if (!f->par) {
+		/* the item->category edges of every kept event (taken
+		 * after the users' grouping reordered them: their sums go
+		 * by event index anyway) */
+		f->kept_item = f->kept;
+		f->nkept_item = f->nkept;
 	}
 
 	/* users: UI and UC per user segment, and the segments themselves */
@@ -713,11 +811,11 @@ int fz_build(igr_fz *f)
 	}
 
 	/* items: IC per item segment */
-	grp = radix_by(f->item, f->kept, tmp, f->nkept, cnt);
-	for (i = 0; i < f->nkept;) {
+	grp = radix_by(f->item, f->kept_item, tmp, f->nkept_item, cnt);
+	for (i = 0; i < f->nkept_item;) {
 		uint32_t it = f->item[grp[i]];
 		size_t j, nk = 0;
-		for (j = i; j < f->nkept && f->item[grp[j]] == it; j++) {
+		for (j = i; j < f->nkept_item && f->item[grp[j]] == it; j++) {
 			uint32_t e = grp[j];
 			if (f->cat[e] == IGR_NONE)
 				continue;
@@ -848,6 +946,9 @@ static void recent_put(struct fz_recent *r, uint32_t cap, uint32_t item,
 	r->n++;
 }
 
+static int cooc_send(igr_fz *f, uint32_t j, int64_t t, double c,
+		     uint32_t n);
+
 int fz_cooc_segment(igr_fz *f, size_t k, const uint32_t *bitem,
 		    const int64_t *bts, size_t nbase)
 {
@@ -863,6 +964,12 @@ int fz_cooc_segment(igr_fz *f, size_t k, const uint32_t *bitem,
 		if (r->item == NULL || r->ts == NULL)
 			return igr_error("out of memory");
 	}
+	if (f->par && f->partner == NULL) {
+		f->partner = malloc((size_t)cap * sizeof *f->partner);
+		f->powner = malloc((size_t)cap * sizeof *f->powner);
+		if (f->partner == NULL || f->powner == NULL)
+			return igr_error("out of memory");
+	}
 	r->n = 0;
 	for (i = 0; i < nbase; i++)
 		recent_put(r, cap, bitem[i], bts[i]);
@@ -876,6 +983,10 @@ int fz_cooc_segment(igr_fz *f, size_t k, const uint32_t *bitem,
 				continue;
 			if ((double)t - (double)r->ts[p] > f->o.cooc_window)
 				break;
+			if (f->par) {
+				f->partner[taken++] = r->item[p];
+				continue;
+			}
 			if (pairs_add(&f->pairs, r->item[p], j, f->contrib[e],
 				      t) < 0 ||
 			    pairs_add(&f->pairs, j, r->item[p], f->contrib[e],
@@ -883,8 +994,176 @@ int fz_cooc_segment(igr_fz *f, size_t k, const uint32_t *bitem,
 				return -1;
 			taken++;
 		}
+		if (f->par && taken > 0 &&
+		    cooc_send(f, j, t, f->contrib[e], taken) < 0)
+			return -1;
 		recent_put(r, cap, j, t);
 	}
+	return 0;
+}
+
+/* ---- co-engagement on several ranks ------------------------------------
+ *
+ * A pair's weight is a sum in the order of the serial run: users in
+ * order, each user's events in time order.  Floating-point sums of
+ * partial sums would not give its bytes, so the events travel, not
+ * sums: each rank makes the pairs of its users' events and sends each
+ * event, with the partners whose pairs a rank owns, to that rank (a
+ * record: item j, partner count n, time, weight, n partners; the owner
+ * of j gets every partner, for j -> p).  An owner adds the records of
+ * rank 0, then rank 1 ..., each in its order: the serial order. */
+
+#define REC_HEAD (2 * sizeof(uint32_t) + sizeof(int64_t) + sizeof(double))
+
+/* The rank that owns ITEM. */
+static int item_owner(const igr_fz *f, uint32_t item)
+{
+	int lo = 0, hi = f->size - 1;
+
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if ((uint64_t)item >= f->ibound[mid])
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static int put_record(struct fz_bytes *b, uint32_t j, int64_t t, double c,
+		      const uint32_t *p, const uint32_t *own, uint32_t n,
+		      int keep)
+{
+	uint32_t k, m = 0;
+	unsigned char *q;
+
+	for (k = 0; k < n; k++)
+		m += own == NULL || (int)own[k] == keep;
+	if (igr_grow(&b->p, &b->cap, b->n + REC_HEAD + (size_t)m * 4, 1) < 0)
+		return -1;
+	q = b->p + b->n;
+	memcpy(q, &j, 4);
+	memcpy(q + 4, &m, 4);
+	memcpy(q + 8, &t, 8);
+	memcpy(q + 16, &c, 8);
+	q += REC_HEAD;
+	for (k = 0; k < n; k++)
+		if (own == NULL || (int)own[k] == keep) {
+			memcpy(q, &p[k], 4);
+			q += 4;
+		}
+	b->n = (size_t)(q - b->p);
+	return 0;
+}
+
+/* One event's pairs (item J at T, weight C, the N partners in
+ * f->partner) to the ranks that own them. */
+static int cooc_send(igr_fz *f, uint32_t j, int64_t t, double c,
+		     uint32_t n)
+{
+	int oj = item_owner(f, j);
+	uint32_t k, l;
+
+	if (put_record(&f->cooc_out[oj], j, t, c, f->partner, NULL, n, 0) <
+	    0)
+		return -1;
+	for (k = 0; k < n; k++)
+		f->powner[k] = (uint32_t)item_owner(f, f->partner[k]);
+	for (k = 0; k < n; k++) {
+		int o = (int)f->powner[k];
+		if (o == oj)
+			continue;
+		if (put_record(&f->cooc_out[o], j, t, c, f->partner,
+			       f->powner, n, o) < 0)
+			return -1;
+		for (l = k; l < n; l++)
+			if ((int)f->powner[l] == o)
+				f->powner[l] = (uint32_t)oj; /* done */
+	}
+	return 0;
+}
+
+/* The records P[0..len) of one rank into this rank's pairs. */
+static int cooc_add(igr_fz *f, const unsigned char *p, size_t len)
+{
+	size_t off = 0;
+
+	while (off + REC_HEAD <= len) {
+		uint32_t j, m, k, q;
+		int64_t t;
+		double c;
+		int ownj;
+		memcpy(&j, p + off, 4);
+		memcpy(&m, p + off + 4, 4);
+		memcpy(&t, p + off + 8, 8);
+		memcpy(&c, p + off + 16, 8);
+		off += REC_HEAD;
+		if ((size_t)m * 4 > len - off)
+			break;
+		ownj = j >= f->ilo && j < f->ihi;
+		for (k = 0; k < m; k++, off += 4) {
+			memcpy(&q, p + off, 4);
+			/* the serial order within an event: p -> j, j -> p */
+			if (q >= f->ilo && q < f->ihi &&
+			    pairs_add(&f->pairs, q, j, c, t) < 0)
+				return -1;
+			if (ownj && pairs_add(&f->pairs, j, q, c, t) < 0)
+				return -1;
+		}
+	}
+	if (off != len)
+		return igr_error("internal error: co-engagement records cut "
+				 "short");
+	return 0;
+}
+
+int fz_cooc_exchange(igr_fz *f)
+{
+	const void **send = calloc((size_t)f->size, sizeof *send);
+	uint64_t *len = calloc((size_t)f->size, sizeof *len);
+	uint64_t *rlen = calloc((size_t)f->size, sizeof *rlen);
+	void **recv = calloc((size_t)f->size, sizeof *recv);
+	int r, rc = 0;
+
+	if (send == NULL || len == NULL || rlen == NULL || recv == NULL)
+		rc = igr_error("out of memory");
+	if (igr_par_agree(rc) < 0) {
+		free(send);
+		free(len);
+		free(rlen);
+		free(recv);
+		return -1;
+	}
+	for (r = 0; r < f->size; r++) {
+		send[r] = f->cooc_out[r].p;
+		len[r] = f->cooc_out[r].n;
+	}
+	igr_par_step("co-engagement");
+	rc = igr_par_alltoall(send, len, recv, rlen);
+	for (r = 0; rc == 0 && r < f->size; r++)
+		rc = r == f->rank
+			     ? cooc_add(f, f->cooc_out[r].p, f->cooc_out[r].n)
+			     : cooc_add(f, recv[r], (size_t)rlen[r]);
+	for (r = 0; r < f->size; r++) {
+		free(recv[r]);
+		free(f->cooc_out[r].p);
+		memset(&f->cooc_out[r], 0, sizeof f->cooc_out[r]);
+	}
+	free(send);
+	free(len);
+	free(rlen);
+	free(recv);
+	return rc;
+}
+
+int fz_wlog_add(igr_fz *f, int section, int rel, float w)
+{
+	struct fz_wlog *l = &f->wlog[section][rel];
+
+	if (l->n == l->cap &&
+	    igr_grow(&l->w, &l->cap, l->n + 1, sizeof *l->w) < 0)
+		return -1;
+	l->w[l->n++] = w;
 	return 0;
 }
 

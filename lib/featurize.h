@@ -179,6 +179,30 @@ const igr_fz_opts *igr_fz_options(const igr_fz *f);
 /* Newest event time read, or INT64_MIN. */
 int64_t igr_fz_newest(const igr_fz *f);
 
+/* Share the work of igr_fz_write() among the ranks of a parallel run
+ * (par.h; a no-op in a serial one).  Every rank has read every event, the
+ * same erasures and the same base graph header; users and items are cut
+ * into one range per rank, each balanced by its number of events, and
+ * each rank writes the edges of its range: those of its users (their
+ * user->item and user->category edges, built from their events and their
+ * base rows) and those of its items (item->item and item->category; the
+ * last rank also every later source of the base).  A rank makes the
+ * co-engagement of its users' events and sends each event's pairs to the
+ * ranks that own their items, which add them in the serial order (sums
+ * of partial sums would not give the serial bytes); item->category edges
+ * are built by the owner of the item from the events it read.  Every
+ * rank reads the whole base graph (its checksum covers all of it) and
+ * merges the rows of its ranges: the decay factor is the same for every
+ * row, so the merge holds range by range.  igr_fz_write() is then
+ * collective: W must come from igr_writer_open_par(), whose records are
+ * every rank's user rows in rank order, then every rank's item rows
+ * (igr_writer_gather()), the serial stream.  Its report is rank 0's,
+ * for the whole graph and equal to the serial one: counts summed, the
+ * users whose top categories changed in user order, the weight
+ * distributions of every written weight in the serial order (the ranks
+ * send them: 4 bytes an edge).  Call before igr_fz_write(). */
+void igr_fz_set_par(igr_fz *f);
+
 /* Write the graph: BASE (NULL for none; igr_fz_use_base() called)
  * decayed to now and merged with the events, pruned, to W (opened by the
  * caller; this function sets its meta and writes records but does not

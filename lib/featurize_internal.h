@@ -70,6 +70,29 @@ struct igr_fz {
 	size_t *seg_lo;      /* segment k: by_user[seg_lo[k] .. seg_lo[k+1]) */
 	struct fz_pairs pairs;
 	struct fz_recent recent;
+	uint64_t ebound[IGR_NNODE]; /* 1 + the largest id of a kept event */
+	uint32_t *kept_item; /* kept events for item->category: kept when
+				serial, else those of this rank's items */
+	size_t nkept_item;
+
+	/* a parallel run (igr_fz_set_par): this rank's users [ulo, uhi) and
+	 * items [ilo, ihi); the last rank's end at 2^32 and it also has the
+	 * rows of every later source (categories) */
+	int par, rank, size;
+	uint64_t ulo, uhi, ilo, ihi;
+	uint64_t *ibound;    /* rank r's items start at ibound[r] (size + 1) */
+	uint32_t *partner;   /* one event's co-engagement partners */
+	uint32_t *powner;    /* ... and their owners */
+	struct fz_bytes {
+		unsigned char *p;
+		size_t n, cap;
+	} *cooc_out;         /* co-engagement records for each rank */
+	/* weights written, per section (0: user rows, 1: the rest) and
+	 * relation, for the report's distributions on rank 0 */
+	struct fz_wlog {
+		float *w;
+		size_t n, cap;
+	} wlog[2][IGR_FZ_NREL];
 };
 
 static inline int fz_is_forgotten(const struct igr_fz *f, uint32_t u)
@@ -90,5 +113,13 @@ int fz_cooc_segment(struct igr_fz *f, size_t k, const uint32_t *bitem,
 
 /* Turn the accumulated pairs into the sorted item->item list.  0 or -1. */
 int fz_cooc_finish(struct igr_fz *f);
+
+/* Parallel run: every rank's co-engagement records to the owners of
+ * their items, and this rank's summed in the serial order (ranks in
+ * order, each in its users' order).  Collective.  0 or -1. */
+int fz_cooc_exchange(struct igr_fz *f);
+
+/* Parallel run: W, written in section SECTION of relation REL. */
+int fz_wlog_add(struct igr_fz *f, int section, int rel, float w);
 
 #endif

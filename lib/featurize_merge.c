@@ -12,6 +12,7 @@
 #include "featurize_internal.h"
 #include "endian.h"
 #include "error.h"
+#include "par.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -193,7 +194,36 @@ static int out_edge(struct eng *g, const igr_edge *e)
 	return 0;
 }
 
+static int base_read(struct eng *g);
+
+/* 1 if the base edge just read is this rank's (always when serial). */
+static int base_mine(const struct eng *g)
+{
+	const igr_fz *f = g->f;
+
+	if (!f->par)
+		return 1;
+	if (g->be.src_type == IGR_USER)
+		return g->be.src >= f->ulo && g->be.src < f->uhi;
+	if (g->be.src_type == IGR_ITEM)
+		return g->be.src >= f->ilo && g->be.src < f->ihi;
+	return f->rank == f->size - 1;
+}
+
+/* The next base edge of this rank's ranges: 1, 0 at the end, -1.  Every
+ * rank reads (and checks) every edge. */
 static int base_next(struct eng *g)
+{
+	int rc;
+
+	while ((rc = base_read(g)) == 1 && !base_mine(g))
+		;
+	if (rc == 0)
+		g->bvalid = 0;
+	return rc;
+}
+
+static int base_read(struct eng *g)
 {
 	if (g->raw_in) {
 		if (g->rleft == 0) {
@@ -330,6 +360,9 @@ static int emit(struct eng *g, const struct ent *e)
 		else
 			rs->decayed++;
 		if (igr_weighthist_add(&rs->w, e->w) < 0)
+			return -1;
+		if (g->f->par &&
+		    fz_wlog_add(g->f, g->ii_ready, g->rel, e->w) < 0)
 			return -1;
 	}
 	return 0;
@@ -471,6 +504,24 @@ static int row_end(struct eng *g)
 	return 0;
 }
 
+/* A parallel run's user rows are done: every rank's follow rank 0's in
+ * the output, and the co-engagement goes to the owners of the items. */
+static int par_users_done(struct eng *g)
+{
+	if (g->op != NULL) {
+		igr_writer_raw_commit(g->w, g->oused);
+		g->op = NULL;
+		g->oroom = g->oused = 0;
+	}
+	if (g->on > 0 && igr_write_edges(g->w, g->obuf, g->on) < 0)
+		return -1;
+	g->on = 0;
+	/* a rank whose part failed, and rank 0, know; now every rank */
+	if (igr_par_agree(igr_writer_gather(g->w)) < 0)
+		return -1;
+	return fz_cooc_exchange(g->f);
+}
+
 /* All user rows are done: the remaining segments have no base state, and
  * the item->item list can be built. */
 static int ii_prepare(struct eng *g)
@@ -480,6 +531,8 @@ static int ii_prepare(struct eng *g)
 	for (; g->seg < f->nseg; g->seg++)
 		if (fz_cooc_segment(f, g->seg, NULL, NULL, 0) < 0)
 			return -1;
+	if (f->par && par_users_done(g) < 0)
+		return -1;
 	if (fz_cooc_finish(f) < 0)
 		return -1;
 	g->ii_ready = 1;
@@ -539,7 +592,9 @@ static int plain_run(struct eng *g, uint64_t lim)
 			if (out_edge(g, &o) < 0)
 				return -1;
 			kept++;
-			if (igr_weighthist_add(&rs->w, w) < 0)
+			if (igr_weighthist_add(&rs->w, w) < 0 ||
+			    (g->f->par &&
+			     fz_wlog_add(g->f, g->ii_ready, g->rel, w) < 0))
 				return -1;
 			if (uc)
 				top3_add(&g->new3, cur->dst, w);
@@ -577,7 +632,10 @@ static int plain_run(struct eng *g, uint64_t lim)
 				memcpy(o, q, REC);
 				igr_put_f32(o + REC_W, w);
 				kept++;
-				if (igr_weighthist_add(&rs->w, w) < 0)
+				if (igr_weighthist_add(&rs->w, w) < 0 ||
+				    (g->f->par &&
+				     fz_wlog_add(g->f, g->ii_ready, g->rel,
+						 w) < 0))
 					return -1;
 				if (uc)
 					top3_add(&g->new3, d, w);
@@ -768,6 +826,148 @@ static int check_prune(const igr_fz *f, igr_reader *base,
 			 (long long)f->base_now);
 }
 
+/* ---- the report of a parallel run -------------------------------------- */
+
+/* The counts that add up over the ranks (events, read by every rank, are
+ * not among them), into or out of V. */
+#define NSUM (6 + 6 * IGR_FZ_NREL)
+static void sums(igr_fz_report *rep, uint64_t *v, int out)
+{
+	uint64_t *p[NSUM];
+	int i = 0, r;
+
+	p[i++] = &rep->events_forgotten;
+	p[i++] = &rep->users_touched;
+	p[i++] = &rep->users_new;
+	p[i++] = &rep->users_forgotten;
+	p[i++] = &rep->users_top1_changed;
+	p[i++] = &rep->users_top3_changed;
+	for (r = 0; r < IGR_FZ_NREL; r++) {
+		igr_fz_relstats *s = &rep->rel[r];
+		p[i++] = &s->edges;
+		p[i++] = &s->added;
+		p[i++] = &s->strengthened;
+		p[i++] = &s->decayed;
+		p[i++] = &s->pruned;
+		p[i++] = &s->forgotten;
+	}
+	for (i = 0; i < NSUM; i++) {
+		if (out)
+			*p[i] = v[i];
+		else
+			v[i] = *p[i];
+	}
+}
+
+/* Rank 0's weight distributions from every rank's written weights ALL
+ * (TOTAL bytes; each rank's: per section and relation a u64 count and
+ * the floats), added in the serial order: per relation, the user rows'
+ * section rank by rank, then the rest's. */
+static int rebuild_weights(igr_fz *f, igr_fz_report *rep,
+			   const unsigned char *all, size_t total)
+{
+	size_t nl = (size_t)f->size * 2 * IGR_FZ_NREL, k = 0, off = 0;
+	const unsigned char **at = malloc(nl * sizeof *at);
+	uint64_t *cnt = malloc(nl * sizeof *cnt);
+	int rk, sec, rel, rc = 0;
+
+	if (at == NULL || cnt == NULL) {
+		free(at);
+		free(cnt);
+		return igr_error("out of memory");
+	}
+	for (k = 0; k < nl; k++) {
+		if (total - off < 8) {
+			rc = igr_error("internal error: weights cut short");
+			break;
+		}
+		memcpy(&cnt[k], all + off, 8);
+		at[k] = all + off + 8;
+		off += 8 + cnt[k] * sizeof(float);
+	}
+	for (rel = 0; rc == 0 && rel < IGR_FZ_NREL; rel++) {
+		igr_weighthist *h = &rep->rel[rel].w;
+		igr_weighthist_release(h);
+		for (sec = 0; sec < 2; sec++)
+			for (rk = 0; rk < f->size; rk++) {
+				size_t x = ((size_t)rk * 2 + (size_t)sec) *
+						   IGR_FZ_NREL +
+					   (size_t)rel;
+				uint64_t i;
+				for (i = 0; rc == 0 && i < cnt[x]; i++) {
+					float w;
+					memcpy(&w, at[x] + i * sizeof w,
+					       sizeof w);
+					rc = igr_weighthist_add(h, w);
+				}
+			}
+	}
+	free(at);
+	free(cnt);
+	return rc;
+}
+
+/* Every rank's report into rank 0's (collective).  0 or -1 on every
+ * rank. */
+static int par_report(igr_fz *f, igr_fz_report *rep)
+{
+	uint64_t v[NSUM];
+	unsigned char *mine = NULL, *p;
+	void *all = NULL;
+	size_t n = 0, total = 0;
+	int sec, rel, rc;
+
+	igr_par_step("report");
+	sums(rep, v, 0);
+	if (igr_par_sum_u64(v, NSUM) < 0)
+		return -1;
+	/* the changed users, in rank (user) order */
+	rc = igr_par_gather(rep->changed,
+			    (size_t)rep->users_top3_changed *
+				    sizeof *rep->changed,
+			    &all, &total);
+	if (rc < 0)
+		return -1;
+	free(rep->changed);
+	rep->changed = all;
+	sums(rep, v, 1);
+	if (f->rank > 0) {
+		/* the whole report is rank 0's */
+		free(rep->changed);
+		rep->changed = NULL;
+	}
+	/* the weights written, in the order they were */
+	for (sec = 0; sec < 2; sec++)
+		for (rel = 0; rel < IGR_FZ_NREL; rel++)
+			n += 8 + f->wlog[sec][rel].n * sizeof(float);
+	rc = 0;
+	if ((mine = malloc(n)) == NULL)
+		rc = igr_error("out of memory");
+	if (igr_par_agree(rc) < 0) {
+		free(mine);
+		return -1;
+	}
+	p = mine;
+	for (sec = 0; sec < 2; sec++)
+		for (rel = 0; rel < IGR_FZ_NREL; rel++) {
+			struct fz_wlog *l = &f->wlog[sec][rel];
+			uint64_t c = l->n;
+			memcpy(p, &c, 8);
+			if (l->n > 0)
+				memcpy(p + 8, l->w, l->n * sizeof(float));
+			p += 8 + l->n * sizeof(float);
+			free(l->w);
+			memset(l, 0, sizeof *l);
+		}
+	all = NULL;
+	rc = igr_par_gather(mine, n, &all, &total);
+	free(mine);
+	if (rc == 0 && f->rank == 0)
+		rc = rebuild_weights(f, rep, all, total);
+	free(all);
+	return igr_par_agree(rc);
+}
+
 int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		 igr_fz_report *rep)
 {
@@ -778,7 +978,6 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 	igr_fz_report local;
 	uint64_t bound[IGR_NNODE];
 	char wbuf[256];
-	size_t i;
 	int t, rc;
 
 	if (rep == NULL)
@@ -792,16 +991,8 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		bound[t] = f->o.nodes[t];
 		if (f->base_nodes[t] > bound[t])
 			bound[t] = f->base_nodes[t];
-	}
-	for (i = 0; i < f->nkept; i++) {
-		uint32_t e = f->kept[i];
-		if ((uint64_t)f->user[e] + 1 > bound[IGR_USER])
-			bound[IGR_USER] = (uint64_t)f->user[e] + 1;
-		if ((uint64_t)f->item[e] + 1 > bound[IGR_ITEM])
-			bound[IGR_ITEM] = (uint64_t)f->item[e] + 1;
-		if (f->cat[e] != IGR_NONE &&
-		    (uint64_t)f->cat[e] + 1 > bound[IGR_CATEGORY])
-			bound[IGR_CATEGORY] = (uint64_t)f->cat[e] + 1;
+		if (f->ebound[t] > bound[t])
+			bound[t] = f->ebound[t];
 	}
 	igr_fz_format_weights(wbuf, f->o.weight);
 	{
@@ -855,8 +1046,20 @@ int igr_fz_write(igr_fz *f, igr_reader *base, igr_writer *w,
 		rc = run(&g);
 	if (rc == 0 && g.on > 0)
 		rc = igr_write_edges(w, g.obuf, g.on);
-	if (rc == 0 && base != NULL && !f->o.allow_prune)
+	if (f->par && rc == 0) {
+		/* every rank's counts are rank 0's, which checks them (a rank
+		 * that failed alone calls no collective: the command ends
+		 * the job, igr_par_abort) */
+		if (par_report(f, rep) < 0) {
+			rc = -1;
+		} else {
+			if (base != NULL && !f->o.allow_prune && f->rank == 0)
+				rc = check_prune(f, base, rep);
+			rc = igr_par_agree(rc);
+		}
+	} else if (rc == 0 && base != NULL && !f->o.allow_prune) {
 		rc = check_prune(f, base, rep);
+	}
 	if (g.op != NULL)
 		igr_writer_raw_commit(w, g.oused);
 	free(g.bbuf);

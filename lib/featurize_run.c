@@ -3,6 +3,7 @@
 #include "featurize_run.h"
 #include "error.h"
 #include "mem.h"
+#include "par.h"
 #include "stream.h"
 #include "version.h"
 #include "vocab.h"
@@ -79,8 +80,11 @@ static int open_vocab(igr_fzrun *r, int names, struct idlist *fg)
 	int t, unchecked = 0;
 
 	if (o->vocab != NULL && names) {
-		r->vs = igr_vocabset_open(o->vocab, o->forget ? IGR_VOCAB_WRITE
-							      : IGR_VOCAB_READ);
+		/* on several ranks rank 0 alone writes the erasure marks */
+		r->vs = igr_vocabset_open(o->vocab,
+					  o->forget && igr_par_rank() == 0
+						  ? IGR_VOCAB_WRITE
+						  : IGR_VOCAB_READ);
 		if (r->vs == NULL)
 			return -1;
 		if (r->vs->missing)
@@ -278,9 +282,10 @@ int igr_fzrun_write(igr_fzrun *r)
 {
 	const struct igr_fzrun_opts *o = r->o;
 
-	r->w = igr_writer_open(o->output, IGR_KIND_GRAPH, o->encoding);
+	r->w = igr_writer_open_par(o->output, IGR_KIND_GRAPH, o->encoding);
 	if (r->w == NULL)
 		return -1;
+	igr_fz_set_par(r->f);
 	if (igr_writer_add_pg(r->w, "igraph-featurize", IGR_VERSION, o->argc,
 			      o->argv) < 0)
 		return -1;
@@ -288,7 +293,7 @@ int igr_fzrun_write(igr_fzrun *r)
 		igr_writer_set_vocab(r->w, r->vs);
 	if (igr_fz_write(r->f, r->base, r->w, &r->rep) < 0)
 		return -1;
-	if (o->report != NULL) {
+	if (o->report != NULL && igr_par_rank() == 0) {
 		r->rout = igr_out_open(is_dash(o->report) ? NULL : o->report);
 		if (r->rout == NULL ||
 		    igr_fz_report_write(&r->rep, r->rout, o->json, r->vs) < 0)
@@ -306,7 +311,7 @@ int igr_fzrun_close(igr_fzrun *r)
 	 * never be in place while the vocabulary could bring them back; if
 	 * the graph then fails, the marks stay and every later run (and
 	 * every tool printing names) applies them */
-	if (r->vs != NULL && r->o->forget != NULL &&
+	if (r->vs != NULL && r->o->forget != NULL && igr_par_rank() == 0 &&
 	    igr_vocabset_save(r->vs) < 0)
 		return -1;
 	r->w = NULL;

@@ -13,6 +13,13 @@
  * and warnings (a --forget name missing from the vocabulary) to
  * opts->warn.
  *
+ * On several MPI ranks (par.h) every rank makes the same calls: each
+ * reads every input (the names it is given: see igr_in_par() for
+ * standard input), the graph is written by every rank (featurize.h,
+ * igr_fz_set_par(); its output is closed collectively), and rank 0 alone
+ * writes the report and saves the vocabulary's erasure marks (the others
+ * open the vocabulary for reading only).
+ *
  * Ownership: the options (and the builder options, file names and report
  * they point to) are borrowed and must outlive the run; everything else
  * belongs to the run, and igr_fzrun_free() releases it and removes the

@@ -881,16 +881,18 @@ static int append_sink(void *arg, const void *p, size_t n)
 	return igr_out_write(arg, p, n);
 }
 
-int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
-		   int (*sink)(void *arg, const void *p, size_t n), void *arg,
-		   uint64_t *got)
+/* igr_out_gather() and, with MORE, igr_out_gather_more(): a part sent
+ * while more may follow is emptied for the next. */
+static int gather(igr_out *out, int status, uint64_t records, size_t unit,
+		  int (*sink)(void *arg, const void *p, size_t n), void *arg,
+		  uint64_t *got, int more)
 {
 	*got = 0;
 	if (status < 0)
 		out->failed = 1;
 	if (!out->par || out->gathered)
 		return out->failed ? -1 : 0;
-	out->gathered = 1;
+	out->gathered = !more;
 	igr_par_step("output");
 	if (out->part) {
 		if (!out->failed && igr_out_flush(out) < 0)
@@ -898,12 +900,35 @@ int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
 		if (igr_par_send_part(out->failed ? -1 : 0, NULL, out->fd,
 				      out->written, records) < 0)
 			out->failed = 1;
+		if (more && !out->failed) {
+			if (ftruncate(out->fd, 0) < 0 ||
+			    lseek(out->fd, 0, SEEK_SET) < 0) {
+				igr_syserror("cannot empty this rank's part");
+				out->failed = 1;
+			}
+			out->written = 0;
+		}
 	} else if (igr_par_recv_parts(unit, sink, arg, got) < 0) {
 		/* rank 0 receives every part even after a failure of its
 		 * own: the senders must finish */
 		out->failed = 1;
 	}
 	return out->failed ? -1 : 0;
+}
+
+int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
+		   int (*sink)(void *arg, const void *p, size_t n), void *arg,
+		   uint64_t *got)
+{
+	return gather(out, status, records, unit, sink, arg, got, 0);
+}
+
+int igr_out_gather_more(igr_out *out, int status, uint64_t records,
+			size_t unit,
+			int (*sink)(void *arg, const void *p, size_t n),
+			void *arg, uint64_t *got)
+{
+	return gather(out, status, records, unit, sink, arg, got, 1);
 }
 
 const char *igr_out_name(const igr_out *out)

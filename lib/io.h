@@ -161,6 +161,16 @@ int igr_out_gather(igr_out *out, int status, uint64_t records, size_t unit,
 		   int (*sink)(void *arg, const void *p, size_t n), void *arg,
 		   uint64_t *got) IGR_WUR;
 
+/* The same in the middle of such an output, any number of times before
+ * igr_out_gather() or igr_out_close(): rank 0 appends the bytes each rank
+ * > 0 wrote since its last part, and each of those starts a new part
+ * (igraph-featurize: every rank's users, then every rank's items).  0 or
+ * -1. */
+int igr_out_gather_more(igr_out *out, int status, uint64_t records,
+			size_t unit,
+			int (*sink)(void *arg, const void *p, size_t n),
+			void *arg, uint64_t *got) IGR_WUR;
+
 /* Lock FILE for this process now, before its inputs are read, so that a
  * run that reads FILE and writes it back (igraph-featurize --base g -o g)
  * cannot interleave with another.  No-op for stdout ("-" or NULL), a

@@ -363,7 +363,7 @@ int igr_par_allgather_f32(float *v, const size_t *bounds, size_t unit)
 	return blocks(v, bounds, unit, 1);
 }
 
-enum { TAG_HEAD = 1, TAG_PIECE = 2, TAG_MSG = 3 };
+enum { TAG_HEAD = 1, TAG_PIECE = 2, TAG_MSG = 3, TAG_SWAP = 4 };
 
 /* Pieces of a point-to-point message: MPI counts are ints. */
 #define MSG_PIECE ((size_t)1 << 30)
@@ -448,6 +448,76 @@ int igr_par_gather_u64(uint64_t v, uint64_t *out)
 			     MPI_COMM_WORLD),
 		  "MPI_Gather");
 	return 0;
+}
+
+int igr_par_alltoall(const void *const *send, const uint64_t *len,
+		     void **recv, uint64_t *rlen)
+{
+	int s, r, rc = 0;
+
+	for (r = 0; r < size_; r++) {
+		recv[r] = NULL;
+		rlen[r] = 0;
+	}
+	if (size_ == 1)
+		return 0;
+	count((uint64_t)(size_ - 1) * sizeof *len);
+	MPI_CHECK(MPI_Alltoall(len, 1, MPI_UINT64_T, rlen, 1, MPI_UINT64_T,
+			       MPI_COMM_WORLD),
+		  "MPI_Alltoall");
+	rlen[rank_] = 0;
+	for (r = 0; r < size_; r++)
+		if (r != rank_ && (recv[r] = malloc(rlen[r] ? rlen[r] : 1)) ==
+					  NULL)
+			rc = igr_error("out of memory");
+	/* every rank must have its room before any bytes travel */
+	if (igr_par_agree(rc) < 0) {
+		for (r = 0; r < size_; r++) {
+			free(recv[r]);
+			recv[r] = NULL;
+		}
+		return -1;
+	}
+	/* step S: to rank + S, from rank - S; piece K of a step meets piece
+	 * K of its partner's, so no rank waits on one that waits on it */
+	for (s = 1; rc == 0 && s < size_; s++) {
+		int to = (rank_ + s) % size_;
+		int from = (rank_ - s + size_) % size_;
+		const char *sp = send[to];
+		char *rp = recv[from];
+		uint64_t so = 0, ro = 0, sn = len[to], rn = rlen[from];
+
+		while (rc == 0 && (so < sn || ro < rn)) {
+			int ns = (int)(sn - so < PIECE ? sn - so : PIECE);
+			int nr = (int)(rn - ro < PIECE ? rn - ro : PIECE);
+			int code;
+
+			count((uint64_t)ns);
+			if (ns > 0 && nr > 0)
+				code = MPI_Sendrecv(sp + so, ns, MPI_BYTE, to,
+						    TAG_SWAP, rp + ro, nr,
+						    MPI_BYTE, from, TAG_SWAP,
+						    MPI_COMM_WORLD,
+						    MPI_STATUS_IGNORE);
+			else if (ns > 0)
+				code = MPI_Send(sp + so, ns, MPI_BYTE, to,
+						TAG_SWAP, MPI_COMM_WORLD);
+			else
+				code = MPI_Recv(rp + ro, nr, MPI_BYTE, from,
+						TAG_SWAP, MPI_COMM_WORLD,
+						MPI_STATUS_IGNORE);
+			if (code != MPI_SUCCESS)
+				rc = mpi_fail("MPI_Sendrecv", code);
+			so += (uint64_t)ns;
+			ro += (uint64_t)nr;
+		}
+	}
+	if (rc < 0)
+		for (r = 0; r < size_; r++) {
+			free(recv[r]);
+			recv[r] = NULL;
+		}
+	return rc;
 }
 
 int igr_par_send_part(int status, const void *mem, int fd, uint64_t len,
@@ -664,6 +734,16 @@ int igr_par_gather_u64(uint64_t v, uint64_t *out)
 {
 	if (out != NULL)
 		out[0] = v;
+	return 0;
+}
+
+int igr_par_alltoall(const void *const *send, const uint64_t *len,
+		     void **recv, uint64_t *rlen)
+{
+	(void)send;
+	(void)len;
+	recv[0] = NULL;
+	rlen[0] = 0;
 	return 0;
 }
 

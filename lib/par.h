@@ -146,6 +146,16 @@ struct igr_par_msg {
 int igr_par_exchange(const struct igr_par_msg *send, int ns,
 		     const struct igr_par_msg *recv, int nr) IGR_PAR_WUR;
 
+/* ---- all to all ------------------------------------------------------- */
+
+/* Every rank's SEND[r] (LEN[r] bytes) to rank r, for every other rank
+ * r: RECV[r] gets a new array (the caller frees it) of the RLEN[r] bytes
+ * rank r sent this one; RECV and RLEN of this rank itself get NULL and 0
+ * (its own bytes stay in SEND).  Any sizes (sent in pieces).  Serial:
+ * nothing to send. */
+int igr_par_alltoall(const void *const *send, const uint64_t *len,
+		     void **recv, uint64_t *rlen) IGR_PAR_WUR;
+
 /* ---- the parts of an output ------------------------------------------- */
 
 /* Rank r > 0: send rank 0 its part of an output, LEN bytes that hold

@@ -2380,6 +2380,27 @@ static int part_sink(void *arg, const void *p, size_t n)
 	return 0;
 }
 
+int igr_writer_gather(igr_writer *w)
+{
+	uint64_t got;
+	int rc = 0;
+
+	if (!w->out->par)
+		return 0;
+	if (!w->started)
+		rc = write_header(w);
+	if (rc == 0 && w->part && w->enc == IGR_ENC_BINARY)
+		rc = flush_block(w);
+	rc = igr_out_gather_more(w->out, rc, w->n,
+				 w->enc == IGR_ENC_BINARY ? w->recsize : 1,
+				 part_sink, w, &got);
+	if (w->part)
+		w->n = 0; /* the records of the next part */
+	else
+		w->n += got;
+	return rc;
+}
+
 int igr_writer_close(igr_writer *w)
 {
 	uint64_t got;

@@ -317,6 +317,13 @@ int igr_write_pair(igr_writer *w, const igr_pair *p) IGR_WUR;
 
 uint64_t igr_writer_records(const igr_writer *w);
 
+/* Collective, for igr_writer_open_par() (a no-op otherwise): the
+ * records ranks > 0 wrote so far follow rank 0's now, in rank order, and
+ * what every rank writes next follows them (a stream whose ranks each
+ * hold two ranges: igraph-featurize's users, then its items).  0 or -1
+ * (a rank failed). */
+int igr_writer_gather(igr_writer *w) IGR_WUR;
+
 /* Write the end block (binary) or the '#end' trailer line (TSV) and
  * commit the output; frees W.  0 or -1.  For igr_writer_open_par(), a
  * collective call on every rank (0 on all ranks or -1 on all). */

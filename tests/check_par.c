@@ -107,6 +107,15 @@ START_TEST(serial_fallbacks)
 	free(all);
 	ck_assert_int_eq(igr_par_gather_u64(42, g), 0);
 	ck_assert_uint_eq(g[0], 42);
+	{
+		/* nothing to exchange with oneself */
+		const void *send[1] = { c };
+		uint64_t len[1] = { 3 }, rlen[1] = { 7 };
+		void *recv[1] = { c };
+		ck_assert_int_eq(igr_par_alltoall(send, len, recv, rlen), 0);
+		ck_assert_ptr_null(recv[0]);
+		ck_assert_uint_eq(rlen[0], 0);
+	}
 	ck_assert_int_eq(igr_par_range(v, 3, &lo, &hi), 0);
 	ck_assert_uint_eq(lo, 0);
 	ck_assert_uint_eq(hi, 3);
@@ -185,8 +194,13 @@ START_TEST(outputs_on_one_rank)
 		for (i = 0; i < 2; i++) {
 			ck_assert_ptr_nonnull(w[i]);
 			ck_assert_int_eq(igr_writer_set_meta(w[i], "k", "1"), 0);
-			for (sc.target = 0; sc.target < 20000; sc.target++)
+			for (sc.target = 0; sc.target < 20000; sc.target++) {
 				ck_assert_int_eq(igr_write_score(w[i], &sc), 0);
+				/* a gather in the middle changes nothing */
+				if (sc.target == 5000)
+					ck_assert_int_eq(
+						igr_writer_gather(w[i]), 0);
+			}
 			ck_assert_int_eq(igr_writer_close(w[i]), 0);
 		}
 		x = tu_read(a, &nx);

@@ -268,12 +268,14 @@ INJECT=$IGRAPH_TESTBIN/libinject.so
 # (A rank killed makes mpirun end the others with SIGTERM, whose handler
 # removes rank 0's temporary file, then SIGKILL a second later: on a busy
 # machine that may leave it, for the next run to remove: igraph(7).)
+# (CMD, a 4th argument: another command line writing o.igr)
 fails() {
 	mkdir -p "$T/f"
 	echo old >"$T/f/o.igr"
+	_cmd=${4:-"igraph-recommend --model '$D/knn.igm' -o o.igr '$G'"}
 	NP=3 run f "$M" sh -c "if [ \"\$OMPI_COMM_WORLD_RANK\" = $1 ]; then
 		export LD_PRELOAD='$INJECT' IGR_INJECT='$2'; fi
-		exec igraph-recommend --model '$D/knn.igm' -o o.igr '$G'"
+		exec $_cmd"
 	_rc=$?
 	if [ "$_rc" -ne 0 ] && [ "$(cat "$T/f/o.igr")" = old ]; then
 		pass "$3: exit $_rc, the old -o file kept"
@@ -654,6 +656,90 @@ if [ "$_rc" = 1 ] && grep -q 'time-limit.*one rank only' "$T/lgnt/err" &&
 else
 	fail "train lightgcn --time-limit on 2 ranks: refused (exit 1)" \
 		"exit $_rc" "$(head -n 3 "$T/lgnt/err")"
+fi
+
+# ---- featurize: users and items by range, the serial graph --------------
+# (every rank reads the events; the co-engagement of each rank's users
+# goes to the owners of the items; a base graph is merged range by range)
+FB=$D/fzbase.igr
+"$S/igraph-featurize" --cooc-window 1h -o "$FB" "$D/train.igr" 2>/dev/null
+check "featurize: a base graph with co-engagement" test -s "$FB"
+same_runs "featurize --cooc-window --report" igraph-featurize \
+	--cooc-window 1h --report rep.tsv -o g.igr "$D/train.igr"
+same_runs "featurize --base: a day merged, co-engagement" igraph-featurize \
+	--base "$FB" --report rep.tsv -o g.igr "$D/test.igr"
+same_runs "featurize --base --max-degree --json" igraph-featurize \
+	--base "$G" --max-degree 20 --json --report rep.json -o g.igr \
+	"$D/test.igr"
+same_runs "featurize --tsv --vocab to stdout" igraph-featurize --tsv \
+	--vocab "$D/vocab" --cooc-window 2h --cooc-max 5 "$D/train.igr"
+IN=$D/test.igr same_runs "featurize, the events on stdin" \
+	igraph-featurize --base "$FB" -o g.igr -
+IN=$FB same_runs "featurize, the base on stdin" igraph-featurize --base - \
+	--report rep.tsv -o g.igr "$D/test.igr"
+printf '0\n3\n17\n250\n' >"$D/forget"
+same_runs "featurize --forget" igraph-featurize --forget "$D/forget" \
+	--base "$FB" --report rep.tsv -o g.igr "$D/test.igr"
+# --forget with a vocabulary: rank 0 alone saves the erasure marks
+"$S/igraph-cat" --tsv --vocab "$D/vocab" "$D/test.igr" |
+	awk -F '\t' '!/^#/ && $1 != "ts" { print $2 }' | sort -u |
+	sed -n '1,3p' >"$D/forget-names"
+rm -rf "$T/fzs" "$T/fzm"
+mkdir -p "$T/fzs" "$T/fzm"
+cp -r "$D/vocab" "$T/fzs/voc"
+cp -r "$D/vocab" "$T/fzm/voc"
+(cd "$T/fzs" && PATH=$S:$PATH igraph-featurize --vocab voc --forget \
+	"$D/forget-names" --base "$FB" -o g.igr "$D/test.igr" 2>err)
+(cd "$T/fzm" && PATH=$M:$PATH $MPIRUN -np 3 igraph-featurize --vocab voc \
+	--forget "$D/forget-names" --base "$FB" -o g.igr "$D/test.igr" \
+	2>err </dev/null)
+_rc=$?
+_d=
+for _f in g.igr $(ls "$T/fzs/voc"); do
+	[ "$_f" = g.igr ] && _g=$_f || _g=voc/$_f
+	cmp -s "$T/fzs/$_g" "$T/fzm/$_g" || _d="$_d $_g"
+done
+if [ "$_rc" = 0 ] && [ -z "$_d" ] && [ -s "$D/forget-names" ]; then
+	pass "featurize --forget --vocab on 3 ranks: graph and marks"
+else
+	fail "featurize --forget --vocab on 3 ranks: graph and marks" \
+		"exit $_rc, differ:$_d" "$(head -n 3 "$T/fzm/err")"
+fi
+# a named input that only rank 0 could read (a pipe, /dev/stdin)
+IN=$D/test.igr refused "featurize refuses /dev/stdin on 2 ranks (exit 2)" \
+	"$M" 'not a regular file' igraph-featurize -o g.igr /dev/stdin
+IN=$FB refused "featurize refuses --base /dev/stdin on 2 ranks (exit 2)" \
+	"$M" 'not a regular file' igraph-featurize --base /dev/stdin \
+	-o g.igr "$D/test.igr"
+# -v: the bytes of each step; every rank writes a part of the graph
+NP=3 run fzv "$M" igraph-featurize -v --cooc-window 1h -o g.igr \
+	"$D/train.igr"
+if grep -q 'mpi: co-engagement: [0-9]* [0-9]* [0-9]*$' "$T/fzv/err" &&
+	grep -q 'mpi: report: [0-9]* [0-9]* [0-9]*$' "$T/fzv/err" &&
+	grep -q 'mpi: output: [0-9]* [1-9][0-9]* [1-9][0-9]*$' "$T/fzv/err"
+then
+	pass "featurize -v: bytes per step, a part from every rank"
+else
+	fail "featurize -v: bytes per step, a part from every rank" \
+		"$(cat "$T/fzv/err")"
+fi
+# a rank failing to write its part, or killed: no -o renamed into place
+# (after a failure, not a kill, nothing else left either: see fails())
+if [ -f "$INJECT" ]; then
+	_fz="igraph-featurize --cooc-window 1h --base '$FB' -o o.igr \
+		'$D/test.igr'"
+	fails 2 filewrite=EIO "featurize: rank 2 cannot write its part" "$_fz"
+	ls "$T/f" | grep -v '^err$\|^out$\|^o.igr$' >"$T/fzleft"
+	same "featurize: nothing else left behind" /dev/null "$T/fzleft"
+	check "featurize: rank 2 says why" grep -q 'rank 2: write error' \
+		"$T/f/err"
+	fails 0 fsync=EIO "featurize: rank 0 cannot sync the graph" "$_fz"
+	check "featurize: rank 0 says why" grep -q 'rank 0: cannot sync' \
+		"$T/f/err"
+	fails 1 filewrite=KILL "featurize: rank 1 killed writing its part" \
+		"$_fz"
+else
+	skip "featurize failures" "no $INJECT"
 fi
 
 finish
