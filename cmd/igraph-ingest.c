@@ -288,6 +288,8 @@ int main(int argc, char **argv)
 		if (why != NULL)
 			igr_usage_error("on %d ranks: %s", igr_par_size(), why);
 	}
+	/* a pipe or /dev/stdin would be read empty by another rank */
+	igr_cli_regular_inputs((const char *const *)files, nfiles);
 	/* --max-future's horizon: rank 0's clock on every rank, so that a
 	 * time is judged alike whichever rank reads it */
 	if (!cfg.has_now && igr_par_size() > 1) {

@@ -20,32 +20,15 @@
 
 const char *igr_ingest_par_refuse(char **files, int n)
 {
-	static const char *const why[] = {
-		NULL,
-		"standard input is read on one rank only: name the input "
-		"files",
-		"an input that is not a regular file (a pipe, /dev/stdin) "
-		"is read by one rank only: name regular files",
-	};
-	int i, verdict = 0;
+	int i;
 
 	if (igr_par_size() <= 1)
 		return NULL;
-	/* rank 0 judges and tells the others, so that every rank refuses
-	 * alike (another node may see another kind of file); a file that
-	 * cannot be read is its reader's error, not a refusal */
-	if (igr_par_rank() == 0)
-		for (i = 0; i < n && verdict == 0; i++) {
-			struct stat st;
-			if (files[i] == NULL || strcmp(files[i], "-") == 0)
-				verdict = 1;
-			else if (stat(files[i], &st) == 0 &&
-				 !S_ISREG(st.st_mode))
-				verdict = 2;
-		}
-	if (igr_par_bcast(&verdict, sizeof verdict) < 0)
-		return "the ranks could not agree on the inputs";
-	return why[verdict >= 0 && verdict <= 2 ? verdict : 1];
+	for (i = 0; i < n; i++)
+		if (files[i] == NULL || strcmp(files[i], "-") == 0)
+			return "standard input is read on one rank only: name "
+			       "the input files";
+	return NULL;
 }
 
 /* Whole files W[0..n) into NPARTS runs: run r ends at the file boundary
