@@ -37,6 +37,7 @@ struct igr_dsgd {
 	float *x;
 	igr_adam *a;
 	uint32_t nu, ni, d, ns;    /* ns: strata S */
+	uint32_t rounds;           /* passes over the strata an epoch */
 	uint32_t batch;            /* a block's: ceil(o->batch / S) */
 	size_t *ucut;              /* S + 1 bounds of the user ranges */
 	uint32_t *items;           /* the items, range by range, each
@@ -263,6 +264,7 @@ static int plan(igr_dsgd *s)
 				memset(cnt, 0, S * sizeof *cnt);
 		}
 	}
+	s->rounds = igr_dsgd_rounds(r->nnz, (uint64_t)s->nactive, S);
 	/* each block's share of an epoch of nnz samples */
 	s->total = 0;
 	for (e = 0; e < (uint64_t)S * S; e++) {
@@ -302,6 +304,20 @@ static int worker_init(struct worker *w, const igr_dsgd *s)
 	for (k = 0; k < nrows; k++)
 		w->slot[k] = -1;
 	return 0;
+}
+
+uint32_t igr_dsgd_rounds(uint64_t nnz, uint64_t active, uint32_t strata)
+{
+	uint64_t per = (uint64_t)IGR_DSGD_RUN * strata * (active ? active : 1);
+	uint64_t r = (nnz + per - 1) / per;
+
+	return r < 1 ? 1 : r > IGR_DSGD_MAX_ROUNDS ? IGR_DSGD_MAX_ROUNDS
+						   : (uint32_t)r;
+}
+
+uint32_t igr_dsgd_rounds_of(const igr_dsgd *s)
+{
+	return s->rounds;
 }
 
 uint32_t igr_dsgd_strata(const igr_csr *r, uint32_t strata)
@@ -425,6 +441,14 @@ double igr_mf_batch_grad(const float *x, uint32_t nu, uint32_t dim,
 
 /* ---- one block -------------------------------------------------------- */
 
+/* Block ID's samples in round ROUND of an epoch. */
+static uint64_t share(const igr_dsgd *s, uint32_t id, uint32_t round)
+{
+	uint64_t n = s->samples[id], r = s->rounds;
+
+	return n * (round + 1) / r - n * round / r;
+}
+
 /* A negative of user U among the N items IT: uniform, outside U's row
  * (64 tries, as igr_bpr_sample). */
 static uint32_t negative(const igr_csr *r, igr_rng *rng, uint32_t u,
@@ -445,8 +469,8 @@ static uint32_t negative(const igr_csr *r, igr_rng *rng, uint32_t u,
  * T0 + 1 ...; the block's loss and samples into s->bloss, s->bdone.  On
  * one rank the time limit may stop it (*STOP set, by any block). */
 static void train_block(igr_dsgd *s, struct worker *w, uint32_t a,
-			uint32_t b, uint32_t epoch, float lr, uint64_t t0,
-			double start, volatile int *stop)
+			uint32_t b, uint32_t epoch, uint32_t round, float lr,
+			uint64_t t0, double start, volatile int *stop)
 {
 	const igr_csr *r = s->r;
 	const struct block *bl = &s->blocks[a * s->ns + b];
@@ -455,14 +479,14 @@ static void train_block(igr_dsgd *s, struct worker *w, uint32_t a,
 	const uint32_t nit = (uint32_t)(s->icut[b + 1] - s->icut[b]);
 	const uint32_t nc = s->o->negatives > 1 ? s->o->negatives - 1 : 0;
 	const int weighted = s->o->weight_power != 0;
-	uint64_t left = s->samples[id], k = 0;
+	uint64_t left = share(s, id, round), k = 0;
 	double loss = 0, wt = bl->n ? bl->cum[bl->n - 1] : 0;
 	igr_rng rng;
 
 	if (bl->n == 0 || nit == 0)
 		return;
 	igr_rng_stream(&rng, s->o->seed, (uint64_t)0x64736764 << 32 | epoch,
-		       id);
+		       (uint64_t)round << 32 | id);
 	while (left > 0 && !*stop) {
 		size_t bs = left < s->batch ? (size_t)left : s->batch;
 		size_t q, nr;
@@ -523,7 +547,7 @@ static void train_block(igr_dsgd *s, struct worker *w, uint32_t a,
 		    igr_learn_out_of_time(s->o, start))
 			*stop = 1;
 	}
-	s->bloss[id] = loss;
+	s->bloss[id] += loss;
 }
 
 /* ---- moving rows between ranks ---------------------------------------- */
@@ -665,7 +689,7 @@ int igr_dsgd_epoch(igr_dsgd *s, uint32_t epoch, float lr, double start,
 		   double *loss, uint64_t *done, int *cut)
 {
 	const uint32_t S = s->ns;
-	uint32_t *perm = malloc(S * sizeof *perm), q, k;
+	uint32_t *perm = malloc(S * sizeof *perm), q, k, round;
 	uint32_t *mine = malloc(S * sizeof *mine);
 	volatile int stop = 0;
 	igr_rng rng;
@@ -675,62 +699,68 @@ int igr_dsgd_epoch(igr_dsgd *s, uint32_t epoch, float lr, double start,
 		free(mine);
 		return igr_error("out of memory");
 	}
-	/* the strata in an order of the epoch's own (Fisher-Yates) */
-	for (k = 0; k < S; k++)
-		perm[k] = k;
-	igr_rng_stream(&rng, s->o->seed, (uint64_t)0x7065726d << 32 | epoch,
-		       0);
-	for (k = S; k > 1; k--) {
-		uint32_t z = igr_rng_below(&rng, k), tmp = perm[k - 1];
-
-		perm[k - 1] = perm[z];
-		perm[z] = tmp;
-	}
 	memset(s->bloss, 0, (size_t)S * S * sizeof *s->bloss);
 	memset(s->bdone, 0, (size_t)S * S * sizeof *s->bdone);
-	for (q = 0; q < S && !stop; q++) {
-		uint32_t p = perm[q], nmine = 0, longest = 0;
-		uint64_t t0 = s->a->t;
-		int64_t z;
+	for (round = 0; round < s->rounds && !stop; round++) {
+		/* the strata in an order of the round's own (Fisher-Yates) */
+		for (k = 0; k < S; k++)
+			perm[k] = k;
+		igr_rng_stream(&rng, s->o->seed,
+			       (uint64_t)0x7065726d << 32 | epoch, round);
+		for (k = S; k > 1; k--) {
+			uint32_t z = igr_rng_below(&rng, k), tmp = perm[k - 1];
 
-		for (k = 0; k < S; k++) {
-			uint32_t id = k * S + (k + p) % S;
-			uint64_t st = (s->samples[id] + s->batch - 1) /
-				      s->batch;
+			perm[k - 1] = perm[z];
+			perm[z] = tmp;
+		}
+		for (q = 0; q < S && !stop; q++) {
+			uint32_t p = perm[q], nmine = 0, longest = 0;
+			uint64_t t0 = s->a->t;
+			int last = round + 1 == s->rounds && q + 1 == S;
+			int64_t z;
 
-			if (st > longest)
-				longest = (uint32_t)st;
-			if (owner(s, k) == s->rank)
-				mine[nmine++] = k;
-		}
-		if (s->size > 1) {
-			igr_par_step("mf: item blocks");
-			if (move_items(s, (int)p, 1) < 0)
-				goto fail;
-		}
-		s->prev = (int)p;
-		/* blocks of a stratum touch disjoint rows: one a thread */
+			for (k = 0; k < S; k++) {
+				uint32_t id = k * S + (k + p) % S;
+				uint64_t st = (share(s, id, round) +
+					       s->batch - 1) / s->batch;
+
+				if (st > longest)
+					longest = (uint32_t)st;
+				if (owner(s, k) == s->rank)
+					mine[nmine++] = k;
+			}
+			if (s->size > 1) {
+				igr_par_step("mf: item blocks");
+				if (move_items(s, (int)p, 1) < 0)
+					goto fail;
+			}
+			s->prev = (int)p;
+			/* blocks of a stratum touch disjoint rows: one a
+			 * thread */
 #pragma omp parallel for schedule(dynamic, 1) if (nmine > 1)
-		for (z = 0; z < (int64_t)nmine; z++) {
-			int t = 0;
+			for (z = 0; z < (int64_t)nmine; z++) {
+				int t = 0;
 #ifdef _OPENMP
-			t = omp_get_thread_num();
+				t = omp_get_thread_num();
 #endif
-			train_block(s, &s->w[t], mine[z], (mine[z] + p) % S,
-				    epoch, lr, t0, start, &stop);
-		}
-		s->a->t = t0 + longest;
-		if (s->size == 1 && q + 1 < S &&
-		    igr_learn_out_of_time(s->o, start))
-			stop = 1;
-		if (s->size > 1 && s->o->time_limit > 0) {
-			/* rank 0's clock decides, between sub-epochs */
-			int out = q + 1 < S && igr_learn_out_of_time(s->o,
-								     start);
+				train_block(s, &s->w[t], mine[z],
+					    (mine[z] + p) % S, epoch, round, lr,
+					    t0, start, &stop);
+			}
+			s->a->t = t0 + longest;
+			if (s->size == 1 && !last &&
+			    igr_learn_out_of_time(s->o, start))
+				stop = 1;
+			if (s->size > 1 && s->o->time_limit > 0) {
+				/* rank 0's clock decides, between
+				 * sub-epochs */
+				int out = !last && igr_learn_out_of_time(s->o,
+									 start);
 
-			if (igr_par_bcast(&out, sizeof out) < 0)
-				goto fail;
-			stop = out;
+				if (igr_par_bcast(&out, sizeof out) < 0)
+					goto fail;
+				stop = out;
+			}
 		}
 	}
 	free(perm);

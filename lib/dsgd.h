@@ -17,6 +17,15 @@
  * so they train independently, on OpenMP threads or on ranks, with one
  * result.
  *
+ * Rounds.  An epoch passes over the S strata R times (each pass in its own
+ * order), a block training 1/R of its samples a pass, so that a user meets
+ * about IGR_DSGD_RUN of their samples in a row from one item range.  One
+ * pass (Gemulla's schedule) learned about half as fast per epoch on the
+ * generated 100M-event log (some 17 samples a user in a row; the user's
+ * row drifts toward the one range), where Gowalla (7) lost nothing
+ * (BENCHMARKS.md "mf by DSGD strata: rounds").  R comes from the graph
+ * (edges, active users, S), never from the rank count.
+ *
  * Within a block: BPR mini-batches (Rendle et al., UAI 2009) of --batch / S
  * triples (a row is hit as often a step as by a serial step of --batch
  * over the whole matrix), lazy sparse Adam on the rows they touch
@@ -56,6 +65,8 @@
 #include "sparse.h"
 
 #define IGR_DSGD_MIN_ROWS 64 /* users and items a range, on average */
+#define IGR_DSGD_RUN 4        /* a user's samples a block a round */
+#define IGR_DSGD_MAX_ROUNDS 64
 
 typedef struct igr_dsgd igr_dsgd;
 
@@ -63,6 +74,14 @@ typedef struct igr_dsgd igr_dsgd;
  * IGR_DSGD_MIN_ROWS users and items (a small graph gets fewer, down to
  * 1, one block: plain BPR-MF), so that a range has negatives to draw. */
 uint32_t igr_dsgd_strata(const igr_csr *r, uint32_t strata);
+
+/* Passes over the strata an epoch for NNZ edges of ACTIVE users in STRATA
+ * ranges: ceil(NNZ / (IGR_DSGD_RUN * STRATA * ACTIVE)), 1 to
+ * IGR_DSGD_MAX_ROUNDS. */
+uint32_t igr_dsgd_rounds(uint64_t nnz, uint64_t active, uint32_t strata);
+
+/* The rounds S's schedule uses. */
+uint32_t igr_dsgd_rounds_of(const igr_dsgd *s);
 
 /* The schedule of R (nu x ni, the trainer's matrix: weights ^ power)
  * with STRATA ranges of users and of items, training the rows of X

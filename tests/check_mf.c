@@ -293,9 +293,13 @@ START_TEST(epoch_schedule)
 	ck_assert_uint_eq(done, igr_dsgd_samples(s));
 	ck_assert_int_eq(cut, 0);
 	ck_assert(loss > 0);
-	/* 4 strata of steps of 128 / 4 pairs: the longest block's steps */
+	/* R rounds of 4 strata of steps of 128 / 4 pairs: the longest
+	 * block's steps, rounded up once a sub-epoch */
+	ck_assert_uint_eq(igr_dsgd_rounds_of(s),
+			  igr_dsgd_rounds(r->nnz, 300, 4));
 	ck_assert_uint_ge(a.t, (r->nnz + 127) / 128);
-	ck_assert_uint_le(a.t, (r->nnz + 127) / 128 + 16);
+	ck_assert_uint_le(a.t, (r->nnz + 127) / 128 +
+				       4 * igr_dsgd_rounds_of(s));
 	for (q = 0; q < ((size_t)r->nrows + r->ncols); q++)
 		moved += memcmp(x + q * o.dim, x0 + q * o.dim,
 				o.dim * sizeof *x) != 0;
@@ -310,6 +314,22 @@ START_TEST(epoch_schedule)
 }
 END_TEST
 
+/* Rounds: about IGR_DSGD_RUN samples of a user a block a pass, at least
+ * one pass, at most IGR_DSGD_MAX_ROUNDS. */
+START_TEST(rounds)
+{
+	/* Gowalla: 810,128 edges of 29,858 users: 6.8 a user a stratum */
+	ck_assert_uint_eq(igr_dsgd_rounds(810128, 29858, 4), 2);
+	/* the generated 10M log: 6.85M edges of 99,714 users */
+	ck_assert_uint_eq(igr_dsgd_rounds(6853029, 99714, 4), 5);
+	ck_assert_uint_eq(igr_dsgd_rounds(16, 4, 4), 1);
+	ck_assert_uint_eq(igr_dsgd_rounds(0, 0, 4), 1);
+	ck_assert_uint_eq(igr_dsgd_rounds(10, 0, 1), 3);
+	ck_assert_uint_eq(igr_dsgd_rounds(UINT64_C(1) << 40, 1000, 4),
+			  IGR_DSGD_MAX_ROUNDS);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mf");
@@ -321,6 +341,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, fold_in_new_and_changed_users);
 	tcase_add_test(tc, strata_threads);
 	tcase_add_test(tc, epoch_schedule);
+	tcase_add_test(tc, rounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -831,9 +831,11 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		if (d == NULL ||
 		    !cJSON_AddNumberToObject(d, "epochs_run", epoch) ||
 		    (t.ds != NULL &&
-		     !cJSON_AddNumberToObject(d, "strata",
-					      igr_dsgd_strata(t.r,
-							      o->strata))) ||
+		     (!cJSON_AddNumberToObject(d, "strata",
+					       igr_dsgd_strata(t.r,
+							       o->strata)) ||
+		      !cJSON_AddNumberToObject(d, "rounds",
+					       igr_dsgd_rounds_of(t.ds)))) ||
 		    !cJSON_AddNumberToObject(d, "train_seconds",
 					     igr_now() - start) ||
 		    (have_best &&
