@@ -196,6 +196,7 @@ struct igr_ingest {
 	char *log;
 	size_t loglen, logcap;
 	uint64_t replay_base;  /* replay: positions before the current log */
+	uint64_t replay_rows;  /* replay: rows counted since the last 'F' */
 };
 
 static int add_to_batch(igr_ingest *ig, const struct val *v,
@@ -2441,6 +2442,7 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 			/* the log counted positions from its own start (the
 			 * logs of several ranks follow one another) */
 			ig->replay_base = ig->position - lrd_u64(&r);
+			ig->replay_rows = 0;
 			if (igr_grow(&ig->files, &ig->files_cap,
 				     (size_t)ig->nfiles + 1,
 				     sizeof *ig->files) < 0)
@@ -2455,6 +2457,10 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 				break;
 			return igr_error("%.*s", (int)n, s);
 		case 'R':
+			/* rows are counted as they come, so that a failure
+			 * shows the serial run's count ('E' adds the rest) */
+			ig->st.rows++;
+			ig->replay_rows++;
 			if (replay_row(ig, &r, ig->replay_base) < 0)
 				return replay_fail(ig);
 			break;
@@ -2471,6 +2477,8 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 				break;
 			if (why >= R_NREASON)
 				return igr_error("bad log of rows read");
+			ig->st.rows++;
+			ig->replay_rows++;
 			if (reject_at(ig, ig->nfiles - 1, &wh, why, "%s",
 				      reason) < 0)
 				return replay_fail(ig);
@@ -2479,10 +2487,15 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 		case 'E': {
 			int failed = lrd_u8(&r);
 			char msg[1024];
+			uint64_t u;
 			if ((s = lrd_str(&r, &n)) == NULL)
 				break;
 			snprintf(msg, sizeof msg, "%.*s", (int)n, s);
-			ig->st.rows += lrd_u64(&r);
+			u = lrd_u64(&r);
+			/* the rows of the input less those counted above */
+			ig->st.rows += u > ig->replay_rows
+					       ? u - ig->replay_rows : 0;
+			ig->replay_rows = 0;
 			ig->st.headers += lrd_u64(&r);
 			ig->st.boms += lrd_u64(&r);
 			ig->st.blank += lrd_u64(&r);

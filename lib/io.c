@@ -845,7 +845,6 @@ static int tmp_unlinked(const char *name, char *tmpl, size_t cap)
 
 igr_out *igr_out_open_par(const char *path)
 {
-	char tmpl[4096];
 	igr_out *out;
 
 	if (igr_par_rank() == 0) {
@@ -862,13 +861,25 @@ igr_out *igr_out_open_par(const char *path)
 	out->slot = -1;
 	out->cap = OUT_BUFSIZE;
 	out->par = out->part = 1;
+	out->fd = -1; /* the spool: made by the first bytes (part_fd) */
+	return out;
+}
+
+/* OUT's descriptor; a rank's part gets its spool when it first has bytes
+ * to keep, so a rank that writes nothing (igraph-ingest's ranks > 0) needs
+ * no $TMPDIR.  0 or -1. */
+static int part_fd(igr_out *out)
+{
+	char tmpl[4096];
+
+	if (out->fd >= 0 || !out->part)
+		return 0;
 	out->fd = tmp_unlinked("igraph-part", tmpl, sizeof tmpl);
 	if (out->fd < 0) {
-		free(out->buf);
-		free(out);
-		return NULL;
+		out->failed = 1;
+		return -1;
 	}
-	return out;
+	return 0;
 }
 
 int igr_out_is_part(const igr_out *out)
@@ -900,7 +911,7 @@ static int gather(igr_out *out, int status, uint64_t records, size_t unit,
 		if (igr_par_send_part(out->failed ? -1 : 0, NULL, out->fd,
 				      out->written, records) < 0)
 			out->failed = 1;
-		if (more && !out->failed) {
+		if (more && !out->failed && out->fd >= 0) {
 			if (ftruncate(out->fd, 0) < 0 ||
 			    lseek(out->fd, 0, SEEK_SET) < 0) {
 				igr_syserror("cannot empty this rank's part");
@@ -944,6 +955,8 @@ int igr_out_flush(igr_out *out)
 		return igr_error("%s: earlier write failed", igr_out_name(out));
 	if (out->len == 0)
 		return 0;
+	if (part_fd(out) < 0)
+		return -1;
 	if (igr_write_full(out->fd, out->buf, out->len) < 0) {
 		out->failed = 1;
 		return igr_syserror("write error on %s", igr_out_name(out));
@@ -972,7 +985,7 @@ char *igr_out_space(igr_out *out, size_t n)
 int igr_out_write(igr_out *out, const void *p, size_t n)
 {
 	if (n >= out->cap / 2) {
-		if (igr_out_flush(out) < 0)
+		if (igr_out_flush(out) < 0 || part_fd(out) < 0)
 			return -1;
 		if (igr_write_full(out->fd, p, n) < 0) {
 			out->failed = 1;
@@ -1076,7 +1089,8 @@ int igr_out_close(igr_out *out)
 		 * keeps its own message */
 		rc = igr_out_gather(out, 0, 0, 1, append_sink, out, &got);
 		if (out->part) {
-			close(out->fd);
+			if (out->fd >= 0)
+				close(out->fd);
 			out_free(out);
 			return igr_par_agree(rc);
 		}
@@ -1129,7 +1143,8 @@ void igr_out_abort(igr_out *out)
 	if (out == NULL)
 		return;
 	if (out->part || (out->path != NULL && out->tmp == NULL)) {
-		close(out->fd);
+		if (out->fd >= 0)
+			close(out->fd);
 	} else if (out->path != NULL) {
 		close(out->fd);
 		unlink(out->tmp);

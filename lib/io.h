@@ -138,7 +138,8 @@ void igr_out_abort(igr_out *out);
 
 /* An output written by every rank of a parallel run, each its part:
  * rank 0 opens PATH as igr_out_open() does, every other rank a spool (an
- * unlinked temporary file in $TMPDIR) for its part.  Every rank then calls
+ * unlinked temporary file in $TMPDIR, made when the part first has bytes
+ * to keep: a rank that writes nothing needs no $TMPDIR) for its part.  Every rank then calls
  * igr_out_close(), which is collective: the parts follow rank 0's bytes
  * in rank order, and a named file is renamed into place only when every
  * rank agreed (igr_par_agree) that its part is complete; otherwise its

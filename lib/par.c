@@ -819,17 +819,25 @@ int igr_par_gather(const void *p, size_t n, void **all, size_t *total)
 
 	*all = NULL;
 	*total = 0;
+	/* rank 0 learns the sizes first, so that it allocates once; without
+	 * room for them every rank gives up together (MPI_Gather cannot
+	 * receive into nothing) */
 	if (rank_ == 0 && (sizes = malloc((size_t)size_ * sizeof *sizes)) ==
 				  NULL)
-		m.failed = 1;
-	/* rank 0 learns the sizes first, so that it allocates once */
-	if (igr_par_gather_u64(n, m.failed ? NULL : sizes) < 0) {
+		rc = igr_error("out of memory");
+	else
+		rc = 0;
+	if (igr_par_agree(rc) < 0) {
+		free(sizes);
+		return -1;
+	}
+	if (igr_par_gather_u64(n, sizes) < 0) {
 		free(sizes);
 		return -1;
 	}
 	if (rank_ != 0)
 		return igr_par_send_part(0, p, -1, n, 0);
-	for (r = 0; !m.failed && r < size_; r++)
+	for (r = 0; r < size_; r++)
 		sum += sizes[r];
 	free(sizes);
 	if (!m.failed && (m.p = malloc(sum ? (size_t)sum : 1)) == NULL)

@@ -207,6 +207,46 @@ same_error "ingest --strict" --strict --schema taobao -o ev.igr $P
 # an input that cannot be opened, after others
 same_error "ingest, a missing input" --schema taobao -o ev.igr \
 	"$I/p1.csv" "$I/p2.csv" "$I/p3.csv" "$I/nosuch.csv" "$I/p4.csv"
+# -v after a failure in a later rank's file: the serial run's row count
+# (the rows of the failed input were once left out)
+# shellcheck disable=SC2086
+NP= run vs "$S" igraph-ingest -v --strict --schema taobao -o ev.igr $P
+# shellcheck disable=SC2086
+NP=3 run vp "$M" igraph-ingest -v --strict --schema taobao -o ev.igr $P
+_s=$(sed -n 's/^igraph-ingest: \(rows [0-9]* = [^;]*\);.*/\1/p' "$T/vs/err")
+_p=$(sed -n 's/^igraph-ingest: \(rows [0-9]* = [^;]*\);.*/\1/p' "$T/vp/err")
+if [ -n "$_s" ] && [ "$_s" = "$_p" ]; then
+	pass "ingest -v --strict on 3 ranks: the serial counts ($_s)"
+else
+	fail "ingest -v --strict on 3 ranks: the serial counts" \
+		"serial: $_s" "3 ranks: $_p"
+fi
+# the ranks > 0 of ingest write no part of the output: no spool, so no
+# $TMPDIR is needed (they once made one, and failed where it could not
+# be written); recommend's ranks keep their parts there, and say so
+# when they cannot (exit 1, no output)
+# shellcheck disable=SC2086
+NP= run tmp0 "$S" igraph-ingest --schema taobao -o ev.igr $P
+# shellcheck disable=SC2086
+NP=3 run tmp3 "$M" env TMPDIR="$T/nosuch" igraph-ingest --schema taobao \
+	-o ev.igr $P
+_rc=$?
+if [ "$_rc" = 0 ] && cmp -s "$T/tmp0/ev.igr" "$T/tmp3/ev.igr"; then
+	pass "ingest on 3 ranks without a \$TMPDIR: the serial bytes"
+else
+	fail "ingest on 3 ranks without a \$TMPDIR: the serial bytes" \
+		"exit $_rc" "$(head -n 3 "$T/tmp3/err")"
+fi
+NP=2 run tmpr "$M" env TMPDIR="$T/nosuch" igraph-recommend \
+	--model "$D/knn.igm" -k 20 -o o.igr "$G"
+_rc=$?
+if [ "$_rc" = 1 ] && [ ! -e "$T/tmpr/o.igr" ] &&
+	grep -q "cannot create '$T/nosuch/igraph-part" "$T/tmpr/err"; then
+	pass "recommend on 2 ranks without a \$TMPDIR: said, exit 1, no output"
+else
+	fail "recommend on 2 ranks without a \$TMPDIR: said, exit 1, no output" \
+		"exit $_rc" "$(head -n 3 "$T/tmpr/err")"
+fi
 
 # ---- recommend: binary -o, TSV, JSON with external ids, stdin ---------
 same_runs "recommend -o" igraph-recommend --model "$D/knn.igm" -k 20 \
@@ -740,6 +780,53 @@ if [ -f "$INJECT" ]; then
 		"$_fz"
 else
 	skip "featurize failures" "no $INJECT"
+fi
+
+# ---- Slurm: the man pages' srun lines, where a Slurm cluster answers ---
+# (CI has none: skipped there and said why; a machine with slurm-wlm and
+# its daemons running checks that srun --mpi=pmix gives the serial bytes
+# and that srun without PMI is refused before any output)
+if ! command -v srun >/dev/null 2>&1; then
+	skip "slurm" "no srun (Slurm's slurm-wlm is not installed)"
+elif ! sinfo -h -o %a 2>/dev/null | grep -q up; then
+	skip "slurm" "srun is installed but no Slurm partition is up"
+else
+	SRUN="srun --mpi=pmix -O -n 3 -t 5"
+	# shellcheck disable=SC2086
+	NP= run sl0 "$S" igraph-ingest --schema taobao --vocab voc -o ev.igr $P
+	# shellcheck disable=SC2086
+	(cd "$T/sl0" && rm -rf v3 && PATH=$M:$PATH $SRUN igraph-ingest \
+		--schema taobao --vocab v3 -o ev3.igr $P >out3 2>err3)
+	_rc=$?
+	if [ "$_rc" = 0 ] && cmp -s "$T/sl0/ev.igr" "$T/sl0/ev3.igr" &&
+		cmp -s "$T/sl0/voc/item.tsv" "$T/sl0/v3/item.tsv"; then
+		pass "srun --mpi=pmix -n 3 igraph-ingest: the serial bytes"
+	else
+		fail "srun --mpi=pmix -n 3 igraph-ingest: the serial bytes" \
+			"exit $_rc" "$(head -n 3 "$T/sl0/err3")"
+	fi
+	NP= run sl1 "$S" igraph-recommend --model "$D/knn.igm" -k 20 \
+		-o o.igr "$G"
+	(cd "$T/sl1" && PATH=$M:$PATH $SRUN igraph-recommend \
+		--model "$D/knn.igm" -k 20 -o o3.igr "$G" >out3 2>err3)
+	_rc=$?
+	if [ "$_rc" = 0 ] && cmp -s "$T/sl1/o.igr" "$T/sl1/o3.igr"; then
+		pass "srun --mpi=pmix -n 3 igraph-recommend: the serial bytes"
+	else
+		fail "srun --mpi=pmix -n 3 igraph-recommend: the serial bytes" \
+			"exit $_rc" "$(head -n 3 "$T/sl1/err3")"
+	fi
+	(cd "$T/sl1" && PATH=$M:$PATH srun --mpi=none -O -n 2 -t 5 \
+		igraph-recommend --model "$D/knn.igm" -o on.igr "$G" \
+		>outn 2>errn)
+	_rc=$?
+	if [ "$_rc" != 0 ] && [ ! -e "$T/sl1/on.igr" ] &&
+		grep -q 'without PMI.*srun --mpi=pmix' "$T/sl1/errn"; then
+		pass "srun --mpi=none -n 2: refused, said, no output"
+	else
+		fail "srun --mpi=none -n 2: refused, said, no output" \
+			"exit $_rc" "$(head -n 3 "$T/sl1/errn")"
+	fi
 fi
 
 finish
