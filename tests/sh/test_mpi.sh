@@ -788,10 +788,11 @@ fi
 # and that srun without PMI is refused before any output)
 if ! command -v srun >/dev/null 2>&1; then
 	skip "slurm" "no srun (Slurm's slurm-wlm is not installed)"
-elif ! sinfo -h -o %a 2>/dev/null | grep -q up; then
-	skip "slurm" "srun is installed but no Slurm partition is up"
+elif ! timeout 20 sinfo -h -t idle,mix -o %n 2>/dev/null | grep -q .; then
+	skip "slurm" "srun is installed but no Slurm node is idle"
 else
-	SRUN="srun --mpi=pmix -O -n 3 -t 5"
+	# never wait in a queue: resources within 60 s (-I) or give up
+	SRUN="timeout 300 srun --mpi=pmix -I60 -O -n 3 -t 5"
 	# same_stream A B: two streams' text equal but for their #PG lines
 	# (srun passes the program's path as its name, where run() calls bare
 	# names) and the #end checksums that cover them, and not empty
@@ -830,7 +831,8 @@ else
 		fail "srun --mpi=pmix -n 3 igraph-recommend: the serial stream" \
 			"exit $_rc" "$(head -n 3 "$T/sl1m/err")"
 	fi
-	(cd "$T/sl1" && PATH=$M:$PATH srun --mpi=none -O -n 2 -t 5 \
+	(cd "$T/sl1" && PATH=$M:$PATH timeout 300 srun --mpi=none -I60 -O \
+		-n 2 -t 5 \
 		igraph-recommend --model "$D/knn.igm" -o on.igr "$G" \
 		>outn 2>errn)
 	_rc=$?
