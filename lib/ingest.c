@@ -8,12 +8,14 @@
 #include "pseudo.h"
 #include "timefmt.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Rows without a time held back for --missing ts=interpolate, at most. */
 #define MAX_PENDING 4096
@@ -195,6 +197,11 @@ struct igr_ingest {
 	uint64_t rec_rejects;
 	char *log;
 	size_t loglen, logcap;
+	size_t logspill;       /* record: log bytes kept in memory at most
+				  (0: all), the rest in LOGFD */
+	int logfd;             /* the log's temporary file, or -1 */
+	uint64_t logfile;      /* bytes written to it */
+	char logerr[512];      /* why the log could not grow */
 	uint64_t replay_base;  /* replay: positions before the current log */
 	uint64_t replay_rows;  /* replay: rows counted since the last 'F' */
 };
@@ -1416,6 +1423,7 @@ igr_ingest *igr_ingest_new(const igr_ingest_config *cfg, igr_vocab *v[3],
 	if (ig == NULL)
 		return igr_error("out of memory"), NULL;
 	ig->cfg = *cfg;
+	ig->logfd = -1;
 	memcpy(ig->v, v, sizeof ig->v);
 	ig->w = w;
 	ig->min_ms = (cfg->has_min_time ? cfg->min_time : DEFAULT_MIN_TIME) *
@@ -1564,6 +1572,8 @@ void igr_ingest_free(igr_ingest *ig)
 	free(ig->hdr);
 	free(ig->arena);
 	free(ig->log);
+	if (ig->logfd >= 0)
+		close(ig->logfd);
 	for (i = 0; i < IGR_NROLE; i++)
 		free(ig->l1[i]);
 	free(ig);
@@ -2108,16 +2118,46 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t size)
  * row as the rejects file shows it; 'E' the end of an input, its status
  * and message and the counts its reading made. */
 
+/* The log's bytes in memory to its temporary file (made the first time).
+ * 0, or -1: the log cannot grow (igr_ingest_log() says why). */
+static int log_spill(igr_ingest *ig)
+{
+	char tmpl[4096];
+
+	if (ig->logfd < 0 &&
+	    (ig->logfd = igr_tmp_unlinked("igraph-log", tmpl,
+					  sizeof tmpl)) < 0) {
+		snprintf(ig->logerr, sizeof ig->logerr, "the log of the rows "
+			 "read: %s", igr_errmsg());
+		ig->rec = -1;
+		return -1;
+	}
+	if (igr_write_full(ig->logfd, ig->log, ig->loglen) < 0) {
+		snprintf(ig->logerr, sizeof ig->logerr, "cannot write the log "
+			 "of the rows read to a temporary file: %s",
+			 strerror(errno));
+		ig->rec = -1;
+		return -1;
+	}
+	ig->logfile += ig->loglen;
+	ig->loglen = 0;
+	return 0;
+}
+
 static void log_put(igr_ingest *ig, const void *p, size_t n)
 {
 	if (ig->rec < 0)
 		return;
 	if (igr_grow(&ig->log, &ig->logcap, ig->loglen + n, 1) < 0) {
-		ig->rec = -1; /* out of memory: igr_ingest_log() says so */
+		snprintf(ig->logerr, sizeof ig->logerr,
+			 "out of memory (the log of the rows read)");
+		ig->rec = -1;
 		return;
 	}
 	memcpy(ig->log + ig->loglen, p, n);
 	ig->loglen += n;
+	if (ig->logspill > 0 && ig->loglen >= ig->logspill)
+		(void)log_spill(ig);
 }
 
 static void log_u8(igr_ingest *ig, int c)
@@ -2213,9 +2253,10 @@ static int log_row(igr_ingest *ig, const struct val *v,
 	return 0;
 }
 
-void igr_ingest_record(igr_ingest *ig)
+void igr_ingest_record(igr_ingest *ig, size_t spill)
 {
 	ig->rec = 1;
+	ig->logspill = spill;
 }
 
 int igr_ingest_file_logged(igr_ingest *ig, const char *path)
@@ -2252,12 +2293,22 @@ int igr_ingest_file_logged(igr_ingest *ig, const char *path)
 	return rc;
 }
 
-int igr_ingest_log(const igr_ingest *ig, const void **p, size_t *len)
+int igr_ingest_log(igr_ingest *ig, const void **p, int *fd, uint64_t *len)
 {
+	*p = NULL;
+	*fd = -1;
+	*len = 0;
+	if (ig->rec >= 0 && ig->logfd >= 0)
+		(void)log_spill(ig); /* the rest follows the file's bytes */
 	if (ig->rec < 0)
-		return igr_error("out of memory (the log of the rows read)");
-	*p = ig->log;
-	*len = ig->loglen;
+		return igr_error("%s", ig->logerr);
+	if (ig->logfd >= 0) {
+		*fd = ig->logfd;
+		*len = ig->logfile;
+	} else {
+		*p = ig->log;
+		*len = ig->loglen;
+	}
 	return 0;
 }
 

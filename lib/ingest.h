@@ -307,13 +307,18 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n) IGR_WUR;
 const char *igr_ingest_par_refuse(char **files, int n);
 
 /* The pieces: record mode (rows checked, then logged instead of being
- * given ids; rejects logged instead of counted), an input read in that
- * mode, the log so far (borrowed; -1 when it could not grow), and its
- * replay into a run that is not recording.  0 or -1. */
-void igr_ingest_record(igr_ingest *ig);
+ * given ids; rejects logged instead of counted; the log kept in memory up
+ * to SPILL bytes at a time, then written on to an unlinked temporary file
+ * in $TMPDIR, so that a rank's memory does not grow with its share of
+ * the rows; SPILL 0: all in memory), an input read in that mode, the log
+ * so far (borrowed: in memory at *P, *FD -1; or, once spilled, the first
+ * *LEN bytes of the file *FD, *P NULL; -1 when it could not grow, saying
+ * why), and its replay into a run that is not recording.  0 or -1. */
+#define IGR_INGEST_LOG_SPILL ((size_t)64 << 20)
+void igr_ingest_record(igr_ingest *ig, size_t spill);
 int igr_ingest_file_logged(igr_ingest *ig, const char *path) IGR_WUR;
-int igr_ingest_log(const igr_ingest *ig, const void **p,
-		   size_t *len) IGR_WUR;
+int igr_ingest_log(igr_ingest *ig, const void **p, int *fd,
+		   uint64_t *len) IGR_WUR;
 int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len) IGR_WUR;
 /* A log may be replayed in consecutive pieces of whole entries: the
  * bytes of the whole entries at the start of LOG (LEN bytes; all of

@@ -98,7 +98,8 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 	uint64_t *w;
 	size_t *bounds, lo, hi;
 	const void *log = NULL;
-	size_t len = 0;
+	uint64_t len = 0;
+	int fd = -1;
 
 	if (igr_par_size() <= 1) {
 		for (i = 0; i < n; i++)
@@ -139,13 +140,13 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 	free(bounds);
 	igr_par_step("read");
 	if (rank > 0) {
-		igr_ingest_record(ig);
+		igr_ingest_record(ig, IGR_INGEST_LOG_SPILL);
 		/* a rank's first failure ends its log: the serial run would
 		 * stop there too (or earlier) */
 		for (i = (int)lo; i < (int)hi; i++)
 			if (igr_ingest_file_logged(ig, files[i]) < 0)
 				break;
-		rc = igr_ingest_log(ig, &log, &len);
+		rc = igr_ingest_log(ig, &log, &fd, &len);
 	} else {
 		for (i = (int)lo; i < (int)hi; i++)
 			if ((rc = igr_ingest_file(ig, files[i])) < 0)
@@ -155,8 +156,9 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 	if (rank > 0) {
 		/* a log that could not grow fails this rank (it says why);
 		 * the rows a rank could not read are entries of its log */
-		if (igr_par_send_part(rc, rc < 0 ? NULL : log, -1,
-				      rc < 0 ? 0 : len, 0) < 0)
+		if (igr_par_send_part(rc, rc < 0 ? NULL : log,
+				      rc < 0 ? -1 : fd, rc < 0 ? 0 : len,
+				      0) < 0)
 			rc = -1;
 	} else {
 		/* rank 0 replays the logs as they arrive, rank by rank, a

@@ -829,7 +829,7 @@ igr_out *igr_out_open(const char *path)
 /* A new file "$TMPDIR/NAME.XXXXXX" (TMPDIR default /tmp), unlinked at
  * once so that nothing is left behind whatever happens: its descriptor,
  * or -1 with the error set.  TMPL (CAP bytes) gets its name. */
-static int tmp_unlinked(const char *name, char *tmpl, size_t cap)
+int igr_tmp_unlinked(const char *name, char *tmpl, size_t cap)
 {
 	const char *dir = getenv("TMPDIR");
 	int fd;
@@ -874,7 +874,7 @@ static int part_fd(igr_out *out)
 
 	if (out->fd >= 0 || !out->part)
 		return 0;
-	out->fd = tmp_unlinked("igraph-part", tmpl, sizeof tmpl);
+	out->fd = igr_tmp_unlinked("igraph-part", tmpl, sizeof tmpl);
 	if (out->fd < 0) {
 		out->failed = 1;
 		return -1;
@@ -1254,7 +1254,7 @@ const char *igr_in_par(const char *path)
 	if (name[0] != '\0')
 		return igr_error("only one input can be standard input"), NULL;
 	igr_par_step("standard input");
-	fd = tmp_unlinked("igraph-stdin", tmpl, sizeof tmpl);
+	fd = igr_tmp_unlinked("igraph-stdin", tmpl, sizeof tmpl);
 	buf = malloc(IN_PIECE);
 	rc = fd < 0 ? -1 : buf == NULL ? igr_error("out of memory") : 0;
 	if (igr_par_agree(rc) < 0)

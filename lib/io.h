@@ -92,6 +92,12 @@ void igr_in_close(igr_in *in);
  * serial run or when NULL.  NULL with the error set. */
 const char *igr_in_par(const char *path) IGR_WUR;
 
+/* A new file "$TMPDIR/NAME.XXXXXX" ($TMPDIR unset or empty: /tmp),
+ * unlinked at once so that nothing is left behind whatever happens: its
+ * descriptor, or -1 with the error set.  TMPL (CAP bytes) gets its name,
+ * for messages. */
+int igr_tmp_unlinked(const char *name, char *tmpl, size_t cap) IGR_WUR;
+
 /* ---- output --------------------------------------------------------- */
 
 typedef struct igr_out {

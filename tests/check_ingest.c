@@ -896,9 +896,9 @@ static char *replayed(int replay, size_t *n, size_t *nrej,
 	igr_writer *w;
 	igr_ingest *ig, *rec, *cut;
 	const void *log;
-	size_t len;
-	char *rej;
-	int t, usage;
+	uint64_t len;
+	char *rej, *copy = NULL;
+	int t, usage, fd;
 
 	igr_ingest_config_init(&cfg);
 	cfg.columns = "user=1,item=2,category=3,behavior=4,ts=5";
@@ -919,12 +919,25 @@ static char *replayed(int replay, size_t *n, size_t *nrej,
 		c2.rejects = NULL;
 		rec = igr_ingest_new(&c2, rv, NULL, &usage);
 		ck_assert_ptr_nonnull(rec);
-		igr_ingest_record(rec);
+		/* 3: the log kept in memory 10 bytes at a time, the rest in
+		 * its temporary file */
+		igr_ingest_record(rec, replay == 3 ? 10 : 0);
 		ck_assert_int_eq(igr_ingest_file_logged(rec, tu_path("b")), 0);
-		ck_assert_int_eq(igr_ingest_log(rec, &log, &len), 0);
+		ck_assert_int_eq(igr_ingest_log(rec, &log, &fd, &len), 0);
+		if (replay == 3) {
+			ck_assert_int_ge(fd, 0);
+			ck_assert_ptr_null(log);
+			ck_assert_uint_gt(len, 10);
+			copy = malloc(len);
+			ck_assert_ptr_nonnull(copy);
+			ck_assert_int_eq(pread(fd, copy, len, 0), (ssize_t)len);
+			log = copy;
+		} else {
+			ck_assert_int_eq(fd, -1);
+		}
 		ck_assert_uint_eq(igr_ingest_log_whole(log, len), len);
 		ck_assert_uint_lt(igr_ingest_log_whole(log, len - 3), len - 3);
-		if (replay == 1) {
+		if (replay != 2) {
 			ck_assert_int_eq(igr_ingest_replay(ig, log, len), 0);
 		} else {
 			/* in pieces of 7 bytes, as rank 0 gets the other
@@ -953,6 +966,7 @@ static char *replayed(int replay, size_t *n, size_t *nrej,
 		ck_assert_int_lt(igr_ingest_replay(cut, log, len - 3), 0);
 		igr_ingest_free(cut);
 		igr_ingest_free(rec);
+		free(copy);
 	} else {
 		ck_assert_int_eq(igr_ingest_file(ig, tu_path("b")), 0);
 	}
@@ -987,13 +1001,14 @@ START_TEST(record_and_replay)
 	tu_write(tu_path("a"), a, strlen(a));
 	tu_write(tu_path("b"), b, strlen(b));
 	o1 = replayed(0, &n1, &r1, &s1);
-	for (piece = 2; piece >= 1; piece--) {
-		/* replayed whole (1) and in pieces (2): the serial bytes */
+	for (piece = 3; piece >= 1; piece--) {
+		/* replayed whole (1), in pieces (2), and from the log's
+		 * temporary file (3): the serial bytes */
 		o2 = replayed(piece, &n2, &r2, &s2);
 		ck_assert_uint_eq(n1, n2);
 		ck_assert_int_eq(memcmp(o1, o2, n1), 0);
 		ck_assert_uint_eq(r1, r2);
-		if (piece == 2)
+		if (piece > 1)
 			free(o2);
 	}
 	ck_assert_uint_eq(s1.rows, 7);
