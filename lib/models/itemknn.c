@@ -33,6 +33,7 @@
  * Model arrays: "nbr_ptr" (u64, items + 1), "nbr" (u32), "sim" (f32).
  */
 #include "itemknn.h"
+#include "cooc.h"
 #include "embed.h"
 #include "error.h"
 #include "topk.h"
@@ -55,22 +56,6 @@ struct knn_params {
 	int binary, rownorm;
 };
 
-static int thread_is_main(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num() == 0;
-#else
-	return 1;
-#endif
-}
-
-static int cmp_hit_id(const void *a, const void *b)
-{
-	const igr_hit *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* One fit with the options of CTX. */
 static igr_model *knn_train(const igr_graph *g,
 			    const struct igr_train_ctx *ctx)
@@ -81,12 +66,10 @@ static igr_model *knn_train(const igr_graph *g,
 	igr_model *m = igr_model_new("itemknn");
 	igr_csr *r = NULL, *rt = NULL;
 	double *norm = NULL, *npow = NULL;
-	igr_hit **rows = NULL;
-	uint32_t *cnt = NULL;
+	struct igr_cooc_opts co;
 	uint64_t *ptr = NULL, total = 0, k;
-	uint32_t *nbr = NULL, i, done = 0;
+	uint32_t *nbr = NULL, i;
 	float *sim = NULL;
-	int failed = 0;
 
 	if (m == NULL)
 		return NULL;
@@ -145,122 +128,28 @@ static igr_model *knn_train(const igr_graph *g,
 	}
 	rt = igr_csr_transpose(r);
 	norm = calloc(ni ? ni : 1, sizeof *norm);
-	rows = calloc(ni ? ni : 1, sizeof *rows);
-	cnt = calloc(ni ? ni : 1, sizeof *cnt);
-	if (rt == NULL || norm == NULL || rows == NULL || cnt == NULL) {
+	/* n(i)^a and n(i)^(1-a), once per item rather than once per pair */
+	npow = malloc((ni ? ni : 1) * sizeof *npow);
+	if (rt == NULL || norm == NULL || npow == NULL) {
 		igr_error("out of memory");
 		goto fail;
 	}
 	for (k = 0; k < r->nnz; k++)
 		norm[r->idx[k]] += (double)r->w[k] * r->w[k];
-	/* n(i)^a and n(i)^(1-a), once per item rather than once per pair */
-	npow = malloc((ni ? ni : 1) * sizeof *npow);
-	if (npow == NULL) {
-		igr_error("out of memory");
-		goto fail;
-	}
 	for (i = 0; i < ni; i++) {
 		npow[i] = pow(norm[i], 1 - p.alpha);
 		norm[i] = pow(norm[i], p.alpha);
 	}
-	igr_report_progress(ctx->report, "item-kNN: similarities of %u items", ni);
-#pragma omp parallel reduction(| : failed)
-	{
-		igr_acc acc;
-		igr_topk heap;
-		int ok = igr_acc_init(&acc, ni) == 0;
-		int64_t it;
-
-		heap.h = NULL;
-		if (ok && igr_topk_init(&heap, p.nbrs, NULL) < 0) {
-			igr_acc_release(&acc);
-			ok = 0;
-		}
-		if (!ok)
-			failed = 1;
-#pragma omp for schedule(dynamic, 64)
-		for (it = 0; it < (int64_t)ni; it++) {
-			uint32_t a = (uint32_t)it, t;
-			uint64_t x, y;
-			double na;
-			if (!ok)
-				continue;
-			for (x = rt->ptr[a]; x < rt->ptr[a + 1]; x++) {
-				uint32_t u = rt->idx[x];
-				float wa = rt->w[x];
-				for (y = r->ptr[u]; y < r->ptr[u + 1]; y++)
-					if (r->idx[y] != a)
-						igr_acc_add(&acc, r->idx[y],
-							    wa * r->w[y]);
-			}
-			na = norm[a];
-			for (t = 0; t < acc.nt; t++) {
-				uint32_t b = acc.touched[t];
-				double den = na * npow[b] + p.shrink;
-				double s = den > 0 ? acc.v[b] / den : 0;
-				if (p.locality != 1)
-					s = pow(s, p.locality);
-				if (s > 0)
-					igr_topk_push(&heap, (float)s, b);
-			}
-			igr_acc_clear(&acc);
-			cnt[a] = heap.n;
-			rows[a] = malloc((heap.n ? heap.n : 1) *
-					 sizeof *rows[a]);
-			if (rows[a] == NULL) {
-				failed = 1;
-				igr_topk_clear(&heap);
-				continue;
-			}
-			igr_topk_sorted(&heap, rows[a]);
-			if (p.rownorm && cnt[a] > 0 && rows[a][0].score > 0) {
-				float top = rows[a][0].score;
-				for (t = 0; t < cnt[a]; t++)
-					rows[a][t].score /= top;
-			}
-			qsort(rows[a], cnt[a], sizeof *rows[a], cmp_hit_id);
-#pragma omp atomic
-			done++;
-			if (thread_is_main())
-				igr_report_progress(ctx->report, "item-kNN: %u of %u "
-						   "items", done, ni);
-		}
-		if (ok) {
-			igr_acc_release(&acc);
-			igr_topk_release(&heap);
-		}
-	}
-	igr_report_progress_done(ctx->report);
-	if (failed) {
-		igr_error("out of memory (item neighbourhoods)");
+	igr_report_progress(ctx->report, "item-kNN: similarities of %u items",
+			    ni);
+	co.nbrs = p.nbrs;
+	co.shrink = p.shrink;
+	co.locality = p.locality;
+	co.rownorm = p.rownorm;
+	if (igr_cooc_topn(r, rt, norm, npow, &co, ctx->report, &ptr, &nbr,
+			  &sim) < 0)
 		goto fail;
-	}
-	ptr = malloc(((size_t)ni + 1) * sizeof *ptr);
-	if (ptr == NULL) {
-		igr_error("out of memory");
-		goto fail;
-	}
-	for (i = 0; i < ni; i++) {
-		ptr[i] = total;
-		total += cnt[i];
-	}
-	ptr[ni] = total;
-	nbr = malloc((total ? total : 1) * sizeof *nbr);
-	sim = malloc((total ? total : 1) * sizeof *sim);
-	if (nbr == NULL || sim == NULL) {
-		igr_error("out of memory (%llu neighbours)",
-			  (unsigned long long)total);
-		goto fail;
-	}
-	for (i = 0; i < ni; i++) {
-		uint32_t t;
-		for (t = 0; t < cnt[i]; t++) {
-			nbr[ptr[i] + t] = rows[i][t].id;
-			sim[ptr[i] + t] = rows[i][t].score;
-		}
-		free(rows[i]);
-		rows[i] = NULL;
-	}
+	total = ptr[ni];
 	{
 		uint64_t d1[1] = { (uint64_t)ni + 1 }, d2[1] = { total };
 		if (igr_model_add(m, "nbr_ptr", IGR_DT_U64, 1, d1, ptr) < 0)
@@ -281,15 +170,8 @@ static igr_model *knn_train(const igr_graph *g,
 	igr_csr_free(rt);
 	free(norm);
 	free(npow);
-	free(rows);
-	free(cnt);
 	return m;
 fail:
-	if (rows != NULL)
-		for (i = 0; i < ni; i++)
-			free(rows[i]);
-	free(rows);
-	free(cnt);
 	free(norm);
 	free(npow);
 	free(ptr);
