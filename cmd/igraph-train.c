@@ -27,9 +27,9 @@ static const struct igr_cli_cmd cmd = {
 	.operands = "[graph | events]",
 	.about = "Build a model from a graph stream (igraph-featurize), or from an\n"
 		 "events stream for the sequence model (seq), and write it to\n"
-		 "FILE (-o) or standard output.  gf and lightgcn train on several\n"
-		 "MPI ranks too (mpirun -np N igraph-train --model gf ...,\n"
-		 "srun --mpi=pmix ...: igraph-train(1), Several ranks).",
+		 "FILE (-o) or standard output.  mf, gf and lightgcn train on\n"
+		 "several MPI ranks too (mpirun -np N igraph-train --model gf\n"
+		 "..., srun --mpi=pmix ...: igraph-train(1), Several ranks).",
 };
 
 /* Every model type's options, each once, in registry order: a model's
@@ -213,10 +213,6 @@ int main(int argc, char **argv)
 		igr_die_lib();
 	igr_reader_close(r);
 	t2 = igr_now();
-	/* several ranks: all trained (a rank that failed ended the job),
-	 * rank 0 writes */
-	if (igr_par_agree(0) < 0)
-		igr_die_lib();
 	{
 		cJSON *run = cJSON_AddObjectToObject(m->meta, "training");
 		int threads = cli.threads;

@@ -46,12 +46,13 @@ static void adam_span(float *restrict x, const float *restrict g,
 	}
 }
 
-/* step = lr / (1 - b1^t); c2 = 1 / (1 - b2^t) */
-static void factors(igr_adam *a, float lr, float *step, float *c2)
+/* The bias corrections of step T: step = lr / (1 - b1^t); c2 = 1 / (1 -
+ * b2^t) */
+static void factors(const igr_adam *a, uint64_t t, float lr, float *step,
+		    float *c2)
 {
-	a->t++;
-	*step = (float)(lr / (1 - pow(a->b1, (double)a->t)));
-	*c2 = (float)(1 / (1 - pow(a->b2, (double)a->t)));
+	*step = (float)(lr / (1 - pow(a->b1, (double)t)));
+	*c2 = (float)(1 / (1 - pow(a->b2, (double)t)));
 }
 
 void igr_adam_step(igr_adam *a, float *x, const float *g, float lr)
@@ -60,7 +61,7 @@ void igr_adam_step(igr_adam *a, float *x, const float *g, float lr)
 	float step, c2;
 	int64_t c, nc = (int64_t)((a->n + CH - 1) / CH);
 
-	factors(a, lr, &step, &c2);
+	factors(a, ++a->t, lr, &step, &c2);
 #pragma omp parallel for schedule(static)
 	for (c = 0; c < nc; c++) {
 		size_t lo = (size_t)c * CH, n = a->n - lo < CH ? a->n - lo : CH;
@@ -74,10 +75,10 @@ void igr_adam_rows_at(const igr_adam *a, uint64_t t, float *x,
 		      const float *g, size_t dim, const uint32_t *rows,
 		      size_t nr, float lr)
 {
-	/* step = lr / (1 - b1^t); c2 = 1 / (1 - b2^t) */
-	float step = (float)(lr / (1 - pow(a->b1, (double)t)));
-	float c2 = (float)(1 / (1 - pow(a->b2, (double)t)));
+	float step, c2;
 	int64_t j;
+
+	factors(a, t, lr, &step, &c2);
 
 #pragma omp parallel for schedule(static) if (nr * dim >= (1u << 22))
 	for (j = 0; j < (int64_t)nr; j++) {

@@ -826,9 +826,6 @@ igr_out *igr_out_open(const char *path)
 	return out;
 }
 
-/* A new file "$TMPDIR/NAME.XXXXXX" (TMPDIR default /tmp), unlinked at
- * once so that nothing is left behind whatever happens: its descriptor,
- * or -1 with the error set.  TMPL (CAP bytes) gets its name. */
 int igr_tmp_unlinked(const char *name, char *tmpl, size_t cap)
 {
 	const char *dir = getenv("TMPDIR");

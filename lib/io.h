@@ -143,14 +143,14 @@ void igr_out_abort(igr_out *out);
 /* ---- one output from every rank (par.h) ------------------------------ */
 
 /* An output written by every rank of a parallel run, each its part:
- * rank 0 opens PATH as igr_out_open() does, every other rank a spool (an
- * unlinked temporary file in $TMPDIR, made when the part first has bytes
- * to keep: a rank that writes nothing needs no $TMPDIR) for its part.  Every rank then calls
- * igr_out_close(), which is collective: the parts follow rank 0's bytes
- * in rank order, and a named file is renamed into place only when every
- * rank agreed (igr_par_agree) that its part is complete; otherwise its
- * temporary file is removed on every rank's failure alike.  In a serial
- * run this is igr_out_open(). */
+ * rank 0 opens PATH as igr_out_open() does, every other rank a spool for
+ * its part (igr_tmp_unlinked(), made when the part first has bytes to
+ * keep: a rank that writes nothing needs no $TMPDIR).  Every rank then
+ * calls igr_out_close(), which is collective: the parts follow rank 0's
+ * bytes in rank order, and a named file is renamed into place only when
+ * every rank agreed (igr_par_agree) that its part is complete; otherwise
+ * its temporary file is removed on every rank's failure alike.  In a
+ * serial run this is igr_out_open(). */
 igr_out *igr_out_open_par(const char *path) IGR_WUR;
 
 /* 1 if OUT is this rank's part (rank > 0) of such an output: what it

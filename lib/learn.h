@@ -39,10 +39,10 @@
 /* ---- settings --------------------------------------------------------- */
 
 /* mf's default --strata (dsgd.h): on Gowalla's benchmark split
- * (BENCHMARKS.md) recall@20 0.1576 with 4 strata, 0.1551 with 8, against
- * 0.1588 and 0.1581 (seeds 1 and 2) for the sampler over the whole
- * matrix: each block's negatives come from its own item range, and a
- * user's only from the ranges that hold their items, which costs more
+ * (BENCHMARKS.md) recall@20 0.1578 with 4 strata (2 rounds), 0.1551 with
+ * 8, against 0.1588 and 0.1581 (seeds 1 and 2) for the sampler over the
+ * whole matrix: each block's negatives come from its own item range, and
+ * a user's only from the ranges that hold their items, which costs more
  * the more ranges there are. */
 #define IGR_DSGD_STRATA 4
 

@@ -338,3 +338,41 @@ void igr_gram_row(const igr_csr *a, const igr_csr *at, const uint32_t *idx,
 		ws->acc[r] = 0;
 	}
 }
+
+int igr_csr_sym_norm(const igr_csr *r, igr_csr **rn, igr_csr **rnt,
+		     double *dc)
+{
+	double *du = malloc(((size_t)r->nrows + 1) * sizeof *du);
+	double *d = dc ? dc : malloc(((size_t)r->ncols + 1) * sizeof *d);
+	float *su = malloc(((size_t)r->nrows + 1) * sizeof *su);
+	float *si = malloc(((size_t)r->ncols + 1) * sizeof *si);
+	int ret = -1;
+
+	*rn = *rnt = NULL;
+	if (!du || !d || !su || !si) {
+		igr_error("out of memory");
+		goto out;
+	}
+	igr_csr_row_sums(r, du);
+	igr_csr_col_sums(r, d);
+	igr_inv_pow(du, r->nrows, 0.5, su);
+	igr_inv_pow(d, r->ncols, 0.5, si);
+	*rn = igr_csr_scaled(r, su, si, 1);
+	if (*rn == NULL)
+		goto out;
+	*rnt = igr_csr_transpose(*rn);
+	if (*rnt == NULL)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0) {
+		igr_csr_free(*rn);
+		*rn = NULL;
+	}
+	free(du);
+	if (d != dc)
+		free(d);
+	free(su);
+	free(si);
+	return ret;
+}

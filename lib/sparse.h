@@ -38,6 +38,13 @@ igr_csr *igr_csr_scaled_rows(const igr_csr *a, uint32_t lo, uint32_t hi,
 			     const float *rows, const float *cols,
 			     double power) IGR_WUR;
 
+/* R~ = Du^-1/2 R Di^-1/2 (Du, Di: R's row and column sums) into *RN and
+ * its transpose into *RNT; the column sums into DC (ncols) when not NULL:
+ * the graph filter's normalised matrix, LightGCN's A~ of the binary
+ * pattern.  0 or -1 (*RN, *RNT NULL). */
+int igr_csr_sym_norm(const igr_csr *r, igr_csr **rn, igr_csr **rnt,
+		     double *dc) IGR_WUR;
+
 /* Sums of the weights of each row (OUT[nrows]) / column (OUT[ncols]). */
 void igr_csr_row_sums(const igr_csr *a, double *out);
 void igr_csr_col_sums(const igr_csr *a, double *out);

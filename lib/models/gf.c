@@ -250,48 +250,11 @@ static int gram_apply(const igr_csr *rn, const igr_csr *rnt, int split,
 	return split ? igr_par_sum_f32(w, (size_t)rnt->nrows * k) : 0;
 }
 
-int igr_gf_norm(const igr_csr *r, igr_csr **rn, igr_csr **rnt, double *dc)
-{
-	double *du = malloc(((size_t)r->nrows + 1) * sizeof *du);
-	double *d = dc ? dc : malloc(((size_t)r->ncols + 1) * sizeof *d);
-	float *su = malloc(((size_t)r->nrows + 1) * sizeof *su);
-	float *si = malloc(((size_t)r->ncols + 1) * sizeof *si);
-	int ret = -1;
-
-	*rn = *rnt = NULL;
-	if (!du || !d || !su || !si) {
-		igr_error("out of memory");
-		goto out;
-	}
-	igr_csr_row_sums(r, du);
-	igr_csr_col_sums(r, d);
-	igr_inv_pow(du, r->nrows, 0.5, su);
-	igr_inv_pow(d, r->ncols, 0.5, si);
-	*rn = igr_csr_scaled(r, su, si, 1);
-	if (*rn == NULL)
-		goto out;
-	*rnt = igr_csr_transpose(*rn);
-	if (*rnt == NULL)
-		goto out;
-	ret = 0;
-out:
-	if (ret < 0) {
-		igr_csr_free(*rn);
-		*rn = NULL;
-	}
-	free(du);
-	if (d != dc)
-		free(d);
-	free(su);
-	free(si);
-	return ret;
-}
-
 /* R~ for a fit on the ranks of a parallel run (par.h): each rank takes
  * the users of a range balanced by edge count, the column sums Di are
  * summed over the ranks, and the products over users (the SVD's, the
  * sharpened ideal term's P X) are this rank's rows' part, summed by MPI.
- * On one rank RN is the whole R~, as igr_gf_norm() gives it. */
+ * On one rank RN is the whole R~, as igr_csr_sym_norm() gives it. */
 struct gf_rows {
 	igr_csr *rn, *rnt;    /* this rank's rows of R~, their transpose */
 	igr_csr *all, *allt;  /* the whole R~ for scoring (WHOLE), or NULL;
@@ -311,7 +274,7 @@ static void gf_rows_free(struct gf_rows *p)
 }
 
 /* R~ of R into P, the column sums into DC (ncols); WHOLE: the whole R~
- * too.  One rank: igr_gf_norm().  0 or -1. */
+ * too.  One rank: igr_csr_sym_norm().  0 or -1. */
 static int gf_rows_make(const igr_csr *r, double *dc, int whole,
 			struct gf_rows *p)
 {
@@ -323,7 +286,7 @@ static int gf_rows_make(const igr_csr *r, double *dc, int whole,
 
 	memset(p, 0, sizeof *p);
 	if (igr_par_size() == 1) {
-		if (igr_gf_norm(r, &p->rn, &p->rnt, dc) < 0)
+		if (igr_csr_sym_norm(r, &p->rn, &p->rnt, dc) < 0)
 			return -1;
 		p->all = whole ? p->rn : NULL;
 		p->allt = whole ? p->rnt : NULL;
@@ -1119,7 +1082,7 @@ static int gf_prepare(igr_model *m, const igr_graph *g)
 	/* the sparse terms go through R~ (the spectral form needs only R) */
 	if (st->r == NULL ||
 	    (exact_terms(f) &&
-	     igr_gf_norm(st->r, &st->rn, &st->rnt, NULL) < 0)) {
+	     igr_csr_sym_norm(st->r, &st->rn, &st->rnt, NULL) < 0)) {
 		gf_release(m);
 		return -1;
 	}

@@ -52,10 +52,6 @@ typedef struct igr_gf_side {
 	float *dinv;          /* ni, when w = 2k */
 } igr_gf_side;
 
-/* R~ and its transpose for R; the column sums into DC (ncols) when not
- * NULL.  0 or -1. */
-int igr_gf_norm(const igr_csr *r, igr_csr **rn, igr_csr **rnt,
-		double *dc) IGR_WUR;
 /* The top K singular values S and right vectors V (ncols x K) of RN, with
  * O's SVD settings and seed.  0 or -1. */
 int igr_gf_svd(const igr_csr *rn, const igr_csr *rnt, uint32_t k,

@@ -115,42 +115,16 @@ static int lgn_graph_split(lgn_graph *a)
 /* A~ of the binary pattern of R: Du^-1/2 R Di^-1/2 with degrees. */
 static int lgn_graph_init(lgn_graph *a, const igr_csr *r)
 {
-	double *du = malloc(((size_t)r->nrows + 1) * sizeof *du);
-	double *di = malloc(((size_t)r->ncols + 1) * sizeof *di);
-	float *su = malloc(((size_t)r->nrows + 1) * sizeof *su);
-	float *si = malloc(((size_t)r->ncols + 1) * sizeof *si);
-	igr_csr *b = NULL;
-	int ret = -1;
+	igr_csr *b = igr_csr_scaled(r, NULL, NULL, 0);
+	int ret;
 
 	memset(a, 0, sizeof *a);
 	a->nu = r->nrows;
 	a->ni = r->ncols;
-	if (!du || !di || !su || !si) {
-		igr_error("out of memory");
-		goto out;
-	}
-	b = igr_csr_scaled(r, NULL, NULL, 0);
 	if (b == NULL)
-		goto out;
-	igr_csr_row_sums(b, du);
-	igr_csr_col_sums(b, di);
-	igr_inv_pow(du, r->nrows, 0.5, su);
-	igr_inv_pow(di, r->ncols, 0.5, si);
-	a->rn = igr_csr_scaled(b, su, si, 1);
-	if (a->rn == NULL)
-		goto out;
-	a->rnt = igr_csr_transpose(a->rn);
-	if (a->rnt == NULL)
-		goto out;
-	ret = 0;
-out:
-	if (ret < 0)
-		lgn_graph_free(a);
+		return -1;
+	ret = igr_csr_sym_norm(b, &a->rn, &a->rnt, NULL);
 	igr_csr_free(b);
-	free(du);
-	free(di);
-	free(su);
-	free(si);
 	return ret;
 }
 
