@@ -89,6 +89,8 @@ typedef struct igr_learn_opts {
 	uint32_t gf_degree;      /* Chebyshev degree (cheby) */
 	double gf_flatness;      /* plateau flatness (cheby) */
 	uint32_t gf_exact;       /* powers of P applied through the graph */
+	uint32_t gf_nbrs;        /* P pruned to this many entries an item
+				    (0: exact) */
 	/* validation and checkpoints */
 	const igr_valid *valid;
 	uint32_t valid_every;    /* epochs between validations (0: end only) */

@@ -229,6 +229,17 @@ struct igr_model_ops {
 	 * IGR_UNKNOWN_USER or -1.  Must agree with score_users. */
 	int (*score_user_sparse)(const igr_model *m, const igr_graph *g,
 				 uint32_t u, struct igr_acc *acc);
+	/* Hybrid models (gf with a pruned sparse part): score(u, i) =
+	 * dot(U[u], V[i]) for the vectors hybrid() describes in E (user
+	 * vectors from user_vector) + what add_sparse() adds for U into ACC
+	 * (acc->n >= NI; untouched items add 0), so an index serves the dot
+	 * product and the sparse part joins its candidates.  embedding()
+	 * returns 1 for them.  hybrid returns 0, -1, or 1 when the model
+	 * (as trained) is not one; add_sparse 0 or -1.  Must agree with
+	 * score_users. */
+	int (*hybrid)(const igr_model *m, struct igr_embed *e);
+	int (*add_sparse)(const igr_model *m, const igr_graph *g, uint32_t u,
+			  struct igr_acc *acc);
 	/* Explanations: the at most MAX largest contributions of U's graph
 	 * (items, or categories) to score(U, ITEM), largest first, in OUT.
 	 * Returns the count or -1. */

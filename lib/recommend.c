@@ -37,7 +37,10 @@ struct igr_rec {
 	uint8_t *blocked;     /* ni or NULL */
 	struct igr_rec_opts o;
 	int path;
-	igr_embed e;          /* PATH_EMBED */
+	igr_embed e;          /* PATH_EMBED, or a hybrid's dot product */
+	int hyb;              /* the model is a hybrid (model.h): PATH_DENSE,
+				 or through an index its candidates joined
+				 by the sparse part's items */
 	uint32_t *eorder;     /* e.order when rank 1, or NULL */
 	float *ovec;          /* vectors stream: nu x dim */
 	uint8_t *ohave;       /* nu flags */
@@ -136,6 +139,14 @@ igr_rec *igr_rec_new(igr_model *m, const igr_graph *g)
 			r->ni = r->e.nitems;
 		if (r->model_ni == 0)
 			r->model_ni = r->e.nitems;
+	} else if (m->ops->hybrid != NULL && m->ops->add_sparse != NULL &&
+		   (x = m->ops->hybrid(m, &r->e)) <= 0) {
+		if (x < 0)
+			goto fail;
+		r->hyb = 1;
+		r->path = PATH_DENSE;
+		if (r->e.nitems > r->ni)
+			r->ni = r->e.nitems;
 	} else if (m->ops->score_user_sparse != NULL) {
 		r->path = PATH_SPARSE;
 	} else {
@@ -573,7 +584,7 @@ void igr_rec_set_index(igr_rec *r, const igr_index *x, uint32_t margin,
 
 const igr_embed *igr_rec_embedding(const igr_rec *r)
 {
-	return r->path == PATH_EMBED ? &r->e : NULL;
+	return r->path == PATH_EMBED || r->hyb ? &r->e : NULL;
 }
 
 void igr_rec_ann_stats(const igr_rec *r, struct igr_rec_ann_stats *st)
@@ -615,32 +626,44 @@ static void score_group(const igr_embed *e, const float *u,
 }
 
 /* User U's list from its index candidates IDS[0..kc): rules 1-3 applied
- * to each, the survivors scored exactly, the best T->k into OUT.
- * Returns the count. */
+ * to each, the survivors scored exactly, the best T->k into OUT.  With
+ * ACC (a hybrid model: the user's sparse part in it), each candidate's
+ * score is its dot product plus its sparse part, and the items the
+ * sparse part touched join the candidates.  Returns the count. */
 static uint32_t rank_candidates(const igr_rec *r, const igr_csr *x,
 				uint32_t u, const float *uv,
-				const int64_t *ids, uint32_t kc, igr_topk *t,
-				igr_hit *out)
+				const int64_t *ids, uint32_t kc, igr_acc *acc,
+				igr_topk *t, igr_hit *out)
 {
 	float fl = floor_score(r), sc[GROUP];
 	int zero = r->o.exclude == IGR_EXCL_ZERO;
-	uint32_t c, g[GROUP], ng = 0, j;
+	uint32_t c, g[GROUP], ng = 0, j, nt = acc ? acc->nt : 0;
 
 	igr_topk_clear(t);
-	for (c = 0; c <= kc; c++) {
-		int64_t id = c < kc ? ids[c] : -1;
+	/* the index's candidates, then those of the sparse part (not
+	 * already scored: marked NaN) */
+	for (c = 0; c <= kc + nt; c++) {
+		int64_t id = c < kc ? ids[c]
+			     : c < kc + nt ? (int64_t)acc->touched[c - kc] : -1;
 
+		if (c >= kc && id >= 0 && isnan(acc->v[id]))
+			id = -1;
 		if (id >= 0 && id < r->e.nitems &&
 		    !(r->blocked && r->blocked[id]) &&
 		    !row_has(x, u, (uint32_t)id))
 			g[ng++] = (uint32_t)id;
-		if (ng < GROUP && c < kc)
+		if (ng < GROUP && c < kc + nt)
 			continue;
 		/* a full group, or the last */
 		score_group(&r->e, uv, g, ng, sc);
-		for (j = 0; j < ng; j++)
+		for (j = 0; j < ng; j++) {
+			if (acc != NULL && acc->mark[g[j]]) {
+				sc[j] += acc->v[g[j]];
+				acc->v[g[j]] = NAN;
+			}
 			if (sc[j] >= fl)
 				igr_topk_push(t, sc[j], g[j]);
+		}
 		ng = 0;
 	}
 	if (zero && x != NULL && u < x->nrows && 0.0f >= fl) {
@@ -665,6 +688,10 @@ static uint32_t rank_candidates(const igr_rec *r, const igr_csr *x,
  * items, or who would need more than a quarter of the catalogue, is
  * ranked by the exhaustive scorer instead.
  */
+static int select_dense(const igr_rec *r, const uint32_t *users, size_t n,
+			uint32_t L, igr_hit *out, uint32_t *nout,
+			uint8_t *unknown);
+
 static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 		      uint32_t L, igr_hit *out, uint32_t *nout,
 		      uint8_t *unknown)
@@ -750,7 +777,12 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 #pragma omp parallel
 			{
 				igr_topk t;
+				igr_acc acc;
 				int ok = igr_topk_init(&t, L, r->tie) == 0;
+				if (ok && r->hyb && igr_acc_init(&acc, r->ni) < 0) {
+					igr_topk_release(&t);
+					ok = 0;
+				}
 				if (!ok)
 					errbox_set(&eb);
 #pragma omp for schedule(dynamic, 64)
@@ -758,15 +790,28 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 					size_t jj = sel[c0 + c];
 					if (!ok)
 						continue;
+					if (r->hyb && r->m->ops->add_sparse(
+						    r->m, r->g, users[jj],
+						    &acc) < 0) {
+						errbox_set(&eb);
+						igr_acc_clear(&acc);
+						continue;
+					}
 					nout[jj] = rank_candidates(
 						r, x, users[jj],
 						uv + jj * d, ids + (size_t)c * kc,
-						kc, &t, out + jj * L);
+						kc, r->hyb ? &acc : NULL, &t,
+						out + jj * L);
+					if (r->hyb)
+						igr_acc_clear(&acc);
 					if (nout[jj] < L)
 						redo[jj] = 1;
 				}
-				if (ok)
+				if (ok) {
 					igr_topk_release(&t);
+					if (r->hyb)
+						igr_acc_release(&acc);
+				}
 			}
 			if (eb.failed) {
 				errbox_raise(&eb);
@@ -787,10 +832,14 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 		uint32_t *ru = alloc_n(nredo, sizeof *ru);
 		uint32_t *rn = alloc_n(nredo, sizeof *rn);
 		igr_hit *ro = alloc_n(nredo * L, sizeof *ro);
-		int x2 = ru && rn && ro ? 0 : igr_error("out of memory");
+		uint8_t *unk = alloc_n(nredo, 1);
+		int x2 = ru && rn && ro && unk ? 0 : igr_error("out of memory");
 		for (j = 0; x2 == 0 && j < nredo; j++)
 			ru[j] = users[sel[j]];
-		if (x2 == 0)
+		/* a hybrid's whole scores are the model's (score_users) */
+		if (x2 == 0 && r->hyb)
+			x2 = select_dense(r, ru, nredo, L, ro, rn, unk);
+		else if (x2 == 0)
 			x2 = embed_topk(r, ru, uv, nredo, L, ro, rn);
 		for (j = 0; x2 == 0 && j < nredo; j++) {
 			nout[sel[j]] = rn[j];
@@ -800,6 +849,7 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 		free(ru);
 		free(rn);
 		free(ro);
+		free(unk);
 		if (x2 < 0)
 			goto out;
 	}
@@ -1042,6 +1092,8 @@ static int select_users(igr_rec *r, const uint32_t *users, size_t n,
 	case PATH_SPARSE:
 		return select_sparse(r, users, n, L, out, nout, unknown);
 	}
+	if (r->hyb && r->ix != NULL)
+		return select_ann(r, users, n, L, out, nout, unknown);
 	return select_dense(r, users, n, L, out, nout, unknown);
 }
 

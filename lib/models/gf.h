@@ -31,6 +31,8 @@ typedef struct igr_gf_spec {
 	double flatness;      /* cheby: plateau exponent phi */
 	double norm;          /* item degree scaling Di^-norm .. Di^norm */
 	uint32_t exact;       /* powers of P applied exactly (1 .. 4) */
+	uint32_t nbrs;        /* P pruned to its NBRS largest entries an
+				 item (exact = 1), or 0: through the graph */
 	int taylor;           /* 1: their coefficients are f's Taylor
 				 coefficients at 0 (igraph 1.1's model, bspm),
 				 not f's fit below the span's smallest
@@ -50,6 +52,18 @@ typedef struct igr_gf_side {
 	float *lambda, *h;    /* k */
 	float *pre, *post;    /* ni or NULL */
 	float *dinv;          /* ni, when w = 2k */
+	/* The pruned sparse part (spec nbrs > 0), or NULL: each item's
+	 * row of P cut to its largest entries (item i's neighbours
+	 * pnbr[pptr[i] .. pptr[i + 1]), values psim), not owned by the
+	 * side.  PFOLD 0: psim is P itself (the tuner's, shared by its
+	 * settings; c1, pre and post applied in scoring); 1: psim is
+	 * c1 pre_i P_ij post_j and the side is folded as the spectral
+	 * form is (the model's: score = u . item_vm_j + the sparse part
+	 * + c0 x_j). */
+	const uint64_t *pptr;
+	const uint32_t *pnbr;
+	const float *psim;
+	int pfold;
 } igr_gf_side;
 
 /* The top K singular values S and right vectors V (ncols x K) of RN, with
