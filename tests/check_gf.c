@@ -7,6 +7,7 @@
 #include "models/gf.h"
 #include "model.h"
 #include "sparse.h"
+#include "topk.h"
 
 #include <math.h>
 
@@ -363,6 +364,92 @@ START_TEST(spectral_form_is_an_embedding)
 }
 END_TEST
 
+/* The pruned sparse part (--sparse-nbrs): with every neighbour kept it
+ * scores as the exact E = 1 filter does (but on a user's own items: P's
+ * diagonal is left out); pruned, the model is a hybrid whose dot product
+ * plus its sparse part gives score_users' scores, own items included. */
+START_TEST(pruned_form_is_a_hybrid)
+{
+	igr_graph *g = graph_of(US, IS, sizeof US / sizeof US[0], 8);
+	const igr_csr *r = g->rel[IGR_USER][IGR_ITEM];
+	int fam;
+
+	for (fam = 0; fam < 2; fam++) {
+		uint32_t users[8] = { 0, 1, 2, 3, 4, 5, 6, 7 }, u, i, c, nb;
+		float ex[8 * 6], sc[8 * 6], v[12];
+		igr_learn_opts o;
+		igr_model *m;
+		igr_embed em;
+		igr_acc acc;
+
+		igr_learn_defaults(&o, "gf");
+		o.rank = 3;
+		o.svd_iters = 6;
+		o.gf_filter = fam ? IGR_GF_CHEBY : IGR_GF_BSPM;
+		o.gf_norm = 0.3;
+		o.gf_beta = 0.25;
+		o.gf_sharpen = 1.5;
+		o.gf_order = 2;
+		o.gf_exact = 1;
+		m = igr_model_new("gf");
+		ck_assert_msg(igr_gf_fit(m, g, &o) == 0, "%s", igr_errmsg());
+		ck_assert_int_eq(m->ops->prepare(m, g), 0);
+		ck_assert_int_eq(m->ops->hybrid(m, &em), 1);
+		ck_assert_int_eq(m->ops->score_users(m, g, users, 8, NULL, 6,
+						     ex), 0);
+		igr_model_free(m);
+		for (nb = 5; nb >= 2 && nb <= 5; nb -= 3) {
+			o.gf_nbrs = nb;
+			m = igr_model_new("gf");
+			ck_assert_msg(igr_gf_fit(m, g, &o) == 0, "%s",
+				      igr_errmsg());
+			ck_assert_int_eq(m->ops->prepare(m, g), 0);
+			ck_assert_int_eq(m->ops->embedding(m, &em), 1);
+			ck_assert_int_eq(m->ops->hybrid(m, &em), 0);
+			ck_assert_uint_eq(em.nitems, 6);
+			ck_assert_uint_eq(em.dim, fam ? 3 : 6);
+			ck_assert_int_eq(m->ops->score_users(m, g, users, 8,
+							     NULL, 6, sc), 0);
+			ck_assert_int_eq(igr_acc_init(&acc, 6), 0);
+			for (u = 0; u < 8; u++) {
+				ck_assert_int_eq(m->ops->user_vector(m, g, u, v),
+						 0);
+				ck_assert_int_eq(m->ops->add_sparse(m, g, u,
+								    &acc), 0);
+				for (i = 0; i < 6; i++) {
+					double d = acc.v[i];
+
+					for (c = 0; c < em.dim; c++)
+						d += v[c] * em.item[i * em.dim +
+								    c];
+					ck_assert_msg(fabs(d - sc[u * 6 + i]) <
+						      1e-5,
+						      "family %d nbrs %u user %u "
+						      "item %u: %g vs %g", fam,
+						      nb, u, i, d,
+						      sc[u * 6 + i]);
+					if (nb == 5 &&
+					    tu_dense_at(r, u, i) == 0)
+						ck_assert_msg(
+							fabs(sc[u * 6 + i] -
+							     ex[u * 6 + i]) <
+								1e-5,
+							"family %d user %u "
+							"item %u: %g vs exact "
+							"%g", fam, u, i,
+							sc[u * 6 + i],
+							ex[u * 6 + i]);
+				}
+				igr_acc_clear(&acc);
+			}
+			igr_acc_release(&acc);
+			igr_model_free(m);
+		}
+	}
+	igr_graph_free(g);
+}
+END_TEST
+
 START_TEST(bad_weights_refused)
 {
 	uint32_t r[2] = { 0, 1 }, c[2] = { 0, 1 };
@@ -387,6 +474,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, cheby_response_interpolates_plateau);
 	tcase_add_test(tc, cheby_scores_match_dense_formula);
 	tcase_add_test(tc, spectral_form_is_an_embedding);
+	tcase_add_test(tc, pruned_form_is_a_hybrid);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -106,6 +106,26 @@ same "spectral gf: the flat index gives the exhaustive lists" "$T/ge.ids" "$T/gi
 expect "igraph-index of gf with sparse terms" 1 ig index --model "$T/gf2.igm" -o "$T/x.idx" "$T/g.igr"
 expect_err "... says it is not an embedding model" "not an embedding model"
 
+# its pruned form (--sparse-nbrs) is a hybrid: the index serves the dot
+# product, the sparse part's items join the candidates, and a flat index
+# gives the exhaustive lists (the scores to float rounding: the sums run
+# in another order)
+expect "gf, the pruned form" 0 ig train --model gf --no-tune --rank 32 --sparse-nbrs 8 --norm 0.3 -o "$T/gfp.igm" "$T/g.igr"
+expect "igraph-index of the pruned gf" 0 ig index --type flat --model "$T/gfp.igm" -o "$T/gfp.idx" "$T/g.igr"
+expect "its lists through the index" 0 ig recommend --model "$T/gfp.igm" -k 20 --index "$T/gfp.idx" -o "$T/gpi.igr" "$T/g.igr"
+expect "its exhaustive lists" 0 ig recommend --model "$T/gfp.igm" -k 20 -o "$T/gpe.igr" "$T/g.igr"
+rows "$T/gpi.igr" | awk '{ print $1, $2, $4 }' >"$T/gpi.ids"
+rows "$T/gpe.igr" | awk '{ print $1, $2, $4 }' >"$T/gpe.ids"
+same "pruned gf: the flat index gives the exhaustive lists" "$T/gpe.ids" "$T/gpi.ids"
+n=$(rows "$T/gpe.igr" | wc -l)
+check "pruned gf: lists of 20 ($n rows)" test "$n" -gt 100
+expect "pruned gf through pq" 0 ig index --model "$T/gfp.igm" -o "$T/gfpq.idx" "$T/g.igr"
+expect "... its lists" 0 ig recommend --model "$T/gfp.igm" -k 20 --index "$T/gfpq.idx" -o "$T/gpq.igr" "$T/g.igr"
+a=$(rows "$T/gpq.igr" | wc -l)
+check "pruned gf through pq: as many rows ($n, $a)" test "$n" -eq "$a"
+expect "--sparse-nbrs with --sparse-powers 2" 1 ig train --model gf --no-tune --rank 32 --sparse-nbrs 8 --sparse-powers 2 -o "$T/x.igm" "$T/g.igr"
+expect_err "... says they do not go together" "needs --sparse-powers 1"
+
 # errors: exit 1 with a message, never a crash
 expect "a missing index" 1 ig recommend --model "$T/mf.igm" --index "$T/nope.idx" -o "$T/x.igr" "$T/g.igr"
 expect_err "names the missing file" "nope.idx"
