@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -32,7 +33,11 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 		  uint32_t **nbr_out, float **sim_out)
 {
 	uint32_t ni = r->ncols, i, done = 0;
-	igr_hit **rows = calloc(ni ? ni : 1, sizeof *rows);
+	/* each column's list is written into its own N slots, then the
+	 * lists are moved down over the unused slots and the arrays cut to
+	 * size: the lists' memory once, not a copy of it beside them (pages
+	 * of slots never written are never touched) */
+	uint32_t slots = o->nbrs < ni ? o->nbrs : ni;
 	uint32_t *cnt = calloc(ni ? ni : 1, sizeof *cnt);
 	uint64_t *ptr = NULL, total = 0;
 	uint32_t *nbr = NULL;
@@ -42,7 +47,10 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 	*ptr_out = NULL;
 	*nbr_out = NULL;
 	*sim_out = NULL;
-	if (rows == NULL || cnt == NULL) {
+	ptr = malloc(((size_t)ni + 1) * sizeof *ptr);
+	nbr = malloc(((size_t)ni * slots + 1) * sizeof *nbr);
+	sim = malloc(((size_t)ni * slots + 1) * sizeof *sim);
+	if (cnt == NULL || ptr == NULL || nbr == NULL || sim == NULL) {
 		failed = 1;
 		goto out;
 	}
@@ -50,11 +58,12 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 	{
 		igr_acc acc;
 		igr_topk heap;
-		int ok = igr_acc_init(&acc, ni) == 0;
+		igr_hit *row = malloc(((size_t)slots + 1) * sizeof *row);
+		int ok = row != NULL && igr_acc_init(&acc, ni) == 0;
 		int64_t it;
 
 		heap.h = NULL;
-		if (ok && igr_topk_init(&heap, o->nbrs, NULL) < 0) {
+		if (ok && igr_topk_init(&heap, slots ? slots : 1, NULL) < 0) {
 			igr_acc_release(&acc);
 			ok = 0;
 		}
@@ -90,22 +99,20 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 					igr_topk_push(&heap, (float)s, b);
 			}
 			igr_acc_clear(&acc);
-			cnt[a] = heap.n;
-			rows[a] = malloc((heap.n ? heap.n : 1) *
-					 sizeof *rows[a]);
-			if (rows[a] == NULL) {
-				failed = 1;
-				igr_topk_clear(&heap);
-				continue;
-			}
-			igr_topk_sorted(&heap, rows[a]);
-			if (o->rownorm && cnt[a] > 0 && rows[a][0].score > 0) {
-				float top = rows[a][0].score;
+			cnt[a] = igr_topk_sorted(&heap, row);
+			if (cnt[a] > slots)
+				cnt[a] = slots; /* (N = 0: none) */
+			if (o->rownorm && cnt[a] > 0 && row[0].score > 0) {
+				float top = row[0].score;
 
 				for (t = 0; t < cnt[a]; t++)
-					rows[a][t].score /= top;
+					row[t].score /= top;
 			}
-			qsort(rows[a], cnt[a], sizeof *rows[a], cmp_hit_id);
+			qsort(row, cnt[a], sizeof *row, cmp_hit_id);
+			for (t = 0; t < cnt[a]; t++) {
+				nbr[(size_t)a * slots + t] = row[t].id;
+				sim[(size_t)a * slots + t] = row[t].score;
+			}
 #pragma omp atomic
 			done++;
 			if (thread_is_main())
@@ -116,41 +123,35 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 			igr_acc_release(&acc);
 			igr_topk_release(&heap);
 		}
+		free(row);
 	}
 	igr_report_progress_done(rep);
 	if (failed)
 		goto out;
-	ptr = malloc(((size_t)ni + 1) * sizeof *ptr);
-	if (ptr == NULL) {
-		failed = 1;
-		goto out;
-	}
+	/* down over the unused slots (each list lands at or below its own
+	 * slots: in order, nothing is overwritten before it is moved) */
 	for (i = 0; i < ni; i++) {
 		ptr[i] = total;
+		if (total != (uint64_t)i * slots && cnt[i] > 0) {
+			memmove(nbr + total, nbr + (size_t)i * slots,
+				cnt[i] * sizeof *nbr);
+			memmove(sim + total, sim + (size_t)i * slots,
+				cnt[i] * sizeof *sim);
+		}
 		total += cnt[i];
 	}
 	ptr[ni] = total;
-	nbr = malloc((total ? total : 1) * sizeof *nbr);
-	sim = malloc((total ? total : 1) * sizeof *sim);
-	if (nbr == NULL || sim == NULL) {
-		failed = 1;
-		goto out;
-	}
-	for (i = 0; i < ni; i++) {
-		uint32_t t;
+	{
+		uint32_t *n2 = realloc(nbr, (total ? total : 1) * sizeof *nbr);
+		float *s2 = realloc(sim, (total ? total : 1) * sizeof *sim);
 
-		for (t = 0; t < cnt[i]; t++) {
-			nbr[ptr[i] + t] = rows[i][t].id;
-			sim[ptr[i] + t] = rows[i][t].score;
-		}
-		free(rows[i]);
-		rows[i] = NULL;
+		/* a failed cut keeps the larger block */
+		if (n2 != NULL)
+			nbr = n2;
+		if (s2 != NULL)
+			sim = s2;
 	}
 out:
-	if (rows != NULL)
-		for (i = 0; i < ni; i++)
-			free(rows[i]);
-	free(rows);
 	free(cnt);
 	if (failed) {
 		free(ptr);

@@ -1571,9 +1571,9 @@ static double gf_need(const igr_csr *r, uint32_t k, const igr_learn_opts *o,
 	 * (cache_powers) */
 	double blocks = tuned ? 256.0 * (1 << 20) : 0;
 
-	/* the pruned P (index and value an entry), twice while cooc.c
-	 * gathers its rows into the lists */
-	double pruned = 2.0 * ni * (o->gf_nbrs < ni ? o->gf_nbrs : ni) * 8;
+	/* the pruned P: index and value an entry, N slots an item (cooc.c
+	 * writes each list in its slots, then cuts the arrays) */
+	double pruned = ni * (o->gf_nbrs < ni ? o->gf_nbrs : ni) * 8.0;
 
 	return 1.15 * (csr + 4 * (svd > side ? svd : side) + blocks + pruned);
 }
