@@ -625,20 +625,65 @@ static void score_group(const igr_embed *e, const float *u,
 		out[j] = e->item_bias ? s[j] + e->item_bias[ids[j]] : s[j];
 }
 
+/* The K-th largest of A[0..N) (0 < K <= N), A reordered: Hoare's
+ * selection with the middle element as pivot. */
+static float kth_largest(float *a, uint32_t n, uint32_t k)
+{
+	uint32_t lo = 0, hi = n - 1;
+
+	k--;
+	while (lo < hi) {
+		float p = a[lo + (hi - lo) / 2];
+		uint32_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (a[i] > p)
+				i++;
+			while (a[j] < p)
+				j--;
+			if (i <= j) {
+				float tmp = a[i];
+
+				a[i] = a[j];
+				a[j] = tmp;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return a[k];
+}
+
 /* User U's list from its index candidates IDS[0..kc): rules 1-3 applied
  * to each, the survivors scored exactly, the best T->k into OUT.  With
  * ACC (a hybrid model: the user's sparse part in it), each candidate's
- * score is its dot product plus its sparse part, and the items the
- * sparse part touched join the candidates.  Returns the count. */
+ * score is its dot product plus its sparse part, and the KC items of
+ * the largest sparse part (all it touched when fewer; SCRATCH holds
+ * acc->nt floats) join the candidates: the index finds the items of a
+ * large dot product, the sparse part those of a large sparse score.
+ * Returns the count. */
 static uint32_t rank_candidates(const igr_rec *r, const igr_csr *x,
 				uint32_t u, const float *uv,
 				const int64_t *ids, uint32_t kc, igr_acc *acc,
-				igr_topk *t, igr_hit *out)
+				float *scratch, igr_topk *t, igr_hit *out)
 {
-	float fl = floor_score(r), sc[GROUP];
+	float fl = floor_score(r), sc[GROUP], least = -INFINITY;
 	int zero = r->o.exclude == IGR_EXCL_ZERO;
 	uint32_t c, g[GROUP], ng = 0, j, nt = acc ? acc->nt : 0;
 
+	if (nt > kc && kc > 0) {
+		for (c = 0; c < nt; c++)
+			scratch[c] = acc->v[acc->touched[c]];
+		least = kth_largest(scratch, nt, kc);
+	}
 	igr_topk_clear(t);
 	/* the index's candidates, then those of the sparse part (not
 	 * already scored: marked NaN) */
@@ -646,7 +691,8 @@ static uint32_t rank_candidates(const igr_rec *r, const igr_csr *x,
 		int64_t id = c < kc ? ids[c]
 			     : c < kc + nt ? (int64_t)acc->touched[c - kc] : -1;
 
-		if (c >= kc && id >= 0 && isnan(acc->v[id]))
+		if (c >= kc && id >= 0 &&
+		    (isnan(acc->v[id]) || !(acc->v[id] >= least)))
 			id = -1;
 		if (id >= 0 && id < r->e.nitems &&
 		    !(r->blocked && r->blocked[id]) &&
@@ -778,8 +824,11 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 			{
 				igr_topk t;
 				igr_acc acc;
+				float *scr = NULL;
 				int ok = igr_topk_init(&t, L, r->tie) == 0;
-				if (ok && r->hyb && igr_acc_init(&acc, r->ni) < 0) {
+				if (ok && r->hyb &&
+				    ((scr = alloc_n(r->ni, sizeof *scr)) == NULL ||
+				     igr_acc_init(&acc, r->ni) < 0)) {
 					igr_topk_release(&t);
 					ok = 0;
 				}
@@ -800,7 +849,7 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 					nout[jj] = rank_candidates(
 						r, x, users[jj],
 						uv + jj * d, ids + (size_t)c * kc,
-						kc, r->hyb ? &acc : NULL, &t,
+						kc, r->hyb ? &acc : NULL, scr, &t,
 						out + jj * L);
 					if (r->hyb)
 						igr_acc_clear(&acc);
@@ -812,6 +861,7 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 					if (r->hyb)
 						igr_acc_release(&acc);
 				}
+				free(scr);
 			}
 			if (eb.failed) {
 				errbox_raise(&eb);
