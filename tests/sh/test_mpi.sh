@@ -612,6 +612,31 @@ else
 	fail "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
 		"exit $_rc" "$(cat "$T/gfb/diff" "$T/gfb/err")"
 fi
+# the pruned form (--sparse-nbrs) on 3 ranks: each rank the whole R~ and
+# the whole pruned P (the same lists); arrays and recall@20 as serial
+P="--model gf --rank 32 --tune-users 200 --sparse-nbrs 16"
+# shellcheck disable=SC2086
+OMP_NUM_THREADS=1 ig train $P -o "$D/gfp.igm" "$G" 2>/dev/null &&
+	ig recommend --model "$D/gfp.igm" -k 20 -o "$D/gfp-recs.igr" "$G"
+gfp_recall=$(recall20 "$D/gfp-recs.igr")
+# shellcheck disable=SC2086
+NP=3 run gfp "$M" igraph-train $P -o gf.igm "$G"
+_rc=$?
+if [ "$_rc" = 0 ] && "$DIFF" "$D/gfp.igm" "$T/gfp/gf.igm" 1e-5 item_vm=1e-3 \
+	>"$T/gfp/diff" 2>&1 && grep -q '^nbr' "$T/gfp/diff"; then
+	pass "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3"
+else
+	fail "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
+		"exit $_rc" "$(cat "$T/gfp/diff" "$T/gfp/err")"
+fi
+ig recommend --model "$T/gfp/gf.igm" -k 20 -o "$T/gfp/recs.igr" "$G" &&
+	_r=$(recall20 "$T/gfp/recs.igr")
+if [ -n "$gfp_recall" ] && [ "${_r:-}" = "$gfp_recall" ]; then
+	pass "train gf --sparse-nbrs on 3 ranks: recall@20 $gfp_recall, the serial one"
+else
+	fail "train gf --sparse-nbrs on 3 ranks: recall@20 ${_r:-none}" \
+		"serial: ${gfp_recall:-none}"
+fi
 # rank 1 killed mid-run (after 2 s of a training that takes longer): a
 # non-zero exit, the old -o file kept
 mkdir -p "$T/gfk"
