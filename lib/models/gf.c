@@ -2066,41 +2066,15 @@ static int tune(igr_learn_opts *o, const struct gf_free *fr,
 				     &moved) < 0)
 			goto out;
 		if (fr->rank) {
-			/* smaller ranks are prefixes of the same SVD.  In the
-			 * pruned form the sparse part carries the filter and
-			 * the rank is what serving costs (the index's
-			 * dimension): a smaller rank is taken while the
-			 * largest rank's holdout recall is not better beyond
-			 * the holdout's noise (on the 100M log rank 144 served
-			 * in 911 s, 64 in 444 s, recall@20 0.0200 both; on
-			 * Gowalla it takes 256 of 512, -1.8% on the test
-			 * split).  Against the largest, not the last taken,
-			 * so that small losses do not add up: step by step
-			 * Gowalla went down to rank 32, -4%. */
-			int cheap = o->gf_nbrs > 0, top = bi;
+			/* smaller ranks are prefixes of the same SVD */
 			uint32_t kq;
 
-			if (cheap && best.rank < kmax) {
-				/* the reference: these settings at the
-				 * largest rank */
-				s = best;
-				s.rank = kmax;
-				if (try_spec(&t, &s, -1, &r2, &n2, &top) < 0)
-					goto out;
-			}
-
-			for (kq = (cheap ? best.rank : kmax) / 2; kq >= 32;
-			     kq /= 2) {
+			for (kq = kmax / 2; kq >= 32; kq /= 2) {
 				s = best;
 				s.rank = kq;
-				if (try_spec(&t, &s, cheap ? -1 : bi, &r2, &n2,
-					     &ci) < 0)
+				if (try_spec(&t, &s, bi, &r2, &n2, &ci) < 0)
 					goto out;
-				if (cheap ? ci == bi || t.seen_part[ci] ||
-					    igr_tune_better(t.seen_each[ci],
-							    t.seen_each[top],
-							    split.held->nlisted)
-					  : !better(&t, ci, bi))
+				if (!better(&t, ci, bi))
 					break;
 				best = s;
 				bi = ci;
