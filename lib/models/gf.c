@@ -1376,11 +1376,11 @@ static int gf_user_vector(const igr_model *m, const igr_graph *g, uint32_t u,
 	return 0;
 }
 
-/* The spectral form (trained with --sparse-powers 0) is a dot product
- * of the user's coordinates (gf_user_vector) and the item rows: an
- * embedding model, served by sgemm or through an index.  1 for a filter
- * with sparse terms (the pruned form is a hybrid: gf_hybrid). */
-static int gf_embedding(const igr_model *m, struct igr_embed *e)
+/* The item rows as an embedding's vectors into E when the filter is
+ * folded (no Di^norm after) and PRUNED says whether it has the pruned
+ * sparse part (a hybrid) or nothing beside the span (the spectral form);
+ * else 1. */
+static int gf_vectors(const igr_model *m, struct igr_embed *e, int pruned)
 {
 	const struct gf_state *st = m->state;
 	const igr_gf_side *f;
@@ -1388,8 +1388,9 @@ static int gf_embedding(const igr_model *m, struct igr_embed *e)
 	if (st == NULL)
 		return igr_error("gf: model used before prepare");
 	f = &st->sc.side;
-	if (f->nexact != 0 || f->coef[0] != 0 || f->post != NULL ||
-	    f->k == 0)
+	if (f->post != NULL || f->k == 0 ||
+	    (pruned ? f->psim == NULL || !f->pfold
+		    : f->nexact != 0 || f->coef[0] != 0))
 		return 1;
 	memset(e, 0, sizeof *e);
 	e->dim = f->w;
@@ -1398,23 +1399,20 @@ static int gf_embedding(const igr_model *m, struct igr_embed *e)
 	return 0;
 }
 
-/* The pruned form: the spectral form's dot product (as gf_embedding)
- * plus gf_add_sparse's part.  1 for any other filter. */
+/* The spectral form (trained with --sparse-powers 0) is a dot product
+ * of the user's coordinates (gf_user_vector) and the item rows: an
+ * embedding model, served by sgemm or through an index.  1 for a filter
+ * with sparse terms. */
+static int gf_embedding(const igr_model *m, struct igr_embed *e)
+{
+	return gf_vectors(m, e, 0);
+}
+
+/* The pruned form: that dot product plus gf_add_sparse's part.  1 for
+ * any other filter. */
 static int gf_hybrid(const igr_model *m, struct igr_embed *e)
 {
-	const struct gf_state *st = m->state;
-	const igr_gf_side *f;
-
-	if (st == NULL)
-		return igr_error("gf: model used before prepare");
-	f = &st->sc.side;
-	if (f->psim == NULL || !f->pfold || f->post != NULL || f->k == 0)
-		return 1;
-	memset(e, 0, sizeof *e);
-	e->dim = f->w;
-	e->nitems = f->ni;
-	e->item = f->vm;
-	return 0;
+	return gf_vectors(m, e, 1);
 }
 
 /* User U's pruned sparse part and identity term into ACC: sum over the
