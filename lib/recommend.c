@@ -698,9 +698,12 @@ static uint32_t rank_candidates(const igr_rec *r, const igr_csr *x,
 		    !(r->blocked && r->blocked[id]) &&
 		    !row_has(x, u, (uint32_t)id))
 			g[ng++] = (uint32_t)id;
-		if (ng < GROUP && c < kc + nt)
+		/* (the index's last group is scored before the sparse
+		 * part's first, so that an item in both is marked done
+		 * before the second looks at it) */
+		if (ng < GROUP && c < kc + nt && c + 1 != kc)
 			continue;
-		/* a full group, or the last */
+		/* a full group, the index's last, or the last */
 		score_group(&r->e, uv, g, ng, sc);
 		for (j = 0; j < ng; j++) {
 			if (acc != NULL && acc->mark[g[j]]) {

@@ -123,6 +123,10 @@ expect "pruned gf through pq" 0 ig index --model "$T/gfp.igm" -o "$T/gfpq.idx" "
 expect "... its lists" 0 ig recommend --model "$T/gfp.igm" -k 20 --index "$T/gfpq.idx" -o "$T/gpq.igr" "$T/g.igr"
 a=$(rows "$T/gpq.igr" | wc -l)
 check "pruned gf through pq: as many rows ($n, $a)" test "$n" -eq "$a"
+for f in gpi gpq; do
+	d=$(rows "$T/$f.igr" | awk '{ print $1, $2 }' | sort | uniq -d | wc -l)
+	check "pruned gf ($f): no item twice in a list ($d)" test "$d" -eq 0
+done
 expect "--sparse-nbrs with --sparse-powers 2" 1 ig train --model gf --no-tune --rank 32 --sparse-nbrs 8 --sparse-powers 2 -o "$T/x.igm" "$T/g.igr"
 expect_err "... says they do not go together" "needs --sparse-powers 1"
 
