@@ -1881,13 +1881,11 @@ static const double flat_vals[] = { 0.5, 1, 1.5, 2, 3 };
 static const double sharp_vals[] = { 0, 1, 2.5, 4 };
 static const double norm_vals[] = { 0, 0.2, 0.3, 0.4, 0.5 };
 static const double beta_vals[] = { 0, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2 };
-/* With sparse terms the ideal term's weight stays within 0.8 (BSPM and
- * ChebyCF use 0.1 to 0.4); the spectral form has only the span, where
- * the generated 10M log went to the end of that list (0.8): it may go
- * on to 3.2. */
+/* With exact sparse terms the ideal term's weight stays within 0.8 (BSPM
+ * and ChebyCF use 0.1 to 0.4); the spectral form has only the span, where
+ * the generated 10M log went to the end of that list (0.8): it may go on
+ * to 3.2, and so may the pruned form, whose sparse part is weaker. */
 #define BETA_SPARSE 5
-/* (the pruned sparse part is weaker than the exact one: its filter goes
- * up to 3.2 as the spectral form does) */
 
 #define NV(a) (sizeof(a) / sizeof(a)[0])
 
