@@ -755,7 +755,11 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 	double spread = 1;
 	size_t j, nredo = 0;
 	struct errbox eb = { 0, "" };
-	int rc = -1;
+	int rc = -1, nth = omp_get_max_threads(), th, nacc = 0;
+	/* a hybrid's sparse part: an accumulator and selection scratch a
+	 * thread (items x 13 bytes each), made once for every chunk */
+	igr_acc *accs = NULL;
+	float **scrs = NULL;
 
 	uv = alloc_n((size_t)n * d, sizeof *uv);
 	kbits = alloc_n(n, 1);
@@ -764,6 +768,22 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 	if (uv == NULL || kbits == NULL || redo == NULL || sel == NULL) {
 		igr_error("out of memory (%zu users)", n);
 		goto out;
+	}
+	if (r->hyb) {
+		accs = calloc((size_t)nth, sizeof *accs);
+		scrs = calloc((size_t)nth, sizeof *scrs);
+		if (accs == NULL || scrs == NULL) {
+			igr_error("out of memory");
+			goto out;
+		}
+		for (; nacc < nth; nacc++)
+			if ((scrs[nacc] = alloc_n(r->ni, sizeof **scrs)) ==
+				    NULL ||
+			    igr_acc_init(&accs[nacc], r->ni) < 0) {
+				igr_error("out of memory (%d threads x %u "
+					  "items)", nth, r->ni);
+				goto out;
+			}
 	}
 	if (user_vecs(r, users, n, uv, unknown) < 0)
 		goto out;
@@ -823,18 +843,13 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 			if (igr_ann_search(ix->ann, q, nc, kc, r->ann_effort, sc,
 					   ids) < 0)
 				goto out;
-#pragma omp parallel
+#pragma omp parallel num_threads(nth)
 			{
 				igr_topk t;
-				igr_acc acc;
-				float *scr = NULL;
+				int me = omp_get_thread_num();
+				igr_acc *acc = accs ? &accs[me] : NULL;
+				float *scr = scrs ? scrs[me] : NULL;
 				int ok = igr_topk_init(&t, L, r->tie) == 0;
-				if (ok && r->hyb &&
-				    ((scr = alloc_n(r->ni, sizeof *scr)) == NULL ||
-				     igr_acc_init(&acc, r->ni) < 0)) {
-					igr_topk_release(&t);
-					ok = 0;
-				}
 				if (!ok)
 					errbox_set(&eb);
 #pragma omp for schedule(dynamic, 64)
@@ -842,29 +857,25 @@ static int select_ann(igr_rec *r, const uint32_t *users, size_t n,
 					size_t jj = sel[c0 + c];
 					if (!ok)
 						continue;
-					if (r->hyb && r->m->ops->add_sparse(
+					if (acc && r->m->ops->add_sparse(
 						    r->m, r->g, users[jj],
-						    &acc) < 0) {
+						    acc) < 0) {
 						errbox_set(&eb);
-						igr_acc_clear(&acc);
+						igr_acc_clear(acc);
 						continue;
 					}
 					nout[jj] = rank_candidates(
 						r, x, users[jj],
 						uv + jj * d, ids + (size_t)c * kc,
-						kc, r->hyb ? &acc : NULL, scr, &t,
+						kc, acc, scr, &t,
 						out + jj * L);
-					if (r->hyb)
-						igr_acc_clear(&acc);
+					if (acc)
+						igr_acc_clear(acc);
 					if (nout[jj] < L)
 						redo[jj] = 1;
 				}
-				if (ok) {
+				if (ok)
 					igr_topk_release(&t);
-					if (r->hyb)
-						igr_acc_release(&acc);
-				}
-				free(scr);
 			}
 			if (eb.failed) {
 				errbox_raise(&eb);
@@ -915,6 +926,14 @@ out:
 	free(q);
 	free(sc);
 	free(ids);
+	for (th = 0; th < nacc; th++) {
+		igr_acc_release(&accs[th]);
+		free(scrs[th]);
+	}
+	if (scrs != NULL && nacc < nth)
+		free(scrs[nacc]); /* allocated where its acc failed */
+	free(accs);
+	free(scrs);
 	return rc;
 }
 

@@ -82,6 +82,7 @@
  * serial ones, single singular vectors of near-equal values more.
  */
 #include "gf.h"
+#include "ann.h"
 #include "cooc.h"
 #include "embed.h"
 #include "error.h"
@@ -2204,6 +2205,72 @@ static int pruned_by_cost(const igr_graph *g, const igr_report *rep)
 	return 1;
 }
 
+/* The rank a model served through an index can afford (the spectral and
+ * the pruned form: igraph-index's pq codes, a byte for 4 dimensions,
+ * igr_ann_default_pq_bytes): serving every user scans about
+ * users x probes x list length codes (igr_ann_default_nlist, _probes)
+ * of rank / 4 bytes, the work that grows with the rank; the exact
+ * re-scoring of the candidates and the sparse part are far less.  On
+ * the 100M-event log (1M users, 3.87M items: 33 probes of 492 codes)
+ * gf's pruned form served every user in 443 s at rank 64 (2.6e11 bytes
+ * scanned) and 911 s at rank 144 (5.9e11), the same recall@20 within
+ * 0.6% (BENCHMARKS.md "The rank is the pruned form's serving cost"):
+ * about 1.6 ns a byte on 2 cores.  SERVE_SCAN, 3e11 bytes, is about 8
+ * minutes of that; above it the rank is cut to fit, a multiple of 8 and
+ * at least 32 (the 100M log: 72).  Gowalla (30k users, 41k items) could
+ * afford rank 12,400, the 10M log (100k users, 400k items) 1,184: the
+ * ceiling binds only at a platform's size. */
+#define SERVE_SCAN 3e11
+
+/* the pq codes serving each user scans */
+static double serve_codes(uint64_t items)
+{
+	uint32_t nlist = igr_ann_default_nlist(items);
+	uint32_t probes = igr_ann_default_probes(items, nlist);
+
+	if (probes > nlist)
+		probes = nlist;
+	return (double)probes * ((double)items / nlist);
+}
+
+uint32_t igr_gf_serve_rank(uint64_t users, uint64_t items)
+{
+	double r = 4 * SERVE_SCAN / ((double)users * serve_codes(items) + 1);
+
+	if (r > 1e6)
+		return 1000000;
+	return r < 32 ? 32 : (uint32_t)r / 8 * 8;
+}
+
+static int fit_serving(igr_learn_opts *o, const igr_graph *g, igr_model *m,
+		       const igr_report *rep)
+{
+	const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
+	uint32_t k = o->rank, ks;
+	double codes;
+	cJSON *d;
+
+	if (ui == NULL || ui->nrows == 0 || ui->ncols == 0)
+		return 0;
+	if (k > ui->ncols)
+		k = ui->ncols;
+	if (k > ui->nrows)
+		k = ui->nrows;
+	codes = (double)ui->nrows * serve_codes(ui->ncols);
+	ks = igr_gf_serve_rank(ui->nrows, ui->ncols);
+	if (ks >= k)
+		return 0;
+	igr_report_info(rep, "gf: rank %u from the serving cost (through an "
+			"index, rank %u would scan about %.1e code bytes for "
+			"every user's list, over %.0e; --rank sets it)", ks, k,
+			codes * (k / 4.0), SERVE_SCAN);
+	d = igr_model_data(m);
+	if (d == NULL || !cJSON_AddNumberToObject(d, "rank_from_serving", ks))
+		return igr_error("out of memory");
+	o->rank = ks;
+	return 0;
+}
+
 igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 {
 	igr_model *m = igr_model_new("gf");
@@ -2277,6 +2344,10 @@ igr_model *igr_train_gf(const igr_graph *g, const struct igr_train_ctx *ctx)
 		fr.flatness = 0;
 	tuned = !no_tune && (fr.filter || fr.rank || fr.beta || fr.sharpen ||
 			     fr.flatness || fr.norm);
+	/* the forms served through an index: a rank their serving affords */
+	if (fr.rank && (o.gf_exact == 0 || o.gf_nbrs > 0) &&
+	    fit_serving(&o, g, m, ctx->report) < 0)
+		goto fail;
 	/* on several ranks rank 0's rank from the budget (each rank's
 	 * resident memory differs) */
 	if (igr_par_agree(fit_budget(&o, &fr, g, m, ctx->report, tuned,

@@ -108,6 +108,13 @@ int igr_gf_score_powers(const igr_gf_scorer *sc, igr_gf_ws *ws,
 			const float *const *pw, size_t ld,
 			float *full) IGR_WUR;
 
+/* The largest rank (a multiple of 8, at least 32) at which serving
+ * every one of USERS through a default pq index of ITEMS items stays
+ * within the scan the train function allows (gf.c SERVE_SCAN); the
+ * spectral and pruned forms are trained at most at this rank unless
+ * --rank is given. */
+uint32_t igr_gf_serve_rank(uint64_t users, uint64_t items);
+
 /* The setting O describes. */
 void igr_gf_spec_of(igr_gf_spec *s, const igr_learn_opts *o);
 /* Fit model M (new, named "gf") on the user -> item relation of G with
