@@ -325,6 +325,13 @@ uint32_t igr_dsgd_strata(const igr_csr *r, uint32_t strata)
 	uint32_t most = (r->nrows < r->ncols ? r->nrows : r->ncols) /
 			IGR_DSGD_MIN_ROWS;
 
+	if (strata == 0) {
+		strata = r->ncols / IGR_DSGD_MIN_ITEMS;
+		if (strata > IGR_DSGD_STRATA)
+			strata = IGR_DSGD_STRATA;
+		if (strata == 0)
+			strata = 1;
+	}
 	return strata < most ? strata : most > 0 ? most : 1;
 }
 
@@ -335,9 +342,8 @@ igr_dsgd *igr_dsgd_new(const igr_csr *r, uint32_t strata,
 	size_t nb;
 	int t;
 
-	if (strata == 0 || o->batch == 0)
-		return igr_error("mf: strata and batch must be positive"),
-		       NULL;
+	if (o->batch == 0)
+		return igr_error("mf: the batch must be positive"), NULL;
 	strata = igr_dsgd_strata(r, strata);
 	nb = (size_t)strata * strata;
 	s = calloc(1, sizeof *s);

@@ -65,6 +65,7 @@
 #include "sparse.h"
 
 #define IGR_DSGD_MIN_ROWS 64 /* users and items a range, on average */
+#define IGR_DSGD_MIN_ITEMS 5000 /* items a range when S is not given */
 #define IGR_DSGD_RUN 4        /* a user's samples a block a round */
 #define IGR_DSGD_MAX_ROUNDS 64
 
@@ -72,7 +73,11 @@ typedef struct igr_dsgd igr_dsgd;
 
 /* The S used for R when STRATA are asked for: at most one range per
  * IGR_DSGD_MIN_ROWS users and items (a small graph gets fewer, down to
- * 1, one block: plain BPR-MF), so that a range has negatives to draw. */
+ * 1, one block: plain BPR-MF), so that a range has negatives to draw.
+ * STRATA 0 (not given): IGR_DSGD_STRATA, fewer where a range would have
+ * under IGR_DSGD_MIN_ITEMS items (a block's negatives come from its own
+ * item range, and narrow ranges cost recall: BENCHMARKS.md "Strata on
+ * the small sets"). */
 uint32_t igr_dsgd_strata(const igr_csr *r, uint32_t strata);
 
 /* Passes over the strata an epoch for NNZ edges of ACTIVE users in STRATA

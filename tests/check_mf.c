@@ -219,6 +219,35 @@ static igr_model *train_dsgd(const igr_graph *g, uint32_t strata,
 	return fit(g, &o);
 }
 
+/* Strata not given (0): 4, fewer where a range would have under 5,000
+ * items, never more than one range per 64 users; given: as asked, within
+ * the 64-row rule. */
+START_TEST(strata_from_the_data)
+{
+	igr_csr c = { 0 };
+
+	c.nrows = 30000;
+	c.ncols = 41000; /* Gowalla's shape */
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 4);
+	c.ncols = 23715; /* Amazon Video Games */
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 4);
+	c.ncols = 12101; /* Amazon Beauty */
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 2);
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 4), 4);
+	c.ncols = 9999;
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 1);
+	c.ncols = 3870000; /* the 100M-event log */
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 4);
+	c.nrows = 150; /* two ranges of 64 users at most */
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 2);
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 16), 2);
+	c.nrows = 943;
+	c.ncols = 1682; /* MovieLens 100K */
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 0), 1);
+	ck_assert_uint_eq(igr_dsgd_strata(&c, 3), 3);
+}
+END_TEST
+
 /* The blocks of a stratum touch disjoint rows: trained on 1 or 3 threads
  * the model is the same; the strata used are recorded, at most one per
  * 64 users and items. */
@@ -340,6 +369,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, deterministic_and_learns);
 	tcase_add_test(tc, fold_in_new_and_changed_users);
 	tcase_add_test(tc, strata_threads);
+	tcase_add_test(tc, strata_from_the_data);
 	tcase_add_test(tc, epoch_schedule);
 	tcase_add_test(tc, rounds);
 	suite_add_tcase(s, tc);

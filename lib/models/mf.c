@@ -273,7 +273,8 @@ const struct igr_model_ops igr_mf_ops = {
 
 static const struct igr_train_param p_strata = { "strata", IGR_P_INT, 1, 1024, "n",
 	  "mf: ranges of users and of items trained as DSGD\n"
-	  "blocks (default 4); the model depends on it, not on\n"
+	  "blocks (default 4, fewer where a range would have\n"
+	  "under 5,000 items); the model depends on it, not on\n"
 	  "the threads or MPI ranks" };
 
 static const struct igr_train_param *const mf_params[] = {
