@@ -2,6 +2,7 @@
  * cooc.h). */
 #include "cooc.h"
 #include "error.h"
+#include "par.h"
 #include "topk.h"
 
 #include <math.h>
@@ -27,6 +28,101 @@ static int cmp_hit_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* This rank's columns [*LO, *HI) of R (RT its transpose) when the ranks
+ * share them (BOUNDS: size + 1 entries, the same on every rank): cut by
+ * the accumulator's work, 1 + the edges of a column's users. */
+static int share_columns(const igr_csr *r, const igr_csr *rt,
+			 size_t *bounds)
+{
+	uint32_t ni = r->ncols, a;
+	uint64_t *w = malloc(((size_t)ni + 1) * sizeof *w), x;
+
+	if (w == NULL)
+		return -1;
+	for (a = 0; a < ni; a++) {
+		w[a] = 1;
+		for (x = rt->ptr[a]; x < rt->ptr[a + 1]; x++)
+			w[a] += r->ptr[rt->idx[x] + 1] - r->ptr[rt->idx[x]];
+	}
+	igr_par_split(w, ni, igr_par_size(), bounds);
+	free(w);
+	return 0;
+}
+
+/* Every rank's lists to every other rank, into the N-slot layout: a
+ * rank's block is the counts of its columns, then their neighbours, then
+ * their values (compacted).  0 or -1. */
+static int swap_lists(const size_t *bounds, uint32_t slots, uint32_t *cnt,
+		      uint32_t *nbr, float *sim)
+{
+	int size = igr_par_size(), me = igr_par_rank(), q, rc = 0;
+	size_t lo = bounds[me], hi = bounds[me + 1], a, n = 0, at;
+	const void **send = calloc((size_t)size, sizeof *send);
+	uint64_t *len = calloc((size_t)size, sizeof *len);
+	uint64_t *rlen = calloc((size_t)size, sizeof *rlen);
+	void **recv = calloc((size_t)size, sizeof *recv);
+	char *blk = NULL;
+
+	for (a = lo; a < hi; a++)
+		n += cnt[a];
+	blk = malloc((hi - lo) * 4 + n * 8 + 1);
+	if (!send || !len || !rlen || !recv || !blk) {
+		rc = igr_error("out of memory (the neighbour lists to send)");
+		goto out;
+	}
+	memcpy(blk, cnt + lo, (hi - lo) * 4);
+	at = (hi - lo) * 4;
+	for (a = lo; a < hi; a++) {
+		memcpy(blk + at, nbr + a * slots, (size_t)cnt[a] * 4);
+		at += (size_t)cnt[a] * 4;
+	}
+	for (a = lo; a < hi; a++) {
+		memcpy(blk + at, sim + a * slots, (size_t)cnt[a] * 4);
+		at += (size_t)cnt[a] * 4;
+	}
+	for (q = 0; q < size; q++)
+		if (q != me) {
+			send[q] = blk;
+			len[q] = at;
+		}
+	rc = igr_par_alltoall(send, len, recv, rlen);
+	for (q = 0; rc == 0 && q < size; q++) {
+		const char *b = recv[q];
+		size_t c0 = bounds[q], c1 = bounds[q + 1], m = 0, pn, ps;
+
+		if (q == me)
+			continue;
+		if (rlen[q] < (c1 - c0) * 4) {
+			rc = igr_error("rank %d sent a short list block", q);
+			break;
+		}
+		memcpy(cnt + c0, b, (c1 - c0) * 4);
+		for (a = c0; a < c1 && cnt[a] <= slots; a++)
+			m += cnt[a];
+		if (a < c1 || rlen[q] != (c1 - c0) * 4 + m * 8) {
+			rc = igr_error("rank %d sent a bad list block", q);
+			break;
+		}
+		pn = (c1 - c0) * 4;
+		ps = pn + m * 4;
+		for (a = c0; a < c1; a++) {
+			memcpy(nbr + a * slots, b + pn, (size_t)cnt[a] * 4);
+			memcpy(sim + a * slots, b + ps, (size_t)cnt[a] * 4);
+			pn += (size_t)cnt[a] * 4;
+			ps += (size_t)cnt[a] * 4;
+		}
+	}
+out:
+	for (q = 0; recv != NULL && q < size; q++)
+		free(recv[q]);
+	free(send);
+	free(len);
+	free(rlen);
+	free(recv);
+	free(blk);
+	return rc;
+}
+
 int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 		  const double *nb, const struct igr_cooc_opts *o,
 		  const igr_report *rep, uint64_t **ptr_out,
@@ -42,7 +138,8 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 	uint64_t *ptr = NULL, total = 0;
 	uint32_t *nbr = NULL;
 	float *sim = NULL;
-	int failed = 0;
+	int failed = 0, shared = o->ranks && igr_par_size() > 1;
+	size_t *bounds = NULL, lo = 0, hi = ni;
 
 	*ptr_out = NULL;
 	*nbr_out = NULL;
@@ -50,10 +147,19 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 	ptr = malloc(((size_t)ni + 1) * sizeof *ptr);
 	nbr = malloc(((size_t)ni * slots + 1) * sizeof *nbr);
 	sim = malloc(((size_t)ni * slots + 1) * sizeof *sim);
-	if (cnt == NULL || ptr == NULL || nbr == NULL || sim == NULL) {
+	if (cnt == NULL || ptr == NULL || nbr == NULL || sim == NULL)
 		failed = 1;
-		goto out;
+	if (shared) {
+		bounds = malloc(((size_t)igr_par_size() + 1) * sizeof *bounds);
+		if (bounds == NULL || failed || share_columns(r, rt, bounds) < 0)
+			failed = 1;
+		else {
+			lo = bounds[igr_par_rank()];
+			hi = bounds[igr_par_rank() + 1];
+		}
 	}
+	if (failed)
+		goto shared_out;
 #pragma omp parallel reduction(| : failed)
 	{
 		igr_acc acc;
@@ -70,7 +176,7 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 		if (!ok)
 			failed = 1;
 #pragma omp for schedule(dynamic, 64)
-		for (it = 0; it < (int64_t)ni; it++) {
+		for (it = (int64_t)lo; it < (int64_t)hi; it++) {
 			uint32_t a = (uint32_t)it, t;
 			uint64_t x, y;
 			double sa;
@@ -116,8 +222,8 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 #pragma omp atomic
 			done++;
 			if (thread_is_main())
-				igr_report_progress(rep, "neighbours: %u of %u "
-						   "items", done, ni);
+				igr_report_progress(rep, "neighbours: %u of %zu "
+						   "items", done, hi - lo);
 		}
 		if (ok) {
 			igr_acc_release(&acc);
@@ -126,6 +232,31 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 		free(row);
 	}
 	igr_report_progress_done(rep);
+shared_out:
+	if (shared) {
+		/* every rank past its columns (or failed) before the lists
+		 * cross: a failed rank fails them all, the one that failed
+		 * saying why */
+		if (igr_par_agree(failed ? igr_error("out of memory (the "
+						     "neighbour lists)")
+					 : 0) < 0) {
+			free(bounds);
+			free(cnt);
+			free(ptr);
+			free(nbr);
+			free(sim);
+			return -1;
+		}
+		failed = swap_lists(bounds, slots, cnt, nbr, sim) < 0;
+		free(bounds);
+		if (failed) {
+			free(cnt);
+			free(ptr);
+			free(nbr);
+			free(sim);
+			return -1;
+		}
+	}
 	if (failed)
 		goto out;
 	/* down over the unused slots (each list lands at or below its own

@@ -29,6 +29,9 @@ struct igr_cooc_opts {
 	double shrink;    /* added to the denominator */
 	double locality;  /* the exponent (1: none) */
 	int rownorm;      /* 1: each column's list divided by its largest */
+	int ranks;        /* 1: called by every rank (par.h): each computes
+			     a range of columns balanced by work and every
+			     rank gets every list, as on one rank */
 };
 
 /* The lists of every column of R (RT its transpose; NA, NB NULL: 1),

@@ -40,7 +40,7 @@ static igr_csr *matrix(void)
 START_TEST(plain_sums)
 {
 	igr_csr *r = matrix(), *rt = igr_csr_transpose(r);
-	struct igr_cooc_opts o = { 10, 0, 1, 0 };
+	struct igr_cooc_opts o = { 10, 0, 1, 0, 0 };
 	uint64_t *ptr;
 	uint32_t *nbr;
 	float *sim;
@@ -77,7 +77,7 @@ START_TEST(scaled_and_cut)
 {
 	igr_csr *r = matrix(), *rt = igr_csr_transpose(r);
 	const double na[] = { 1, 1, 2, 1 }, nb[] = { 1, 3, 1, 0.5 };
-	struct igr_cooc_opts o = { 1, 1, 2, 0 };
+	struct igr_cooc_opts o = { 1, 1, 2, 0, 0 };
 	uint64_t *ptr;
 	uint32_t *nbr;
 	float *sim;

@@ -973,6 +973,7 @@ static int pruned_make(const igr_csr *rn, const igr_csr *rnt, uint32_t nbrs,
 	co.shrink = 0;
 	co.locality = 1;
 	co.rownorm = 0;
+	co.ranks = 1; /* every rank is here: the columns shared out */
 	if (igr_cooc_topn(rn, rnt, NULL, NULL, &co, rep, &p->ptr, &p->nbr,
 			  &p->sim) < 0)
 		return -1;
@@ -1119,7 +1120,8 @@ static int fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 		/* the SVD's vectors are in the side now: room for P */
 		free(v);
 		v = NULL;
-		/* every rank the whole P (the same lists) */
+		/* each rank P's lists of a range of items, then every rank
+		 * all of them (the same lists as on one rank) */
 		igr_par_step("pruned");
 		if (pruned_make(p.all, p.allt, spec.nbrs, rep, &pp) < 0)
 			goto out;

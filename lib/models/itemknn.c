@@ -146,6 +146,7 @@ static igr_model *knn_train(const igr_graph *g,
 	co.shrink = p.shrink;
 	co.locality = p.locality;
 	co.rownorm = p.rownorm;
+	co.ranks = 0; /* item-kNN trains on one rank */
 	if (igr_cooc_topn(r, rt, norm, npow, &co, ctx->report, &ptr, &nbr,
 			  &sim) < 0)
 		goto fail;

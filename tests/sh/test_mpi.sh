@@ -612,22 +612,31 @@ else
 	fail "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
 		"exit $_rc" "$(cat "$T/gfb/diff" "$T/gfb/err")"
 fi
-# the pruned form (--sparse-nbrs) on 3 ranks: each rank the whole R~ and
-# the whole pruned P (the same lists); arrays and recall@20 as serial
+# the pruned form (--sparse-nbrs) on 3 ranks: each rank the whole R~, P's
+# lists of a range of items, then every list from the others (the same
+# lists as serial: model_diff compares the integer arrays exactly);
+# arrays and recall@20 as serial
 P="--model gf --rank 32 --tune-users 200 --sparse-nbrs 16"
 # shellcheck disable=SC2086
 OMP_NUM_THREADS=1 ig train $P -o "$D/gfp.igm" "$G" 2>/dev/null &&
 	ig recommend --model "$D/gfp.igm" -k 20 -o "$D/gfp-recs.igr" "$G"
 gfp_recall=$(recall20 "$D/gfp-recs.igr")
 # shellcheck disable=SC2086
-NP=3 run gfp "$M" igraph-train $P -o gf.igm "$G"
+NP=3 run gfp "$M" igraph-train -v $P -o gf.igm "$G"
 _rc=$?
 if [ "$_rc" = 0 ] && "$DIFF" "$D/gfp.igm" "$T/gfp/gf.igm" 1e-5 item_vm=1e-3 \
 	>"$T/gfp/diff" 2>&1 && grep -q '^nbr' "$T/gfp/diff"; then
-	pass "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3"
+	pass "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3, P's lists the same"
 else
-	fail "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
+	fail "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3, P's lists the same" \
 		"exit $_rc" "$(cat "$T/gfp/diff" "$T/gfp/err")"
+fi
+if grep -q 'mpi: pruned: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$T/gfp/err"
+then
+	pass "train gf --sparse-nbrs -v on 3 ranks: every rank sent P's lists"
+else
+	fail "train gf --sparse-nbrs -v on 3 ranks: every rank sent P's lists" \
+		"$(grep mpi: "$T/gfp/err")"
 fi
 ig recommend --model "$T/gfp/gf.igm" -k 20 -o "$T/gfp/recs.igr" "$G" &&
 	_r=$(recall20 "$T/gfp/recs.igr")
