@@ -49,68 +49,151 @@ static int share_columns(const igr_csr *r, const igr_csr *rt,
 	return 0;
 }
 
-/* Every rank's lists to every other rank, into the N-slot layout: a
- * rank's block is the counts of its columns, then their neighbours, then
- * their values (compacted).  0 or -1. */
-static int swap_lists(const size_t *bounds, uint32_t slots, uint32_t *cnt,
-		      uint32_t *nbr, float *sim)
+/* The lists of columns [LO, HI) as bytes, column by column: its count
+ * (u32), its neighbours (u32), its values (f32).  *N gets the length;
+ * NULL when out of memory. */
+static char *pack_lists(size_t lo, size_t hi, uint32_t slots,
+			const uint32_t *cnt, const uint32_t *nbr,
+			const float *sim, size_t *n)
+{
+	size_t a, len = 0, at = 0;
+	char *b;
+
+	for (a = lo; a < hi; a++)
+		len += 4 + (size_t)cnt[a] * 8;
+	b = malloc(len + 1);
+	if (b == NULL)
+		return NULL;
+	for (a = lo; a < hi; a++) {
+		memcpy(b + at, cnt + a, 4);
+		memcpy(b + at + 4, nbr + a * slots, (size_t)cnt[a] * 4);
+		memcpy(b + at + 4 + (size_t)cnt[a] * 4, sim + a * slots,
+		       (size_t)cnt[a] * 4);
+		at += 4 + (size_t)cnt[a] * 8;
+	}
+	*n = len;
+	return b;
+}
+
+/* Packed lists back into the N-slot layout, as they come in pieces:
+ * columns col, col + 1, ... up to END; a column's bytes wait in PART
+ * until they are whole. */
+struct unpack {
+	size_t col, end;
+	uint32_t slots, *cnt, *nbr;
+	float *sim;
+	char *part;     /* 4 + slots x 8 bytes */
+	size_t have;
+};
+
+static int unpack_sink(void *arg, const void *p, size_t n)
+{
+	struct unpack *k = arg;
+	const char *in = p;
+
+	while (n > 0) {
+		uint32_t c = 0;
+		size_t need = 4, take;
+
+		if (k->have >= 4) {
+			memcpy(&c, k->part, 4);
+			need = 4 + (size_t)c * 8;
+		}
+		take = need - k->have < n ? need - k->have : n;
+		memcpy(k->part + k->have, in, take);
+		k->have += take;
+		in += take;
+		n -= take;
+		if (k->have == 4) {
+			memcpy(&c, k->part, 4);
+			if (k->col >= k->end || c > k->slots)
+				return igr_error("bad neighbour lists from "
+						 "another rank (column %zu)",
+						 k->col);
+		}
+		if (k->have >= 4 && k->have == 4 + (size_t)c * 8) {
+			k->cnt[k->col] = c;
+			memcpy(k->nbr + k->col * k->slots, k->part + 4,
+			       (size_t)c * 4);
+			memcpy(k->sim + k->col * k->slots,
+			       k->part + 4 + (size_t)c * 4, (size_t)c * 4);
+			k->col++;
+			k->have = 0;
+		}
+	}
+	return 0;
+}
+
+/* (the other ranks' lists after this one failed: received, not kept) */
+static int drain_sink(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+/* The ranks' lists (BOUNDS: each rank's columns) to every rank (MODE
+ * IGR_COOC_RANKS_ALL: all to all) or to rank 0 only (the others keep
+ * theirs), into the N-slot layout.  0 or -1 (after a failure on
+ * another rank too, since the exchange is collective: par.h). */
+static int swap_lists(const size_t *bounds, int mode, uint32_t slots,
+		      uint32_t *cnt, uint32_t *nbr, float *sim)
 {
 	int size = igr_par_size(), me = igr_par_rank(), q, rc = 0;
-	size_t lo = bounds[me], hi = bounds[me + 1], a, n = 0, at;
+	struct unpack k = { 0, 0, slots, cnt, nbr, sim, NULL, 0 };
 	const void **send = calloc((size_t)size, sizeof *send);
 	uint64_t *len = calloc((size_t)size, sizeof *len);
 	uint64_t *rlen = calloc((size_t)size, sizeof *rlen);
 	void **recv = calloc((size_t)size, sizeof *recv);
-	char *blk = NULL;
+	size_t n = 0;
+	char *blk = pack_lists(bounds[me], bounds[me + 1], slots, cnt, nbr,
+			       sim, &n);
 
-	for (a = lo; a < hi; a++)
-		n += cnt[a];
-	blk = malloc((hi - lo) * 4 + n * 8 + 1);
-	if (!send || !len || !rlen || !recv || !blk) {
+	k.part = malloc(4 + (size_t)slots * 8);
+	if (!send || !len || !rlen || !recv || !blk || !k.part)
 		rc = igr_error("out of memory (the neighbour lists to send)");
+	if (mode != IGR_COOC_RANKS_ALL) {
+		uint64_t recs;
+
+		/* rank 0's sink takes ranks 1 .. size-1's columns in order */
+		if (me > 0)
+			rc = igr_par_send_part(rc, blk, -1, n,
+					       bounds[me + 1] - bounds[me]);
+		else {
+			int r2;
+
+			k.col = bounds[1];
+			k.end = bounds[size];
+			r2 = igr_par_recv_parts(1, rc < 0 ? drain_sink
+							  : unpack_sink,
+						&k, &recs);
+			if (rc == 0 && r2 < 0)
+				rc = -1;
+			if (rc == 0 && (k.col != k.end || k.have != 0))
+				rc = igr_error("neighbour lists cut short "
+					       "(another rank's)");
+		}
 		goto out;
 	}
-	memcpy(blk, cnt + lo, (hi - lo) * 4);
-	at = (hi - lo) * 4;
-	for (a = lo; a < hi; a++) {
-		memcpy(blk + at, nbr + a * slots, (size_t)cnt[a] * 4);
-		at += (size_t)cnt[a] * 4;
-	}
-	for (a = lo; a < hi; a++) {
-		memcpy(blk + at, sim + a * slots, (size_t)cnt[a] * 4);
-		at += (size_t)cnt[a] * 4;
-	}
-	for (q = 0; q < size; q++)
+	for (q = 0; rc == 0 && q < size; q++)
 		if (q != me) {
 			send[q] = blk;
-			len[q] = at;
+			len[q] = n;
 		}
-	rc = igr_par_alltoall(send, len, recv, rlen);
+	if (rc == 0)
+		rc = igr_par_alltoall(send, len, recv, rlen);
 	for (q = 0; rc == 0 && q < size; q++) {
-		const char *b = recv[q];
-		size_t c0 = bounds[q], c1 = bounds[q + 1], m = 0, pn, ps;
-
 		if (q == me)
 			continue;
-		if (rlen[q] < (c1 - c0) * 4) {
-			rc = igr_error("rank %d sent a short list block", q);
-			break;
-		}
-		memcpy(cnt + c0, b, (c1 - c0) * 4);
-		for (a = c0; a < c1 && cnt[a] <= slots; a++)
-			m += cnt[a];
-		if (a < c1 || rlen[q] != (c1 - c0) * 4 + m * 8) {
-			rc = igr_error("rank %d sent a bad list block", q);
-			break;
-		}
-		pn = (c1 - c0) * 4;
-		ps = pn + m * 4;
-		for (a = c0; a < c1; a++) {
-			memcpy(nbr + a * slots, b + pn, (size_t)cnt[a] * 4);
-			memcpy(sim + a * slots, b + ps, (size_t)cnt[a] * 4);
-			pn += (size_t)cnt[a] * 4;
-			ps += (size_t)cnt[a] * 4;
-		}
+		k.col = bounds[q];
+		k.end = bounds[q + 1];
+		k.have = 0;
+		if (unpack_sink(&k, recv[q], rlen[q]) < 0)
+			rc = -1;
+		else if (k.col != k.end || k.have != 0)
+			rc = igr_error("neighbour lists cut short (rank %d's)",
+				       q);
 	}
 out:
 	for (q = 0; recv != NULL && q < size; q++)
@@ -120,6 +203,7 @@ out:
 	free(rlen);
 	free(recv);
 	free(blk);
+	free(k.part);
 	return rc;
 }
 
@@ -247,7 +331,8 @@ shared_out:
 			free(sim);
 			return -1;
 		}
-		failed = swap_lists(bounds, slots, cnt, nbr, sim) < 0;
+		failed = swap_lists(bounds, o->ranks, slots, cnt, nbr,
+				    sim) < 0;
 		free(bounds);
 		if (failed) {
 			free(cnt);

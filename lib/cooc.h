@@ -29,10 +29,15 @@ struct igr_cooc_opts {
 	double shrink;    /* added to the denominator */
 	double locality;  /* the exponent (1: none) */
 	int rownorm;      /* 1: each column's list divided by its largest */
-	int ranks;        /* 1: called by every rank (par.h): each computes
-			     a range of columns balanced by work and every
-			     rank gets every list, as on one rank */
+	int ranks;        /* 0: this rank alone; IGR_COOC_RANKS_ALL or
+			     _ROOT: called by every rank (par.h), each
+			     computes a range of columns balanced by work,
+			     then every rank (ALL) or rank 0 (ROOT) has
+			     every list, as on one rank; the others
+			     (ROOT) only their own columns' */
 };
+#define IGR_COOC_RANKS_ALL 1
+#define IGR_COOC_RANKS_ROOT 2
 
 /* The lists of every column of R (RT its transpose; NA, NB NULL: 1),
  * progress through REP: *PTR (cols + 1 offsets), *NBR and *SIM.  0 or -1

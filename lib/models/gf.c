@@ -973,7 +973,7 @@ static int pruned_make(const igr_csr *rn, const igr_csr *rnt, uint32_t nbrs,
 	co.shrink = 0;
 	co.locality = 1;
 	co.rownorm = 0;
-	co.ranks = 1; /* every rank is here: the columns shared out */
+	co.ranks = IGR_COOC_RANKS_ALL; /* every rank is here and needs P */
 	if (igr_cooc_topn(rn, rnt, NULL, NULL, &co, rep, &p->ptr, &p->nbr,
 			  &p->sim) < 0)
 		return -1;

@@ -36,6 +36,7 @@
 #include "cooc.h"
 #include "embed.h"
 #include "error.h"
+#include "par.h"
 #include "topk.h"
 #include "learn.h"
 #include "clock.h"
@@ -146,7 +147,10 @@ static igr_model *knn_train(const igr_graph *g,
 	co.shrink = p.shrink;
 	co.locality = p.locality;
 	co.rownorm = p.rownorm;
-	co.ranks = 0; /* item-kNN trains on one rank */
+	/* on several ranks each the lists of a range of items; rank 0,
+	 * which writes the model, all of them */
+	co.ranks = IGR_COOC_RANKS_ROOT;
+	igr_par_step("neighbours");
 	if (igr_cooc_topn(r, rt, norm, npow, &co, ctx->report, &ptr, &nbr,
 			  &sim) < 0)
 		goto fail;
@@ -614,4 +618,5 @@ const struct igr_model_type igr_itemknn_model = {
 	.rels = IGR_REL(IGR_USER, IGR_ITEM),
 	.train = igr_train_itemknn,
 	.ops = &igr_itemknn_ops,
+	.parallel = 1,
 };

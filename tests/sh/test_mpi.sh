@@ -672,8 +672,20 @@ else
 	fail "train gf -v: bytes sent per rank, columns, svd and tune" \
 		"$(grep mpi: "$T/gfv/err")"
 fi
-refused "train --model itemknn refuses 2 ranks (exit 2)" "$M" \
-	'trains on one rank only' igraph-train --model itemknn -o o.igm "$G"
+refused "train --model pop refuses 2 ranks (exit 2)" "$M" \
+	'trains on one rank only' igraph-train --model pop -o o.igm "$G"
+# item-kNN on 1 to 4 ranks: each rank the neighbour lists of a range of
+# items (cut by work), rank 0 all of them (the others send theirs): the
+# serial model, byte for byte but the times
+same_models "train itemknn" --model itemknn --threads 1 -o m.igm "$G"
+NP=3 run knnv "$M" igraph-train -v --model itemknn --threads 1 -o m.igm "$G"
+if grep -q 'mpi: neighbours: [0-9]* [1-9][0-9]* [1-9][0-9]*$' \
+	"$T/knnv/err"; then
+	pass "train itemknn -v on 3 ranks: ranks 1 and 2 sent their lists"
+else
+	fail "train itemknn -v on 3 ranks: ranks 1 and 2 sent their lists" \
+		"$(grep mpi: "$T/knnv/err")"
+fi
 
 # ---- train lightgcn ----------------------------------------------------
 # lightgcn trained on 1 to 4 ranks (each rank the layers' products of its
