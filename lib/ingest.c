@@ -1604,6 +1604,15 @@ const char *igr_ingest_schema_name(const igr_ingest *ig)
 	return ig->schema ? ig->schema->name : "generic";
 }
 
+void igr_ingest_dialect(const igr_ingest *ig, int *delim, int *quote)
+{
+	const struct layout *L = &ig->lays[0];
+
+	*delim = L->delim;
+	*quote = L->format == IGR_FMT_JSONL || L->format == IGR_FMT_ADJLIST
+			 ? IGR_CSV_NOQUOTE : L->quote;
+}
+
 /* ---- the formats ------------------------------------------------------ */
 
 /* Choose the layout of a delimited file from its first line: a preset

@@ -280,6 +280,10 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t n);
 /* Describe the layout(s) in use as "#meta" values: "schema", "format". */
 const char *igr_ingest_schema_name(const igr_ingest *ig);
 
+/* The delimiter and quote character of the (first) layout; the quote is
+ * IGR_CSV_NOQUOTE when a record is always one line (csvparse.h). */
+void igr_ingest_dialect(const igr_ingest *ig, int *delim, int *quote);
+
 void igr_ingest_free(igr_ingest *ig);
 
 /* ---- several ranks (ingest_par.c; par.h) ------------------------------ */
