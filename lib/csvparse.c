@@ -15,6 +15,7 @@
 struct line {
 	size_t off, len;
 	uint64_t lineno;
+	uint64_t at; /* where it starts in the input (igr_in_offset) */
 };
 
 /* A growable list of lines stored back to back. */
@@ -41,10 +42,14 @@ struct igr_csv {
 	struct lines replay; /* lines read again before the input */
 	size_t rpos;
 	uint64_t blank;
+	/* a range: the record starts to stop at (igr_csv_set_marks) */
+	const uint64_t *marks;
+	size_t nmarks, imark;
+	int stopped;
 };
 
 static int lines_add(struct lines *ls, const char *p, size_t len,
-		     uint64_t lineno)
+		     uint64_t lineno, uint64_t at)
 {
 	if (igr_grow(&ls->l, &ls->ncap, ls->n + 1, sizeof *ls->l) < 0 ||
 	    igr_grow(&ls->buf, &ls->cap, ls->len + len + 1, 1) < 0)
@@ -54,6 +59,7 @@ static int lines_add(struct lines *ls, const char *p, size_t len,
 	ls->l[ls->n].off = ls->len;
 	ls->l[ls->n].len = len;
 	ls->l[ls->n].lineno = lineno;
+	ls->l[ls->n].at = at;
 	ls->n++;
 	ls->len += len + 1;
 	return 0;
@@ -114,7 +120,7 @@ uint64_t igr_csv_blank_lines(const igr_csv *c)
 /* The next physical line, replayed ones first; the CR of a CRLF is
  * removed.  1, 0 at the end, -1 on error. */
 static int next_line(igr_csv *c, const char **line, size_t *len,
-		     uint64_t *lineno)
+		     uint64_t *lineno, uint64_t *at)
 {
 	char *p;
 	size_t n;
@@ -125,6 +131,7 @@ static int next_line(igr_csv *c, const char **line, size_t *len,
 		*line = c->replay.buf + l->off;
 		*len = l->len;
 		*lineno = l->lineno;
+		*at = l->at;
 		if (c->rpos == c->replay.n) {
 			/* the buffer stays valid until the next add */
 			c->rpos = 0;
@@ -133,6 +140,7 @@ static int next_line(igr_csv *c, const char **line, size_t *len,
 		}
 		return 1;
 	}
+	*at = igr_in_offset(c->in);
 	r = igr_in_getline(c->in, &p, &n);
 	if (r <= 0)
 		return r;
@@ -150,7 +158,7 @@ static int next_line(igr_csv *c, const char **line, size_t *len,
 
 int igr_csv_peek_line(igr_csv *c, const char **line, size_t *len)
 {
-	uint64_t lineno;
+	uint64_t lineno, at;
 	int r;
 
 	if (c->rpos < c->replay.n) {
@@ -162,7 +170,7 @@ int igr_csv_peek_line(igr_csv *c, const char **line, size_t *len)
 		}
 	}
 	for (;;) {
-		r = next_line(c, line, len, &lineno);
+		r = next_line(c, line, len, &lineno, &at);
 		if (r <= 0)
 			return r;
 		if (*len > 0)
@@ -175,12 +183,12 @@ int igr_csv_peek_line(igr_csv *c, const char **line, size_t *len)
 		/* rare: replayed lines remain after this one; rebuild */
 		struct lines nl = { 0 };
 		size_t i;
-		if (lines_add(&nl, *line, *len, lineno) < 0)
+		if (lines_add(&nl, *line, *len, lineno, at) < 0)
 			return -1;
 		for (i = c->rpos; i < c->replay.n; i++) {
 			const struct line *l = &c->replay.l[i];
 			if (lines_add(&nl, c->replay.buf + l->off, l->len,
-				      l->lineno) < 0) {
+				      l->lineno, l->at) < 0) {
 				lines_free(&nl);
 				return -1;
 			}
@@ -189,7 +197,7 @@ int igr_csv_peek_line(igr_csv *c, const char **line, size_t *len)
 		c->replay = nl;
 	} else {
 		lines_clear(&c->replay);
-		if (lines_add(&c->replay, *line, *len, lineno) < 0)
+		if (lines_add(&c->replay, *line, *len, lineno, at) < 0)
 			return -1;
 	}
 	c->rpos = 0;
@@ -290,11 +298,13 @@ static int fail_first_line(igr_csv *c, igr_csvrec *rec, const char *why)
 
 	for (i = 1; i < c->cur.n; i++)
 		if (lines_add(&nl, c->cur.buf + c->cur.l[i].off,
-			      c->cur.l[i].len, c->cur.l[i].lineno) < 0)
+			      c->cur.l[i].len, c->cur.l[i].lineno,
+			      c->cur.l[i].at) < 0)
 			goto oom;
 	for (i = c->rpos; i < c->replay.n; i++)
 		if (lines_add(&nl, c->replay.buf + c->replay.l[i].off,
-			      c->replay.l[i].len, c->replay.l[i].lineno) < 0)
+			      c->replay.l[i].len, c->replay.l[i].lineno,
+			      c->replay.l[i].at) < 0)
 			goto oom;
 	lines_free(&c->replay);
 	c->replay = nl;
@@ -313,7 +323,7 @@ oom:
 }
 
 static int quoted_record(igr_csv *c, igr_csvrec *rec, const char *line,
-			 size_t len, uint64_t lineno)
+			 size_t len, uint64_t lineno, uint64_t at)
 {
 	struct csv_parser p;
 	size_t i, total = len;
@@ -330,7 +340,7 @@ static int quoted_record(igr_csv *c, igr_csvrec *rec, const char *line,
 	c->toomany = 0;
 	c->done = 0;
 	lines_clear(&c->cur);
-	if (lines_add(&c->cur, line, len, lineno) < 0) {
+	if (lines_add(&c->cur, line, len, lineno, at) < 0) {
 		csv_free(&p);
 		return -1;
 	}
@@ -342,14 +352,14 @@ static int quoted_record(igr_csv *c, igr_csvrec *rec, const char *line,
 	while (!c->done) {
 		const char *l;
 		size_t n;
-		uint64_t ln;
+		uint64_t ln, lat;
 		if (c->cur.n >= IGR_CSV_MAX_LINES ||
 		    total > IGR_CSV_MAX_BYTES) {
 			rc = fail_first_line(c, rec, "quoted field not closed "
 					     "within " "100 lines or 1 MiB");
 			goto out;
 		}
-		r = next_line(c, &l, &n, &ln);
+		r = next_line(c, &l, &n, &ln, &lat);
 		if (r < 0) {
 			rc = -1;
 			goto out;
@@ -360,7 +370,7 @@ static int quoted_record(igr_csv *c, igr_csvrec *rec, const char *line,
 			goto out;
 		}
 		total += n + 1;
-		if (lines_add(&c->cur, l, n, ln) < 0) {
+		if (lines_add(&c->cur, l, n, ln, lat) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -402,17 +412,62 @@ out:
 	return rc;
 }
 
+void igr_csv_set_marks(igr_csv *c, const uint64_t *marks, size_t n)
+{
+	c->marks = marks;
+	c->nmarks = n;
+	c->imark = 0;
+	c->stopped = 0;
+}
+
+/* Where the next line starts, and its number. */
+static uint64_t next_at(const igr_csv *c, uint64_t *lineno)
+{
+	if (c->rpos < c->replay.n) {
+		*lineno = c->replay.l[c->rpos].lineno;
+		return c->replay.l[c->rpos].at;
+	}
+	*lineno = igr_in_lineno(c->in) + 1;
+	return igr_in_offset(c->in);
+}
+
+/* Between two records: 1 if the next line is at a mark (the range ends
+ * there); the marks it went past were inside a record. */
+static int at_mark(igr_csv *c)
+{
+	uint64_t ln, at = next_at(c, &ln);
+
+	while (c->imark < c->nmarks && c->marks[c->imark] < at)
+		c->imark++;
+	if (c->imark < c->nmarks && c->marks[c->imark] == at)
+		c->stopped = 1;
+	return c->stopped;
+}
+
+int igr_csv_stopped(const igr_csv *c, uint64_t *off, uint64_t *lineno)
+{
+	uint64_t ln, at = next_at(c, &ln);
+
+	if (off != NULL)
+		*off = c->stopped ? c->marks[c->imark] : at;
+	if (lineno != NULL)
+		*lineno = ln;
+	return c->stopped;
+}
+
 int igr_csv_next(igr_csv *c, igr_csvrec *rec)
 {
 	const char *line;
 	size_t len, n;
-	uint64_t lineno;
+	uint64_t lineno, at;
 	int r;
 
 	int bom = 0;
 
 	for (;;) {
-		r = next_line(c, &line, &len, &lineno);
+		if (c->nmarks > 0 && at_mark(c))
+			return 0;
+		r = next_line(c, &line, &len, &lineno, &at);
 		if (r <= 0)
 			return r;
 		/* a byte order mark at the start of a record after the first
@@ -428,7 +483,7 @@ int igr_csv_next(igr_csv *c, igr_csvrec *rec)
 		c->blank++;
 	}
 	if (c->quote >= 0 && memchr(line, c->quote, len) != NULL) {
-		r = quoted_record(c, rec, line, len, lineno);
+		r = quoted_record(c, rec, line, len, lineno, at);
 		rec->bom = bom;
 		return r;
 	}

@@ -73,6 +73,19 @@ int igr_csv_peek_line(igr_csv *c, const char **line, size_t *len) IGR_WUR;
 
 uint64_t igr_csv_blank_lines(const igr_csv *c);
 
+/* A range of the input (ingest on several ranks): stop before the first
+ * record that starts exactly at one of the N input offsets MARKS
+ * (ascending line starts, borrowed; igr_in_offset() terms); igr_csv_next()
+ * then returns 0.  A mark that falls inside a record (a quoted field's
+ * line break) is passed over: the range goes on to the next.  Blank lines
+ * at or after the mark are left for the next range.  N 0: no marks. */
+void igr_csv_set_marks(igr_csv *c, const uint64_t *marks, size_t n);
+
+/* After igr_csv_next() returned 0: 1 if it stopped at a mark, else 0 (the
+ * end of input).  *OFF gets where the next line would start (the mark),
+ * *LINENO its number; either may be NULL. */
+int igr_csv_stopped(const igr_csv *c, uint64_t *off, uint64_t *lineno);
+
 void igr_csv_free(igr_csv *c);
 
 /* Split one line (no newline) into at most MAXF fields without quote

@@ -204,6 +204,21 @@ struct igr_ingest {
 	char logerr[512];      /* why the log could not grow */
 	uint64_t replay_base;  /* replay: positions before the current log */
 	uint64_t replay_rows;  /* replay: rows counted since the last 'F' */
+	/* the range being read (ingest_range()): where it starts, the
+	 * record starts it stops at; then where it ended (at a mark, or
+	 * the end of the input), and the number of the line there */
+	uint64_t rg_start;
+	const uint64_t *rg_marks;
+	size_t rg_nmarks, rg_imark;
+	uint64_t rg_end, rg_next, rg_lines;
+	int rg_more;
+	/* the current file's ranges read or replayed so far: up to byte
+	 * rp_end, rp_lines lines, the last one ended at a mark (rp_more);
+	 * the range being replayed starts at rp_start, its line numbers
+	 * are moved by rp_shift; rp_skip: one that a range before it has
+	 * read already is being skipped */
+	uint64_t rp_start, rp_end, rp_lines, rp_shift;
+	int rp_more, rp_skip;
 };
 
 static int add_to_batch(igr_ingest *ig, const struct val *v,
@@ -1589,6 +1604,15 @@ const char *igr_ingest_schema_name(const igr_ingest *ig)
 	return ig->schema ? ig->schema->name : "generic";
 }
 
+void igr_ingest_dialect(const igr_ingest *ig, int *delim, int *quote)
+{
+	const struct layout *L = &ig->lays[0];
+
+	*delim = L->delim;
+	*quote = L->format == IGR_FMT_JSONL || L->format == IGR_FMT_ADJLIST
+			 ? IGR_CSV_NOQUOTE : L->quote;
+}
+
 /* ---- the formats ------------------------------------------------------ */
 
 /* Choose the layout of a delimited file from its first line: a preset
@@ -1681,18 +1705,16 @@ static int resolve_names(igr_ingest *ig, const igr_csvrec *h)
 	return 0;
 }
 
-static int ingest_delimited(igr_ingest *ig, igr_in *in)
+/* The layout of the file CSV reads from its first line, and its header
+ * (for the names of columns and to know it again); COUNT: count it
+ * (not when only looked at for a later range of the file).  0 or -1. */
+static int delimited_header(igr_ingest *ig, igr_csv *csv, int count)
 {
-	igr_csv *csv = igr_csv_new(in, ',', '"');
 	igr_csvrec rec;
-	struct val v[IGR_NROLE];
-	int r, rc = -1, named = 0, i;
-	uint64_t n = 0;
+	int r, named = 0, i;
 
-	if (csv == NULL)
-		return -1;
 	if (choose_layout(ig, csv) < 0)
-		goto out;
+		return -1;
 	igr_csv_set_dialect(csv, ig->L->delim, ig->L->quote);
 	ig->hdrlen = (size_t)-1; /* no header (yet) */
 	for (i = 0; i < IGR_NROLE; i++)
@@ -1700,25 +1722,65 @@ static int ingest_delimited(igr_ingest *ig, igr_in *in)
 	if (ig->L->has_header) {
 		r = igr_csv_next(csv, &rec);
 		if (r < 0)
-			goto out;
+			return -1;
 		if (r == 1) {
-			ig->st.headers++;
+			ig->st.headers += (uint64_t)count;
 			if (igr_grow(&ig->hdr, &ig->hdrcap, rec.rawlen + 1,
 				     1) < 0)
-				goto out;
+				return -1;
 			memcpy(ig->hdr, rec.raw, rec.rawlen);
 			ig->hdrlen = rec.rawlen;
-			if (named && rec.bad) {
-				igr_error("%s:%llu: cannot read the header: %s",
-					  cur_file(ig),
-					  (unsigned long long)rec.lineno,
-					  rec.bad);
-				goto out;
-			}
+			if (named && rec.bad)
+				return igr_error("%s:%llu: cannot read the "
+						 "header: %s", cur_file(ig),
+						 (unsigned long long)rec.lineno,
+						 rec.bad);
 			if (named && resolve_names(ig, &rec) < 0)
-				goto out;
+				return -1;
 		}
 	}
+	return 0;
+}
+
+/* A range that starts after the file's first line: its layout and header
+ * from the start of the file, read apart. */
+static int range_header(igr_ingest *ig, const char *path)
+{
+	igr_in *hin;
+	igr_csv *hcsv;
+	int rc;
+
+	ig->L = &ig->lays[0];
+	ig->hdrlen = (size_t)-1;
+	if (ig->nlays == 1 && !ig->L->has_header)
+		return 0;
+	if ((hin = igr_in_open(path)) == NULL)
+		return -1;
+	hcsv = igr_csv_new(hin, ',', '"');
+	rc = hcsv != NULL ? delimited_header(ig, hcsv, 0) : -1;
+	igr_csv_free(hcsv);
+	igr_in_close(hin);
+	return rc;
+}
+
+static int ingest_delimited(igr_ingest *ig, igr_in *in)
+{
+	igr_csv *csv = igr_csv_new(in, ',', '"');
+	igr_csvrec rec;
+	struct val v[IGR_NROLE];
+	int r, rc = -1, i;
+	uint64_t n = 0;
+
+	if (csv == NULL)
+		return -1;
+	if (ig->rg_start > 0) {
+		if (range_header(ig, igr_in_name(in)) < 0)
+			goto out;
+		igr_csv_set_dialect(csv, ig->L->delim, ig->L->quote);
+	} else if (delimited_header(ig, csv, 1) < 0) {
+		goto out;
+	}
+	igr_csv_set_marks(csv, ig->rg_marks, ig->rg_nmarks);
 	while ((r = igr_csv_next(csv, &rec)) == 1) {
 		const struct layout *L = ig->L;
 		struct where wh = { rec.lineno, rec.raw, rec.rawlen, 0,
@@ -1777,12 +1839,28 @@ static int ingest_delimited(igr_ingest *ig, igr_in *in)
 			ig->cfg.on_progress(ig->cfg.reject_ctx, &ig->st,
 					    igr_in_offset(in));
 	}
-	if (r == 0)
+	if (r == 0) {
 		rc = 0;
+		ig->rg_more = igr_csv_stopped(csv, &ig->rg_end, &ig->rg_next);
+	}
 out:
 	ig->st.blank += igr_csv_blank_lines(csv);
 	igr_csv_free(csv);
 	return rc;
+}
+
+/* A format of one record a line, at the start of a line: 1 if it is the
+ * mark a range stops at. */
+static int at_line_mark(igr_ingest *ig, igr_in *in)
+{
+	uint64_t at = igr_in_offset(in);
+
+	while (ig->rg_imark < ig->rg_nmarks &&
+	       ig->rg_marks[ig->rg_imark] < at)
+		ig->rg_imark++;
+	if (ig->rg_imark < ig->rg_nmarks && ig->rg_marks[ig->rg_imark] == at)
+		ig->rg_more = 1;
+	return ig->rg_more;
 }
 
 static int ingest_jsonl(igr_ingest *ig, igr_in *in)
@@ -1791,12 +1869,13 @@ static int ingest_jsonl(igr_ingest *ig, igr_in *in)
 	struct val v[IGR_NROLE];
 	char *line;
 	size_t len;
-	int r, i;
+	int r = 0, i;
 	uint64_t n = 0;
 
 	if (ig->json == NULL && (ig->json = igr_jsonl_new()) == NULL)
 		return -1;
-	while ((r = igr_in_getline(in, &line, &len)) == 1) {
+	while (!(ig->rg_nmarks > 0 && at_line_mark(ig, in)) &&
+	       (r = igr_in_getline(in, &line, &len)) == 1) {
 		struct where wh;
 		const char *why = NULL;
 		if (len > 0 && line[len - 1] == '\r')
@@ -1887,12 +1966,13 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 	struct val v[IGR_NROLE];
 	char *line;
 	size_t len;
-	int r, i;
+	int r = 0, i;
 	uint64_t n = 0;
 
 	for (i = 0; i < IGR_NROLE; i++)
 		v[i].state = V_ABSENT;
-	while ((r = igr_in_getline(in, &line, &len)) == 1) {
+	while (!(ig->rg_nmarks > 0 && at_line_mark(ig, in)) &&
+	       (r = igr_in_getline(in, &line, &len)) == 1) {
 		size_t p = 0, us, ul, nitems;
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
@@ -1966,9 +2046,15 @@ static int ingest_adjlist(igr_ingest *ig, igr_in *in)
 
 /* ---- runs ------------------------------------------------------------- */
 
-int igr_ingest_input(igr_ingest *ig, igr_in *in)
+/* Read IN, opened at byte START of its file (0: all of it; else a line
+ * start, igr_in_open_at()), up to the first of the N MARKS at which a
+ * record starts (ingest on several ranks), or to its end.  A range after
+ * the first is not another input: it is not counted as one. */
+static int ingest_range(igr_ingest *ig, igr_in *in, uint64_t start,
+			const uint64_t *marks, size_t nmarks)
 {
 	int rc;
+	uint64_t lines;
 
 	if (igr_grow(&ig->files, &ig->files_cap, (size_t)ig->nfiles + 1,
 		     sizeof *ig->files) < 0)
@@ -1977,21 +2063,38 @@ int igr_ingest_input(igr_ingest *ig, igr_in *in)
 	if (ig->files[ig->nfiles] == NULL)
 		return igr_error("out of memory");
 	ig->nfiles++;
-	ig->st.files++;
+	ig->st.files += start == 0;
+	ig->rg_start = start;
+	ig->rg_marks = marks;
+	ig->rg_nmarks = nmarks;
+	ig->rg_imark = 0;
+	ig->rg_more = 0;
+	ig->rg_end = start;
+	ig->rg_next = 1 + (start > 0);
 	ig->L = &ig->lays[0];
 	switch (ig->L->format) {
 	case IGR_FMT_JSONL:
 		rc = ingest_jsonl(ig, in);
+		ig->rg_end = igr_in_offset(in);
+		ig->rg_next = igr_in_lineno(in) + 1;
 		break;
 	case IGR_FMT_ADJLIST:
 		rc = ingest_adjlist(ig, in);
+		ig->rg_end = igr_in_offset(in);
+		ig->rg_next = igr_in_lineno(in) + 1;
 		break;
 	default:
 		rc = ingest_delimited(ig, in);
 		break;
 	}
+	ig->rg_marks = NULL;
+	ig->rg_nmarks = 0;
 	if (rc == 0) {
-		rc = flush_batch(ig);
+		/* a range that stops at a mark leaves its batch to the next
+		 * (replayed) one: the batches, and so the order of what is
+		 * decided when one is flushed, stay the serial run's */
+		if (!ig->rg_more)
+			rc = flush_batch(ig);
 	} else if (ig->nbatch > 0) {
 		/* the rows read before the error are good rows: finish them
 		 * so the counts still add up, keeping the first message */
@@ -2000,9 +2103,42 @@ int igr_ingest_input(igr_ingest *ig, igr_in *in)
 		(void)flush_batch(ig);
 		igr_error("%s", msg);
 	}
-	ig->st.bytes += igr_in_offset(in);
-	if (rc == 0 && igr_in_partial_line(in))
+	if (rc < 0) {
+		ig->rg_end = igr_in_offset(in);
+		ig->rg_more = 0;
+	}
+	ig->st.bytes += ig->rg_end - start;
+	if (rc == 0 && !ig->rg_more && igr_in_partial_line(in))
 		ig->st.partial_files++;
+	/* the lines are numbered from 2 after the first range (io.h) */
+	lines = ig->rg_next - 1 - (start > 0);
+	ig->rg_lines = lines;
+	if (!ig->rec) {
+		ig->rp_lines = (start == 0 ? 0 : ig->rp_lines) + lines;
+		ig->rp_start = start;
+		ig->rp_end = ig->rg_end;
+		ig->rp_more = ig->rg_more;
+		ig->rp_shift = 0;
+		ig->rp_skip = 0;
+	}
+	return rc;
+}
+
+int igr_ingest_input(igr_ingest *ig, igr_in *in)
+{
+	return ingest_range(ig, in, 0, NULL, 0);
+}
+
+int igr_ingest_range(igr_ingest *ig, const char *path, const uint64_t *marks,
+		     size_t n)
+{
+	igr_in *in = igr_in_open(path);
+	int rc;
+
+	if (in == NULL)
+		return -1;
+	rc = ingest_range(ig, in, 0, marks, n);
+	igr_in_close(in);
 	return rc;
 }
 
@@ -2022,6 +2158,9 @@ int igr_ingest_finish(igr_ingest *ig)
 {
 	int t;
 
+	if (ig->rp_more)
+		return igr_error("%s: the ranges read of it end before its end "
+				 "(an internal error)", cur_file(ig));
 	if (ig->npq > 0 && flush_pending(ig, 0, 0) < 0)
 		return -1;
 	for (t = 0; t < IGR_NNODE; t++) {
@@ -2112,11 +2251,14 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t size)
 
 /* The log is a wire format between copies of one binary on one cluster
  * (host byte order): 'F' an input opened, its name and the positions
- * counted before it in this log; 'X' an input that
- * could not be opened, the message; 'R' a row checked and waiting for
- * its ids (what add_to_batch() keeps); 'J' a reject, its reason and the
- * row as the rejects file shows it; 'E' the end of an input, its status
- * and message and the counts its reading made. */
+ * counted before it in this log; 'C' a later range of the input opened
+ * last (its name, the positions, the byte it starts at); 'X' an input
+ * that could not be opened, the message; 'R' a row checked and waiting
+ * for its ids (what add_to_batch() keeps), its line number counted from
+ * the start of its range; 'J' a reject, its reason and the row as the
+ * rejects file shows it; 'E' the end of an input or range, its status
+ * and message, the counts its reading made, its lines and whether it
+ * stopped at a mark (the next range goes on with the file). */
 
 /* The log's bytes in memory to its temporary file (made the first time).
  * 0, or -1: the log cannot grow (igr_ingest_log() says why). */
@@ -2261,23 +2403,48 @@ void igr_ingest_record(igr_ingest *ig, size_t spill)
 
 int igr_ingest_file_logged(igr_ingest *ig, const char *path)
 {
-	igr_in *in = igr_in_open(path);
+	return igr_ingest_range_logged(ig, path, 0, NULL, 0);
+}
+
+int igr_ingest_range_logged(igr_ingest *ig, const char *path, uint64_t start,
+			    const uint64_t *marks, size_t n)
+{
+	igr_in *in = start > 0 ? igr_in_open_at(path, start)
+			       : igr_in_open(path);
 	igr_ingest_stats b = ig->st;
 	uint64_t pos = ig->position;
 	const char *msg;
-	int rc;
+	int rc = -1;
 
-	if (in == NULL) {
+	if (in == NULL && start == 0) {
 		msg = igr_errmsg();
 		log_u8(ig, 'X');
 		log_str(ig, msg, strlen(msg));
 		return -1;
 	}
-	log_u8(ig, 'F');
-	log_str(ig, igr_in_name(in), strlen(igr_in_name(in)));
-	log_u64(ig, pos);
-	rc = igr_ingest_input(ig, in);
-	igr_in_close(in);
+	if (start == 0) {
+		log_u8(ig, 'F');
+		log_str(ig, igr_in_name(in), strlen(igr_in_name(in)));
+		log_u64(ig, pos);
+	} else {
+		/* a range that could not be opened is one that failed: it
+		 * matters only if no range before it has read its rows */
+		log_u8(ig, 'C');
+		log_str(ig, path, strlen(path));
+		log_u64(ig, pos);
+		log_u64(ig, start);
+	}
+	ig->rg_lines = 0;
+	ig->rg_more = 0;
+	if (in != NULL) {
+		rc = ingest_range(ig, in, start, marks, n);
+		igr_in_close(in);
+	}
+	/* a range after the first may be one that another rank reads too
+	 * (ingest_par.c): its rejects must not end the rank's log early
+	 * (only the replay counts them for --max-rejects) */
+	if (start > 0)
+		ig->rec_rejects = 0;
 	msg = rc < 0 ? igr_errmsg() : "";
 	log_u8(ig, 'E');
 	log_u8(ig, rc < 0);
@@ -2290,6 +2457,8 @@ int igr_ingest_file_logged(igr_ingest *ig, const char *path)
 	log_u64(ig, ig->st.bytes - b.bytes);
 	log_u64(ig, ig->st.partial_files - b.partial_files);
 	log_u64(ig, ig->position - pos);
+	log_u64(ig, ig->rg_lines);
+	log_u8(ig, ig->rg_more);
 	return rc;
 }
 
@@ -2393,7 +2562,7 @@ static int replay_row(igr_ingest *ig, struct lrd *r, uint64_t base)
 		pr->ms += (int64_t)base * 1000;
 	pr->value = lrd_f32(r);
 	pr->price = lrd_f32(r);
-	pr->lineno = lrd_u64(r);
+	pr->lineno = lrd_u64(r) + ig->rp_shift;
 	pr->file = ig->nfiles - 1;
 	for (t = 0; t < 3; t++) {
 		pr->has[t] = (has >> t) & 1;
@@ -2436,6 +2605,10 @@ static int lrd_skip_entry(struct lrd *r)
 		lrd_str(r, &n);
 		lrd_u64(r);
 		return 0;
+	case 'C':
+		lrd_str(r, &n);
+		lrd_take(r, 8 + 8);
+		return 0;
 	case 'X':
 		lrd_str(r, &n);
 		return 0;
@@ -2456,7 +2629,7 @@ static int lrd_skip_entry(struct lrd *r)
 	case 'E':
 		lrd_take(r, 1);
 		lrd_str(r, &n);
-		lrd_take(r, 8 * 8);
+		lrd_take(r, 8 * 9 + 1);
 		return 0;
 	default:
 		return r->bad ? 0 : -1;
@@ -2485,15 +2658,34 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 	size_t n;
 
 	while (r.p < r.end && !r.bad) {
-		int tag = lrd_u8(&r);
+		int tag;
+		if (ig->rp_skip) {
+			/* a range that another has read already (its start
+			 * was inside a record): its rows, rejects and end
+			 * are not the serial run's */
+			tag = *r.p;
+			if ((tag != 'R' && tag != 'J' && tag != 'E') ||
+			    lrd_skip_entry(&r) < 0)
+				return igr_error("bad log of rows read");
+			if (tag == 'E' && !r.bad)
+				ig->rp_skip = 0;
+			continue;
+		}
+		tag = lrd_u8(&r);
 		switch (tag) {
 		case 'F':
 			if ((s = lrd_str(&r, &n)) == NULL)
 				break;
+			if (ig->rp_more)
+				return igr_error("bad log of rows read (the "
+						 "rest of '%s' missing)",
+						 cur_file(ig));
 			/* the log counted positions from its own start (the
 			 * logs of several ranks follow one another) */
 			ig->replay_base = ig->position - lrd_u64(&r);
 			ig->replay_rows = 0;
+			ig->rp_start = ig->rp_end = ig->rp_lines = 0;
+			ig->rp_shift = 0;
 			if (igr_grow(&ig->files, &ig->files_cap,
 				     (size_t)ig->nfiles + 1,
 				     sizeof *ig->files) < 0)
@@ -2503,6 +2695,38 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 			ig->nfiles++;
 			ig->st.files++;
 			break;
+		case 'C': {
+			uint64_t pos, start;
+			if ((s = lrd_str(&r, &n)) == NULL)
+				break;
+			pos = lrd_u64(&r);
+			start = lrd_u64(&r);
+			if (r.bad)
+				break;
+			if (ig->nfiles == 0 || strlen(cur_file(ig)) != n ||
+			    memcmp(cur_file(ig), s, n) != 0)
+				return igr_error("bad log of rows read (a range "
+						 "of '%.*s' after '%s')",
+						 (int)n, s, cur_file(ig));
+			if (start < ig->rp_end) {
+				ig->rp_skip = 1;
+				break;
+			}
+			if (start > ig->rp_end || !ig->rp_more)
+				return igr_error("bad log of rows read (bytes "
+						 "%llu to %llu of '%s' not "
+						 "read)",
+						 (unsigned long long)ig->rp_end,
+						 (unsigned long long)start,
+						 cur_file(ig));
+			ig->replay_base = ig->position - pos;
+			ig->replay_rows = 0;
+			ig->rp_start = start;
+			/* its lines are numbered from 2 (io.h
+			 * igr_in_open_at()) */
+			ig->rp_shift = ig->rp_lines - 1;
+			break;
+		}
 		case 'X':
 			if ((s = lrd_str(&r, &n)) == NULL)
 				break;
@@ -2520,7 +2744,7 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 			struct where wh = { 0, NULL, 0, 1,
 					    { V_ABSENT, NULL, 0 } };
 			char reason[512];
-			wh.lineno = lrd_u64(&r);
+			wh.lineno = lrd_u64(&r) + ig->rp_shift;
 			if ((s = lrd_str(&r, &n)) == NULL)
 				break;
 			snprintf(reason, sizeof reason, "%.*s", (int)n, s);
@@ -2536,9 +2760,9 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 			break;
 		}
 		case 'E': {
-			int failed = lrd_u8(&r);
+			int failed = lrd_u8(&r), more;
 			char msg[1024];
-			uint64_t u;
+			uint64_t u, bytes;
 			if ((s = lrd_str(&r, &n)) == NULL)
 				break;
 			snprintf(msg, sizeof msg, "%.*s", (int)n, s);
@@ -2551,16 +2775,23 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 			ig->st.boms += lrd_u64(&r);
 			ig->st.blank += lrd_u64(&r);
 			ig->st.empty_users += lrd_u64(&r);
-			ig->st.bytes += lrd_u64(&r);
+			bytes = lrd_u64(&r);
+			ig->st.bytes += bytes;
 			ig->st.partial_files += lrd_u64(&r);
 			ig->position += lrd_u64(&r);
+			ig->rp_lines += lrd_u64(&r);
+			more = lrd_u8(&r);
 			if (r.bad)
 				break;
 			if (failed) {
 				igr_error("%s", msg);
 				return replay_fail(ig);
 			}
-			if (flush_batch(ig) < 0)
+			ig->rp_end = ig->rp_start + bytes;
+			ig->rp_more = more;
+			/* the batch goes on into the next range (as in
+			 * ingest_range()) */
+			if (!more && flush_batch(ig) < 0)
 				return -1;
 			break;
 		}

@@ -280,21 +280,30 @@ void igr_ingest_summary(const igr_ingest *ig, char *buf, size_t n);
 /* Describe the layout(s) in use as "#meta" values: "schema", "format". */
 const char *igr_ingest_schema_name(const igr_ingest *ig);
 
+/* The delimiter and quote character of the (first) layout; the quote is
+ * IGR_CSV_NOQUOTE when a record is always one line (csvparse.h). */
+void igr_ingest_dialect(const igr_ingest *ig, int *delim, int *quote);
+
 void igr_ingest_free(igr_ingest *ig);
 
 /* ---- several ranks (ingest_par.c; par.h) ------------------------------ */
 
 /* Ingest the N inputs FILES on every rank of the run (collective; on one
- * rank, or serial, igr_ingest_file() of each in turn).  The inputs are
- * cut into contiguous runs of whole files balanced by size, one per rank
- * (igr_par_split); each rank > 0 reads and checks its files in record
- * mode and sends rank 0 the log of its rows and rejects; rank 0 reads its
- * own files, then replays the logs in rank order as they arrive, a piece
- * at a time (never holding them all), so the ids (first-seen
+ * rank, or serial, igr_ingest_file() of each in turn).  The inputs, one
+ * after another, are cut into one share a rank balanced by bytes: a
+ * plain (not gzip) file is cut inside where a share ends (at the start
+ * of the next line), a gzip file only before or after it.  Each rank > 0
+ * reads and checks its files and ranges in record mode and sends rank 0
+ * the log of its rows and rejects; rank 0 reads its own, then replays
+ * the logs in rank order as they arrive, a piece at a time (never
+ * holding them all), so the ids (first-seen
  * order), the duplicates, the rejects (file:line, messages, the rejects
  * file), the counts and the stream are those of the serial run, and only
  * rank 0 writes them (W: this rank's writer; rank 0's holds every
  * record; --time-format position counts on from the rows before).
+ * A range that starts inside a record (a quoted field's line break)
+ * is found out by the range before it, which reads on to the next cut
+ * where a record starts; rank 0 skips the rows of the range it covered.
  * Standard input is the caller's to refuse (igr_ingest_par_refuse()).
  * Returns the same on
  * every rank: 0, or -1 (on rank 0 the serial run's message; elsewhere
@@ -317,6 +326,19 @@ const char *igr_ingest_par_refuse(char **files, int n);
 #define IGR_INGEST_LOG_SPILL ((size_t)64 << 20)
 void igr_ingest_record(igr_ingest *ig, size_t spill);
 int igr_ingest_file_logged(igr_ingest *ig, const char *path) IGR_WUR;
+/* Ranges of a plain file: read PATH from byte START (a line start; 0: the
+ * start, header and all; after it the layout and header come from the
+ * file's first line, read apart) up to the first of the N offsets MARKS
+ * (ascending line starts after START, borrowed) at which a record
+ * starts, or to its end; a mark inside a record is passed over.  The
+ * logged form (record mode) may start anywhere; its line numbers are
+ * made absolute by the replay, which knows the lines of the ranges
+ * before.  The direct form reads from the start only; when it stops at
+ * a mark its last rows wait for the replay of the next range.  0 or -1. */
+int igr_ingest_range(igr_ingest *ig, const char *path, const uint64_t *marks,
+		     size_t n) IGR_WUR;
+int igr_ingest_range_logged(igr_ingest *ig, const char *path, uint64_t start,
+			    const uint64_t *marks, size_t n) IGR_WUR;
 int igr_ingest_log(igr_ingest *ig, const void **p, int *fd,
 		   uint64_t *len) IGR_WUR;
 int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len) IGR_WUR;

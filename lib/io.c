@@ -84,6 +84,29 @@ igr_in *igr_in_open(const char *path)
 	return in;
 }
 
+igr_in *igr_in_open_at(const char *path, uint64_t off)
+{
+	igr_in *in = igr_in_open(path);
+
+	if (in == NULL || off == 0)
+		return in;
+	if (path == NULL || strcmp(path, "-") == 0) {
+		igr_in_close(in);
+		return igr_error("standard input cannot be read from byte "
+				 "%llu", (unsigned long long)off), NULL;
+	}
+	if (lseek(in->fd, (off_t)off, SEEK_SET) < 0) {
+		igr_syserror("cannot read '%s' from byte %llu", in->name,
+			     (unsigned long long)off);
+		igr_in_close(in);
+		return NULL;
+	}
+	in->mode = IN_PLAIN;
+	in->consumed = off;
+	in->lineno = 1;
+	return in;
+}
+
 const char *igr_in_name(const igr_in *in)
 {
 	return in->name;

@@ -50,6 +50,15 @@ typedef struct igr_in igr_in;
  * the error on failure. */
 igr_in *igr_in_open(const char *path) IGR_WUR;
 
+/* Open the plain (uncompressed) file PATH at byte OFF, a line start, to
+ * read one range of it (ingest on several ranks): no gzip detection;
+ * igr_in_offset() counts from the start of the file (OFF, before the
+ * first read); the lines are numbered from 2, as though one line came
+ * before them, so that none is taken for the file's first line (the
+ * caller knows how many lines really come first).  NULL with the error
+ * set. */
+igr_in *igr_in_open_at(const char *path, uint64_t off) IGR_WUR;
+
 /* The name used in messages: the path, or "<stdin>". */
 const char *igr_in_name(const igr_in *in);
 

@@ -1022,6 +1022,109 @@ START_TEST(record_and_replay)
 }
 END_TEST
 
+/* One file read in three ranges, as three ranks do (ingest_par.c): the
+ * first read directly up to the cuts, the others logged and replayed.
+ * The first cut is inside a quoted field, so the first range reads on to
+ * the second cut and the replay skips the range that began at the
+ * first; the stream, the rejects (their file:line) and the counts are
+ * the serial run's. */
+static char *ranged(int ranges, igr_ingest_stats *st, char **rej,
+		    size_t *nrej, size_t *n)
+{
+	static const char text[] = "user,item,cat,beh,ts,note\n"
+				   "u1,i1,c1,view,100,x\n"
+				   "u2,i2,c1,clik,200,x\n"
+				   "u3,i3,c2,view,300,\"a\n"
+				   "b\"\n"
+				   "u4,i4,c2,buy,400,x\n"
+				   "u5,i5,c3,pv,500,x\n"
+				   "u1,i1,c1,view,100,x\n";
+	igr_ingest_config cfg;
+	igr_vocab *v[3], *rv[3];
+	igr_writer *w;
+	igr_ingest *ig, *rec;
+	const void *log;
+	uint64_t len, cuts[2];
+	int t, usage, fd;
+
+	cuts[0] = (uint64_t)(strstr(text, "b\"") - text);
+	cuts[1] = (uint64_t)(strstr(text, "u5") - text);
+	tu_write(tu_path("r.csv"), text, strlen(text));
+	igr_ingest_config_init(&cfg);
+	cfg.columns = "user=1,item=2,category=3,behavior=4,ts=5";
+	cfg.header = 1;
+	cfg.time_format = "s";
+	for (t = 0; t < 3; t++) {
+		v[t] = igr_vocab_new();
+		rv[t] = igr_vocab_new();
+	}
+	cfg.rejects = igr_out_open(tu_path("rej"));
+	w = igr_writer_open(tu_path("out"), IGR_KIND_EVENTS, IGR_ENC_TSV);
+	ck_assert_ptr_nonnull(w);
+	ig = igr_ingest_new(&cfg, v, w, &usage);
+	ck_assert_ptr_nonnull(ig);
+	if (!ranges) {
+		ck_assert_int_eq(igr_ingest_file(ig, tu_path("r.csv")), 0);
+	} else {
+		igr_ingest_config c2 = cfg;
+		c2.rejects = NULL;
+		rec = igr_ingest_new(&c2, rv, NULL, &usage);
+		ck_assert_ptr_nonnull(rec);
+		igr_ingest_record(rec, 0);
+		ck_assert_int_eq(igr_ingest_range(ig, tu_path("r.csv"), cuts,
+						  2), 0);
+		/* from inside the field: rejects, all skipped */
+		ck_assert_int_eq(igr_ingest_range_logged(rec, tu_path("r.csv"),
+							 cuts[0], cuts + 1, 1),
+				 0);
+		ck_assert_uint_gt(igr_ingest_get_stats(rec)->rows, 0);
+		ck_assert_int_eq(igr_ingest_range_logged(rec, tu_path("r.csv"),
+							 cuts[1], NULL, 0), 0);
+		ck_assert_int_eq(igr_ingest_log(rec, &log, &fd, &len), 0);
+		ck_assert_int_eq(igr_ingest_replay(ig, log, len), 0);
+		igr_ingest_free(rec);
+	}
+	ck_assert_int_eq(igr_ingest_finish(ig), 0);
+	*st = *igr_ingest_get_stats(ig);
+	igr_ingest_free(ig);
+	ck_assert_int_eq(igr_writer_close(w), 0);
+	ck_assert_int_eq(igr_out_close(cfg.rejects), 0);
+	for (t = 0; t < 3; t++) {
+		igr_vocab_free(v[t]);
+		igr_vocab_free(rv[t]);
+	}
+	*rej = (char *)tu_read(tu_path("rej"), nrej);
+	return (char *)tu_read(tu_path("out"), n);
+}
+
+START_TEST(ranges_replayed)
+{
+	igr_ingest_stats s1, s2;
+	size_t n1, n2, r1, r2;
+	char *o1, *o2, *j1, *j2;
+
+	o1 = ranged(0, &s1, &j1, &r1, &n1);
+	o2 = ranged(1, &s2, &j2, &r2, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_int_eq(memcmp(o1, o2, n1), 0);
+	ck_assert_uint_eq(r1, r2);
+	ck_assert_int_eq(memcmp(j1, j2, r1), 0);
+	ck_assert_ptr_nonnull(strstr(j2, "r.csv:3\t"));
+	ck_assert_ptr_nonnull(strstr(j2, "r.csv:7\t"));
+	ck_assert_uint_eq(s1.rows, 6);
+	ck_assert_uint_eq(s2.rows, 6);
+	ck_assert_uint_eq(s2.headers, 1);
+	ck_assert_uint_eq(s2.duplicates, 1);
+	ck_assert_uint_eq(s2.rejected, 2);
+	ck_assert_uint_eq(s2.files, 1);
+	ck_assert_uint_eq(s2.bytes, s1.bytes);
+	free(o1);
+	free(o2);
+	free(j1);
+	free(j2);
+}
+END_TEST
+
 START_TEST(run_time_range)
 {
 	igr_ingest_config cfg;
@@ -1049,6 +1152,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, record_and_replay);
+	tcase_add_test(tc, ranges_replayed);
 	tcase_add_test(tc, times_zone_and_epoch);
 	tcase_add_test(tc, utf8);
 	tcase_add_test(tc, dedup_window_exact);

@@ -79,7 +79,8 @@ run() {
 # (stdout and its outputs in the run's directory) against the MPI build's
 # with 1 to 4 ranks; with SAME set, a file is compared by $SAME FILE1
 # FILE2 instead of cmp, and with PREP set, $PREP DIR runs first in each
-# run's directory
+# run's directory; with ERR=1, the command's own stderr lines too (those
+# that start with its name, " rank 0:" taken out)
 same_runs() {
 	_name=$1
 	shift
@@ -117,6 +118,12 @@ same_runs() {
 			${SAME:-cmp -s} "$T/serial/$_f" "$T/np$n/$_f" ||
 				_diff="$_diff $_f"
 		done
+		if [ "${ERR:-0}" = 1 ]; then
+			[ "$(grep "^igraph-" "$T/serial/err")" = \
+				"$(grep "^igraph-" "$T/np$n/err" |
+					sed 's/ rank 0://')" ] ||
+				_diff="$_diff stderr"
+		fi
 		if [ -z "$_diff" ]; then
 			pass "$_name: $n ranks, the serial bytes"
 		else
@@ -221,6 +228,95 @@ else
 	fail "ingest -v --strict on 3 ranks: the serial counts" \
 		"serial: $_s" "3 ranks: $_p"
 fi
+# ---- ingest: one file cut into line-aligned ranges ---------------------
+# a plain file is cut where a rank's share of the bytes ends (at the next
+# line start): every rank reads a range of it, rank 0 replays them in
+# order; the vocabulary, events, rejects (file:line) and messages are the
+# serial run's
+R=$D/ranges
+mkdir -p "$R"
+B=pv=view,cart=cart,fav=fav,buy=buy
+{ echo user,item,cat,beh,ts; sed -n '1,6000p' "$L"
+	echo '7,8,9,clik,1511544070'; sed -n '6001,9000p' "$L"
+	echo '7,8,9,pv'; } >"$R/hdr.csv"
+ERR=1 same_runs "ingest: one CSV with a header, in ranges" igraph-ingest \
+	--header --columns user=user,item=item,category=cat,behavior=beh,ts=ts \
+	--behaviors $B --vocab voc --rejects rej.tsv -o ev.igr "$R/hdr.csv"
+{ sed -n '1,4000p' "$L"; printf '7\t8\t9\tpv\tnoon\n'
+	sed -n '4001,9000p' "$L"; } | tr , '\t' >"$R/cols.tsv"
+ERR=1 same_runs "ingest: one TSV with --columns, in ranges" igraph-ingest \
+	--format tsv --columns user=1,item=2,category=3,behavior=4,ts=5 \
+	--behaviors $B --vocab voc --rejects rej.tsv -o ev.igr "$R/cols.tsv"
+# quoted fields with 0 to 3 line breaks in a sixth column, and a quote
+# never closed every 97th row (its reader looks 100 lines ahead): the
+# cuts on 2, 3 and 4 ranks fall inside quoted fields and are moved to
+# the record starts guessed from the quotes (right here)
+sed -n '1,3000p' "$L" | awk '{
+	n = NR % 4; q = "\"note"
+	for (i = 0; i < n; i++)
+		q = q "\nline " i
+	q = q "\""
+	if (NR % 97 == 0)
+		q = "\"unclosed"
+	print $0 "," q }' >"$R/quoted.csv"
+ERR=1 same_runs "ingest: quoted line breaks at the cuts" igraph-ingest \
+	--columns user=1,item=2,category=3,behavior=4,ts=5 --behaviors $B \
+	--vocab voc --rejects rej.tsv -o ev.igr "$R/quoted.csv"
+# each quoted field opens with a line break, so no quote tells where a
+# record starts: the cuts stay at the next line start, inside a field;
+# the range before reads on (to the end, or to a later cut that is a
+# record start) and rank 0 skips the ranges it covered
+sed -n '1,3000p' "$L" | awk '{
+	n = NR % 4 + 1; q = "\""
+	for (i = 0; i < n; i++)
+		q = q "\nline " i
+	print $0 "," q "\"" }' >"$R/quoted2.csv"
+ERR=1 same_runs "ingest: ranges that start inside a record" igraph-ingest \
+	--columns user=1,item=2,category=3,behavior=4,ts=5 --behaviors $B \
+	--vocab voc --rejects rej.tsv -o ev.igr "$R/quoted2.csv"
+# there a skipped range's rows, read from inside a field, are rejects
+# that must not count: --strict, and a file after it on the same rank
+sed -n '1,3000p' "$L" | sed 's/$/,x/' >"$R/six.csv"
+ERR=1 same_runs "ingest --strict: the rows of a skipped range" igraph-ingest \
+	--strict --columns user=1,item=2,category=3,behavior=4,ts=5 \
+	--behaviors $B --vocab voc -o ev.igr "$R/quoted2.csv" "$R/six.csv" \
+	"$R/quoted2.csv"
+sed -n '1,5000p' "$L" | sed 's/$/\r/' >"$R/crlf.csv"
+{ sed -n '1,5000p' "$L"; printf '9,9,9,pv,1511544070'; } >"$R/nonl.csv"
+: >"$R/empty.csv"
+echo user,item,cat,beh,ts >"$R/onlyhdr.csv"
+sed -n '1,100p' "$L" >"$R/small.csv"
+sed -n '100,20000p' "$L" >"$R/big.csv"
+ERR=1 same_runs "ingest: CRLF line ends, in ranges" igraph-ingest \
+	--schema taobao --vocab voc --rejects rej.tsv -o ev.igr "$R/crlf.csv"
+ERR=1 same_runs "ingest: no newline at the end, in ranges" igraph-ingest \
+	--schema taobao --vocab voc -o ev.igr "$R/nonl.csv"
+# (no --vocab: same_runs compares the files of a directory, and these
+# make none)
+ERR=1 same_runs "ingest: an empty file" igraph-ingest --schema taobao \
+	-o ev.igr "$R/empty.csv"
+ERR=1 same_runs "ingest: a file of only a header" igraph-ingest --header \
+	--columns user=user,item=item,category=cat,behavior=beh,ts=ts \
+	--behaviors $B -o ev.igr "$R/onlyhdr.csv"
+ERR=1 same_runs "ingest: a small and a big file" igraph-ingest \
+	--schema taobao --vocab voc --rejects rej.tsv -o ev.igr \
+	"$R/small.csv" "$R/big.csv" "$R/empty.csv" "$R/nonl.csv"
+{ sed -n '1,7000p' "$L"; echo '1,2,3,pv,yesterday'; sed -n '7001,9000p' "$L"; } \
+	>"$R/strict.csv"
+same_error "ingest --strict, a bad row in a later range (line 7001)" \
+	--strict --schema taobao -o ev.igr "$R/strict.csv"
+# one file on three ranks: every rank read rows and sent them (-v)
+NP=3 run one "$M" igraph-ingest -v --schema taobao -o ev.igr "$R/big.csv"
+_rows=$(sed -n 's/.*mpi: rows: //p' "$T/one/err")
+# shellcheck disable=SC2086
+set -- $_rows
+if [ "$#" = 3 ] && [ "$2" -gt 100000 ] && [ "$3" -gt 100000 ]; then
+	pass "ingest: one file on three ranks, rows read by each"
+else
+	fail "ingest: one file on three ranks, rows read by each" \
+		"rows sent: $_rows"
+fi
+ERR=
 # the ranks > 0 of ingest write no part of the output: no spool, so no
 # $TMPDIR is needed (they once made one, and failed where it could not
 # be written); recommend's ranks keep their parts there, and say so
