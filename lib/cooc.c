@@ -32,8 +32,9 @@ static int cmp_hit_id(const void *a, const void *b)
  * (BOUNDS: size + 1 entries, the same on every rank) by their work: the
  * accumulator's adds (the edges of a column's users) and the selection
  * and sort of up to SLOTS neighbours, about 8 x SLOTS (N log N with
- * N = 200; with the adds alone, on the generated 10M-event log rank 1 of
- * 2 got 82% of the lists and the pair ran 1.3 times as fast as one). */
+ * N = 200).  On the generated 10M-event log (item-kNN, 2 ranks), with
+ * the adds alone rank 1 got 82% of the lists and most of the work; with
+ * the sort too the two ranks took 19.1 and 19.5 CPU s (BENCHMARKS.md). */
 static int share_columns(const igr_csr *r, const igr_csr *rt,
 			 size_t *bounds, uint32_t slots)
 {
