@@ -2,7 +2,6 @@
  * models (see learn.h). */
 #include "learn.h"
 #include "clock.h"
-#include "dsgd.h"
 #include "error.h"
 #include "mem.h"
 #include "metrics.h"
@@ -620,21 +619,6 @@ igr_model *igr_learn_train(const char *name, const igr_graph *g,
 				igr_model_params(m), "batch");
 			if (cJSON_AddNumberToObject(igr_model_params(m),
 						    "batch", b) == NULL)
-				rc = igr_error("out of memory");
-		}
-	}
-	if (rc == 0 && strcmp(name, "mf") == 0 &&
-	    !igr_train_given(ctx, "strata")) {
-		/* the strata from the data (dsgd.h): the setting recorded is
-		 * the one trained */
-		const igr_csr *ui = igr_graph_rel(g, IGR_USER, IGR_ITEM);
-
-		if (ui != NULL) {
-			o.strata = igr_dsgd_strata(ui, 0);
-			cJSON_DeleteItemFromObjectCaseSensitive(
-				igr_model_params(m), "strata");
-			if (cJSON_AddNumberToObject(igr_model_params(m),
-						    "strata", o.strata) == NULL)
 				rc = igr_error("out of memory");
 		}
 	}

@@ -684,6 +684,18 @@ int igr_emb_fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	if (layers == 0 && (t.ds = igr_dsgd_new(t.r, o->strata, o, t.e0,
 						 &t.adam)) == NULL)
 		goto out;
+	if (layers == 0 && o->strata == 0) {
+		/* not given: from the data (dsgd.h); the setting recorded is
+		 * the one trained */
+		cJSON *pm = igr_model_params(m);
+
+		cJSON_DeleteItemFromObjectCaseSensitive(pm, "strata");
+		if (cJSON_AddNumberToObject(pm, "strata",
+					    igr_dsgd_strata(t.r, 0)) == NULL) {
+			igr_error("out of memory");
+			goto out;
+		}
+	}
 	/* N(0, init_std), as the reference code */
 	igr_rng_stream(&rng, o->seed, 0x696e6974, 0);
 	for (e = 0; e < t.n; e++)
