@@ -145,19 +145,20 @@ static int swap_lists(const size_t *bounds, int mode, uint32_t slots,
 		      uint32_t *cnt, uint32_t *nbr, float *sim)
 {
 	int size = igr_par_size(), me = igr_par_rank(), q, rc = 0;
+	int all = mode == IGR_COOC_RANKS_ALL;
 	struct unpack k = { 0, 0, slots, cnt, nbr, sim, NULL, 0 };
-	const void **send = calloc((size_t)size, sizeof *send);
-	uint64_t *len = calloc((size_t)size, sizeof *len);
-	uint64_t *rlen = calloc((size_t)size, sizeof *rlen);
-	void **recv = calloc((size_t)size, sizeof *recv);
+	const void **send = all ? calloc((size_t)size, sizeof *send) : NULL;
+	uint64_t *len = all ? calloc((size_t)size, sizeof *len) : NULL;
+	uint64_t *rlen = all ? calloc((size_t)size, sizeof *rlen) : NULL;
+	void **recv = all ? calloc((size_t)size, sizeof *recv) : NULL;
 	size_t n = 0;
 	char *blk = pack_lists(bounds[me], bounds[me + 1], slots, cnt, nbr,
 			       sim, &n);
 
 	k.part = malloc(4 + (size_t)slots * 8);
-	if (!send || !len || !rlen || !recv || !blk || !k.part)
+	if ((all && (!send || !len || !rlen || !recv)) || !blk || !k.part)
 		rc = igr_error("out of memory (the neighbour lists to send)");
-	if (mode != IGR_COOC_RANKS_ALL) {
+	if (!all) {
 		uint64_t recs;
 
 		/* rank 0's sink takes ranks 1 .. size-1's columns in order */
@@ -327,24 +328,10 @@ shared_out:
 		 * saying why */
 		if (igr_par_agree(failed ? igr_error("out of memory (the "
 						     "neighbour lists)")
-					 : 0) < 0) {
-			free(bounds);
-			free(cnt);
-			free(ptr);
-			free(nbr);
-			free(sim);
-			return -1;
-		}
-		failed = swap_lists(bounds, o->ranks, slots, cnt, nbr,
-				    sim) < 0;
+					 : 0) < 0 ||
+		    swap_lists(bounds, o->ranks, slots, cnt, nbr, sim) < 0)
+			failed = 2; /* the error is set */
 		free(bounds);
-		if (failed) {
-			free(cnt);
-			free(ptr);
-			free(nbr);
-			free(sim);
-			return -1;
-		}
 	}
 	if (failed)
 		goto out;
@@ -377,8 +364,10 @@ out:
 		free(ptr);
 		free(nbr);
 		free(sim);
-		return igr_error("out of memory (the neighbours of %u items, "
-				 "%llu pairs)", ni, (unsigned long long)total);
+		return failed == 2 ? -1
+		       : igr_error("out of memory (the neighbours of %u "
+				   "items, %llu pairs)", ni,
+				   (unsigned long long)total);
 	}
 	*ptr_out = ptr;
 	*nbr_out = nbr;

@@ -437,9 +437,7 @@ static int at_mark(igr_csv *c)
 {
 	uint64_t ln, at = next_at(c, &ln);
 
-	while (c->imark < c->nmarks && c->marks[c->imark] < at)
-		c->imark++;
-	if (c->imark < c->nmarks && c->marks[c->imark] == at)
+	if (igr_mark_reached(c->marks, c->nmarks, &c->imark, at))
 		c->stopped = 1;
 	return c->stopped;
 }

@@ -1853,12 +1853,8 @@ out:
  * mark a range stops at. */
 static int at_line_mark(igr_ingest *ig, igr_in *in)
 {
-	uint64_t at = igr_in_offset(in);
-
-	while (ig->rg_imark < ig->rg_nmarks &&
-	       ig->rg_marks[ig->rg_imark] < at)
-		ig->rg_imark++;
-	if (ig->rg_imark < ig->rg_nmarks && ig->rg_marks[ig->rg_imark] == at)
+	if (igr_mark_reached(ig->rg_marks, ig->rg_nmarks, &ig->rg_imark,
+			     igr_in_offset(in)))
 		ig->rg_more = 1;
 	return ig->rg_more;
 }
@@ -2074,12 +2070,10 @@ static int ingest_range(igr_ingest *ig, igr_in *in, uint64_t start,
 	ig->L = &ig->lays[0];
 	switch (ig->L->format) {
 	case IGR_FMT_JSONL:
-		rc = ingest_jsonl(ig, in);
-		ig->rg_end = igr_in_offset(in);
-		ig->rg_next = igr_in_lineno(in) + 1;
-		break;
 	case IGR_FMT_ADJLIST:
-		rc = ingest_adjlist(ig, in);
+		/* a record a line: the range ends where reading stopped */
+		rc = ig->L->format == IGR_FMT_JSONL ? ingest_jsonl(ig, in)
+						    : ingest_adjlist(ig, in);
 		ig->rg_end = igr_in_offset(in);
 		ig->rg_next = igr_in_lineno(in) + 1;
 		break;

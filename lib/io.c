@@ -107,6 +107,14 @@ igr_in *igr_in_open_at(const char *path, uint64_t off)
 	return in;
 }
 
+int igr_mark_reached(const uint64_t *marks, size_t n, size_t *i,
+		     uint64_t at)
+{
+	while (*i < n && marks[*i] < at)
+		(*i)++;
+	return *i < n && marks[*i] == at;
+}
+
 const char *igr_in_name(const igr_in *in)
 {
 	return in->name;

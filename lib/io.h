@@ -59,6 +59,13 @@ igr_in *igr_in_open(const char *path) IGR_WUR;
  * set. */
 igr_in *igr_in_open_at(const char *path, uint64_t off) IGR_WUR;
 
+/* A range that stops at the first of the N ascending offsets MARKS where
+ * a record starts: with the next record at byte AT, move *I past the
+ * marks before AT (those fell inside records) and return 1 if AT is
+ * MARKS[*I]. */
+int igr_mark_reached(const uint64_t *marks, size_t n, size_t *i,
+		     uint64_t at);
+
 /* The name used in messages: the path, or "<stdin>". */
 const char *igr_in_name(const igr_in *in);
 

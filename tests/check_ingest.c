@@ -884,6 +884,51 @@ START_TEST(run_schema_layouts)
 }
 END_TEST
 
+/* What a record-and-replay test reads into: vocabularies for the direct
+ * reader and for the recorder, the rejects ("rej") and the stream
+ * ("out") of the direct reader IG, opened with CFG (its rejects set). */
+struct side {
+	igr_vocab *v[3], *rv[3];
+	igr_writer *w;
+	igr_ingest *ig;
+};
+
+static void side_open(struct side *s, igr_ingest_config *cfg)
+{
+	int t, usage;
+
+	for (t = 0; t < 3; t++) {
+		s->v[t] = igr_vocab_new();
+		s->rv[t] = igr_vocab_new();
+	}
+	cfg->rejects = igr_out_open(tu_path("rej"));
+	s->w = igr_writer_open(tu_path("out"), IGR_KIND_EVENTS, IGR_ENC_TSV);
+	ck_assert_ptr_nonnull(s->w);
+	s->ig = igr_ingest_new(cfg, s->v, s->w, &usage);
+	ck_assert_ptr_nonnull(s->ig);
+}
+
+/* Finish S: its counts into ST, its rejects into *REJ (*NREJ bytes);
+ * returns its stream (*N bytes). */
+static char *side_close(struct side *s, const igr_ingest_config *cfg,
+			igr_ingest_stats *st, char **rej, size_t *nrej,
+			size_t *n)
+{
+	int t;
+
+	ck_assert_int_eq(igr_ingest_finish(s->ig), 0);
+	*st = *igr_ingest_get_stats(s->ig);
+	igr_ingest_free(s->ig);
+	ck_assert_int_eq(igr_writer_close(s->w), 0);
+	ck_assert_int_eq(igr_out_close(cfg->rejects), 0);
+	for (t = 0; t < 3; t++) {
+		igr_vocab_free(s->v[t]);
+		igr_vocab_free(s->rv[t]);
+	}
+	*rej = (char *)tu_read(tu_path("rej"), nrej);
+	return (char *)tu_read(tu_path("out"), n);
+}
+
 /* Two inputs read in turn against the first read, the second read by a
  * recorder and its log replayed (what several ranks do, ingest_par.c):
  * the same stream, rejects and counts, positions counted on and a time
@@ -892,32 +937,24 @@ static char *replayed(int replay, size_t *n, size_t *nrej,
 		      igr_ingest_stats *st)
 {
 	igr_ingest_config cfg;
-	igr_vocab *v[3], *rv[3];
-	igr_writer *w;
+	struct side sd;
 	igr_ingest *ig, *rec, *cut;
 	const void *log;
 	uint64_t len;
-	char *rej, *copy = NULL;
-	int t, usage, fd;
+	char *rej, *out, *copy = NULL;
+	int usage, fd;
 
 	igr_ingest_config_init(&cfg);
 	cfg.columns = "user=1,item=2,category=3,behavior=4,ts=5";
 	cfg.missing = "ts=interpolate";
 	cfg.time_format = "s";
-	for (t = 0; t < 3; t++) {
-		v[t] = igr_vocab_new();
-		rv[t] = igr_vocab_new();
-	}
-	cfg.rejects = igr_out_open(tu_path("rej"));
-	w = igr_writer_open(tu_path("out"), IGR_KIND_EVENTS, IGR_ENC_TSV);
-	ck_assert_ptr_nonnull(w);
-	ig = igr_ingest_new(&cfg, v, w, &usage);
-	ck_assert_ptr_nonnull(ig);
+	side_open(&sd, &cfg);
+	ig = sd.ig;
 	ck_assert_int_eq(igr_ingest_file(ig, tu_path("a")), 0);
 	if (replay) {
 		igr_ingest_config c2 = cfg;
 		c2.rejects = NULL;
-		rec = igr_ingest_new(&c2, rv, NULL, &usage);
+		rec = igr_ingest_new(&c2, sd.rv, NULL, &usage);
 		ck_assert_ptr_nonnull(rec);
 		/* 3: the log kept in memory 10 bytes at a time, the rest in
 		 * its temporary file */
@@ -961,7 +998,7 @@ static char *replayed(int replay, size_t *n, size_t *nrej,
 		}
 		/* a log cut short (within its last record) is an error, not
 		 * fewer rows */
-		cut = igr_ingest_new(&c2, rv, NULL, &usage);
+		cut = igr_ingest_new(&c2, sd.rv, NULL, &usage);
 		ck_assert_ptr_nonnull(cut);
 		ck_assert_int_lt(igr_ingest_replay(cut, log, len - 3), 0);
 		igr_ingest_free(cut);
@@ -970,18 +1007,9 @@ static char *replayed(int replay, size_t *n, size_t *nrej,
 	} else {
 		ck_assert_int_eq(igr_ingest_file(ig, tu_path("b")), 0);
 	}
-	ck_assert_int_eq(igr_ingest_finish(ig), 0);
-	*st = *igr_ingest_get_stats(ig);
-	igr_ingest_free(ig);
-	ck_assert_int_eq(igr_writer_close(w), 0);
-	ck_assert_int_eq(igr_out_close(cfg.rejects), 0);
-	for (t = 0; t < 3; t++) {
-		igr_vocab_free(v[t]);
-		igr_vocab_free(rv[t]);
-	}
-	rej = (char *)tu_read(tu_path("rej"), nrej);
+	out = side_close(&sd, &cfg, st, &rej, nrej, n);
 	free(rej);
-	return (char *)tu_read(tu_path("out"), n);
+	return out;
 }
 
 START_TEST(record_and_replay)
@@ -1040,12 +1068,11 @@ static char *ranged(int ranges, igr_ingest_stats *st, char **rej,
 				   "u5,i5,c3,pv,500,x\n"
 				   "u1,i1,c1,view,100,x\n";
 	igr_ingest_config cfg;
-	igr_vocab *v[3], *rv[3];
-	igr_writer *w;
+	struct side sd;
 	igr_ingest *ig, *rec;
 	const void *log;
 	uint64_t len, cuts[2];
-	int t, usage, fd;
+	int usage, fd;
 
 	cuts[0] = (uint64_t)(strstr(text, "b\"") - text);
 	cuts[1] = (uint64_t)(strstr(text, "u5") - text);
@@ -1054,21 +1081,14 @@ static char *ranged(int ranges, igr_ingest_stats *st, char **rej,
 	cfg.columns = "user=1,item=2,category=3,behavior=4,ts=5";
 	cfg.header = 1;
 	cfg.time_format = "s";
-	for (t = 0; t < 3; t++) {
-		v[t] = igr_vocab_new();
-		rv[t] = igr_vocab_new();
-	}
-	cfg.rejects = igr_out_open(tu_path("rej"));
-	w = igr_writer_open(tu_path("out"), IGR_KIND_EVENTS, IGR_ENC_TSV);
-	ck_assert_ptr_nonnull(w);
-	ig = igr_ingest_new(&cfg, v, w, &usage);
-	ck_assert_ptr_nonnull(ig);
+	side_open(&sd, &cfg);
+	ig = sd.ig;
 	if (!ranges) {
 		ck_assert_int_eq(igr_ingest_file(ig, tu_path("r.csv")), 0);
 	} else {
 		igr_ingest_config c2 = cfg;
 		c2.rejects = NULL;
-		rec = igr_ingest_new(&c2, rv, NULL, &usage);
+		rec = igr_ingest_new(&c2, sd.rv, NULL, &usage);
 		ck_assert_ptr_nonnull(rec);
 		igr_ingest_record(rec, 0);
 		ck_assert_int_eq(igr_ingest_range(ig, tu_path("r.csv"), cuts,
@@ -1084,17 +1104,7 @@ static char *ranged(int ranges, igr_ingest_stats *st, char **rej,
 		ck_assert_int_eq(igr_ingest_replay(ig, log, len), 0);
 		igr_ingest_free(rec);
 	}
-	ck_assert_int_eq(igr_ingest_finish(ig), 0);
-	*st = *igr_ingest_get_stats(ig);
-	igr_ingest_free(ig);
-	ck_assert_int_eq(igr_writer_close(w), 0);
-	ck_assert_int_eq(igr_out_close(cfg.rejects), 0);
-	for (t = 0; t < 3; t++) {
-		igr_vocab_free(v[t]);
-		igr_vocab_free(rv[t]);
-	}
-	*rej = (char *)tu_read(tu_path("rej"), nrej);
-	return (char *)tu_read(tu_path("out"), n);
+	return side_close(&sd, &cfg, st, rej, nrej, n);
 }
 
 START_TEST(ranges_replayed)

@@ -691,6 +691,17 @@ for n in 1 2 3 4 6; do
 			"serial: $gf_recall"
 	fi
 done
+# gf_near NAME RC SERIAL DIR ARRAY: a run that exited RC wrote DIR/gf.igm
+# within 1e-5 of SERIAL (item_vm 1e-3; integer arrays exact), ARRAY among
+# the arrays compared
+gf_near() {
+	if [ "$2" = 0 ] && "$DIFF" "$3" "$4/gf.igm" 1e-5 item_vm=1e-3 \
+		>"$4/diff" 2>&1 && grep -q "^$5" "$4/diff"; then
+		pass "$1"
+	else
+		fail "$1" "exit $2" "$(cat "$4/diff" "$4/err")"
+	fi
+}
 # bspm's sharpened ideal term (item_vm's second half, P applied by the
 # ranks' sums), edge weights, on 3 ranks; 480 SVD vectors (the item
 # blocks of 17 MB go in several rounds of the reduce-scatter)
@@ -700,14 +711,8 @@ B="$B --weight-power 1"
 OMP_NUM_THREADS=1 ig train $B -o "$D/gfb.igm" "$G" 2>/dev/null
 # shellcheck disable=SC2086
 NP=3 run gfb "$M" igraph-train $B -o gf.igm "$G"
-_rc=$?
-if [ "$_rc" = 0 ] && "$DIFF" "$D/gfb.igm" "$T/gfb/gf.igm" 1e-5 item_vm=1e-3 \
-	>"$T/gfb/diff" 2>&1 && grep -q '^item_dinv' "$T/gfb/diff"; then
-	pass "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3"
-else
-	fail "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
-		"exit $_rc" "$(cat "$T/gfb/diff" "$T/gfb/err")"
-fi
+gf_near "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
+	$? "$D/gfb.igm" "$T/gfb" item_dinv
 # the pruned form (--sparse-nbrs) on 3 ranks: each rank the whole R~, P's
 # lists of a range of items, then every list from the others (the same
 # lists as serial: model_diff compares the integer arrays exactly);
@@ -719,14 +724,8 @@ OMP_NUM_THREADS=1 ig train $P -o "$D/gfp.igm" "$G" 2>/dev/null &&
 gfp_recall=$(recall20 "$D/gfp-recs.igr")
 # shellcheck disable=SC2086
 NP=3 run gfp "$M" igraph-train -v $P -o gf.igm "$G"
-_rc=$?
-if [ "$_rc" = 0 ] && "$DIFF" "$D/gfp.igm" "$T/gfp/gf.igm" 1e-5 item_vm=1e-3 \
-	>"$T/gfp/diff" 2>&1 && grep -q '^nbr' "$T/gfp/diff"; then
-	pass "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3, P's lists the same"
-else
-	fail "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3, P's lists the same" \
-		"exit $_rc" "$(cat "$T/gfp/diff" "$T/gfp/err")"
-fi
+gf_near "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3, P's lists the same" \
+	$? "$D/gfp.igm" "$T/gfp" nbr
 if grep -q 'mpi: pruned: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$T/gfp/err"
 then
 	pass "train gf --sparse-nbrs -v on 3 ranks: every rank sent P's lists"
