@@ -949,7 +949,8 @@ static void zero_fill(const igr_rec *r, igr_topk *t, const igr_acc *acc,
 		return;
 	for (p = 0; p < r->ni && pushed < t->k; p++) {
 		uint32_t i = r->pop_order[p];
-		if (i >= r->model_ni || i >= acc->n || acc->mark[i] ||
+		if (i >= r->model_ni || i >= acc->n ||
+		    igr_acc_find(acc, i) >= 0 ||
 		    (r->blocked && r->blocked[i]) || row_has(x, u, i))
 			continue;
 		igr_topk_push(t, 0.0f, i);
@@ -957,7 +958,9 @@ static void zero_fill(const igr_rec *r, igr_topk *t, const igr_acc *acc,
 	}
 }
 
-/* Sparse path: accumulate per user, one user per thread at a time. */
+/* Sparse path: accumulate per user, one user per thread at a time (in
+ * pair mode: a user's contributions sorted and summed in cache, not
+ * scattered over an array of every item). */
 static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 			 uint32_t L, igr_hit *out, uint32_t *nout,
 			 uint8_t *unknown)
@@ -970,7 +973,7 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 	{
 		igr_acc acc;
 		igr_topk t;
-		int ok = igr_acc_init(&acc, r->ni) == 0;
+		int ok = igr_acc_init_pairs(&acc, r->ni) == 0;
 		int64_t j;
 
 		t.h = NULL;
@@ -988,6 +991,8 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 				continue;
 			igr_topk_clear(&t);
 			rc = r->m->ops->score_user_sparse(r->m, r->g, u, &acc);
+			if (rc >= 0 && igr_acc_settle(&acc) < 0)
+				rc = -1;
 			if (rc < 0) {
 				errbox_set(&eb);
 				igr_acc_clear(&acc);
@@ -997,17 +1002,18 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 			if (x != NULL && u < x->nrows) {
 				uint64_t k;
 				for (k = x->ptr[u]; k < x->ptr[u + 1]; k++) {
-					uint32_t i = x->idx[k];
-					if (i < acc.n && acc.mark[i])
-						acc.v[i] = r->o.exclude ==
-								   IGR_EXCL_ZERO
-								   ? 0.0f
-								   : NAN;
+					int64_t at = igr_acc_find(&acc,
+								  x->idx[k]);
+					if (at >= 0)
+						acc.sums[at] = r->o.exclude ==
+								       IGR_EXCL_ZERO
+								       ? 0.0f
+								       : NAN;
 				}
 			}
-			for (q = 0; q < acc.nt; q++) {
-				uint32_t i = acc.touched[q];
-				float s = acc.v[i];
+			for (q = 0; q < acc.ns; q++) {
+				uint32_t i = acc.ids[q];
+				float s = acc.sums[q];
 				if (i >= r->ni || (r->blocked && r->blocked[i]))
 					continue;
 				if (s >= fl)

@@ -1,6 +1,7 @@
 /* topk.c - bounded top-K heap and sparse accumulator (see topk.h). */
 #include "topk.h"
 #include "error.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +155,9 @@ int igr_acc_init(igr_acc *a, uint32_t n)
 
 	memset(a, 0, sizeof *a);
 	a->n = n;
-	a->v = calloc(m, sizeof *a->v);
-	a->mark = calloc(m, 1);
+	/* gathered from at random: huge pages spare the TLB */
+	a->v = igr_calloc_large(m, sizeof *a->v);
+	a->mark = igr_calloc_large(m, 1);
 	a->touched = malloc((m + 1) * sizeof *a->touched);
 	if (a->v == NULL || a->mark == NULL || a->touched == NULL) {
 		igr_acc_release(a);
@@ -164,18 +166,143 @@ int igr_acc_init(igr_acc *a, uint32_t n)
 	return 0;
 }
 
+int igr_acc_init_pairs(igr_acc *a, uint32_t n)
+{
+	memset(a, 0, sizeof *a);
+	a->n = n;
+	a->pairs = 1;
+	return 0;
+}
+
 void igr_acc_release(igr_acc *a)
 {
 	free(a->v);
 	free(a->mark);
 	free(a->touched);
+	free(a->pa);
+	free(a->pb);
+	free(a->ids);
+	free(a->sums);
 	memset(a, 0, sizeof *a);
+}
+
+void igr_acc_grow_pairs(igr_acc *a, uint32_t id, float w)
+{
+	size_t nc = a->cap ? a->cap * 2 : 4096;
+	uint64_t *p, *q;
+	uint32_t b;
+
+	if (a->oom)
+		return;
+	p = realloc(a->pa, nc * sizeof *p);
+	if (p != NULL)
+		a->pa = p;
+	q = p ? realloc(a->pb, nc * sizeof *q) : NULL;
+	if (q == NULL) {
+		a->oom = 1;
+		return;
+	}
+	a->pb = q;
+	a->cap = nc;
+	memcpy(&b, &w, sizeof b);
+	a->pa[a->np++] = (uint64_t)id << 32 | b;
+}
+
+/* One stable counting-sort pass of N pairs FROM -> TO on the id's bits
+ * SHIFT .. SHIFT + BITS - 1 (BITS <= 11). */
+static void radix_pass(const uint64_t *from, uint64_t *to, size_t n,
+		       unsigned shift, unsigned bits)
+{
+	uint32_t cnt[2048], mask = (1u << bits) - 1, o = 0, c;
+	size_t i;
+
+	memset(cnt, 0, ((size_t)mask + 1) * sizeof *cnt);
+	for (i = 0; i < n; i++)
+		cnt[(from[i] >> (32 + shift)) & mask]++;
+	for (c = 0; c <= mask; c++) {
+		uint32_t x = cnt[c];
+		cnt[c] = o;
+		o += x;
+	}
+	for (i = 0; i < n; i++)
+		to[cnt[(from[i] >> (32 + shift)) & mask]++] = from[i];
+}
+
+int igr_acc_settle(igr_acc *a)
+{
+	unsigned bits = 1, passes, per, p;
+	size_t i, j;
+	uint64_t *s;
+
+	if (!a->pairs)
+		return 0;
+	if (a->oom)
+		return igr_error("out of memory (accumulator pairs)");
+	while (bits < 32 && (a->n - 1) >> bits != 0)
+		bits++;
+	passes = (bits + 10) / 11;
+	per = (bits + passes - 1) / passes;
+	/* LSD passes, stable: each id's values stay in the order added */
+	for (p = 0; p < passes; p++) {
+		unsigned sh = p * per, b = bits - sh < per ? bits - sh : per;
+		radix_pass(p % 2 ? a->pb : a->pa, p % 2 ? a->pa : a->pb,
+			   a->np, sh, b);
+	}
+	s = passes % 2 ? a->pb : a->pa;
+	if (a->np > a->scap) {
+		uint32_t *ni = realloc(a->ids, a->np * sizeof *ni);
+		float *nv;
+		if (ni != NULL)
+			a->ids = ni;
+		nv = ni ? realloc(a->sums, a->np * sizeof *nv) : NULL;
+		if (nv == NULL)
+			return igr_error("out of memory (accumulator pairs)");
+		a->sums = nv;
+		a->scap = a->np;
+	}
+	a->ns = 0;
+	for (i = 0; i < a->np; i = j) {
+		uint32_t id = (uint32_t)(s[i] >> 32);
+		float sum = 0.0f;
+		for (j = i; j < a->np && (uint32_t)(s[j] >> 32) == id; j++) {
+			uint32_t b = (uint32_t)s[j];
+			float w;
+			memcpy(&w, &b, sizeof w);
+			sum += w;
+		}
+		a->ids[a->ns] = id;
+		a->sums[a->ns++] = sum;
+	}
+	return 0;
+}
+
+int64_t igr_acc_find(const igr_acc *a, uint32_t id)
+{
+	uint32_t lo = 0, hi;
+
+	if (!a->pairs)
+		return id < a->n && a->mark[id] ? 1 : -1;
+	hi = a->ns;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (a->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < a->ns && a->ids[lo] == id ? (int64_t)lo : -1;
 }
 
 void igr_acc_clear(igr_acc *a)
 {
 	uint32_t i;
 
+	if (a->pairs) {
+		a->np = 0;
+		a->ns = 0;
+		a->oom = 0;
+		return;
+	}
 	for (i = 0; i < a->nt; i++) {
 		a->v[a->touched[i]] = 0;
 		a->mark[a->touched[i]] = 0;

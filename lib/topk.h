@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "io.h"
 
@@ -97,22 +98,58 @@ typedef struct igr_acc {
 	uint8_t *mark;      /* n flags: id is in touched[] */
 	uint32_t *touched;  /* ids with a contribution, in first-touch order */
 	uint32_t nt;
+	/* pair mode (igr_acc_init_pairs): no dense arrays; each add is kept
+	 * as a pair (id << 32 | the value's bits) and igr_acc_settle() sums
+	 * them into ids[0..ns) (increasing) and sums[] */
+	int pairs, oom;
+	uint64_t *pa, *pb;  /* the pairs, and the radix sort's other half */
+	size_t np, cap;
+	uint32_t *ids;
+	float *sums;
+	uint32_t ns;
+	size_t scap;
 } igr_acc;
 
 int igr_acc_init(igr_acc *a, uint32_t n) IGR_WUR;
+/* An accumulator in pair mode, for ids 0 .. n-1: its memory follows the
+ * adds of one query (a user's neighbourhood), not n, and settling sorts
+ * them in cache where the dense arrays of millions of items are gathered
+ * from at random.  Read it through ids/sums after igr_acc_settle(). */
+int igr_acc_init_pairs(igr_acc *a, uint32_t n) IGR_WUR;
 void igr_acc_release(igr_acc *a);
+
+void igr_acc_grow_pairs(igr_acc *a, uint32_t id, float w);
 
 static inline void igr_acc_add(igr_acc *a, uint32_t id, float w)
 {
-	/* branch-free: the touched test is unpredictable in hot loops
-	 * (touched[] has room for one more than n) */
-	a->touched[a->nt] = id;
-	a->nt += !a->mark[id];
-	a->mark[id] = 1;
+	if (a->pairs) {
+		uint32_t b;
+		if (a->np == a->cap) {
+			igr_acc_grow_pairs(a, id, w);
+			return;
+		}
+		memcpy(&b, &w, sizeof b);
+		a->pa[a->np++] = (uint64_t)id << 32 | b;
+		return;
+	}
 	a->v[id] += w;
+	if (!a->mark[id]) {
+		a->mark[id] = 1;
+		a->touched[a->nt++] = id;
+	}
 }
 
-/* Reset the touched entries to zero (O(touched)). */
+/* Pair mode: sum the pairs added since the last clear by id, each id's
+ * values in the order added (so every sum equals the dense mode's to the
+ * bit), into ids/sums in increasing id order.  0, or -1 with "out of
+ * memory" when an add could not be kept.  A no-op in dense mode. */
+int igr_acc_settle(igr_acc *a) IGR_WUR;
+/* Where ID is among the settled ids (pair mode) or 1/-1 for touched or
+ * not (dense mode): -1 when it has no contribution. */
+int64_t igr_acc_find(const igr_acc *a, uint32_t id);
+
+/* Reset the touched entries to zero (O(touched)); in pair mode drop the
+ * pairs and sums. */
 void igr_acc_clear(igr_acc *a);
 
 #endif

@@ -3,6 +3,7 @@
 #include "topk.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "testutil.h"
 
@@ -116,6 +117,59 @@ START_TEST(accumulator)
 }
 END_TEST
 
+/* Pair mode sums what dense mode sums, to the bit (each id's values in
+ * the order added), for id ranges of one to three radix passes, with
+ * values whose order of addition changes the float sum; ids come out
+ * increasing, find() locates them, clear() empties it for reuse. */
+START_TEST(accumulator_pairs)
+{
+	static const uint32_t sizes[] = { 1, 2, 10, 3000, 5000000 };
+	uint64_t s = 12345;
+
+	for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+		uint32_t n = sizes[z];
+		igr_acc d, p;
+		ck_assert_int_eq(igr_acc_init(&d, n), 0);
+		ck_assert_int_eq(igr_acc_init_pairs(&p, n), 0);
+		for (int round = 0; round < 3; round++) {
+			/* 9000 adds: more than the first room (4096) */
+			for (int k = 0; k < 9000; k++) {
+				uint32_t id;
+				float w;
+				s = s * 6364136223846793005ULL +
+				    1442695040888963407ULL;
+				id = (uint32_t)((s >> 33) % (n < 700 ? n : 700)) *
+				     (n < 700 ? 1 : n / 700);
+				w = (float)((int)(s >> 20 & 1023) - 300) *
+				    (k % 3 ? 1e-3f : 1e4f);
+				igr_acc_add(&d, id, w);
+				igr_acc_add(&p, id, w);
+			}
+			ck_assert_int_eq(igr_acc_settle(&p), 0);
+			ck_assert_uint_eq(p.ns, d.nt);
+			for (uint32_t q = 0; q < p.ns; q++) {
+				ck_assert(q == 0 || p.ids[q] > p.ids[q - 1]);
+				ck_assert(d.mark[p.ids[q]]);
+				ck_assert(memcmp(&p.sums[q], &d.v[p.ids[q]],
+						 sizeof(float)) == 0);
+				ck_assert_int_eq(igr_acc_find(&p, p.ids[q]),
+						 (int64_t)q);
+			}
+			if (n > 1 && !d.mark[n - 1])
+				ck_assert_int_eq(igr_acc_find(&p, n - 1), -1);
+			ck_assert_int_eq(igr_acc_find(&d, p.ids[0]), 1);
+			igr_acc_clear(&d);
+			igr_acc_clear(&p);
+			ck_assert_int_eq(igr_acc_settle(&p), 0);
+			ck_assert_uint_eq(p.ns, 0);
+			ck_assert_int_eq(igr_acc_find(&p, 0), -1);
+		}
+		igr_acc_release(&d);
+		igr_acc_release(&p);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("topk");
@@ -125,6 +179,7 @@ int main(void)
 	tcase_add_test(tc, push_order_irrelevant);
 	tcase_add_test(tc, nan_and_zero_k);
 	tcase_add_test(tc, accumulator);
+	tcase_add_test(tc, accumulator_pairs);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
