@@ -248,7 +248,7 @@ int igr_par_sum_f32(float *v, size_t n)
 	return sum_in_place(v, n, sizeof *v, MPI_FLOAT);
 }
 
-/* The blocks of igr_par_reduce_scatter_f32 and igr_par_allgather_f32 go
+/* The blocks of igr_par_allgather_f32 go
  * in rounds of at most ROWS rows a rank (about BLOCK_PIECE bytes): round
  * Q's counts (floats) and displacements into COUNTS and DISPLS, rank r's
  * rows from BOUNDS[r] + Q ROWS.  The rounds' number is returned by
@@ -290,9 +290,9 @@ static void block_round(const size_t *bounds, size_t unit, size_t q,
 	}
 }
 
-/* The reduce-scatter (GATHER 0) or the allgather (1) of the row blocks of
- * V, round by round through a packed buffer. */
-static int blocks(float *v, const size_t *bounds, size_t unit, int gather)
+/* The allgather of the row blocks of V, round by round through a packed
+ * buffer. */
+int igr_par_allgather_f32(float *v, const size_t *bounds, size_t unit)
 {
 	size_t rounds, q, rows = block_rows(unit);
 	int *counts, *displs, r, rc = 0;
@@ -309,42 +309,23 @@ static int blocks(float *v, const size_t *bounds, size_t unit, int gather)
 	}
 	rounds = block_rounds(bounds, unit);
 	for (q = 0; rc == 0 && q < rounds; q++) {
-		float *mine = v + (bounds[rank_] + q * rows) * unit;
 		int code;
 
 		block_round(bounds, unit, q, counts, displs);
-		for (r = 0; r < size_; r++)
-			if (r == rank_ || !gather)
-				memcpy(tmp + displs[r],
-				       v + (bounds[r] + q * rows) * unit,
-				       (size_t)counts[r] * sizeof *tmp);
-		if (gather) {
-			count((uint64_t)counts[rank_] * sizeof *tmp *
-			      (uint64_t)(size_ - 1));
-			code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL,
-					      tmp, counts, displs, MPI_FLOAT,
-					      MPI_COMM_WORLD);
-		} else {
-			count((uint64_t)(displs[size_ - 1] + counts[size_ - 1]) *
-			      sizeof *tmp);
-			/* in place: the sum of this rank's block comes back
-			 * at the start of TMP */
-			code = MPI_Reduce_scatter(MPI_IN_PLACE, tmp, counts,
-						  MPI_FLOAT, MPI_SUM,
-						  MPI_COMM_WORLD);
-		}
+		memcpy(tmp + displs[rank_], v + (bounds[rank_] + q * rows) * unit,
+		       (size_t)counts[rank_] * sizeof *tmp);
+		count((uint64_t)counts[rank_] * sizeof *tmp *
+		      (uint64_t)(size_ - 1));
+		code = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, tmp,
+				      counts, displs, MPI_FLOAT,
+				      MPI_COMM_WORLD);
 		if (code != MPI_SUCCESS) {
-			rc = mpi_fail(gather ? "MPI_Allgatherv"
-					     : "MPI_Reduce_scatter", code);
+			rc = mpi_fail("MPI_Allgatherv", code);
 			break;
 		}
-		if (!gather)
-			memcpy(mine, tmp, (size_t)counts[rank_] * sizeof *tmp);
-		else
-			for (r = 0; r < size_; r++)
-				memcpy(v + (bounds[r] + q * rows) * unit,
-				       tmp + displs[r],
-				       (size_t)counts[r] * sizeof *tmp);
+		for (r = 0; r < size_; r++)
+			memcpy(v + (bounds[r] + q * rows) * unit,
+			       tmp + displs[r], (size_t)counts[r] * sizeof *tmp);
 	}
 out:
 	free(counts);
@@ -353,15 +334,6 @@ out:
 	return rc;
 }
 
-int igr_par_reduce_scatter_f32(float *v, const size_t *bounds, size_t unit)
-{
-	return blocks(v, bounds, unit, 0);
-}
-
-int igr_par_allgather_f32(float *v, const size_t *bounds, size_t unit)
-{
-	return blocks(v, bounds, unit, 1);
-}
 
 enum { TAG_HEAD = 1, TAG_PIECE = 2, TAG_MSG = 3, TAG_SWAP = 4 };
 
@@ -694,14 +666,6 @@ int igr_par_sum_f32(float *v, size_t n)
 {
 	(void)v;
 	(void)n;
-	return 0;
-}
-
-int igr_par_reduce_scatter_f32(float *v, const size_t *bounds, size_t unit)
-{
-	(void)v;
-	(void)bounds;
-	(void)unit;
 	return 0;
 }
 

@@ -105,14 +105,9 @@ int igr_par_sum_f32(float *v, size_t n) IGR_PAR_WUR;
 
 /* Blocks of rows of V, UNIT floats a row, rank r's the rows [BOUNDS[r],
  * BOUNDS[r + 1]) (BOUNDS: size + 1 entries, BOUNDS[0] = 0, as
- * igr_par_split's).  Reduce-scatter: every rank passes its V, all rows;
- * each gets its own block summed over the ranks, in place (the other
- * rows are left as they were).  Allgather: each rank's block to every
- * rank, in place.  Both in rounds of about 4 MiB a rank (MPI counts are
- * ints); an allgather counts its block once per receiving rank, a
- * reduce-scatter its V once. */
-int igr_par_reduce_scatter_f32(float *v, const size_t *bounds,
-			       size_t unit) IGR_PAR_WUR;
+ * igr_par_split's): each rank's block to every rank, in place, in rounds
+ * of about 4 MiB a rank (MPI counts are ints); counted once per
+ * receiving rank. */
 int igr_par_allgather_f32(float *v, const size_t *bounds,
 			  size_t unit) IGR_PAR_WUR;
 

@@ -14,23 +14,50 @@
 
 /* One run: A (this rank's rows when split), its products' blocks and
  * scratch.  Split over R ranks (par.h), A holds rows UB[rank] ..
- * UB[rank + 1] - 1 of the whole (MALL rows); Y = A Z holds this rank's
- * rows, Z = A^T Y is a sum over the ranks, reduce-scattered into item
- * blocks (IB), orthonormalised by block with the small Gram matrices
- * summed over the ranks, then gathered whole for the next product. */
+ * UB[rank + 1] - 1 of the whole (MALL rows) and AT rows IB[rank] ..
+ * IB[rank + 1] - 1 of the whole A^T; Y = A Z is this rank's rows,
+ * orthonormalised and gathered whole, then Z = A^T Y this rank's item
+ * rows, orthonormalised and gathered whole for the next product.
+ *
+ * The dense steps go by blocks of BS[side] rows at fixed places in the
+ * whole (igr_svd_block): each block's Gram matrix by one ssyrk, summed
+ * over the blocks in their order (every rank gets every block's), each
+ * block's triangular solve and product by one call.  A rank's rows start
+ * at a block boundary, so every block is computed by the same calls on
+ * the same numbers however many ranks there are, and the sparse products
+ * are row by row: the result is the one-rank result to the bit. */
 struct svd_run {
 	const igr_csr *a, *at;
 	uint32_t l;
-	float *y, *z, *tau, *g;
+	float *y, *z, *tau, *g, *g2, *gp;
+	double *gd;
 	int par;             /* A is this rank's rows of a split matrix */
 	size_t *ub, *ib;     /* par: rank r's rows of A, of A^T */
+	size_t *bb[2];       /* par: the same in blocks of side 0, 1 */
+	uint32_t bs[2];      /* block rows of side 0 (A's rows), 1 (A^T's) */
 	uint32_t mall;       /* rows of the whole A */
 	int err;             /* par: a collective failed (error set) */
 };
 
+uint32_t igr_svd_block(uint64_t rows)
+{
+	uint32_t b = 256;
+
+	while (b < 65536 && (uint64_t)b * 128 < rows)
+		b *= 2;
+	return b;
+}
+
+uint64_t igr_svd_cut(uint64_t rows, uint64_t x)
+{
+	uint64_t b = igr_svd_block(rows), c = (x + b / 2) / b * b;
+
+	return x >= rows || c > rows ? rows : c;
+}
+
 /* the block of side SIDE (0: Y, A's rows; 1: Z, A^T's) this rank
  * holds: its first row into *X, its rows into *ROWS, all rows into
- * *ALL, the bounds into *B */
+ * *ALL, the bounds into *B (NULL on one rank) */
 static void side_block(const struct svd_run *s, int side, float **x,
 		       uint32_t *rows, uint32_t *all, const size_t **b)
 {
@@ -40,8 +67,8 @@ static void side_block(const struct svd_run *s, int side, float **x,
 	*x = side == 0 ? s->y : s->z;
 	*rows = side == 0 ? s->a->nrows : s->a->ncols;
 	*all = side == 0 ? s->mall : s->a->ncols;
-	*b = bb;
-	if (s->par && side == 1) {
+	*b = s->par ? bb : NULL;
+	if (s->par) {
 		*x += bb[me] * s->l;
 		*rows = (uint32_t)(bb[me + 1] - bb[me]);
 	}
@@ -57,18 +84,78 @@ static int everywhere(struct svd_run *s, int cond)
 	return bad == 0;
 }
 
-/* G = X^T X (upper triangle) of the M x L block X, summed over the
- * ranks when split */
-static void gram(struct svd_run *s, const float *x, uint32_t m, float *g)
+/* G = X^T X (upper triangle; the lower is zeroed) of side SIDE's rows:
+ * each block's by one ssyrk, packed into GP at the block's place, every
+ * rank's blocks gathered when split, then summed in block order in
+ * double and rounded once */
+static void gram(struct svd_run *s, int side, float *g)
 {
-	uint32_t l = s->l;
+	const size_t *b;
+	uint32_t m, all, bs = s->bs[side], l = s->l, i, j;
+	size_t tri = (size_t)l * (l + 1) / 2, q, first, nall;
+	float *x;
 
-	if (s->par)
-		memset(g, 0, (size_t)l * l * sizeof *g);
-	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l, (int)m, 1,
-		    x, (int)l, 0, g, (int)l);
-	if (s->par && igr_par_sum_f32(g, (size_t)l * l) < 0)
+	side_block(s, side, &x, &m, &all, &b);
+	first = b ? b[igr_par_rank()] / bs : 0;
+	nall = ((size_t)all + bs - 1) / bs;
+	for (q = 0; q * bs < m; q++) {
+		uint32_t rows = m - q * bs < bs ? m - (uint32_t)(q * bs) : bs;
+		float *pk = s->gp + (first + q) * tri;
+		cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)l,
+			    (int)rows, 1, x + q * bs * l, (int)l, 0, s->g2,
+			    (int)l);
+		for (i = 0; i < l; i++)
+			for (j = i; j < l; j++)
+				*pk++ = s->g2[(size_t)i * l + j];
+	}
+	if (b != NULL && igr_par_allgather_f32(s->gp, s->bb[side], tri) < 0)
 		s->err = 1;
+	memset(s->gd, 0, tri * sizeof *s->gd);
+	for (q = 0; q < nall; q++) {
+		const float *pk = s->gp + q * tri;
+		size_t t;
+		for (t = 0; t < tri; t++)
+			s->gd[t] += pk[t];
+	}
+	for (i = 0, q = 0; i < l; i++) {
+		for (j = 0; j < i; j++)
+			g[(size_t)i * l + j] = 0;
+		for (j = i; j < l; j++)
+			g[(size_t)i * l + j] = (float)s->gd[q++];
+	}
+}
+
+/* X = X R^-1 for side SIDE's rows, R upper L x L, block by block */
+static void solve_r(struct svd_run *s, int side, const float *r)
+{
+	const size_t *b;
+	uint32_t m, all, bs = s->bs[side], l = s->l, q;
+	float *x;
+
+	side_block(s, side, &x, &m, &all, &b);
+	for (q = 0; q < m; q += bs)
+		cblas_strsm(CblasRowMajor, CblasRight, CblasUpper,
+			    CblasNoTrans, CblasNonUnit,
+			    (int)(m - q < bs ? m - q : bs), (int)l, 1, r,
+			    (int)l, x + (size_t)q * l, (int)l);
+}
+
+/* OUT = X C (C: L x K, row-major, leading dimension LDC; OUT: K
+ * columns) for side SIDE's rows, block by block */
+static void times_small(struct svd_run *s, int side, const float *c,
+			uint32_t k, int ldc, int trans, float *out)
+{
+	const size_t *b;
+	uint32_t m, all, bs = s->bs[side], l = s->l, q;
+	float *x;
+
+	side_block(s, side, &x, &m, &all, &b);
+	for (q = 0; q < m; q += bs)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans,
+			    trans ? CblasTrans : CblasNoTrans,
+			    (int)(m - q < bs ? m - q : bs), (int)k, (int)l, 1,
+			    x + (size_t)q * l, (int)l, c, ldc, 0,
+			    out + (size_t)q * k, (int)k);
 }
 
 /* Householder QR, then the explicit Q: the fallback of orth().  Split,
@@ -105,31 +192,29 @@ static int orth_householder(struct svd_run *s, int side)
 	return 0;
 }
 
-/* One Cholesky-QR pass on the M x L block X: G = X^T X = R^T R, X = X
+/* One Cholesky-QR pass on side SIDE's rows X: G = X^T X = R^T R, X = X
  * R^-1.  -1 when G is not positive definite in single precision (on
  * any rank: every rank takes the same way). */
-static int chol_pass(struct svd_run *s, float *x, uint32_t m, float *g)
+static int chol_pass(struct svd_run *s, int side, float *g)
 {
 	uint32_t l = s->l;
 
-	gram(s, x, m, g);
+	gram(s, side, g);
 	if (!everywhere(s, LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'U', l, g, l) ==
 			   0))
 		return -1;
-	cblas_strsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans,
-		    CblasNonUnit, (int)m, (int)l, 1, g, (int)l, x, (int)l);
+	solve_r(s, side, g);
 	return 0;
 }
 
-/* 1 if the columns of the block X (M x L) are orthonormal to 1e-3 (max
+/* 1 if the columns of side SIDE's X are orthonormal to 1e-3 (max
  * |X^T X - I|, NaN counts as not); G is L x L scratch. */
-static int orthonormal(struct svd_run *s, const float *x, uint32_t m,
-		       float *g)
+static int orthonormal(struct svd_run *s, int side, float *g)
 {
 	size_t i, j, l = s->l;
 	int ok = 1;
 
-	gram(s, x, m, g);
+	gram(s, side, g);
 	for (i = 0; i < l && ok; i++)
 		for (j = i; j < l; j++)
 			if (!(fabsf(g[i * l + j] - (i == j)) < 1e-3f)) {
@@ -147,28 +232,23 @@ static int orthonormal(struct svd_run *s, const float *x, uint32_t m,
  * it (rank-deficient inputs: a small graph with L near its rank). */
 static int orth(struct svd_run *s, int side)
 {
+	if (chol_pass(s, side, s->g) == 0 && chol_pass(s, side, s->g) == 0 &&
+	    orthonormal(s, side, s->g))
+		return 0;
+	return orth_householder(s, side);
+}
+
+/* Side SIDE's product, this rank's rows of it: Y = A Z, or Z = A^T Y
+ * (the other side whole) */
+static void product(struct svd_run *s, int side)
+{
 	const size_t *b;
 	uint32_t m, all;
 	float *x;
 
 	side_block(s, side, &x, &m, &all, &b);
-	if (chol_pass(s, x, m, s->g) == 0 && chol_pass(s, x, m, s->g) == 0 &&
-	    orthonormal(s, x, m, s->g))
-		return 0;
-	return orth_householder(s, side);
-}
-
-/* Side SIDE's product: Y = A Z, or Z = A^T Y (split: this rank's
- * part of the sum, reduce-scattered into the item blocks) */
-static void product(struct svd_run *s, int side)
-{
-	if (side == 0) {
-		igr_spmm(s->a, s->z, s->l, 1, 0, s->y);
-		return;
-	}
-	igr_spmm(s->at, s->y, s->l, 1, 0, s->z);
-	if (s->par && igr_par_reduce_scatter_f32(s->z, s->ib, s->l) < 0)
-		s->err = 1;
+	igr_spmm(side == 0 ? s->a : s->at, side == 0 ? s->z : s->y, s->l, 1,
+		 0, x);
 }
 
 /* Side SIDE's product orthonormalised, within the subspace iteration,
@@ -180,34 +260,31 @@ static void product(struct svd_run *s, int side)
  * SVD's time at a high rank.  Split, Z is then gathered whole. */
 static int product_orth(struct svd_run *s, int side, int full)
 {
-	const size_t *b;
-	uint32_t m, all;
-	float *x;
 	int rc = 0;
 
-	side_block(s, side, &x, &m, &all, &b);
 	product(s, side);
-	if (full || chol_pass(s, x, m, s->g) != 0) {
+	if (full || chol_pass(s, side, s->g) != 0) {
 		if (!full)
 			product(s, side); /* the failed pass spoiled it */
 		rc = orth(s, side);
 	}
-	if (rc == 0 && s->par && side == 1 &&
-	    igr_par_allgather_f32(s->z, s->ib, s->l) < 0)
+	if (rc == 0 && s->par &&
+	    igr_par_allgather_f32(side == 0 ? s->y : s->z,
+				  side == 0 ? s->ub : s->ib, s->l) < 0)
 		s->err = 1;
 	return rc;
 }
 
-/* The block X = Q R by Cholesky QR twice, R (L x L upper, row-major)
+/* Side SIDE's X = Q R by Cholesky QR twice, R (L x L upper, row-major)
  * into R = R2 R1; G is L x L scratch.  0, or 1 when X is too
  * ill-conditioned (then X is spoiled and the caller falls back to
  * Householder). */
-static int orth_r(struct svd_run *s, float *x, uint32_t m, float *r)
+static int orth_r(struct svd_run *s, int side, float *r)
 {
 	size_t i, j, l = s->l;
 	float *g = s->g;
 
-	if (chol_pass(s, x, m, r) != 0 || chol_pass(s, x, m, g) != 0)
+	if (chol_pass(s, side, r) != 0 || chol_pass(s, side, g) != 0)
 		return 1;
 	/* R = R2 R1: both upper; zero their strict lower parts first */
 	for (i = 0; i < l; i++)
@@ -217,19 +294,23 @@ static int orth_r(struct svd_run *s, float *x, uint32_t m, float *r)
 		}
 	cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans,
 		    CblasNonUnit, (int)l, (int)l, 1, g, (int)l, r, (int)l);
-	return orthonormal(s, x, m, g) ? 0 : 1;
+	return orthonormal(s, side, g) ? 0 : 1;
 }
 
-/* Split: this rank's rows of A (*M), the bounds of every rank's rows of
- * A and of A^T (even item blocks), the whole row count.  0 or -1. */
+/* Split: the bounds of every rank's rows of A (from their counts) and
+ * of A^T (igr_svd_item_range), checked against the block boundaries and
+ * AT's rows, in rows and in blocks; the whole row count.  0 or -1. */
 static int split_bounds(struct svd_run *s)
 {
-	int n = igr_par_size(), me = igr_par_rank(), r;
-	uint64_t *rows = calloc((size_t)n, sizeof *rows);
+	int n = igr_par_size(), me = igr_par_rank(), r, side;
+	uint64_t *rows = calloc((size_t)n, sizeof *rows), lo, hi;
+	const char *bad = NULL;
 
 	s->ub = malloc(((size_t)n + 1) * sizeof *s->ub);
 	s->ib = malloc(((size_t)n + 1) * sizeof *s->ib);
-	if (rows == NULL || s->ub == NULL || s->ib == NULL) {
+	s->bb[0] = malloc(((size_t)n + 1) * sizeof *s->bb[0]);
+	s->bb[1] = malloc(((size_t)n + 1) * sizeof *s->bb[1]);
+	if (rows == NULL || !s->ub || !s->ib || !s->bb[0] || !s->bb[1]) {
 		free(rows);
 		return igr_error("out of memory");
 	}
@@ -241,22 +322,48 @@ static int split_bounds(struct svd_run *s)
 	s->ub[0] = s->ib[0] = 0;
 	for (r = 0; r < n; r++) {
 		s->ub[r + 1] = s->ub[r] + rows[r];
-		s->ib[r + 1] = (size_t)s->a->ncols * (size_t)(r + 1) /
-			       (size_t)n;
+		igr_svd_item_range(s->a->ncols, r, n, &lo, &hi);
+		s->ib[r + 1] = hi;
 	}
 	free(rows);
 	if (s->ub[n] > UINT32_MAX)
 		return igr_error("svd: %zu rows", s->ub[n]);
 	s->mall = (uint32_t)s->ub[n];
+	s->bs[0] = igr_svd_block(s->mall);
+	s->bs[1] = igr_svd_block(s->a->ncols);
+	for (r = 0; r < n; r++)
+		if (s->ub[r] % s->bs[0] != 0)
+			bad = "A's rows";
+	if (s->at->nrows != s->ib[me + 1] - s->ib[me] ||
+	    s->at->ncols != s->mall)
+		bad = "A^T's rows";
+	if (bad != NULL)
+		return igr_error("svd: a rank's %s do not start at a block "
+				 "boundary (igr_svd_cut, igr_svd_item_range)",
+				 bad);
+	for (side = 0; side < 2; side++)
+		for (r = 0; r <= n; r++) {
+			size_t x = side == 0 ? s->ub[r] : s->ib[r];
+			s->bb[side][r] = (x + s->bs[side] - 1) / s->bs[side];
+		}
 	return 0;
+}
+
+void igr_svd_item_range(uint32_t items, int rank, int ranks, uint64_t *lo,
+			uint64_t *hi)
+{
+	*lo = igr_svd_cut(items, (uint64_t)items * (uint64_t)rank /
+					 (uint64_t)ranks);
+	*hi = igr_svd_cut(items, (uint64_t)items * (uint64_t)(rank + 1) /
+					 (uint64_t)ranks);
 }
 
 int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 		   const igr_svd_opts *o, float *s, float *v, float *u)
 {
 	struct svd_run run;
-	uint32_t m = a->nrows, n = a->ncols, mn, k = o->k, l, it, i, j, nb;
-	float *r2 = NULL, *sv = NULL, *ur = NULL, *wrt = NULL, *zb;
+	uint32_t m = a->nrows, n = a->ncols, mn, k = o->k, l, it, i, j;
+	float *r2 = NULL, *sv = NULL, *ur = NULL, *wrt = NULL;
 	size_t i0 = 0;
 	igr_rng rng;
 	int ret = -1, rc;
@@ -266,6 +373,8 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	run.at = at;
 	run.mall = m;
 	run.par = o->split && igr_par_size() > 1;
+	run.bs[0] = igr_svd_block(m);
+	run.bs[1] = igr_svd_block(n);
 	if (run.par && split_bounds(&run) < 0)
 		goto out;
 	mn = run.mall < n ? run.mall : n;
@@ -277,16 +386,24 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	if (l > mn)
 		l = mn;
 	run.l = l;
-	run.y = igr_alloc_large((size_t)m * l + 1, sizeof *run.y);
+	run.y = igr_alloc_large((size_t)run.mall * l + 1, sizeof *run.y);
 	run.z = igr_alloc_large((size_t)n * l, sizeof *run.z);
 	run.tau = malloc((size_t)l * sizeof *run.tau);
 	run.g = malloc((size_t)l * l * sizeof *run.g);
+	run.g2 = malloc((size_t)l * l * sizeof *run.g2);
+	run.gd = malloc((size_t)l * (l + 1) / 2 * sizeof *run.gd);
+	{
+		size_t nbk = ((size_t)run.mall + run.bs[0] - 1) / run.bs[0];
+		size_t nbi = ((size_t)n + run.bs[1] - 1) / run.bs[1];
+		run.gp = malloc((nbk > nbi ? nbk : nbi) * ((size_t)l *
+				(l + 1) / 2) * sizeof *run.gp + 1);
+	}
 	r2 = calloc((size_t)l * l, sizeof *r2);
 	sv = malloc((size_t)l * sizeof *sv);
 	ur = malloc((size_t)l * l * sizeof *ur);
 	wrt = malloc((size_t)l * l * sizeof *wrt);
 	if (!run.y || !run.z || !run.tau || !r2 || !sv || !ur || !wrt ||
-	    !run.g) {
+	    !run.g || !run.g2 || !run.gd || !run.gp) {
 		igr_error("out of memory");
 		goto out;
 	}
@@ -310,9 +427,7 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	product(&run, 1);
 	if (run.par)
 		i0 = run.ib[igr_par_rank()];
-	zb = run.z + i0 * l;
-	nb = run.par ? (uint32_t)(run.ib[igr_par_rank() + 1] - i0) : n;
-	if (orth_r(&run, zb, nb, r2) != 0) {
+	if (orth_r(&run, 1, r2) != 0) {
 		/* Householder on a copy of z kept? z is spoiled: recompute,
 		 * split: whole on every rank, factored as one rank would */
 		product(&run, 1);
@@ -347,15 +462,13 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 	memcpy(s, sv, (size_t)k * sizeof *s);
 	/* V = Q2 Ur (first k columns): this rank's items, then every
 	 * rank's */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, k, l, 1, zb,
-		    l, ur, l, 0, v + i0 * k, k);
+	times_small(&run, 1, ur, k, (int)l, 0, v + i0 * k);
 	if (run.par && igr_par_allgather_f32(v, run.ib, k) < 0)
 		goto out;
 	if (u != NULL) {
 		/* U = Q Wr, Wr = (Wr^T)^T: first k columns of Wr are the
-		 * first k rows of Wr^T */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, l, 1,
-			    run.y, l, wrt, l, 0, u, k);
+		 * first k rows of Wr^T (this rank's rows) */
+		times_small(&run, 0, wrt, k, (int)l, 1, u);
 	}
 	ret = run.err ? -1 : 0;
 out:
@@ -364,8 +477,13 @@ out:
 	free(run.z);
 	free(run.tau);
 	free(run.g);
+	free(run.g2);
+	free(run.gd);
+	free(run.gp);
 	free(run.ub);
 	free(run.ib);
+	free(run.bb[0]);
+	free(run.bb[1]);
 	free(r2);
 	free(sv);
 	free(ur);

@@ -73,13 +73,13 @@
  * so new users and new edges score at once; V, M and the degree scalings
  * stay those of training until the next retrain.
  *
- * Several ranks (par.h, igraph-train(1)): each rank holds the rows of a
- * range of users (struct gf_rows); the column sums, the SVD's products
- * and small Gram matrices (svd.h, split) and the ideal term's P X are
- * summed over the ranks; the tuner scores its held-out users by range and
- * gathers their figures, so every rank makes the same choices as one
- * rank would.  Sums in another order: arrays within about 1e-6 of the
- * serial ones, single singular vectors of near-equal values more.
+ * Several ranks (par.h, igraph-train(1)): every rank makes the whole R~
+ * and computes the rows of a range of users and of a range of items
+ * (struct gf_rows) of the SVD's products (svd.h, split) and of the ideal
+ * term's P X, gathered whole; the tuner scores its held-out users by
+ * range and gathers their figures, so every rank makes the same choices
+ * as one rank would.  Nothing is summed across ranks in another order:
+ * the model is the serial one (one thread a rank) to the bit.
  */
 #include "gf.h"
 #include "ann.h"
@@ -257,27 +257,22 @@ static int fit_poly(const double *a, double L, uint32_t d, double *e)
 
 /* ---- the item side ---------------------------------------------------- */
 
-/* W = P X = R~^T (R~ X) for the items x K block X; TMP is users x K; W
- * may be X (X is read into TMP first).  SPLIT: RN holds this rank's
- * users (gf_rows), and W is summed over the ranks.  0 or -1. */
-static int gram_apply(const igr_csr *rn, const igr_csr *rnt, int split,
-		      const float *x, size_t k, float *tmp, float *w)
-{
-	igr_spmm(rn, x, k, 1, 0, tmp);
-	igr_spmm(rnt, tmp, k, 1, 0, w);
-	return split ? igr_par_sum_f32(w, (size_t)rnt->nrows * k) : 0;
-}
-
-/* R~ for a fit on the ranks of a parallel run (par.h): each rank takes
- * the users of a range balanced by edge count, the column sums Di are
- * summed over the ranks, and the products over users (the SVD's, the
- * sharpened ideal term's P X) are this rank's rows' part, summed by MPI.
- * On one rank RN is the whole R~, as igr_csr_sym_norm() gives it. */
+/* R~ for a fit on the ranks of a parallel run (par.h): every rank
+ * makes the whole R~ as one rank would (the same column sums Di) and
+ * keeps the users of a range balanced by edge count and the items of an
+ * even range (both cut at the SVD's block boundaries, svd.h); a product
+ * over users (the SVD's, the sharpened ideal term's P X) is computed by
+ * the ranks owning its rows and gathered, so every value is the one-rank
+ * value to the bit.  On one rank RN is the whole R~, as
+ * igr_csr_sym_norm() gives it. */
 struct gf_rows {
-	igr_csr *rn, *rnt;    /* this rank's rows of R~, their transpose */
+	igr_csr *rn, *rnt;    /* this rank's user rows of R~, item rows of
+				 R~^T (all of them on one rank) */
 	igr_csr *all, *allt;  /* the whole R~ for scoring (WHOLE), or NULL;
 				 on one rank RN itself */
-	int split;            /* several ranks: RN is this rank's rows */
+	int split;            /* several ranks */
+	size_t *ub, *ib;      /* split: every rank's user and item rows */
+	uint32_t nu;          /* users of the whole R~ */
 };
 
 static void gf_rows_free(struct gf_rows *p)
@@ -288,7 +283,30 @@ static void gf_rows_free(struct gf_rows *p)
 	}
 	igr_csr_free(p->rn);
 	igr_csr_free(p->rnt);
+	free(p->ub);
+	free(p->ib);
 	memset(p, 0, sizeof *p);
+}
+
+/* W = P X = R~^T (R~ X) for the items x K block X; TMP is users x K (the
+ * whole R~'s users); W may be X (X is read into TMP first).  Split: each
+ * rank its users' rows of TMP, gathered, then its items' rows of W,
+ * gathered.  0 or -1. */
+static int gram_apply(const struct gf_rows *p, const float *x, size_t k,
+		      float *tmp, float *w)
+{
+	int me = igr_par_rank();
+
+	if (!p->split) {
+		igr_spmm(p->rn, x, k, 1, 0, tmp);
+		igr_spmm(p->rnt, tmp, k, 1, 0, w);
+		return 0;
+	}
+	igr_spmm(p->rn, x, k, 1, 0, tmp + p->ub[me] * k);
+	if (igr_par_allgather_f32(tmp, p->ub, k) < 0)
+		return -1;
+	igr_spmm(p->rnt, tmp, k, 1, 0, w + p->ib[me] * k);
+	return igr_par_allgather_f32(w, p->ib, k);
 }
 
 /* R~ of R into P, the column sums into DC (ncols); WHOLE: the whole R~
@@ -296,13 +314,13 @@ static void gf_rows_free(struct gf_rows *p)
 static int gf_rows_make(const igr_csr *r, double *dc, int whole,
 			struct gf_rows *p)
 {
-	size_t lo, hi, nu;
-	igr_csr *sl = NULL;
-	double *du = NULL;
-	float *su = NULL, *si = NULL;
-	int ret = -1;
+	size_t lo, hi;
+	igr_csr *all = NULL, *allt = NULL;
+	uint64_t *lohi = NULL;
+	int ret = -1, n, me, x;
 
 	memset(p, 0, sizeof *p);
+	p->nu = r->nrows;
 	if (igr_par_size() == 1) {
 		if (igr_csr_sym_norm(r, &p->rn, &p->rnt, dc) < 0)
 			return -1;
@@ -311,44 +329,49 @@ static int gf_rows_make(const igr_csr *r, double *dc, int whole,
 		return 0;
 	}
 	p->split = 1;
-	if (igr_serve_range(r, NULL, r->nrows, &lo, &hi) < 0)
-		return -1;
-	nu = whole ? r->nrows : hi - lo;
-	sl = igr_csr_scaled_rows(r, (uint32_t)lo, (uint32_t)hi, NULL, NULL, 1);
-	du = malloc((nu + 1) * sizeof *du);
-	su = malloc((nu + 1) * sizeof *su);
-	si = malloc(((size_t)r->ncols + 1) * sizeof *si);
-	if (sl == NULL || !du || !su || !si) {
-		if (sl != NULL)
-			igr_error("out of memory");
+	n = igr_par_size();
+	me = igr_par_rank();
+	p->ub = calloc((size_t)n + 1, sizeof *p->ub);
+	p->ib = calloc((size_t)n + 1, sizeof *p->ib);
+	lohi = calloc((size_t)n, sizeof *lohi);
+	if (p->ub == NULL || p->ib == NULL || lohi == NULL) {
+		igr_error("out of memory");
 		goto out;
 	}
-	/* Di: this rank's users' column sums, summed over the ranks */
-	igr_csr_col_sums(sl, dc);
-	if (igr_par_sum_f64(dc, r->ncols) < 0)
+	if (igr_csr_sym_norm(r, &all, &allt, dc) < 0 ||
+	    igr_serve_range(r, NULL, r->nrows, &lo, &hi) < 0)
 		goto out;
-	igr_inv_pow(dc, r->ncols, 0.5, si);
-	igr_csr_row_sums(sl, du);
-	igr_inv_pow(du, hi - lo, 0.5, su);
-	p->rn = igr_csr_scaled(sl, su, si, 1);
-	if (p->rn == NULL || (p->rnt = igr_csr_transpose(p->rn)) == NULL)
+	/* every rank's first user, cut at a block boundary */
+	lohi[me] = igr_svd_cut(r->nrows, lo);
+	if (igr_par_sum_u64(lohi, (size_t)n) < 0)
+		goto out;
+	for (x = 0; x < n; x++) {
+		uint64_t ilo, ihi;
+		p->ub[x] = x == 0 ? 0 : lohi[x];
+		igr_svd_item_range(r->ncols, x, n, &ilo, &ihi);
+		p->ib[x + 1] = ihi;
+	}
+	p->ub[n] = r->nrows;
+	p->rn = igr_csr_scaled_rows(all, (uint32_t)p->ub[me],
+				    (uint32_t)p->ub[me + 1], NULL, NULL, 1);
+	p->rnt = p->rn ? igr_csr_scaled_rows(allt, (uint32_t)p->ib[me],
+					     (uint32_t)p->ib[me + 1], NULL,
+					     NULL, 1)
+		       : NULL;
+	if (p->rn == NULL || p->rnt == NULL)
 		goto out;
 	if (whole) {
-		igr_csr_row_sums(r, du);
-		igr_inv_pow(du, r->nrows, 0.5, su);
-		p->all = igr_csr_scaled(r, su, si, 1);
-		if (p->all == NULL ||
-		    (p->allt = igr_csr_transpose(p->all)) == NULL)
-			goto out;
+		p->all = all;
+		p->allt = allt;
+		all = allt = NULL;
 	}
 	ret = 0;
 out:
 	if (ret < 0)
 		gf_rows_free(p);
-	igr_csr_free(sl);
-	free(du);
-	free(su);
-	free(si);
+	igr_csr_free(all);
+	igr_csr_free(allt);
+	free(lohi);
 	return ret;
 }
 
@@ -390,14 +413,13 @@ static int spectral_fold(igr_gf_side *f)
 	return 0;
 }
 
-/* igr_gf_side_build() with R~ split by users (gram_apply's SPLIT) */
+/* igr_gf_side_build() with R~ in P, split or not (gram_apply) */
 static int side_build(igr_gf_side *f, const igr_gf_spec *s,
-		      const igr_csr *rn, const igr_csr *rnt, int split,
-		      const double *dc, const float *sv, const float *v,
-		      uint32_t kv)
+		      const struct gf_rows *p, const double *dc,
+		      const float *sv, const float *v, uint32_t kv)
 {
 	double a[IGR_GF_MAXDEG + 1], e[IGR_GF_MAXEXACT + 1];
-	uint32_t ni = rn->ncols, k = s->rank < kv ? s->rank : kv, w, c, j;
+	uint32_t ni = p->rn->ncols, k = s->rank < kv ? s->rank : kv, w, c, j;
 	int two = s->filter == IGR_GF_BSPM && s->beta > 0;
 	float *z = NULL, *acc = NULL, *tmp = NULL;
 	size_t i;
@@ -460,7 +482,7 @@ static int side_build(igr_gf_side *f, const igr_gf_spec *s,
 	f->dinv = malloc(((size_t)ni + 1) * sizeof *f->dinv);
 	z = igr_alloc_large((size_t)ni * k, sizeof *z);
 	acc = igr_alloc_large((size_t)ni * k, sizeof *acc);
-	tmp = igr_alloc_large((size_t)rn->nrows * k, sizeof *tmp);
+	tmp = igr_alloc_large((size_t)p->nu * k, sizeof *tmp);
 	if (!f->dinv || !z || !acc || !tmp)
 		goto oom;
 	for (i = 0; i < ni; i++) {
@@ -480,7 +502,7 @@ static int side_build(igr_gf_side *f, const igr_gf_spec *s,
 			float cj = (float)(taylor_coef(j) * pow(t, j));
 
 			/* acc = P acc in place: R~ acc into TMP first */
-			if (gram_apply(rn, rnt, split, acc, k, tmp, acc) < 0)
+			if (gram_apply(p, acc, k, tmp, acc) < 0)
 				goto fail;
 			for (i = 0; i < (size_t)ni * k; i++)
 				acc[i] += cj * z[i];
@@ -509,7 +531,13 @@ int igr_gf_side_build(igr_gf_side *f, const igr_gf_spec *s,
 		      const igr_csr *rn, const igr_csr *rnt, const double *dc,
 		      const float *sv, const float *v, uint32_t kv)
 {
-	return side_build(f, s, rn, rnt, 0, dc, sv, v, kv);
+	struct gf_rows p;
+
+	memset(&p, 0, sizeof p);
+	p.rn = (igr_csr *)rn;
+	p.rnt = (igr_csr *)rnt;
+	p.nu = rn->nrows;
+	return side_build(f, s, &p, dc, sv, v, kv);
 }
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -1114,7 +1142,7 @@ static int fit(igr_model *m, const igr_graph *g, const igr_learn_opts *o,
 	if (gf_svd(p.rn, p.rnt, p.split, k, o, s, v) < 0)
 		goto out;
 	igr_par_step("filter");
-	if (side_build(&f, &spec, p.rn, p.rnt, p.split, dc, s, v, k) < 0)
+	if (side_build(&f, &spec, &p, dc, s, v, k) < 0)
 		goto out;
 	if (spec.nbrs > 0) {
 		/* the SVD's vectors are in the side now: room for P */
@@ -1816,7 +1844,7 @@ static int try_spec(struct tune_run *t, const igr_gf_spec *s, int ref,
 	if (each == NULL)
 		return igr_error("out of memory");
 	memset(&t->sc, 0, sizeof t->sc);
-	if (side_build(&t->sc.side, s, t->p.rn, t->p.rnt, t->p.split, t->dc,
+	if (side_build(&t->sc.side, s, &t->p, t->dc,
 		       t->sv, t->v, t->kv) < 0) {
 		free(each);
 		return -1;

@@ -643,15 +643,15 @@ train_fails "train mf: rank 1 cannot read the graph" \
 train_fails "train mf: rank 1 killed mid-run" \
 	"(sleep 1; kill -9 \$\$) &"
 # ---- train gf ----------------------------------------------------------
-# gf trained on 1 to 4 ranks (each rank its users' rows of R~, the column
-# sums, products and small Gram matrices summed by MPI) against the
-# serial model (tests/model_diff.c): the same settings (the tuner's
-# choices, in the model's params); on 1 rank the same arrays; on 2 to 4
-# lambda, h, coef and the degree scalings within 1e-5 normwise, the
-# singular vectors (item_vm) within 1e-3 (near-equal singular values make
-# single vectors move with any change of summation order: the serial
-# build on 1 and on 2 threads differs by 3e-4 on this graph); the
-# recommendations of each model the serial recall@20 to four decimals;
+# gf trained on 1 to 4 ranks (each rank the whole R~, the products'
+# rows of its users and of its items, gathered; the SVD's Gram matrices
+# block by block at fixed places, svd.c) against the serial model
+# (tests/model_diff.c): the same settings (the tuner's choices, in the
+# model's params) and every array to the bit (model_diff at 0: near-equal
+# singular values move single vectors with any change of summation
+# order, 3e-4 between the serial build on 1 and 2 threads, so nothing
+# short of the same sums would do); the recommendations of each model
+# the serial recall@20 to four decimals;
 # 6 ranks too: then some ranks' held-out users lie wholly inside the
 # quarter the tuner screens on and others wholly outside it.  -v gives
 # the bytes of each step; other models refuse several ranks.
@@ -668,8 +668,7 @@ OMP_NUM_THREADS=1 ig train $GF -o "$D/gf.igm" "$G" 2>/dev/null &&
 gf_recall=$(recall20 "$D/gf-recs.igr")
 check "gf: the serial model and its recall@20" test -n "$gf_recall"
 for n in 1 2 3 4 6; do
-	tol="1e-5 item_vm=1e-3"
-	[ "$n" = 1 ] && tol=0
+	tol=0
 	# shellcheck disable=SC2086
 	NP=$n run "gf$n" "$M" igraph-train $GF -o gf.igm "$G"
 	_rc=$?
@@ -691,27 +690,27 @@ for n in 1 2 3 4 6; do
 			"serial: $gf_recall"
 	fi
 done
-# gf_near NAME RC SERIAL DIR ARRAY: a run that exited RC wrote DIR/gf.igm
-# within 1e-5 of SERIAL (item_vm 1e-3; integer arrays exact), ARRAY among
-# the arrays compared
-gf_near() {
-	if [ "$2" = 0 ] && "$DIFF" "$3" "$4/gf.igm" 1e-5 item_vm=1e-3 \
+# gf_same NAME RC SERIAL DIR ARRAY: a run that exited RC wrote DIR/gf.igm
+# with SERIAL's settings and every array to the bit, ARRAY among the
+# arrays compared
+gf_same() {
+	if [ "$2" = 0 ] && "$DIFF" "$3" "$4/gf.igm" 0 \
 		>"$4/diff" 2>&1 && grep -q "^$5" "$4/diff"; then
 		pass "$1"
 	else
 		fail "$1" "exit $2" "$(cat "$4/diff" "$4/err")"
 	fi
 }
-# bspm's sharpened ideal term (item_vm's second half, P applied by the
-# ranks' sums), edge weights, on 3 ranks; 480 SVD vectors (the item
-# blocks of 17 MB go in several rounds of the reduce-scatter)
+# bspm's sharpened ideal term (item_vm's second half, P applied by
+# gathered rows), edge weights, on 3 ranks; 480 SVD vectors (the item
+# blocks of 17 MB go in several rounds of the allgather)
 B="--model gf --no-tune --filter bspm --rank 32 --svd-oversample 448"
 B="$B --weight-power 1"
 # shellcheck disable=SC2086
 OMP_NUM_THREADS=1 ig train $B -o "$D/gfb.igm" "$G" 2>/dev/null
 # shellcheck disable=SC2086
 NP=3 run gfb "$M" igraph-train $B -o gf.igm "$G"
-gf_near "train gf --filter bspm on 3 ranks: arrays within 1e-5 item_vm=1e-3" \
+gf_same "train gf --filter bspm on 3 ranks: every array the serial one" \
 	$? "$D/gfb.igm" "$T/gfb" item_dinv
 # the pruned form (--sparse-nbrs) on 3 ranks: each rank the whole R~, P's
 # lists of a range of items, then every list from the others (the same
@@ -724,7 +723,7 @@ OMP_NUM_THREADS=1 ig train $P -o "$D/gfp.igm" "$G" 2>/dev/null &&
 gfp_recall=$(recall20 "$D/gfp-recs.igr")
 # shellcheck disable=SC2086
 NP=3 run gfp "$M" igraph-train -v $P -o gf.igm "$G"
-gf_near "train gf --sparse-nbrs on 3 ranks: arrays within 1e-5 item_vm=1e-3, P's lists the same" \
+gf_same "train gf --sparse-nbrs on 3 ranks: every array the serial one" \
 	$? "$D/gfp.igm" "$T/gfp" nbr
 if grep -q 'mpi: pruned: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$' "$T/gfp/err"
 then
