@@ -43,7 +43,7 @@ uint32_t igr_svd_block(uint64_t rows)
 {
 	uint32_t b = 256;
 
-	while (b < 65536 && (uint64_t)b * 128 < rows)
+	while (b < 65536 && (uint64_t)b * 64 < rows)
 		b *= 2;
 	return b;
 }
