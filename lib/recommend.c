@@ -1700,7 +1700,7 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 #endif
 		h = heaps + (size_t)me * nq;
 		if (r->path == PATH_SPARSE) {
-			ok = igr_acc_init(&acc, r->ni) == 0;
+			ok = igr_acc_init_pairs(&acc, r->ni) == 0;
 			have_acc = ok;
 		} else {
 			st = alloc_n((size_t)bu_max * nitems, sizeof *st);
@@ -1736,6 +1736,8 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 					uint32_t u = users[u0 + jj], t, p, nql = 0;
 					int x2 = r->m->ops->score_user_sparse(
 						r->m, r->g, u, &acc);
+					if (x2 >= 0 && igr_acc_settle(&acc) < 0)
+						x2 = -1;
 					if (x2 < 0)
 						errbox_set(&eb);
 					if (x2 != 0) {
@@ -1744,9 +1746,9 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 					}
 					mark_skip(x, u, r->ni, col, iq_ptr, iq,
 						  skip, 1);
-					for (t = 0; t < acc.nt; t++) {
-						uint32_t i = acc.touched[t];
-						float sc = acc.v[i];
+					for (t = 0; t < acc.ns; t++) {
+						uint32_t i = acc.ids[t];
+						float sc = acc.sums[t];
 						if (i >= r->model_ni ||
 						    (c = col[i]) == IGR_NONE)
 							continue;
