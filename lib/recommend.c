@@ -973,7 +973,7 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 	{
 		igr_acc acc;
 		igr_topk t;
-		int ok = igr_acc_init_pairs(&acc, r->ni) == 0;
+		int ok = igr_acc_init_for(&acc, r->ni) == 0;
 		int64_t j;
 
 		t.h = NULL;
@@ -1001,19 +1001,15 @@ static int select_sparse(const igr_rec *r, const uint32_t *users, size_t n,
 			unknown[j] = rc == IGR_UNKNOWN_USER;
 			if (x != NULL && u < x->nrows) {
 				uint64_t k;
-				for (k = x->ptr[u]; k < x->ptr[u + 1]; k++) {
-					int64_t at = igr_acc_find(&acc,
-								  x->idx[k]);
-					if (at >= 0)
-						acc.sums[at] = r->o.exclude ==
-								       IGR_EXCL_ZERO
-								       ? 0.0f
-								       : NAN;
-				}
+				for (k = x->ptr[u]; k < x->ptr[u + 1]; k++)
+					igr_acc_set(&acc, x->idx[k],
+						    r->o.exclude == IGR_EXCL_ZERO
+							    ? 0.0f
+							    : NAN);
 			}
-			for (q = 0; q < acc.ns; q++) {
-				uint32_t i = acc.ids[q];
-				float s = acc.sums[q];
+			for (q = 0; q < igr_acc_count(&acc); q++) {
+				uint32_t i = igr_acc_id(&acc, q);
+				float s = igr_acc_value(&acc, q);
 				if (i >= r->ni || (r->blocked && r->blocked[i]))
 					continue;
 				if (s >= fl)
@@ -1700,7 +1696,7 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 #endif
 		h = heaps + (size_t)me * nq;
 		if (r->path == PATH_SPARSE) {
-			ok = igr_acc_init_pairs(&acc, r->ni) == 0;
+			ok = igr_acc_init_for(&acc, r->ni) == 0;
 			have_acc = ok;
 		} else {
 			st = alloc_n((size_t)bu_max * nitems, sizeof *st);
@@ -1746,9 +1742,9 @@ int igr_rec_audience(igr_rec *r, const struct igr_audience *q, size_t nq,
 					}
 					mark_skip(x, u, r->ni, col, iq_ptr, iq,
 						  skip, 1);
-					for (t = 0; t < acc.ns; t++) {
-						uint32_t i = acc.ids[t];
-						float sc = acc.sums[t];
+					for (t = 0; t < igr_acc_count(&acc); t++) {
+						uint32_t i = igr_acc_id(&acc, t);
+						float sc = igr_acc_value(&acc, t);
 						if (i >= r->model_ni ||
 						    (c = col[i]) == IGR_NONE)
 							continue;

@@ -174,6 +174,16 @@ int igr_acc_init_pairs(igr_acc *a, uint32_t n)
 	return 0;
 }
 
+int igr_acc_init_for(igr_acc *a, uint32_t n)
+{
+	const char *e = getenv("IGRAPH_ACC_PAIRS");
+	int pairs = n >= IGR_ACC_PAIRS_MIN;
+
+	if (e != NULL && (strcmp(e, "0") == 0 || strcmp(e, "1") == 0))
+		pairs = e[0] == '1';
+	return pairs ? igr_acc_init_pairs(a, n) : igr_acc_init(a, n);
+}
+
 void igr_acc_release(igr_acc *a)
 {
 	free(a->v);
@@ -291,6 +301,20 @@ int64_t igr_acc_find(const igr_acc *a, uint32_t id)
 			hi = mid;
 	}
 	return lo < a->ns && a->ids[lo] == id ? (int64_t)lo : -1;
+}
+
+void igr_acc_set(igr_acc *a, uint32_t id, float x)
+{
+	int64_t at;
+
+	if (!a->pairs) {
+		if (id < a->n && a->mark[id])
+			a->v[id] = x;
+		return;
+	}
+	at = igr_acc_find(a, id);
+	if (at >= 0)
+		a->sums[at] = x;
 }
 
 void igr_acc_clear(igr_acc *a)

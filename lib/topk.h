@@ -116,6 +116,17 @@ int igr_acc_init(igr_acc *a, uint32_t n) IGR_WUR;
  * them in cache where the dense arrays of millions of items are gathered
  * from at random.  Read it through ids/sums after igr_acc_settle(). */
 int igr_acc_init_pairs(igr_acc *a, uint32_t n) IGR_WUR;
+
+/* Pair mode pays where the dense arrays (5 bytes an id) leave the cache:
+ * item-kNN's recommend for every user, pair against dense, took 0.75 to
+ * 0.85 of the CPU time with 1.19M items and 0.59 with 3.87M, but 1.1 to
+ * 1.3 with 394k and 1.65 with Gowalla's 41k (BENCHMARKS, session 8). */
+#define IGR_ACC_PAIRS_MIN 800000u
+
+/* The accumulator a query of ids 0 .. n-1 is best served by: pair mode
+ * from IGR_ACC_PAIRS_MIN ids, else dense; IGRAPH_ACC_PAIRS=1 or 0 forces
+ * one (igraph(7): the two give the same sums to the bit). */
+int igr_acc_init_for(igr_acc *a, uint32_t n) IGR_WUR;
 void igr_acc_release(igr_acc *a);
 
 void igr_acc_grow_pairs(igr_acc *a, uint32_t id, float w);
@@ -132,11 +143,12 @@ static inline void igr_acc_add(igr_acc *a, uint32_t id, float w)
 		a->pa[a->np++] = (uint64_t)id << 32 | b;
 		return;
 	}
+	/* branch-free: the touched test is unpredictable in hot loops
+	 * (touched[] has room for one more than n) */
+	a->touched[a->nt] = id;
+	a->nt += !a->mark[id];
+	a->mark[id] = 1;
 	a->v[id] += w;
-	if (!a->mark[id]) {
-		a->mark[id] = 1;
-		a->touched[a->nt++] = id;
-	}
 }
 
 /* Pair mode: sum the pairs added since the last clear by id, each id's
@@ -147,6 +159,27 @@ int igr_acc_settle(igr_acc *a) IGR_WUR;
 /* Where ID is among the settled ids (pair mode) or 1/-1 for touched or
  * not (dense mode): -1 when it has no contribution. */
 int64_t igr_acc_find(const igr_acc *a, uint32_t id);
+
+/* Either mode, after igr_acc_settle(): the ids with a contribution (in
+ * increasing order in pair mode, first-touch order in dense mode), the
+ * Q-th of them and its value; igr_acc_set() changes the value of ID if
+ * it has a contribution. */
+static inline uint32_t igr_acc_count(const igr_acc *a)
+{
+	return a->pairs ? a->ns : a->nt;
+}
+
+static inline uint32_t igr_acc_id(const igr_acc *a, uint32_t q)
+{
+	return a->pairs ? a->ids[q] : a->touched[q];
+}
+
+static inline float igr_acc_value(const igr_acc *a, uint32_t q)
+{
+	return a->pairs ? a->sums[q] : a->v[a->touched[q]];
+}
+
+void igr_acc_set(igr_acc *a, uint32_t id, float x);
 
 /* Reset the touched entries to zero (O(touched)); in pair mode drop the
  * pairs and sums. */
