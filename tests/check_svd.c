@@ -85,6 +85,63 @@ START_TEST(svd_truncated_values)
 }
 END_TEST
 
+/* The blocks the dense steps go by (igr_svd_block): powers of two from
+ * 256 to 65,536, growing with the rows; cuts land on block boundaries
+ * or the end; the item ranges of 1 to 64 ranks tile the rows in order.
+ * And a matrix of several blocks a side (1,200 x 700: blocks of 256)
+ * still gives a dense SVD's top values (to 1%: its spectrum is flat, so
+ * 8 iterations get the second value to 0.12%; wrong block sums would be
+ * far off). */
+START_TEST(svd_blocks)
+{
+	static const uint64_t rows[] = { 0, 1, 255, 256, 20000, 29858,
+					 1000000, 4000000, 100000000 };
+	uint32_t prev = 0;
+
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		uint32_t b = igr_svd_block(rows[i]);
+		ck_assert(b >= 256 && b <= 65536 && (b & (b - 1)) == 0);
+		ck_assert(b >= prev);
+		prev = b;
+		ck_assert_uint_eq(igr_svd_cut(rows[i], rows[i]), rows[i]);
+		for (uint64_t x = 0; x < rows[i]; x += rows[i] / 7 + 1) {
+			uint64_t c = igr_svd_cut(rows[i], x);
+			ck_assert(c <= rows[i]);
+			ck_assert(c == rows[i] || c % b == 0);
+			ck_assert(c + b / 2 >= x && x + b / 2 >= c);
+		}
+	}
+	for (int n = 1; n <= 64; n++) {
+		uint64_t at = 0, lo, hi;
+		for (int r = 0; r < n; r++) {
+			igr_svd_item_range(40981, r, n, &lo, &hi);
+			ck_assert_uint_eq(lo, at);
+			ck_assert(hi >= lo);
+			ck_assert(hi == 40981 || hi % igr_svd_block(40981) == 0);
+			at = hi;
+		}
+		ck_assert_uint_eq(at, 40981);
+	}
+	{
+		igr_csr *a = tu_random_csr(1200, 700, 0.01, 4),
+			*at2 = igr_csr_transpose(a);
+		igr_svd_opts o = { 8, 24, 8, 5, 0 };
+		double *ref = malloc(700 * sizeof *ref);
+		float sv[8], *v = malloc(700 * 8 * sizeof *v);
+		ck_assert(ref != NULL && v != NULL);
+		dense_values(a, ref);
+		ck_assert_int_eq(igr_svd_sparse(a, at2, &o, sv, v, NULL), 0);
+		for (int c = 0; c < 8; c++)
+			ck_assert_msg(fabs(sv[c] - ref[c]) < 1e-2 * ref[c],
+				      "value %d: %g vs %g", c, sv[c], ref[c]);
+		free(ref);
+		free(v);
+		igr_csr_free(a);
+		igr_csr_free(at2);
+	}
+}
+END_TEST
+
 START_TEST(svd_rank_deficient)
 {
 	/* rank 3 (rows repeat three patterns), 12 test vectors: the
@@ -138,6 +195,7 @@ int main(void)
 	tcase_add_test(tc, svd_reconstructs);
 	tcase_add_test(tc, svd_truncated_values);
 	tcase_add_test(tc, svd_rank_deficient);
+	tcase_add_test(tc, svd_blocks);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
