@@ -51,7 +51,7 @@ int igr_svd_sparse(const igr_csr *a, const igr_csr *at,
 		   const igr_svd_opts *o, float *s, float *v, float *u) IGR_WUR;
 
 /* The rows of the blocks the dense steps work in, for a side of ROWS
- * rows: a power of two from 256 to 65,536, about ROWS / 128.  The same on
+ * rows: a power of two from 256 to 65,536, about ROWS / 64.  The same on
  * any number of ranks: each block is computed by the same calls. */
 uint32_t igr_svd_block(uint64_t rows);
 /* X (0 .. ROWS) moved to the nearest block boundary; ROWS stays ROWS. */

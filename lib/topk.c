@@ -196,26 +196,16 @@ void igr_acc_release(igr_acc *a)
 	memset(a, 0, sizeof *a);
 }
 
-void igr_acc_grow_pairs(igr_acc *a, uint32_t id, float w)
+int igr_acc_grow_pairs(igr_acc *a)
 {
-	size_t nc = a->cap ? a->cap * 2 : 4096;
-	uint64_t *p, *q;
-	uint32_t b;
+	const struct igr_growing g[] = { IGR_GROWING(&a->pa),
+					 IGR_GROWING(&a->pb) };
 
-	if (a->oom)
-		return;
-	p = realloc(a->pa, nc * sizeof *p);
-	if (p != NULL)
-		a->pa = p;
-	q = p ? realloc(a->pb, nc * sizeof *q) : NULL;
-	if (q == NULL) {
+	if (a->oom || igr_grow_each(&a->cap, a->np + 1, g, 2) < 0) {
 		a->oom = 1;
-		return;
+		return -1;
 	}
-	a->pb = q;
-	a->cap = nc;
-	memcpy(&b, &w, sizeof b);
-	a->pa[a->np++] = (uint64_t)id << 32 | b;
+	return 0;
 }
 
 /* One stable counting-sort pass of N pairs FROM -> TO on the id's bits
@@ -259,16 +249,11 @@ int igr_acc_settle(igr_acc *a)
 			   a->np, sh, b);
 	}
 	s = passes % 2 ? a->pb : a->pa;
-	if (a->np > a->scap) {
-		uint32_t *ni = realloc(a->ids, a->np * sizeof *ni);
-		float *nv;
-		if (ni != NULL)
-			a->ids = ni;
-		nv = ni ? realloc(a->sums, a->np * sizeof *nv) : NULL;
-		if (nv == NULL)
-			return igr_error("out of memory (accumulator pairs)");
-		a->sums = nv;
-		a->scap = a->np;
+	{
+		const struct igr_growing g[] = { IGR_GROWING(&a->ids),
+						 IGR_GROWING(&a->sums) };
+		if (igr_grow_each(&a->scap, a->np, g, 2) < 0)
+			return -1;
 	}
 	a->ns = 0;
 	for (i = 0; i < a->np; i = j) {

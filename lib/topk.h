@@ -14,9 +14,12 @@
  * pushed in, the block sizes or the number of threads.  NaN scores are
  * never held.
  *
- * igr_acc is a dense accumulator with a list of the ids it touched: a
- * neighbourhood model adds its contributions for one user and the caller
- * visits only the touched ids, then clears in O(touched).
+ * igr_acc is a sparse accumulator: a neighbourhood model adds its
+ * contributions for one user and the caller visits only the ids they
+ * reached, then clears in O(touched).  Dense mode keeps a value per id
+ * and a list of the touched ones; pair mode keeps the adds and sorts
+ * them (igr_acc_settle), for id ranges whose dense arrays would not stay
+ * in the cache (igr_acc_init_for chooses).
  *
  * Ownership: the caller owns both structures; igr_topk_release() and
  * igr_acc_release() free what init allocated.  The tie-rank array given to
@@ -129,16 +132,15 @@ int igr_acc_init_pairs(igr_acc *a, uint32_t n) IGR_WUR;
 int igr_acc_init_for(igr_acc *a, uint32_t n) IGR_WUR;
 void igr_acc_release(igr_acc *a);
 
-void igr_acc_grow_pairs(igr_acc *a, uint32_t id, float w);
+/* Room for one more pair: 0, or -1 (and A->oom set) when out of memory. */
+int igr_acc_grow_pairs(igr_acc *a);
 
 static inline void igr_acc_add(igr_acc *a, uint32_t id, float w)
 {
 	if (a->pairs) {
 		uint32_t b;
-		if (a->np == a->cap) {
-			igr_acc_grow_pairs(a, id, w);
+		if (a->np == a->cap && igr_acc_grow_pairs(a) < 0)
 			return;
-		}
 		memcpy(&b, &w, sizeof b);
 		a->pa[a->np++] = (uint64_t)id << 32 | b;
 		return;
