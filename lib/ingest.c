@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,6 +195,8 @@ struct igr_ingest {
 	/* record mode (igr_ingest_record): rows and rejects logged for the
 	 * run that replays them, never interned, counted or written here */
 	int rec;
+	int rec_plain;         /* the log holds only what the ranks can
+				  resolve (igr_ingest_resolvable) */
 	uint64_t rec_rejects;
 	char *log;
 	size_t loglen, logcap;
@@ -524,7 +527,7 @@ static int private_row(igr_ingest *ig, const struct where *wh,
 
 /* ---- output ----------------------------------------------------------- */
 
-static void event_key(unsigned char *k, const igr_event *e, int64_t ms)
+void igr_ingest_event_key(unsigned char *k, const igr_event *e, int64_t ms)
 {
 	uint32_t vb;
 
@@ -538,6 +541,8 @@ static void event_key(unsigned char *k, const igr_event *e, int64_t ms)
 	k[24] = e->behavior;
 	k[31] = 'e';
 }
+
+static int accept_event(igr_ingest *ig, const igr_event *e);
 
 /* Write E at time MS unless it is a duplicate; KEY and H are its key. */
 static int emit_event_h(igr_ingest *ig, igr_event *e, int64_t ms,
@@ -553,6 +558,12 @@ static int emit_event_h(igr_ingest *ig, igr_event *e, int64_t ms,
 		ig->st.duplicates++;
 		return 0;
 	}
+	return accept_event(ig, e);
+}
+
+/* Write E (its ts set), which is not a duplicate, and count it. */
+static int accept_event(igr_ingest *ig, const igr_event *e)
+{
 	if (igr_write_event(ig->w, e) < 0)
 		return -1;
 	ig->st.accepted++;
@@ -568,7 +579,7 @@ static int emit_event(igr_ingest *ig, igr_event *e, int64_t ms)
 {
 	unsigned char key[IGR_DEDUP_KEY];
 
-	event_key(key, e, ms);
+	igr_ingest_event_key(key, e, ms);
 	return emit_event_h(ig, e, ms, key, igr_dedup_hash(key));
 }
 
@@ -1035,7 +1046,7 @@ static int flush_batch(igr_ingest *ig)
 			e->value = pr->value;
 			e->ts = 0;
 			if (pr->tstate == TS_SET || pr->tstate == TS_ABSENT) {
-				event_key(pr->key, e, pr->ms);
+				igr_ingest_event_key(pr->key, e, pr->ms);
 				pr->kh = igr_dedup_hash(pr->key);
 				igr_dedup_prefetch(ig->dd, pr->kh, ahead++);
 			}
@@ -2321,6 +2332,9 @@ static int log_reject(igr_ingest *ig, const struct where *wh, int why,
 
 	if (shown_row(ig, wh, &raw, &rawlen) < 0)
 		return -1;
+	/* a reject that may stop the run must stop it where it is */
+	if (ig->cfg.strict || ig->cfg.max_rejects_kind == 1)
+		ig->rec_plain = 0;
 	log_u8(ig, 'J');
 	log_u8(ig, why);
 	log_u64(ig, wh->lineno);
@@ -2358,6 +2372,10 @@ static int log_row(igr_ingest *ig, const struct val *v,
 		}
 		has |= 1 << t;
 	}
+	/* a time from the rows before, or decided later */
+	if ((tstate != TS_SET && tstate != TS_ABSENT) ||
+	    (ig->L->tf.kind == IGR_TF_POSITION && tstate == TS_ABSENT))
+		ig->rec_plain = 0;
 	log_u8(ig, 'R');
 	log_u8(ig, has);
 	log_u8(ig, beh);
@@ -2392,6 +2410,7 @@ static int log_row(igr_ingest *ig, const struct val *v,
 void igr_ingest_record(igr_ingest *ig, size_t spill)
 {
 	ig->rec = 1;
+	ig->rec_plain = 1;
 	ig->logspill = spill;
 }
 
@@ -2412,6 +2431,7 @@ int igr_ingest_range_logged(igr_ingest *ig, const char *path, uint64_t start,
 
 	if (in == NULL && start == 0) {
 		msg = igr_errmsg();
+		ig->rec_plain = 0;
 		log_u8(ig, 'X');
 		log_str(ig, msg, strlen(msg));
 		return -1;
@@ -2440,6 +2460,8 @@ int igr_ingest_range_logged(igr_ingest *ig, const char *path, uint64_t start,
 	if (start > 0)
 		ig->rec_rejects = 0;
 	msg = rc < 0 ? igr_errmsg() : "";
+	if (rc < 0)
+		ig->rec_plain = 0;
 	log_u8(ig, 'E');
 	log_u8(ig, rc < 0);
 	log_str(ig, msg, strlen(msg));
@@ -2474,6 +2496,12 @@ int igr_ingest_log(igr_ingest *ig, const void **p, int *fd, uint64_t *len)
 	}
 	return 0;
 }
+
+/* A row whose ids and duplicate status the rank that read it has
+ * resolved (ingest_resolve.c): 'D' an accepted event (its fills, then
+ * behaviour, user, item, category, value and time in ms), 'U' a
+ * duplicate (its fills). */
+#define LOG_D_BYTES (1 + 1 + 4 + 4 + 4 + 4 + 8)
 
 /* Reading a log: each get fails past its end (a log cut short). */
 struct lrd {
@@ -2625,6 +2653,12 @@ static int lrd_skip_entry(struct lrd *r)
 		lrd_str(r, &n);
 		lrd_take(r, 8 * 9 + 1);
 		return 0;
+	case 'D':
+		lrd_take(r, LOG_D_BYTES);
+		return 0;
+	case 'U':
+		lrd_take(r, 1);
+		return 0;
 	default:
 		return r->bad ? 0 : -1;
 	}
@@ -2733,6 +2767,34 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 			if (replay_row(ig, &r, ig->replay_base) < 0)
 				return replay_fail(ig);
 			break;
+		case 'D': {
+			igr_event e;
+			int64_t ms;
+			memset(&e, 0, sizeof e);
+			ig->st.rows++;
+			ig->replay_rows++;
+			ig->st.filled += (uint64_t)lrd_u8(&r);
+			e.behavior = (uint8_t)lrd_u8(&r);
+			lrd_get(&r, &e.user, 4);
+			lrd_get(&r, &e.item, 4);
+			lrd_get(&r, &e.category, 4);
+			e.value = lrd_f32(&r);
+			ms = (int64_t)lrd_u64(&r);
+			if (r.bad)
+				break;
+			if (e.behavior >= IGR_NBEHAVIOR)
+				return igr_error("bad log of rows read");
+			e.ts = igr_ms_to_s(ms);
+			if (accept_event(ig, &e) < 0)
+				return replay_fail(ig);
+			break;
+		}
+		case 'U':
+			ig->st.rows++;
+			ig->replay_rows++;
+			ig->st.filled += (uint64_t)lrd_u8(&r);
+			ig->st.duplicates++;
+			break;
 		case 'J': {
 			int why = lrd_u8(&r);
 			struct where wh = { 0, NULL, 0, 1,
@@ -2797,4 +2859,193 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len)
 	if (r.bad)
 		return igr_error("bad log of rows read (cut short?)");
 	return 0;
+}
+
+/* ---- resolving on the ranks (ingest_resolve.c) ------------------------ */
+
+int igr_ingest_log_next(const unsigned char **at, const unsigned char *end,
+			struct igr_ingest_logrow *row)
+{
+	struct lrd r = { *at, end, 0 };
+	int t;
+
+	if (*at >= end)
+		return 0;
+	row->p = *at;
+	row->tag = *r.p;
+	if (row->tag == 'R') {
+		size_t n;
+		lrd_u8(&r);
+		row->has = lrd_u8(&r);
+		row->behavior = lrd_u8(&r);
+		row->tstate = lrd_u8(&r);
+		row->fills = lrd_u8(&r);
+		row->pos = lrd_u8(&r);
+		row->ms = (int64_t)lrd_u64(&r);
+		row->value = lrd_f32(&r);
+		lrd_f32(&r); /* price: items only */
+		lrd_u64(&r); /* line */
+		for (t = 0; t < 3; t++) {
+			row->s[t] = NULL;
+			row->len[t] = 0;
+			if (row->has >> t & 1)
+				row->s[t] = lrd_str(&r, &row->len[t]);
+		}
+		lrd_str(&r, &n);
+		lrd_str(&r, &n);
+	} else if (lrd_skip_entry(&r) < 0) {
+		return igr_error("bad log of rows read");
+	}
+	if (r.bad)
+		return igr_error("bad log of rows read (cut short?)");
+	row->n = (size_t)(r.p - *at);
+	*at = r.p;
+	return 1;
+}
+
+const unsigned char *igr_ingest_log_view(const void *mem, int fd,
+					 uint64_t len, void **map)
+{
+	static const unsigned char none[1];
+	void *m;
+
+	*map = NULL;
+	if (mem != NULL)
+		return mem;
+	if (len == 0)
+		return none;
+	if (len > SIZE_MAX ||
+	    (m = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+		    MAP_FAILED)
+		return igr_error("cannot map the log of the rows read: %s",
+				 strerror(errno)), NULL;
+	(void)madvise(m, (size_t)len, MADV_SEQUENTIAL);
+	*map = m;
+	return m;
+}
+
+void igr_ingest_log_release(void *map, uint64_t off, uint64_t len)
+{
+	if (map != NULL)
+		(void)madvise((char *)map + off, (size_t)len, MADV_DONTNEED);
+}
+
+void igr_ingest_log_unview(void *map, uint64_t len)
+{
+	if (map != NULL)
+		munmap(map, (size_t)len);
+}
+
+int igr_ingest_resolvable(igr_ingest *ig)
+{
+	if (ig->cfg.kind != IGR_KIND_EVENTS || ig->npq > 0 || ig->rec < 0)
+		return 0;
+	return !ig->rec || ig->rec_plain;
+}
+
+int igr_ingest_log_detach(igr_ingest *ig, void **mem, int *fd,
+			  uint64_t *len)
+{
+	const void *p;
+
+	if (igr_ingest_log(ig, &p, fd, len) < 0)
+		return -1;
+	*mem = p != NULL ? ig->log : NULL;
+	if (p == NULL)
+		free(ig->log);
+	ig->log = NULL;
+	ig->loglen = ig->logcap = 0;
+	ig->logfd = -1;
+	ig->logfile = 0;
+	return 0;
+}
+
+void igr_ingest_log_copy(igr_ingest *ig, const struct igr_ingest_logrow *row)
+{
+	log_put(ig, row->p, row->n);
+}
+
+void igr_ingest_log_resolved(igr_ingest *ig,
+			     const struct igr_ingest_logrow *row,
+			     const igr_event *e, int dup)
+{
+	unsigned char b[1 + LOG_D_BYTES], *q = b;
+
+	*q++ = dup ? 'U' : 'D';
+	*q++ = (unsigned char)row->fills;
+	if (!dup) {
+		*q++ = e->behavior;
+		memcpy(q, &e->user, 4);
+		memcpy(q + 4, &e->item, 4);
+		memcpy(q + 8, &e->category, 4);
+		memcpy(q + 12, &e->value, 4);
+		memcpy(q + 16, &row->ms, 8);
+		q += 24;
+	}
+	log_put(ig, b, (size_t)(q - b));
+}
+
+int igr_ingest_log_ok(const igr_ingest *ig)
+{
+	return ig->rec < 0 ? igr_error("%s", ig->logerr) : 0;
+}
+
+_Static_assert(IGR_INGEST_NAME_BUF == IGR_PSEUDO_LEN + 1,
+	       "IGR_INGEST_NAME_BUF holds a pseudonym");
+
+int igr_ingest_pseudonymizes(const igr_ingest *ig)
+{
+	return ig->ps != NULL;
+}
+
+const char *igr_ingest_user_name(igr_ingest *ig, const char *s, size_t *len,
+				 char buf[IGR_INGEST_NAME_BUF])
+{
+	if (ig->ps == NULL)
+		return s;
+	igr_pseudo_id(ig->ps, s, *len, buf);
+	*len = IGR_PSEUDO_LEN;
+	return buf;
+}
+
+int igr_ingest_flush(igr_ingest *ig)
+{
+	return ig->nbatch > 0 ? flush_batch(ig) : 0;
+}
+
+igr_dedup *igr_ingest_window(igr_ingest *ig)
+{
+	return ig->dd;
+}
+
+uint64_t igr_ingest_window_size(const igr_ingest *ig)
+{
+	return ig->cfg.dedup_window;
+}
+
+uint32_t igr_ingest_lookup(igr_ingest *ig, int type, const char *s,
+			   size_t len)
+{
+	uint32_t id;
+
+	if (igr_idtab_find(ig->idx[type], s, len, igr_idtab_hash(s, len), &id))
+		return id;
+	return igr_vocab_find(ig->v[type], s, len);
+}
+
+int igr_ingest_intern(igr_ingest *ig, int type, const char *s, size_t len,
+		      uint32_t *id)
+{
+	return intern_h(ig, type, s, len, igr_idtab_hash(s, len), id);
+}
+
+uint32_t igr_ingest_nids(const igr_ingest *ig, int type)
+{
+	return igr_vocab_size(ig->v[type]);
+}
+
+void igr_ingest_range_end(const igr_ingest *ig, uint64_t *end, int *more)
+{
+	*end = ig->rg_end;
+	*more = ig->rg_more;
 }

@@ -129,6 +129,13 @@ int igr_dedup_check_h(igr_dedup *d, const unsigned char *key,
 
 void igr_dedup_free(igr_dedup *d);
 
+/* The window's size W as set (capped at 2^30); the keys it holds, oldest
+ * first, into OUT (IGR_DEDUP_KEY bytes each; NULL: only counted): their
+ * number.  Checking them in that order into a new window of the same W
+ * makes its copy, which decides every later key alike. */
+uint64_t igr_dedup_window(const igr_dedup *d);
+size_t igr_dedup_keys(const igr_dedup *d, unsigned char *out);
+
 /* ---- missing values --------------------------------------------------- */
 
 enum igr_missing {
@@ -346,6 +353,87 @@ int igr_ingest_replay(igr_ingest *ig, const void *log, size_t len) IGR_WUR;
  * bytes of the whole entries at the start of LOG (LEN bytes; all of
  * them when they are not a log, for the replay to refuse). */
 size_t igr_ingest_log_whole(const void *log, size_t len);
+
+/* After every rank has read its share and igr_ingest_resolvable() holds
+ * on all (collective): each rank > 0 gives its logged rows their ids and
+ * decides their duplicates, as the serial run would, and rewrites its
+ * log with the rows resolved ('D', 'U'); the vocabulary gets the new
+ * names (rank 0); rank 0's replay then only writes and counts them.
+ * 0, or -1 (this rank failed or another did). */
+int igr_ingest_resolve(igr_ingest *ig) IGR_WUR;
+
+/* Resolving on the ranks (ingest_resolve.c): the pieces of the run it
+ * needs.  A log is walked entry by entry: igr_ingest_log_next() fills
+ * ROW with the entry at *AT (its tag and bytes; for a row, 'R', its
+ * fields: the ids as read, not yet pseudonymized) and moves *AT past it:
+ * 1, 0 at END, -1 on a bad log.  A log kept in a file is read through
+ * igr_ingest_log_view() (MEM itself when not NULL, else a read-only
+ * mapping of FD's first LEN bytes, *MAP set for
+ * igr_ingest_log_unview(); NULL on error). */
+struct igr_ingest_logrow {
+	int tag;
+	const unsigned char *p; /* the entry's bytes */
+	size_t n;
+	int has, behavior, tstate, pos, fills;
+	int64_t ms;
+	float value;
+	const char *s[3]; /* user, item, category (has bit t) */
+	size_t len[3];
+};
+int igr_ingest_log_next(const unsigned char **at, const unsigned char *end,
+			struct igr_ingest_logrow *row) IGR_WUR;
+const unsigned char *igr_ingest_log_view(const void *mem, int fd,
+					 uint64_t len, void **map);
+void igr_ingest_log_unview(void *map, uint64_t len);
+/* The mapping's pages [OFF, OFF + LEN) (OFF page-aligned) given back
+ * (they are read again from the file if needed). */
+void igr_ingest_log_release(void *map, uint64_t off, uint64_t len);
+
+/* 1 if this rank's part can be resolved where it was read: an events
+ * run; on a recording rank, a log whose rows have their own times (not
+ * the row before's, interpolated or the position), with no input that
+ * failed and no reject that could stop the run (--strict,
+ * --max-rejects N); on rank 0, nothing held back for interpolation. */
+int igr_ingest_resolvable(igr_ingest *ig);
+
+/* The log so far handed over (as igr_ingest_log() gives it, but the
+ * caller's: free *MEM, close *FD) and a new one begun; then entries
+ * copied into it as they were, a row as resolved ('D' the event E, or
+ * 'U' a duplicate; igr_ingest_replay() writes and counts them), and
+ * whether the new log could grow (0, or -1 saying why). */
+int igr_ingest_log_detach(igr_ingest *ig, void **mem, int *fd,
+			  uint64_t *len) IGR_WUR;
+void igr_ingest_log_copy(igr_ingest *ig, const struct igr_ingest_logrow *row);
+void igr_ingest_log_resolved(igr_ingest *ig,
+			     const struct igr_ingest_logrow *row,
+			     const igr_event *e, int dup);
+int igr_ingest_log_ok(const igr_ingest *ig) IGR_WUR;
+
+/* Whether user ids are pseudonymized; the user id a row's user field
+ * becomes (its pseudonym under --pseudonymize, written to BUF; *LEN
+ * updated). */
+#define IGR_INGEST_NAME_BUF 33
+int igr_ingest_pseudonymizes(const igr_ingest *ig);
+const char *igr_ingest_user_name(igr_ingest *ig, const char *s, size_t *len,
+				 char buf[IGR_INGEST_NAME_BUF]);
+
+/* The 32-byte duplicate key of event E at time MS (ms). */
+void igr_ingest_event_key(unsigned char *k, const igr_event *e, int64_t ms);
+
+/* Rank 0: the rows read but not yet given ids written now (as the next
+ * range's first rows would have); the duplicate window; its size W; the
+ * dense id of name S of node TYPE (IGR_NONE: not known); S interned; the
+ * number of ids of TYPE.  Every rank: where the last range read ended,
+ * and whether at a mark (the next range goes on with the file). */
+int igr_ingest_flush(igr_ingest *ig) IGR_WUR;
+igr_dedup *igr_ingest_window(igr_ingest *ig);
+uint64_t igr_ingest_window_size(const igr_ingest *ig);
+uint32_t igr_ingest_lookup(igr_ingest *ig, int type, const char *s,
+			   size_t len);
+int igr_ingest_intern(igr_ingest *ig, int type, const char *s, size_t len,
+		      uint32_t *id) IGR_WUR;
+uint32_t igr_ingest_nids(const igr_ingest *ig, int type);
+void igr_ingest_range_end(const igr_ingest *ig, uint64_t *end, int *more);
 
 /* ---- pieces exposed for the unit tests and fuzz targets --------------- */
 

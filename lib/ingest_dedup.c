@@ -196,3 +196,23 @@ int igr_dedup_check_h(igr_dedup *d, const unsigned char *key, uint32_t h)
 	table_put(d->slots, mask, h, idx);
 	return 0;
 }
+
+uint64_t igr_dedup_window(const igr_dedup *d)
+{
+	return d->window;
+}
+
+size_t igr_dedup_keys(const igr_dedup *d, unsigned char *out)
+{
+	size_t i, k = d->n == d->cap ? d->head : 0;
+
+	/* oldest first: from the head of a full ring, else from slot 0 */
+	for (i = 0; i < d->n; i++) {
+		if (out != NULL)
+			memcpy(out + i * IGR_DEDUP_KEY,
+			       d->keys + k * IGR_DEDUP_KEY, IGR_DEDUP_KEY);
+		if (++k == d->cap)
+			k = 0;
+	}
+	return d->n;
+}

@@ -1,14 +1,14 @@
 /* ingest_par.c - igraph-ingest on several ranks (see ingest.h): files,
  * and line-aligned ranges of plain files, per rank, rows read and checked
- * in parallel, their ids given in the serial order by rank 0 replaying
- * each rank's log.
+ * in parallel; then, where every rank's rows allow it, their ids and
+ * duplicates decided on the ranks (ingest_resolve.c) and only written by
+ * rank 0; else given in the serial order by rank 0 replaying each rank's
+ * log.
  *
- * Why not more: the ids are dense in first-seen order and a duplicate is
- * one of the last W distinct accepted records, so both depend on every
- * row before; replaying the checked rows in order keeps them exact by
- * construction.  Parsing, time conversion and every check (the bulk of
- * the work) run on all ranks; interning, the window and the writing stay
- * on rank 0. */
+ * Why the replay stays: times carried from the row before or
+ * interpolated, times by position, and a reject that stops the run all
+ * depend on every row before in ways only reading them in order settles;
+ * replaying the checked rows in order keeps them exact by construction. */
 #include "ingest.h"
 #include "error.h"
 #include "mem.h"
@@ -202,8 +202,15 @@ static void plan(char **files, const uint64_t *w, const int *cut, size_t n,
  * failure ends the share, except in a range that starts inside a file:
  * that one may be a range another has read (rank 0 skips it then), and
  * the inputs after it must be in the log. */
+/* Where a rank's reading began and ended (see fast_path()). */
+struct span {
+	uint64_t read;          /* 1: it read a range */
+	uint64_t first_file, first_off;
+	uint64_t last_file, last_end, last_more;
+};
+
 static int read_share(igr_ingest *ig, char **files, const struct cut *cuts,
-		      int nparts, int rank)
+		      int nparts, int rank, struct span *sp)
 {
 	struct cut a = cuts[rank], b = cuts[rank + 1];
 	uint64_t *marks;
@@ -228,6 +235,17 @@ static int read_share(igr_ingest *ig, char **files, const struct cut *cuts,
 		else
 			r = igr_ingest_range_logged(ig, files[f], s, marks,
 						    nm);
+		if (!sp->read) {
+			sp->read = 1;
+			sp->first_file = f;
+			sp->first_off = s;
+		}
+		sp->last_file = f;
+		{
+			int more;
+			igr_ingest_range_end(ig, &sp->last_end, &more);
+			sp->last_more = (uint64_t)more;
+		}
 		if (r < 0) {
 			rc = -1;
 			if (rank == 0 || s == 0)
@@ -236,6 +254,48 @@ static int read_share(igr_ingest *ig, char **files, const struct cut *cuts,
 	}
 	free(marks);
 	return rc;
+}
+
+/* Whether the ranks can resolve their own rows (igr_ingest_resolve()),
+ * the same answer on every rank: every rank's part resolvable (OK), and
+ * the ranges read one after another as the replay would take them, each
+ * starting where the one before stopped at a mark, or at a file's start
+ * after one that read its file to the end (a range that started inside a
+ * record, which the replay skips, leaves the rows to rank 0). */
+static int fast_path(int ok, const struct span *sp)
+{
+	uint64_t me[7], *all = NULL;
+	size_t total;
+	int r, fast = 1, have = 0, n = igr_par_size();
+	struct span st;
+
+	me[0] = (uint64_t)ok;
+	memcpy(me + 1, sp, sizeof *sp);
+	if (igr_par_gather(me, sizeof me, (void **)&all, &total) < 0)
+		return 0;
+	if (igr_par_rank() == 0) {
+		for (r = 0; r < n && fast; r++) {
+			struct span x;
+			memcpy(&x, all + r * 7 + 1, sizeof x);
+			fast = all[r * 7] != 0;
+			if (!x.read)
+				continue;
+			if (have)
+				fast = fast &&
+				       (x.first_off > 0
+						? st.last_more &&
+							  st.last_file ==
+								  x.first_file &&
+							  st.last_end == x.first_off
+						: !st.last_more);
+			st = x;
+			have = 1;
+		}
+	}
+	free(all);
+	if (igr_par_bcast(&fast, sizeof fast) < 0)
+		return 0;
+	return fast;
 }
 
 /* Rank 0's sink of the other ranks' logs: whole entries replayed as
@@ -280,7 +340,8 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 	struct cut *cuts;
 	const void *log = NULL;
 	uint64_t len = 0;
-	int fd = -1;
+	int fd = -1, failed = 0;
+	struct span sp;
 
 	if (nparts <= 1) {
 		for (i = 0; i < n; i++)
@@ -317,12 +378,21 @@ int igr_ingest_files_par(igr_ingest *ig, char **files, int n)
 		rc = igr_par_agree(-1);
 		goto out;
 	}
+	memset(&sp, 0, sizeof sp);
 	igr_par_step("read");
 	if (rank > 0)
 		igr_ingest_record(ig, IGR_INGEST_LOG_SPILL);
-	rc = read_share(ig, files, cuts, nparts, rank);
+	rc = read_share(ig, files, cuts, nparts, rank, &sp);
+	/* each rank gives its rows their ids and drops their duplicates
+	 * itself where it can; else rank 0 replays the rows as read */
+	if (fast_path(igr_ingest_resolvable(ig) && (rank > 0 || rc == 0),
+		      &sp) &&
+	    igr_ingest_resolve(ig) < 0)
+		failed = 1;
 	if (rank > 0)
 		rc = igr_ingest_log(ig, &log, &fd, &len);
+	if (failed)
+		rc = -1;
 	igr_par_step("rows");
 	if (rank > 0) {
 		/* a log that could not grow fails this rank (it says why);

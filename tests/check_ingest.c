@@ -197,6 +197,78 @@ START_TEST(dedup_off)
 }
 END_TEST
 
+/* igr_dedup_keys copies a window (a new one fed its keys, oldest first,
+ * decides every later key alike), and what ingest_resolve.c builds on:
+ * a run started from an empty window that has made the same W
+ * insertions in a row as the true run decides every later key alike */
+START_TEST(dedup_copy_and_converge)
+{
+	static const unsigned ws[] = { 1, 3, 50, 300 };
+	enum { N = 6000, KEYS = 1 << 20 };
+	size_t wi;
+
+	for (wi = 0; wi < sizeof ws / sizeof ws[0]; wi++) {
+		unsigned w = ws[wi];
+		igr_dedup *a = igr_dedup_new(w), *b = NULL, *c = igr_dedup_new(w);
+		unsigned char *keys;
+		unsigned seed = 99 + w, run = 0, last[8] = { 0 };
+		size_t i, n, cut = N / 3;
+		int agreed = 0, converged_at = -1;
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(c);
+		for (i = 0; i < N; i++) {
+			unsigned char key[IGR_DEDUP_KEY];
+			unsigned k;
+			int ra, rb, rc;
+			/* as a log's duplicates come: a row repeated a few
+			 * rows later, else mostly new rows */
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 4) % 10 < 3 && i > 8)
+				k = last[(seed >> 12) % 8];
+			else
+				k = (seed >> 8) % KEYS;
+			last[i % 8] = k;
+			memset(key, 0, sizeof key);
+			memcpy(key, &k, sizeof k);
+			if (i == cut) {
+				/* the copy, made where the run is */
+				n = igr_dedup_keys(a, NULL);
+				ck_assert_uint_le(n, w);
+				keys = malloc(n * IGR_DEDUP_KEY + 1);
+				ck_assert_uint_eq(igr_dedup_keys(a, keys), n);
+				b = igr_dedup_new(w);
+				for (size_t j = 0; j < n; j++)
+					ck_assert_int_eq(igr_dedup_check(
+						b, keys + j * IGR_DEDUP_KEY), 0);
+				free(keys);
+			}
+			ra = igr_dedup_check(a, key);
+			if (i >= cut) {
+				rb = igr_dedup_check(b, key);
+				ck_assert_msg(ra == rb, "w %u step %zu", w, i);
+				/* c started empty at the cut */
+				rc = igr_dedup_check(c, key);
+				if (agreed)
+					ck_assert_msg(rc == ra, "w %u step %zu "
+						      "after agreeing", w, i);
+				else if (rc != ra)
+					run = 0;
+				else if (!ra && ++run >= w) {
+					agreed = 1;
+					converged_at = (int)i;
+				}
+			}
+		}
+		ck_assert_msg(agreed, "w %u never agreed", w);
+		ck_assert_int_lt(converged_at, N / 3 + 20 * (int)w + 100);
+		igr_dedup_free(a);
+		igr_dedup_free(b);
+		igr_dedup_free(c);
+	}
+}
+END_TEST
+
 /* ---- id index ----------------------------------------------------------- */
 
 START_TEST(idtab)
@@ -1161,6 +1233,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, tu_setup, tu_cleanup);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, times);
+	tcase_add_test(tc, dedup_copy_and_converge);
 	tcase_add_test(tc, record_and_replay);
 	tcase_add_test(tc, ranges_replayed);
 	tcase_add_test(tc, times_zone_and_epoch);

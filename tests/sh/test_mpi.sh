@@ -316,6 +316,71 @@ else
 	fail "ingest: one file on three ranks, rows read by each" \
 		"rows sent: $_rows"
 fi
+# ---- ingest: ids and duplicates resolved on the ranks -------------------
+# each rank gives its own rows their ids (owners by hash) and decides
+# their duplicates (from an empty window, then again from the window the
+# rank before hands on until the two agree on W rows); rank 0 only
+# writes.  A log made to catch that out: ids first seen on every rank
+# and seen again on later ones, rows repeated 1 to 300 rows later (so
+# across every cut) and few distinct times (equal rows by chance too);
+# windows of 1, 7 and 100 rows and the default; one file in ranges and
+# three whole files
+awk 'BEGIN {
+	srand(7)
+	for (i = 0; i < 12000; i++) {
+		if (n > 0 && rand() < 0.3) {
+			d = 1 + int(rand() * (rand() < 0.5 ? 8 : 300))
+			if (d > n)
+				d = n
+			print row[n - d]
+			continue
+		}
+		u = int(rand() * 400)
+		it = int(rand() * (i < 6000 ? 1500 : 3000))
+		b = rand() < 0.9 ? "pv" : "cart"
+		r = u "," it "," it % 37 "," b "," 1511700000 + int(rand() * 40)
+		row[n++] = r
+		print r
+	}
+}' >"$R/dup.csv"
+sed -n '1,3900p' "$R/dup.csv" >"$R/dup1.csv"
+sed -n '3901,8200p' "$R/dup.csv" >"$R/dup2.csv"
+sed -n '8201,$p' "$R/dup.csv" >"$R/dup3.csv"
+for w in 1 7 100; do
+	same_runs "ingest --dedup-window $w: duplicates across the cuts" \
+		igraph-ingest --schema taobao --dedup-window $w --vocab voc \
+		-o ev.igr "$R/dup.csv"
+done
+same_runs "ingest: duplicates across three whole files" igraph-ingest \
+	--schema taobao --vocab voc -o ev.igr "$R/dup1.csv" "$R/dup2.csv" \
+	"$R/dup3.csv"
+same_runs "ingest --pseudonymize --dedup-window 7, in ranges" \
+	igraph-ingest --schema taobao --pseudonymize "$D/key" \
+	--dedup-window 7 --vocab voc -o ev.igr "$R/dup.csv"
+# the counts (-v) are the serial run's, and the ranks resolved the rows
+# (step "ids"); a run that must replay them (times interpolated from
+# the row before) does not
+NP= run dv0 "$S" igraph-ingest -v --schema taobao --dedup-window 7 \
+	-o ev.igr "$R/dup.csv"
+NP=3 run dv3 "$M" igraph-ingest -v --schema taobao --dedup-window 7 \
+	-o ev.igr "$R/dup.csv"
+_s=$(sed -n 's/^igraph-ingest: \(rows [0-9]* = [^;]*\);.*/\1/p' "$T/dv0/err")
+_p=$(sed -n 's/^igraph-ingest: \(rows [0-9]* = [^;]*\);.*/\1/p' "$T/dv3/err")
+if [ -n "$_s" ] && [ "$_s" = "$_p" ] && grep -q 'mpi: ids:' "$T/dv3/err" &&
+	cmp -s "$T/dv0/ev.igr" "$T/dv3/ev.igr"; then
+	pass "ingest on 3 ranks: rows resolved on the ranks, the serial counts ($_s)"
+else
+	fail "ingest on 3 ranks: rows resolved on the ranks, the serial counts" \
+		"serial: $_s" "3 ranks: $_p" "$(grep 'mpi:' "$T/dv3/err")"
+fi
+NP=3 run di3 "$M" igraph-ingest -v --schema taobao --missing ts=previous \
+	-o ev.igr "$R/dup.csv" "$I/p3.csv"
+if [ $? = 0 ] && ! grep -q 'mpi: ids:' "$T/di3/err"; then
+	pass "ingest --missing ts=previous on 3 ranks: rank 0 replays the rows"
+else
+	fail "ingest --missing ts=previous on 3 ranks: rank 0 replays the rows" \
+		"$(grep 'mpi:' "$T/di3/err")"
+fi
 ERR=
 # the ranks > 0 of ingest write no part of the output: no spool, so no
 # $TMPDIR is needed (they once made one, and failed where it could not
