@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		IGR_OPT_CODE(0, "max-field", "n", OPT_MAXFIELD,
 			     "longest field in bytes (default 1024)"),
 		IGR_OPT_U64(0, "dedup-window", "n", &cfg.dedup_window, 0,
-			    1u << 30, "duplicates are looked for among the "
+			    IGR_DEDUP_MAX, "duplicates are looked for among the "
 			    "last N accepted records (default 1048576; 0: "
 			    "off)"),
 		IGR_OPT_STR(0, "rejects", "file", &rejects_path,

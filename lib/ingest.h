@@ -108,6 +108,7 @@ static inline int64_t igr_ms_to_s(int64_t ms)
 /* ---- duplicate window ------------------------------------------------- */
 
 #define IGR_DEDUP_KEY 32
+#define IGR_DEDUP_MAX (1u << 30) /* the longest window */
 
 typedef struct igr_dedup igr_dedup;
 
@@ -129,7 +130,7 @@ int igr_dedup_check_h(igr_dedup *d, const unsigned char *key,
 
 void igr_dedup_free(igr_dedup *d);
 
-/* The window's size W as set (capped at 2^30); the keys it holds, oldest
+/* The window's size W as set (capped at IGR_DEDUP_MAX); the keys it holds, oldest
  * first, into OUT (IGR_DEDUP_KEY bytes each; NULL: only counted): their
  * number.  Checking them in that order into a new window of the same W
  * makes its copy, which decides every later key alike. */

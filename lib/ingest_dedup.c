@@ -50,8 +50,8 @@ igr_dedup *igr_dedup_new(uint64_t window)
 
 	if (d == NULL)
 		return igr_error("out of memory"), NULL;
-	if (window > (1u << 30))
-		window = 1u << 30;
+	if (window > IGR_DEDUP_MAX)
+		window = IGR_DEDUP_MAX;
 	d->window = window;
 	return d;
 }

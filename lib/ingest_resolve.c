@@ -873,7 +873,7 @@ static int speculate(struct res *R, struct view *v, uint64_t w,
 
 /* The log rewritten with every row resolved: decided again from TRUEW
  * (the window at this rank's start) until W accepted rows in a row agree
- * with DUP, then from DUP; the window at this rank's end (SPEC's then,
+ * with DUP (if any), then from DUP; the window at this rank's end (SPEC's then,
  * or TRUEW's) to rank NEXT (0: none) as soon as it is known (*SENT). */
 static int rewrite(struct res *R, struct view *v, uint8_t *dup,
 		   igr_dedup *truew, const igr_dedup *spec, int next,
@@ -895,7 +895,7 @@ static int rewrite(struct res *R, struct view *v, uint8_t *dup,
 		}
 		row_event(R, &row, i, &e);
 		if (truew != NULL) {
-			int s = dup[i >> 3] >> (i & 7) & 1;
+			int s = dup != NULL ? dup[i >> 3] >> (i & 7) & 1 : -1;
 			if (done) {
 				d = s;
 			} else if (igr_ingest_event_key(key, &e, row.ms),
@@ -935,9 +935,14 @@ static int resolve_rows(struct res *R, struct view *v)
 	igr_dedup *spec = NULL, *truew = NULL;
 
 	if (w > 0) {
-		rc = (dup = calloc((size_t)(R->rows / 8 + 1), 1)) == NULL
-			     ? igr_error("out of memory")
-			     : speculate(R, v, w, dup, &spec);
+		/* fewer rows than the window can never agree on W of them:
+		 * then the true pass decides them all, and no speculation */
+		if (R->rows < (w < IGR_DEDUP_MAX ? w : IGR_DEDUP_MAX))
+			rc = 0;
+		else if ((dup = calloc((size_t)(R->rows / 8 + 1), 1)) == NULL)
+			rc = igr_error("out of memory");
+		else
+			rc = speculate(R, v, w, dup, &spec);
 		/* the window before is taken even after a failure here */
 		truew = recv_window(R->rank - 1, w);
 		if (rc == 0 && truew == NULL)
