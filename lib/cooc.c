@@ -254,7 +254,7 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 		igr_acc acc;
 		igr_topk heap;
 		igr_hit *row = malloc(((size_t)slots + 1) * sizeof *row);
-		int ok = row != NULL && igr_acc_init(&acc, ni) == 0;
+		int ok = row != NULL && igr_acc_init_for(&acc, ni) == 0;
 		int64_t it;
 
 		heap.h = NULL;
@@ -270,7 +270,7 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 			uint64_t x, y;
 			double sa;
 
-			if (!ok)
+			if (!ok || failed)
 				continue;
 			for (x = rt->ptr[a]; x < rt->ptr[a + 1]; x++) {
 				uint32_t u = rt->idx[x];
@@ -281,12 +281,19 @@ int igr_cooc_topn(const igr_csr *r, const igr_csr *rt, const double *na,
 						igr_acc_add(&acc, r->idx[y],
 							    wa * r->w[y]);
 			}
+			if (igr_acc_settle(&acc) < 0) {
+				/* out of memory: this thread stops here */
+				failed = 1;
+				igr_acc_clear(&acc);
+				continue;
+			}
 			sa = na != NULL ? na[a] : 1;
-			for (t = 0; t < acc.nt; t++) {
-				uint32_t b = acc.touched[t];
+			for (t = 0; t < igr_acc_count(&acc); t++) {
+				uint32_t b = igr_acc_id(&acc, t);
 				double den = sa * (nb != NULL ? nb[b] : 1) +
 					     o->shrink;
-				double s = den > 0 ? acc.v[b] / den : 0;
+				double s = den > 0 ? igr_acc_value(&acc, t) / den
+						   : 0;
 
 				if (o->locality != 1)
 					s = pow(s, o->locality);

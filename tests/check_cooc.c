@@ -113,6 +113,69 @@ START_TEST(scaled_and_cut)
 }
 END_TEST
 
+/* the two accumulators (topk.h: dense, and pairs sorted in cache, which
+ * training takes from IGR_ACC_PAIRS_MIN items) give every list to the
+ * bit: a random matrix with weights whose sums depend on their order and
+ * many equal scores (ties broken alike) */
+START_TEST(both_accumulators)
+{
+	enum { ROWS = 300, COLS = 500 };
+	igr_csr *r = calloc(1, sizeof *r), *rt;
+	struct igr_cooc_opts o = { 25, 0.5, 1, 1, 0 };
+	uint64_t *ptr[2];
+	uint32_t *nbr[2];
+	float *sim[2];
+	uint64_t k = 0;
+	unsigned seed = 7;
+	uint32_t u, c;
+	int mode;
+
+	ck_assert_ptr_nonnull(r);
+	r->nrows = ROWS;
+	r->ncols = COLS;
+	r->ptr = malloc((ROWS + 1) * sizeof *r->ptr);
+	r->idx = malloc((size_t)ROWS * COLS * sizeof *r->idx);
+	r->w = malloc((size_t)ROWS * COLS * sizeof *r->w);
+	ck_assert(r->ptr && r->idx && r->w);
+	for (u = 0; u < ROWS; u++) {
+		r->ptr[u] = k;
+		for (c = 0; c < COLS; c++) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 100 >= 6)
+				continue;
+			r->idx[k] = c;
+			/* 1 mostly (ties), sometimes a value whose sums
+			 * round differently in another order */
+			r->w[k++] = (seed >> 8) % 3 ? 1.0f
+						    : 0.1f * (float)(seed % 97);
+		}
+	}
+	r->ptr[ROWS] = k;
+	r->nnz = k;
+	rt = igr_csr_transpose(r);
+	ck_assert_ptr_nonnull(rt);
+	for (mode = 0; mode < 2; mode++) {
+		ck_assert_int_eq(setenv("IGRAPH_ACC_PAIRS", mode ? "1" : "0", 1),
+				 0);
+		ck_assert_int_eq(igr_cooc_topn(r, rt, NULL, NULL, &o, NULL,
+					       &ptr[mode], &nbr[mode],
+					       &sim[mode]), 0);
+	}
+	unsetenv("IGRAPH_ACC_PAIRS");
+	ck_assert_mem_eq(ptr[0], ptr[1], (COLS + 1) * sizeof *ptr[0]);
+	ck_assert_uint_gt(ptr[0][COLS], COLS * 10);
+	ck_assert_mem_eq(nbr[0], nbr[1], ptr[0][COLS] * sizeof *nbr[0]);
+	ck_assert_mem_eq(sim[0], sim[1], ptr[0][COLS] * sizeof *sim[0]);
+	for (mode = 0; mode < 2; mode++) {
+		free(ptr[mode]);
+		free(nbr[mode]);
+		free(sim[mode]);
+	}
+	igr_csr_free(r);
+	igr_csr_free(rt);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cooc");
@@ -120,6 +183,7 @@ int main(void)
 
 	tcase_add_test(tc, plain_sums);
 	tcase_add_test(tc, scaled_and_cut);
+	tcase_add_test(tc, both_accumulators);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
