@@ -27,7 +27,11 @@
  * row, and from there on keeps the speculative decisions; at that point
  * (or at its end, if its rows are fewer) its own final window is known
  * and goes on to the next rank.  So the ranks wait on one another for
- * about W rows each, not for all the rows before them.
+ * about W rows each, not for all the rows before them.  (A rank with
+ * fewer rows than W could never see W agree, so it skips the speculative
+ * pass; and keys that recur about every W rows can keep the two passes
+ * apart to the end: then the rank's rows are decided in turn after the
+ * rank before, still exactly.)
  *
  * The rows go to rank 0 as resolved entries of the same log ('D' an
  * accepted event, 'U' a duplicate), which it writes without looking
@@ -116,7 +120,7 @@ static const char *name_of(const struct names *m, size_t i, size_t *len)
 	return (const char *)m->s.p + m->off[i];
 }
 
-/* The local index of name S of type T, added when new (ADD) */
+/* The local index of name S of type T (H its hash), added when new. */
 static int local_find(struct res *R, int t, const char *s, size_t len,
 		      uint64_t h, uint32_t *idx)
 {
