@@ -2567,48 +2567,69 @@ static int replay_fail(igr_ingest *ig)
 	return igr_error("%s", msg);
 }
 
+/* The fields of an 'R' entry (its tag read) into ROW, as log_row()
+ * wrote them; R->bad when the log is cut short. */
+static void lrd_row(struct lrd *r, struct igr_ingest_logrow *row)
+{
+	int t;
+
+	row->has = lrd_u8(r);
+	row->behavior = lrd_u8(r);
+	row->tstate = lrd_u8(r);
+	row->fills = lrd_u8(r);
+	row->pos = lrd_u8(r);
+	row->ms = (int64_t)lrd_u64(r);
+	row->value = lrd_f32(r);
+	row->price = lrd_f32(r);
+	row->line = lrd_u64(r);
+	for (t = 0; t < 3; t++) {
+		row->s[t] = NULL;
+		row->len[t] = 0;
+		if (row->has >> t & 1)
+			row->s[t] = lrd_str(r, &row->len[t]);
+	}
+	row->raw = lrd_str(r, &row->rawlen);
+	row->title = lrd_str(r, &row->tlen);
+}
+
 static int replay_row(igr_ingest *ig, struct lrd *r, uint64_t base)
 {
 	struct prow *pr = &ig->batch[ig->nbatch];
-	int t, has, pos;
-	const char *s;
-	size_t n;
+	struct igr_ingest_logrow row;
+	int t;
 
-	has = lrd_u8(r);
-	pr->behavior = (uint8_t)lrd_u8(r);
-	pr->tstate = lrd_u8(r);
-	ig->st.filled += (uint64_t)lrd_u8(r);
-	pos = lrd_u8(r);
-	pr->ms = (int64_t)lrd_u64(r);
-	if (pos)
+	lrd_row(r, &row);
+	if (r->bad)
+		return 0;
+	ig->st.filled += (uint64_t)row.fills;
+	pr->behavior = (uint8_t)row.behavior;
+	pr->tstate = row.tstate;
+	pr->ms = row.ms;
+	if (row.pos)
 		pr->ms += (int64_t)base * 1000;
-	pr->value = lrd_f32(r);
-	pr->price = lrd_f32(r);
-	pr->lineno = lrd_u64(r) + ig->rp_shift;
+	pr->value = row.value;
+	pr->price = row.price;
+	pr->lineno = row.line + ig->rp_shift;
 	pr->file = ig->nfiles - 1;
 	for (t = 0; t < 3; t++) {
-		pr->has[t] = (has >> t) & 1;
+		pr->has[t] = (row.has >> t) & 1;
 		if (!pr->has[t])
 			continue;
-		if ((s = lrd_str(r, &n)) == NULL)
-			return 0;
-		if (arena_put(ig, s, n, &pr->off[t]) < 0)
+		if (arena_put(ig, row.s[t], row.len[t], &pr->off[t]) < 0)
 			return -1;
-		pr->len[t] = n;
-		pr->h[t] = igr_idtab_hash(s, n);
+		pr->len[t] = row.len[t];
+		pr->h[t] = igr_idtab_hash(row.s[t], row.len[t]);
 		igr_idtab_prefetch(t == IGR_USER && ig->ps ? ig->praw
 							     : ig->idx[t],
 				   pr->h[t]);
 	}
-	if ((s = lrd_str(r, &n)) == NULL)
-		return 0;
-	pr->rlen = n;
-	if (n > 0 && arena_put(ig, s, n, &pr->roff) < 0)
+	pr->rlen = row.rawlen;
+	if (row.rawlen > 0 &&
+	    arena_put(ig, row.raw, row.rawlen, &pr->roff) < 0)
 		return -1;
-	if ((s = lrd_str(r, &n)) == NULL)
-		return 0;
-	pr->tlen = n;
-	if (n > 0 && arena_put(ig, s, n, &pr->toff) < 0)
+	pr->tlen = row.tlen;
+	if (row.tlen > 0 &&
+	    arena_put(ig, row.title, row.tlen, &pr->toff) < 0)
 		return -1;
 	if (++ig->nbatch == BATCH)
 		return flush_batch(ig);
@@ -2619,8 +2640,8 @@ static int replay_row(igr_ingest *ig, struct lrd *r, uint64_t base)
  * short); -1: not an entry. */
 static int lrd_skip_entry(struct lrd *r)
 {
+	struct igr_ingest_logrow row;
 	size_t n;
-	int has, t;
 
 	switch (lrd_u8(r)) {
 	case 'F':
@@ -2635,13 +2656,7 @@ static int lrd_skip_entry(struct lrd *r)
 		lrd_str(r, &n);
 		return 0;
 	case 'R':
-		has = lrd_u8(r);
-		lrd_take(r, 4 + 8 + 4 + 4 + 8);
-		for (t = 0; t < 3; t++)
-			if (has >> t & 1)
-				lrd_str(r, &n);
-		lrd_str(r, &n);
-		lrd_str(r, &n);
+		lrd_row(r, &row);
 		return 0;
 	case 'J':
 		lrd_take(r, 1 + 8);
@@ -2867,32 +2882,14 @@ int igr_ingest_log_next(const unsigned char **at, const unsigned char *end,
 			struct igr_ingest_logrow *row)
 {
 	struct lrd r = { *at, end, 0 };
-	int t;
 
 	if (*at >= end)
 		return 0;
 	row->p = *at;
 	row->tag = *r.p;
 	if (row->tag == 'R') {
-		size_t n;
 		lrd_u8(&r);
-		row->has = lrd_u8(&r);
-		row->behavior = lrd_u8(&r);
-		row->tstate = lrd_u8(&r);
-		row->fills = lrd_u8(&r);
-		row->pos = lrd_u8(&r);
-		row->ms = (int64_t)lrd_u64(&r);
-		row->value = lrd_f32(&r);
-		lrd_f32(&r); /* price: items only */
-		lrd_u64(&r); /* line */
-		for (t = 0; t < 3; t++) {
-			row->s[t] = NULL;
-			row->len[t] = 0;
-			if (row->has >> t & 1)
-				row->s[t] = lrd_str(&r, &row->len[t]);
-		}
-		lrd_str(&r, &n);
-		lrd_str(&r, &n);
+		lrd_row(&r, row);
 	} else if (lrd_skip_entry(&r) < 0) {
 		return igr_error("bad log of rows read");
 	}
@@ -3016,11 +3013,6 @@ int igr_ingest_flush(igr_ingest *ig)
 igr_dedup *igr_ingest_window(igr_ingest *ig)
 {
 	return ig->dd;
-}
-
-uint64_t igr_ingest_window_size(const igr_ingest *ig)
-{
-	return ig->cfg.dedup_window;
 }
 
 uint32_t igr_ingest_lookup(igr_ingest *ig, int type, const char *s,

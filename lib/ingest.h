@@ -377,9 +377,13 @@ struct igr_ingest_logrow {
 	size_t n;
 	int has, behavior, tstate, pos, fills;
 	int64_t ms;
-	float value;
+	float value, price;
+	uint64_t line;    /* counted from its range's start */
 	const char *s[3]; /* user, item, category (has bit t) */
 	size_t len[3];
+	const char *raw, *title; /* the row as shown (times decided
+				    later), an item's title */
+	size_t rawlen, tlen;
 };
 int igr_ingest_log_next(const unsigned char **at, const unsigned char *end,
 			struct igr_ingest_logrow *row) IGR_WUR;
@@ -422,13 +426,12 @@ const char *igr_ingest_user_name(igr_ingest *ig, const char *s, size_t *len,
 void igr_ingest_event_key(unsigned char *k, const igr_event *e, int64_t ms);
 
 /* Rank 0: the rows read but not yet given ids written now (as the next
- * range's first rows would have); the duplicate window; its size W; the
+ * range's first rows would have); the duplicate window; the
  * dense id of name S of node TYPE (IGR_NONE: not known); S interned; the
  * number of ids of TYPE.  Every rank: where the last range read ended,
  * and whether at a mark (the next range goes on with the file). */
 int igr_ingest_flush(igr_ingest *ig) IGR_WUR;
 igr_dedup *igr_ingest_window(igr_ingest *ig);
-uint64_t igr_ingest_window_size(const igr_ingest *ig);
 uint32_t igr_ingest_lookup(igr_ingest *ig, int type, const char *s,
 			   size_t len);
 int igr_ingest_intern(igr_ingest *ig, int type, const char *s, size_t len,

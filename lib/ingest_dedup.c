@@ -204,9 +204,9 @@ uint64_t igr_dedup_window(const igr_dedup *d)
 
 size_t igr_dedup_keys(const igr_dedup *d, unsigned char *out)
 {
-	size_t i, k = d->n == d->cap ? d->head : 0;
+	size_t i, k = d->head;
 
-	/* oldest first: from the head of a full ring, else from slot 0 */
+	/* oldest first: from the head (slot 0 until the ring is full) */
 	for (i = 0; i < d->n; i++) {
 		if (out != NULL)
 			memcpy(out + i * IGR_DEDUP_KEY,

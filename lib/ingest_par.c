@@ -195,13 +195,6 @@ static void plan(char **files, const uint64_t *w, const int *cut, size_t n,
 	cuts[nparts].off = 0;
 }
 
-/* This rank's share: its inputs and ranges, each read to the first of the
- * later cuts in it where a record starts (a range after this one is
- * found out as having started inside a record when this one reads past
- * its start; ingest.h).  Rank 0 reads directly; the others log.  A
- * failure ends the share, except in a range that starts inside a file:
- * that one may be a range another has read (rank 0 skips it then), and
- * the inputs after it must be in the log. */
 /* Where a rank's reading began and ended (see fast_path()). */
 struct span {
 	uint64_t read;          /* 1: it read a range */
@@ -209,6 +202,13 @@ struct span {
 	uint64_t last_file, last_end, last_more;
 };
 
+/* This rank's share: its inputs and ranges, each read to the first of the
+ * later cuts in it where a record starts (a range after this one is
+ * found out as having started inside a record when this one reads past
+ * its start; ingest.h).  Rank 0 reads directly; the others log.  A
+ * failure ends the share, except in a range that starts inside a file:
+ * that one may be a range another has read (rank 0 skips it then), and
+ * the inputs after it must be in the log. */
 static int read_share(igr_ingest *ig, char **files, const struct cut *cuts,
 		      int nparts, int rank, struct span *sp)
 {

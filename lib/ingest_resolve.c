@@ -933,7 +933,7 @@ static int rewrite(struct res *R, struct view *v, uint8_t *dup,
 /* The rows' duplicates decided and the log rewritten (ranks > 0). */
 static int resolve_rows(struct res *R, struct view *v)
 {
-	uint64_t w = igr_ingest_window_size(R->ig);
+	uint64_t w = igr_dedup_window(igr_ingest_window(R->ig));
 	int next = R->rank + 1 < R->size ? R->rank + 1 : 0, sent = 0, rc;
 	uint8_t *dup = NULL;
 	igr_dedup *spec = NULL, *truew = NULL;
@@ -941,7 +941,7 @@ static int resolve_rows(struct res *R, struct view *v)
 	if (w > 0) {
 		/* fewer rows than the window can never agree on W of them:
 		 * then the true pass decides them all, and no speculation */
-		if (R->rows < (w < IGR_DEDUP_MAX ? w : IGR_DEDUP_MAX))
+		if (R->rows < w)
 			rc = 0;
 		else if ((dup = calloc((size_t)(R->rows / 8 + 1), 1)) == NULL)
 			rc = igr_error("out of memory");
@@ -1012,7 +1012,7 @@ int igr_ingest_resolve(igr_ingest *ig)
 	}
 	igr_par_step("duplicates");
 	if (R.rank == 0) {
-		rc = igr_ingest_window_size(ig) > 0
+		rc = igr_dedup_window(igr_ingest_window(ig)) > 0
 			     ? send_window(1, igr_ingest_window(ig))
 			     : 0;
 	} else {
